@@ -1,0 +1,90 @@
+"""The ``tinygrad-lr`` command line.
+
+``main(argv) -> exit code`` is what the console script, ``python -m tinygrad_lr`` and the tests
+call. Every sub-command is one ``_cmd_*`` function plus one ``_add_*`` function declaring its
+options. Errors the user can fix (bad input, a diverging learning rate) are printed as one line
+on stderr with exit status 2; they never show a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from .value import Value
+
+
+class UsageError(Exception):
+    """An error in what the user asked for: printed as one line, exit status 2."""
+
+
+# --- demo ------------------------------------------------------------------------------------
+
+
+def _add_demo(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "demo",
+        help="the main job: backprop through (w*x + b - y)^2 and print every node",
+        description="Build the graph of (w*x + b - y)^2 for one sample, backpropagate, and print "
+        "every node's data and gradient.",
+    )
+    p.add_argument("--x", type=float, default=1.0, help="the sample's input (default 1)")
+    p.add_argument("--y", type=float, default=3.0, help="the sample's target (default 3)")
+    p.add_argument("--w", type=float, default=1.0, help="the weight (default 1)")
+    p.add_argument("--b", type=float, default=0.0, help="the bias (default 0)")
+    p.set_defaults(func=_cmd_demo)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from .graph import topological_order
+
+    w, b = Value(args.w, label="w"), Value(args.b, label="b")
+    x, y = Value(args.x, label="x"), Value(args.y, label="y")
+    f = w * x + b
+    f.label = "f"
+    r = f - y
+    r.label = "f-y"
+    L = r**2
+    L.label = "L"
+    L.backward()
+    print(f"L = (w*x + b - y)^2 at w={args.w:g}, b={args.b:g}, x={args.x:g}, y={args.y:g}")
+    print(f"{'node':<8}{'op':<6}{'data':>12}{'grad dL/dnode':>16}")
+    for i, node in enumerate(topological_order(L)):
+        name = node.label or f"n{i}"
+        print(f"{name:<8}{node.op or 'leaf':<6}{node.data:>12.6g}{node.grad:>16.6g}")
+    print(f"dL/dw = 2*(w*x+b-y)*x = {2 * (args.w * args.x + args.b - args.y) * args.x:g}   (autodiff: {w.grad:g})")
+    print(f"dL/db = 2*(w*x+b-y)   = {2 * (args.w * args.x + args.b - args.y):g}   (autodiff: {b.grad:g})")
+    return 0
+
+
+# --- the parser ------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tinygrad-lr",
+        description="Study backpropagation on linear regression: autodiff with real numbers.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_demo(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args))
+    except (UsageError, ValueError, OSError, ZeroDivisionError, OverflowError) as exc:
+        print(f"tinygrad-lr {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("tinygrad-lr: interrupted", file=sys.stderr)
+        return 130

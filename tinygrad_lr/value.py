@@ -1,0 +1,290 @@
+"""``Value``: a scalar that remembers how it was made, and backpropagates through it.
+
+Every operation below does two things, written side by side:
+
+* the **forward** computation: the number it produces, ``out``;
+* the **local derivatives** ``d(out)/d(input)`` for each input, evaluated at these inputs.
+
+It stores both in the new node. Backpropagation (see :mod:`tinygrad_lr.graph`) then applies
+the chain rule at every node, from the loss back to the leaves::
+
+    dL/d(input) += dL/d(out) * d(out)/d(input)
+
+For example ``f = w*x`` stores ``out = w*x`` and the local derivatives ``(x, w)``: ``df/dw = x``
+and ``df/dx = w``. Gradients are *added* (``+=``), never assigned, so a value used twice
+(``a*a``, or ``w`` shared by every sample of a data set) collects the gradient of every use.
+
+Storing the local derivatives as numbers, instead of a closure per node, keeps each node small
+and free of reference cycles, and lets the renderer print the chain rule with real numbers.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from typing import Union
+
+from . import graph
+
+__all__ = ["Value"]
+
+Number = Union[int, float]
+Operand = Union["Value", int, float]
+
+_ONE_ONE = (1.0, 1.0)  # d(a+b)/da, d(a+b)/db: shared by every addition node
+_ONE_MINUS_ONE = (1.0, -1.0)  # d(a-b)/da, d(a-b)/db
+_POW_NAMES: dict[float, str] = {}  # "**2" etc., one string per exponent, shared by its nodes
+
+
+def _pow_name(exponent: float) -> str:
+    name = _POW_NAMES.get(exponent)
+    if name is None:
+        name = _POW_NAMES[exponent] = sys.intern(f"**{exponent:g}")
+    return name
+
+
+class Value:
+    """A scalar in a computation graph.
+
+    Attributes:
+        data: the number this node holds.
+        grad: ``dL/d(this node)`` after ``L.backward()``; 0 until then.
+        label: an optional name shown in printouts and pictures (``"w"``, ``"b"``, ``"L"``).
+
+    Example:
+        >>> w, b = Value(1.0, label="w"), Value(0.0, label="b")
+        >>> L = (w * 1 + b - 3) ** 2
+        >>> L.backward()
+        >>> L.data, w.grad, b.grad
+        (4.0, -4.0, -4.0)
+    """
+
+    __slots__ = ("data", "grad", "label", "_prev", "_op", "_local")
+
+    data: float
+    grad: float
+    label: str | None
+    _prev: tuple[Value, ...]
+    _op: str
+    _local: tuple[float, ...]
+
+    def __init__(
+        self,
+        data: float,
+        label: str | None = None,
+        _prev: tuple[Value, ...] = (),
+        _op: str = "",
+        _local: tuple[float, ...] = (),
+    ) -> None:
+        if type(data) is not float:
+            data = _to_float(data)
+        self.data = data
+        self.grad = 0.0
+        self.label = label
+        if _prev and graph._grad_enabled:
+            self._prev = _prev  # the inputs, in argument order
+            self._op = _op  # the operation's symbol, for printouts and pictures
+            self._local = _local  # d(self)/d(input) for each input, same order
+        else:  # a leaf: a parameter, a data point, a constant, or a result under no_grad()
+            self._prev = ()
+            self._op = ""
+            self._local = ()
+
+    # --- the chain rule at this node (called by graph.run_backward) --------------------------
+
+    def _backward(self) -> None:
+        g = self.grad  # dL/d(self), complete: every node computed from self was visited first
+        for parent, local in zip(self._prev, self._local):
+            parent.grad += g * local  # dL/d(parent) += dL/d(self) * d(self)/d(parent)
+
+    def _reset_grad(self) -> None:
+        self.grad = 0.0
+
+    def backward(self) -> None:
+        """Compute ``d(self)/d(node)`` for every node this value depends on.
+
+        Sets ``dL/dL = 1`` and applies the chain rule in reverse topological order. Leaf
+        gradients accumulate across calls (call :meth:`zero_grad` on parameters between
+        updates); intermediate nodes start every call from zero, so two calls give exactly
+        twice the leaf gradients of one.
+        """
+
+        def seed(root: Value) -> None:
+            root.grad += 1.0  # dL/dL = 1
+
+        graph.run_backward(self, seed)
+
+    def zero_grad(self) -> None:
+        """Reset this node's gradient to 0 (for a parameter, before the next backward pass)."""
+        self.grad = 0.0
+
+    # --- arithmetic: forward value, then the local derivative of each input ------------------
+
+    def __add__(self, other: Operand) -> Value:
+        other = _as_value(other)
+        # d(a+b)/da = 1, d(a+b)/db = 1
+        return Value(self.data + other.data, None, (self, other), "+", _ONE_ONE)
+
+    def __radd__(self, other: Operand) -> Value:  # 3 + a, and sum([a, b, c]) which starts at 0
+        return _as_value(other) + self
+
+    def __sub__(self, other: Operand) -> Value:
+        other = _as_value(other)
+        # d(a-b)/da = 1, d(a-b)/db = -1
+        return Value(self.data - other.data, None, (self, other), "-", _ONE_MINUS_ONE)
+
+    def __rsub__(self, other: Operand) -> Value:
+        return _as_value(other) - self
+
+    def __mul__(self, other: Operand) -> Value:
+        other = _as_value(other)
+        # d(a*b)/da = b, d(a*b)/db = a
+        return Value(self.data * other.data, None, (self, other), "*", (other.data, self.data))
+
+    def __rmul__(self, other: Operand) -> Value:
+        return _as_value(other) * self
+
+    def __truediv__(self, other: Operand) -> Value:
+        other = _as_value(other)
+        a, b = self.data, other.data
+        if b == 0.0:
+            raise ZeroDivisionError(f"division: cannot divide {a!r} by zero")
+        # d(a/b)/da = 1/b, d(a/b)/db = -a/b**2
+        return Value(a / b, None, (self, other), "/", (1.0 / b, -a / (b * b)))
+
+    def __rtruediv__(self, other: Operand) -> Value:
+        return _as_value(other) / self
+
+    def __neg__(self) -> Value:
+        # d(-a)/da = -1
+        return Value(-self.data, None, (self,), "neg", (-1.0,))
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __pow__(self, exponent: Operand) -> Value:
+        a = self.data
+        if isinstance(exponent, Value):
+            # a**b with both a graph node: d/da = b * a**(b-1), d/db = a**b * log(a)
+            b = exponent.data
+            if a <= 0.0:
+                raise ValueError(
+                    f"pow: {a!r} ** {b!r} with a Value exponent needs a positive base "
+                    f"(d(a**b)/db = a**b * log(a) is undefined for a <= 0)"
+                )
+            out = _real_pow(a, b)
+            return Value(out, None, (self, exponent), "**", (b * _real_pow(a, b - 1.0), out * math.log(a)))
+        n = _to_float(exponent)
+        out = _real_pow(a, n)
+        if a == 0.0 and n < 1.0 and n != 0.0:
+            raise ValueError(f"pow: the derivative of x ** {n:g} is infinite at x = 0")
+        # d(a**n)/da = n * a**(n-1)
+        local = 0.0 if n == 0.0 else n * _real_pow(a, n - 1.0)
+        return Value(out, None, (self,), _pow_name(n), (local,))
+
+    def __rpow__(self, base: Number) -> Value:
+        c = _to_float(base)
+        if c <= 0.0:
+            raise ValueError(f"pow: {c!r} ** x needs a positive base (d(c**x)/dx = c**x * log(c))")
+        out = _real_pow(c, self.data)
+        # d(c**x)/dx = c**x * log(c)
+        return Value(out, None, (self,), f"{c:g}**", (out * math.log(c),))
+
+    # --- functions ---------------------------------------------------------------------------
+
+    def exp(self) -> Value:
+        try:
+            out = math.exp(self.data)
+        except OverflowError:
+            raise OverflowError(f"exp: exp({self.data!r}) is too large for a float") from None
+        # d(exp a)/da = exp a
+        return Value(out, None, (self,), "exp", (out,))
+
+    def log(self) -> Value:
+        a = self.data
+        if not a > 0.0:
+            raise ValueError(f"log: the logarithm of {a!r} is undefined (it needs a positive number)")
+        # d(log a)/da = 1/a
+        return Value(math.log(a), None, (self,), "log", (1.0 / a,))
+
+    def tanh(self) -> Value:
+        t = math.tanh(self.data)
+        # d(tanh a)/da = 1 - tanh(a)**2
+        return Value(t, None, (self,), "tanh", (1.0 - t * t,))
+
+    def sigmoid(self) -> Value:
+        a = self.data
+        # 1/(1+e^-a), written so that neither branch overflows
+        s = 1.0 / (1.0 + math.exp(-a)) if a >= 0.0 else math.exp(a) / (1.0 + math.exp(a))
+        # d(sigmoid a)/da = sigmoid(a) * (1 - sigmoid(a))
+        return Value(s, None, (self,), "sigmoid", (s * (1.0 - s),))
+
+    def relu(self) -> Value:
+        a = self.data
+        # d(relu a)/da = 1 where a > 0, else 0
+        return Value(a if a > 0.0 else 0.0, None, (self,), "relu", (1.0 if a > 0.0 else 0.0,))
+
+    def abs(self) -> Value:
+        a = self.data
+        # d|a|/da = sign(a) (0 at a = 0, the subgradient PyTorch also uses)
+        return Value(abs(a), None, (self,), "abs", (1.0 if a > 0.0 else -1.0 if a < 0.0 else 0.0,))
+
+    __abs__ = abs
+
+    # --- conveniences ------------------------------------------------------------------------
+
+    @property
+    def op(self) -> str:
+        """The symbol of the operation that produced this value (``""`` for a leaf)."""
+        return self._op
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The values this one was computed from, in argument order (``()`` for a leaf)."""
+        return self._prev
+
+    @property
+    def local_grads(self) -> tuple[float, ...]:
+        """``d(self)/d(parent)`` for each parent, as computed in the forward pass."""
+        return self._local
+
+    def is_leaf(self) -> bool:
+        """True for a value that was not computed from other values."""
+        return not self._prev
+
+    def item(self) -> float:
+        """The number held, as a Python float (as ``torch.Tensor.item``)."""
+        return self.data
+
+    def __float__(self) -> float:
+        return self.data
+
+    def __repr__(self) -> str:
+        name = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{name})"
+
+
+def _to_float(x: object) -> float:
+    if isinstance(x, Value):
+        return x.data
+    if isinstance(x, (str, bytes, complex)) or not hasattr(x, "__float__"):
+        raise TypeError(f"Value needs a real number, got {type(x).__name__} {x!r}")
+    return float(x)  # type: ignore[arg-type]
+
+
+def _as_value(x: Operand) -> Value:
+    return x if isinstance(x, Value) else Value(_to_float(x))
+
+
+def _real_pow(a: float, n: float) -> float:
+    """``a ** n`` as a real number, or a clear error where Python would give a complex or fail."""
+    try:
+        out = a**n
+    except ZeroDivisionError:
+        raise ZeroDivisionError(f"pow: 0.0 ** {n:g} divides by zero") from None
+    except OverflowError:
+        raise OverflowError(f"pow: {a!r} ** {n!r} is too large for a float") from None
+    if isinstance(out, complex):
+        raise ValueError(f"pow: {a!r} ** {n:g} is not a real number (negative base, fractional exponent)")
+    return out
+
