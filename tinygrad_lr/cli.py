@@ -54,8 +54,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     for i, node in enumerate(topological_order(L)):
         name = node.label or f"n{i}"
         print(f"{name:<8}{node.op or 'leaf':<6}{node.data:>12.6g}{node.grad:>16.6g}")
-    print(f"dL/dw = 2*(w*x+b-y)*x = {2 * (args.w * args.x + args.b - args.y) * args.x:g}   (autodiff: {w.grad:g})")
-    print(f"dL/db = 2*(w*x+b-y)   = {2 * (args.w * args.x + args.b - args.y):g}   (autodiff: {b.grad:g})")
+    r = args.w * args.x + args.b - args.y  # the analytic formulas, for comparison
+    print(f"dL/dw = 2*(w*x+b-y)*x = {2 * r * args.x:g}   (autodiff: {w.grad:g})")
+    print(f"dL/db = 2*(w*x+b-y)   = {2 * r:g}   (autodiff: {b.grad:g})")
     return 0
 
 

@@ -22,14 +22,14 @@ from __future__ import annotations
 
 import math
 import sys
-from typing import Union
+from typing import TypeAlias
 
 from . import graph
 
 __all__ = ["Value"]
 
-Number = Union[int, float]
-Operand = Union["Value", int, float]
+Number: TypeAlias = "int | float"
+Operand: TypeAlias = "Value | int | float"
 
 _ONE_ONE = (1.0, 1.0)  # d(a+b)/da, d(a+b)/db: shared by every addition node
 _ONE_MINUS_ONE = (1.0, -1.0)  # d(a-b)/da, d(a-b)/db
