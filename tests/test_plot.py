@@ -1,0 +1,207 @@
+"""The plot module: figures carry the data they claim to show, and saving is safe."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tinygrad_lr import Value, plot
+
+XS, YS = [1.0, 2.0, 3.0], [3.0, 5.0, 7.0]
+
+
+def _by_gid(ax, gid):
+    found = [a for a in ax.get_children() if a.get_gid() == gid]
+    assert found, f"no artist with gid {gid!r}"
+    return found[0]
+
+
+def _sse_wb(w, b):
+    return sum((w * x + b - y) ** 2 for x, y in zip(XS, YS))
+
+
+# --- fit_line ----------------------------------------------------------------------------------
+
+
+def test_fit_line_shows_train_blue_test_red_line_black_on_the_tutorials_axes():
+    fig = plot.fit_line(XS, YS, w=Value(2.0), b=1.0, x_test=[4.0], y_test=[9.0])
+    (ax,) = fig.axes
+    train, test, line = _by_gid(ax, "train"), _by_gid(ax, "test"), _by_gid(ax, "fit")
+    np.testing.assert_array_equal(train.get_offsets(), [[1, 3], [2, 5], [3, 7]])
+    np.testing.assert_array_equal(test.get_offsets(), [[4, 9]])
+    assert tuple(train.get_facecolor()[0][:3]) == pytest.approx((0.12, 0.47, 0.71), abs=0.01)  # blue
+    assert tuple(test.get_facecolor()[0][:3]) == pytest.approx((0.84, 0.15, 0.16), abs=0.01)  # red
+    assert line.get_color() == "black"
+    lx, ly = line.get_data()
+    np.testing.assert_allclose(ly, 2 * np.asarray(lx) + 1)
+    assert ax.get_xlim() == (0.0, 5.0) and ax.get_ylim() == (0.0, 10.0)
+    assert ax.xaxis._major_tick_kw.get("gridOn")  # the tutorial's grid
+
+
+def test_fit_line_limits_are_overridable_and_residuals_are_vertical_segments():
+    fig = plot.fit_line(XS, YS, w=1.0, b=0.0, xlim=(-1, 4), ylim=(-2, 8), residuals=True)
+    ax = fig.axes[0]
+    assert ax.get_xlim() == (-1.0, 4.0) and ax.get_ylim() == (-2.0, 8.0)
+    segments = _by_gid(ax, "residuals").get_segments()
+    assert len(segments) == 3
+    assert all(start[0] == end[0] for start, end in segments)  # vertical
+    assert sorted(abs(s[1][1] - s[0][1]) for s in segments) == [2.0, 3.0, 4.0]  # |w*x + b - y|
+
+
+def test_fit_line_rejects_mismatched_lengths():
+    with pytest.raises(ValueError, match="x_train has 3 values but y_train has 2"):
+        plot.fit_line(XS, YS[:2], w=1.0)
+
+
+def test_fit_line_draws_onto_a_given_axes():
+    fig, (left, right) = plot.new_figure(ncols=2)
+    assert plot.fit_line(XS, YS, w=2, b=1, ax=right) is fig
+    assert not left.lines and right.lines
+
+
+# --- loss_curves -------------------------------------------------------------------------------
+
+
+def test_loss_curves_one_line_per_curve_with_its_x_values_and_log_scale():
+    fig = plot.loss_curves(
+        {"GD": [29.0, 12.96, 5.8], "SGD": [29.0, 9.0, 3.0, 1.0]},
+        x={"SGD": [0.0, 1 / 3, 2 / 3, 1.0]},
+        log=True,
+    )
+    ax = fig.axes[0]
+    gd, sgd = _by_gid(ax, "curve:GD"), _by_gid(ax, "curve:SGD")
+    np.testing.assert_array_equal(gd.get_xdata(), [0, 1, 2])
+    np.testing.assert_array_equal(gd.get_ydata(), [29.0, 12.96, 5.8])
+    np.testing.assert_allclose(sgd.get_xdata(), [0, 1 / 3, 2 / 3, 1])
+    assert ax.get_yscale() == "log"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["GD", "SGD"]
+
+
+def test_loss_curves_turn_a_diverging_run_into_a_line_that_stops():
+    fig = plot.loss_curves({"too large": [1.0, 10.0, float("inf"), float("nan")]})
+    y = _by_gid(fig.axes[0], "curve:too large").get_ydata()
+    assert list(y[:2]) == [1.0, 10.0] and np.isnan(y[2:]).all()
+
+
+def test_loss_curves_check_their_input():
+    with pytest.raises(ValueError, match="at least one curve"):
+        plot.loss_curves({})
+    with pytest.raises(ValueError, match="2 x values for 3 losses"):
+        plot.loss_curves({"a": [1, 2, 3]}, x={"a": [0, 1]})
+
+
+# --- loss_vs_w ---------------------------------------------------------------------------------
+
+
+def _mse_w(w):
+    return sum((w * x - y) ** 2 for x, y in zip([1, 2, 3], [2, 4, 6])) / 3
+
+
+@pytest.mark.parametrize("at", [0.0, 1.0, 1.7, 3.5])
+def test_the_tangent_touches_the_curve_with_the_autodiff_slope(at):
+    fig = plot.loss_vs_w(_mse_w, (0.0, 4.0), at=at)
+    ax = fig.axes[0]
+    tx, ty = (np.asarray(v, dtype=float) for v in _by_gid(ax, "tangent").get_data())
+    slope = (ty[1] - ty[0]) / (tx[1] - tx[0])
+    w = Value(at)
+    loss = _mse_w(w)
+    loss.backward()
+    assert slope == pytest.approx(w.grad, rel=1e-12)
+    assert slope == pytest.approx(28 / 3 * (at - 2), abs=1e-9)  # d/dw mean((w*x - 2x)^2) = 28/3 (w - 2)
+    # the tangent passes through (at, loss(at))
+    assert np.interp(at, tx, ty) == pytest.approx(loss.data)
+    assert f"{w.grad:.4g}" in _by_gid(ax, "tangent").get_label()
+
+
+def test_loss_vs_w_draws_the_curve_the_path_and_the_marks():
+    fig = plot.loss_vs_w(_mse_w, (0.0, 4.0), trajectory=[1.0, 1.5, float("inf")], marks={"best": 2.0}, num=50)
+    ax = fig.axes[0]
+    cx, cy = _by_gid(ax, "curve").get_data()
+    assert len(cx) == 50 and cy[0] == pytest.approx(_mse_w(Value(0.0)).data)
+    px, py = _by_gid(ax, "trajectory").get_data()
+    np.testing.assert_array_equal(px, [1.0, 1.5])  # the non-finite step is left out
+    np.testing.assert_allclose(py, [_mse_w(Value(1.0)).data, _mse_w(Value(1.5)).data])
+    np.testing.assert_array_equal(_by_gid(ax, "mark:best").get_offsets(), [[2.0, 0.0]])
+    assert ax.get_xlim() == (0.0, 4.0)
+
+
+def test_loss_vs_w_needs_a_loss_built_from_the_value():
+    with pytest.raises(TypeError, match="build its loss from the Value"):
+        plot.loss_vs_w(lambda w: 3.0, (0, 1), at=0.5)
+    with pytest.raises(ValueError, match="low < high"):
+        plot.loss_vs_w(_mse_w, (2, 1))
+
+
+# --- loss_landscape ----------------------------------------------------------------------------
+
+
+def test_loss_landscape_draws_the_trajectories_over_fixed_limits():
+    path = [(1.0, 0.0), (1.4, 0.18), (1e6, -1e6)]  # the last point diverged far off the picture
+    fig = plot.loss_landscape(_sse_wb, (0, 3), (-1, 2), trajectories={"GD": path}, minimum=(2, 1), num=20)
+    ax = fig.axes[0]
+    np.testing.assert_array_equal(np.column_stack(_by_gid(ax, "trajectory:GD").get_data()), path)
+    np.testing.assert_array_equal(_by_gid(ax, "minimum").get_offsets(), [[2, 1]])
+    assert ax.get_xlim() == (0.0, 3.0) and ax.get_ylim() == (-1.0, 2.0)
+    assert len(fig.axes) == 2  # the plot and its colour bar
+
+
+def test_loss_landscape_accepts_value_losses():
+    fig = plot.loss_landscape(lambda w, b: _sse_wb(Value(w), Value(b)), (0, 3), (-1, 2), num=10)
+    assert fig.axes[0].collections  # the contours
+
+
+# --- save --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "magic"), [("fit.png", b"\x89PNG\r\n\x1a\n"), ("fit.svg", b"<?xml")])
+def test_save_writes_the_format_of_the_extension_and_leaves_no_temp_file(tmp_path, name, magic):
+    out = plot.save(plot.fit_line(XS, YS, w=2, b=1), tmp_path / "sub" / name)
+    assert out == tmp_path / "sub" / name
+    assert out.read_bytes().startswith(magic)
+    assert [p.name for p in out.parent.iterdir()] == [name]
+
+
+def test_save_replaces_an_existing_file_and_cleans_up_after_a_failure(tmp_path):
+    target = tmp_path / "fig.png"
+    target.write_bytes(b"old")
+    plot.save(plot.fit_line(XS, YS, w=2, b=1), target)
+    assert target.read_bytes().startswith(b"\x89PNG")
+
+    class Broken:
+        def savefig(self, *args, **kwargs):
+            raise RuntimeError("disk full")
+
+    before = target.read_bytes()
+    with pytest.raises(RuntimeError, match="disk full"):
+        plot.save(Broken(), target)
+    assert target.read_bytes() == before  # the old picture is intact
+    assert [p.name for p in tmp_path.iterdir()] == ["fig.png"]
+
+
+def test_save_rejects_an_unknown_extension(tmp_path):
+    with pytest.raises(ValueError, match=r"use one of the extensions \.png, \.svg"):
+        plot.save(plot.fit_line(XS, YS, w=2, b=1), tmp_path / "fig.jpeg")
+
+
+# --- matplotlib is optional and never opens a window --------------------------------------------
+
+
+def test_a_missing_matplotlib_gives_the_install_command(monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)  # makes the import fail
+    with pytest.raises(ImportError, match=r"pip install 'tinygrad-lr\[plot\]'"):
+        plot.new_figure()
+
+
+def test_importing_the_package_or_plotting_never_loads_pyplot():
+    code = (
+        "import sys, tinygrad_lr\n"
+        "assert 'matplotlib' not in sys.modules, 'import tinygrad_lr loaded matplotlib'\n"
+        "from tinygrad_lr import plot\n"
+        "assert 'matplotlib' not in sys.modules, 'importing plot loaded matplotlib'\n"
+        "plot.fit_line([1], [2], w=1)\n"
+        "assert 'matplotlib.pyplot' not in sys.modules, 'plotting loaded pyplot'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

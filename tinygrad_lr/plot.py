@@ -1,0 +1,445 @@
+"""Matplotlib figures for the examples: fitted lines, loss curves, loss(w) with its tangent, and
+the loss landscape with the paths the optimizers took across it.
+
+Plotting is an optional extra (``pip install 'tinygrad-lr[plot]'``): matplotlib is imported
+only when a figure is made, never by ``import tinygrad_lr``.
+
+Figures are built with :class:`matplotlib.figure.Figure`, not with ``pyplot``, so no window
+ever pops up and no global "current figure" state is kept: every function returns its
+``Figure`` (or draws onto the ``ax`` you pass) and :func:`save` writes it to PNG or SVG.
+
+Example:
+    >>> from tinygrad_lr import plot
+    >>> fig = plot.fit_line([1, 2, 3], [3, 5, 7], w=2.0, b=1.0, x_test=[4], y_test=[9])
+    >>> plot.save(fig, "fit.png")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .value import Value
+
+if TYPE_CHECKING:  # only for type hints; matplotlib is imported lazily at run time
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = ["new_figure", "fit_line", "loss_curves", "loss_vs_w", "loss_landscape", "save"]
+
+INSTALL_HINT = "plotting needs matplotlib: pip install 'tinygrad-lr[plot]'"
+
+# the tutorial's colours (SOURCE.md section 2): training points blue, test points red, line black
+TRAIN_COLOR = "tab:blue"
+TEST_COLOR = "tab:red"
+LINE_COLOR = "black"
+# one colour per trajectory / curve, in order (GD, SGD, mini-batch, ...)
+CYCLE = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink")
+
+SAVE_FORMATS = ("png", "svg", "pdf")
+
+
+def _figure_class() -> type[Figure]:
+    """Import matplotlib's ``Figure`` on first use, with an actionable message if it is missing."""
+    try:
+        from matplotlib.figure import Figure
+    except ImportError as exc:  # pragma: no cover - exercised by monkeypatching in the tests
+        raise ImportError(INSTALL_HINT) from exc
+    return Figure
+
+
+def new_figure(
+    ncols: int = 1, nrows: int = 1, *, width: float = 6.0, height: float = 4.2
+) -> tuple[Figure, Any]:
+    """A window-less figure with a grid of axes, ``(fig, axes)`` as ``plt.subplots`` returns them.
+
+    ``width`` and ``height`` are per panel, in inches. ``axes`` is one ``Axes`` for a 1x1 grid,
+    else a numpy array of them.
+
+    Example:
+        >>> fig, (left, right) = new_figure(ncols=2)
+    """
+    Figure = _figure_class()
+    fig = Figure(figsize=(width * ncols, height * nrows), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=True)
+    return fig, axes
+
+
+def _target(ax: Axes | None, **size: float) -> tuple[Figure, Axes]:
+    if ax is not None:
+        return ax.figure, ax
+    return new_figure(**size)
+
+
+def _floats(values: Any, name: str) -> np.ndarray:
+    arr = np.asarray([float(v) for v in np.ravel(np.asarray(values, dtype=object))], dtype=float)
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty; give at least one number")
+    return arr
+
+
+# --- the fitted line -------------------------------------------------------------------------
+
+
+def fit_line(
+    x_train: Sequence[float],
+    y_train: Sequence[float],
+    w: float,
+    b: float = 0.0,
+    *,
+    x_test: Sequence[float] | None = None,
+    y_test: Sequence[float] | None = None,
+    xlim: tuple[float, float] = (0.0, 5.0),
+    ylim: tuple[float, float] = (0.0, 10.0),
+    residuals: bool = False,
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Figure:
+    """Training points (blue), test points (red) and the line ``y = w*x + b`` (black).
+
+    This is the tutorial's picture (SOURCE.md section 2): grid on, x in ``[0, 5]`` and y in
+    ``[0, 10]`` by default. ``w`` and ``b`` may be floats or ``Value``s. With
+    ``residuals=True`` each training point's error ``w*x + b - y`` is drawn as a vertical
+    segment, as in the tadpole lesson (section 4).
+
+    Example:
+        >>> fig = fit_line([1, 2, 3], [3, 5, 7], w=2.0, b=1.0, x_test=[4], y_test=[9])
+    """
+    fig, ax = _target(ax)
+    w, b = float(w), float(b)
+    xs, ys = _floats(x_train, "x_train"), _floats(y_train, "y_train")
+    if xs.shape != ys.shape:
+        raise ValueError(f"x_train has {xs.size} values but y_train has {ys.size}")
+    if residuals:
+        pred = w * xs + b
+        ax.vlines(
+            xs,
+            np.minimum(ys, pred),
+            np.maximum(ys, pred),
+            colors="0.5",
+            linestyles="dotted",
+            label="error w*x + b - y",
+            gid="residuals",
+        )
+    ax.scatter(xs, ys, color=TRAIN_COLOR, zorder=3, label="training points", gid="train")
+    if x_test is not None or y_test is not None:
+        xt, yt = _floats(x_test, "x_test"), _floats(y_test, "y_test")
+        if xt.shape != yt.shape:
+            raise ValueError(f"x_test has {xt.size} values but y_test has {yt.size}")
+        ax.scatter(xt, yt, color=TEST_COLOR, zorder=3, label="test points", gid="test")
+    line_x = np.linspace(xlim[0], xlim[1], 2)
+    sign = "+" if b >= 0 else "-"
+    ax.plot(line_x, w * line_x + b, color=LINE_COLOR, label=f"y = {w:.4g}x {sign} {abs(b):.4g}", gid="fit")
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.grid(True)
+    ax.legend(loc="upper left")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+# --- loss curves -----------------------------------------------------------------------------
+
+
+def loss_curves(
+    curves: Mapping[str, Sequence[float]],
+    *,
+    x: Mapping[str, Sequence[float]] | None = None,
+    log: bool = False,
+    xlabel: str = "iteration",
+    ylabel: str = "loss",
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Figure:
+    """Several loss histories on one axes, one line per ``{label: losses}`` entry.
+
+    By default the i-th loss is drawn at x = i; ``x`` maps a label to its own x values (for
+    instance the epoch, fractional for per-sample updates, so one-sample SGD and full GD share
+    an axis). ``log=True`` puts the loss on a log scale, where steady convergence is a
+    straight line. Non-finite losses (a diverging run) simply end the line.
+
+    Example:
+        >>> fig = loss_curves({"GD": [29, 12.96, 5.8], "SGD": [29, 9.1, 3.3]}, log=True)
+    """
+    if not curves:
+        raise ValueError("loss_curves needs at least one curve")
+    fig, ax = _target(ax)
+    for i, (label, losses) in enumerate(curves.items()):
+        ys = _floats(losses, f"the losses of {label!r}")
+        if x is not None and label in x:
+            xs = _floats(x[label], f"the x values of {label!r}")
+            if xs.shape != ys.shape:
+                raise ValueError(f"{label!r}: {xs.size} x values for {ys.size} losses")
+        else:
+            xs = np.arange(ys.size, dtype=float)
+        ys = np.where(np.isfinite(ys), ys, np.nan)
+        ax.plot(
+            xs,
+            ys,
+            color=CYCLE[i % len(CYCLE)],
+            label=label,
+            gid=f"curve:{label}",
+            marker="." if ys.size <= 30 else None,
+        )
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel + (" (log scale)" if log else ""))
+    ax.grid(True, which="both" if log else "major", alpha=0.5)
+    ax.legend()
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+# --- loss(w) with its tangent -----------------------------------------------------------------
+
+
+def _value_and_slope(loss_fn: Callable[[Value], Value], w: float) -> tuple[float, float]:
+    """``loss_fn(w)`` and ``dloss/dw`` at ``w``, the slope computed by backpropagation."""
+    wv = Value(float(w), label="w")
+    out = loss_fn(wv)
+    if not isinstance(out, Value):
+        raise TypeError(
+            f"loss_fn must build its loss from the Value it is given (got {type(out).__name__}); "
+            "the tangent's slope is that Value's gradient"
+        )
+    out.backward()
+    return out.data, wv.grad
+
+
+def loss_vs_w(
+    loss_fn: Callable[[Value], Value],
+    w_range: tuple[float, float],
+    *,
+    at: float | None = None,
+    trajectory: Sequence[float] | None = None,
+    marks: Mapping[str, float] | None = None,
+    num: int = 200,
+    ylim: tuple[float, float] | None = None,
+    xlabel: str = "w",
+    ylabel: str = "loss(w)",
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Figure:
+    """The curve ``loss(w)`` over ``w_range``, with the tangent at ``at`` and a path along it.
+
+    ``loss_fn`` takes a ``Value`` ``w`` and returns the loss as a ``Value``; the tangent's
+    slope at ``at`` is ``dloss/dw`` computed by backpropagation (not by finite differences),
+    so the picture shows exactly the number gradient descent uses. ``trajectory`` is the
+    sequence of ``w`` an optimizer visited (drawn as numbered points on the curve, joined by
+    arrows); ``marks`` labels single points (``{"GD": 0.9, "annealing": -1.3}``).
+
+    Example:
+        >>> xs, ys = [1, 2, 3], [2, 4, 6]
+        >>> mse = lambda w: sum((w * x - y) ** 2 for x, y in zip(xs, ys)) / 3
+        >>> fig = loss_vs_w(mse, (0, 4), at=1.0, trajectory=[1.0, 1.5, 1.8])
+    """
+    lo, hi = float(w_range[0]), float(w_range[1])
+    if not lo < hi:
+        raise ValueError(f"w_range must be (low, high) with low < high, got {w_range!r}")
+    fig, ax = _target(ax)
+    grid = np.linspace(lo, hi, num)
+    curve = np.array([_value_and_slope(loss_fn, w)[0] for w in grid])
+    ax.plot(grid, curve, color=LINE_COLOR, label=ylabel, gid="curve")
+    if trajectory is not None and len(trajectory) > 0:
+        ws = _floats(trajectory, "trajectory")
+        losses = np.array([_value_and_slope(loss_fn, w)[0] if np.isfinite(w) else np.nan for w in ws])
+        shown = np.isfinite(losses)
+        ax.plot(
+            ws[shown],
+            losses[shown],
+            color=TEST_COLOR,
+            marker="o",
+            markersize=4,
+            linewidth=0.8,
+            alpha=0.9,
+            label=f"path ({len(ws) - 1} steps)",
+            gid="trajectory",
+        )
+        for k in np.flatnonzero(shown)[: min(len(ws), 12)]:  # number the first steps
+            ax.annotate(
+                str(k),
+                (ws[k], losses[k]),
+                textcoords="offset points",
+                xytext=(4, 4),
+                fontsize=7,
+                color=TEST_COLOR,
+            )
+    if at is not None:
+        l0, g = _value_and_slope(loss_fn, at)
+        half = 0.15 * (hi - lo)
+        tx = np.array([at - half, at + half])
+        ax.plot(
+            tx,
+            l0 + g * (tx - at),
+            color=TRAIN_COLOR,
+            linewidth=2,
+            gid="tangent",
+            label=f"tangent at w={at:.3g}: slope dL/dw = {g:.4g}",
+        )
+        ax.scatter([at], [l0], color=TRAIN_COLOR, zorder=4, gid="tangent_point")
+    if marks:
+        for i, (label, w) in enumerate(marks.items()):
+            lw = _value_and_slope(loss_fn, w)[0]
+            ax.scatter(
+                [w],
+                [lw],
+                s=70,
+                zorder=5,
+                color=CYCLE[(i + 1) % len(CYCLE)],
+                edgecolors="black",
+                label=f"{label}: w={w:.3g}, loss={lw:.3g}",
+                gid=f"mark:{label}",
+            )
+    ax.set_xlim(lo, hi)
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    else:  # keep the curve in view even when a diverging path shoots off it
+        span = np.nanmax(curve) - np.nanmin(curve)
+        ax.set_ylim(np.nanmin(curve) - 0.05 * span, np.nanmax(curve) + 0.1 * span)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(True, alpha=0.5)
+    ax.legend(fontsize=8, loc="upper center")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+# --- the loss landscape ------------------------------------------------------------------------
+
+
+def loss_landscape(
+    loss_fn: Callable[[float, float], Any],
+    w_range: tuple[float, float],
+    b_range: tuple[float, float],
+    *,
+    trajectories: Mapping[str, Any] | None = None,
+    minimum: tuple[float, float] | None = None,
+    num: int = 80,
+    levels: int = 25,
+    log_levels: bool = True,
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Figure:
+    """Contours of ``Loss(w, b)`` with the paths optimizers took across them.
+
+    ``loss_fn(w, b)`` returns a number (a float or a ``Value``) and is evaluated on a
+    ``num x num`` grid. Contour levels are spaced logarithmically by default, because a
+    quadratic loss spans orders of magnitude between the valley floor and the corners.
+    ``trajectories`` maps a label to a sequence of ``(w, b)`` pairs (array of shape (n, 2)),
+    one per update; each is drawn from its start (hollow circle) to its end (filled circle).
+    ``minimum`` marks the least-squares solution with a star.
+
+    Example:
+        >>> loss = lambda w, b: sum((w * x + b - y) ** 2 for x, y in [(1, 3), (2, 5), (3, 7)])
+        >>> fig = loss_landscape(loss, (0, 3), (-1, 2), trajectories={"GD": [(1, 0), (1.4, 0.18)]})
+    """
+    fig, ax = _target(ax, width=6.5, height=5.0)
+    ws = np.linspace(float(w_range[0]), float(w_range[1]), num)
+    bs = np.linspace(float(b_range[0]), float(b_range[1]), num)
+    Z = np.array([[float(loss_fn(w, b)) for w in ws] for b in bs])
+    if log_levels:
+        # the valley floor (often exactly 0) is clipped to a small positive level for the log scale
+        zmin, zmax = float(np.nanmin(Z)), float(np.nanmax(Z))
+        floor = max(zmin, zmax * 1e-4, 1e-12)
+        Z = np.clip(Z, floor, None)
+        lv = np.geomspace(floor, zmax, levels)
+    else:
+        lv = levels
+    filled = ax.contourf(
+        ws, bs, Z, levels=lv, cmap="viridis", alpha=0.35, norm=_log_norm() if log_levels else None
+    )
+    ax.contour(ws, bs, Z, levels=filled.levels, colors="0.35", linewidths=0.5)
+    fig.colorbar(filled, ax=ax, label="loss", format="%.3g")
+    for i, (label, path) in enumerate((trajectories or {}).items()):
+        pts = np.asarray(path, dtype=float).reshape(-1, 2)
+        color = CYCLE[i % len(CYCLE)]
+        ax.plot(
+            pts[:, 0],
+            pts[:, 1],
+            color=color,
+            linewidth=1.2,
+            marker="." if len(pts) <= 60 else None,
+            markersize=3,
+            label=f"{label} ({len(pts) - 1} updates)",
+            gid=f"trajectory:{label}",
+        )
+        ax.scatter(pts[0, 0], pts[0, 1], s=50, facecolors="none", edgecolors=color, zorder=4)
+        last = pts[np.isfinite(pts).all(axis=1)][-1]
+        ax.scatter(last[0], last[1], s=40, color=color, edgecolors="black", zorder=5)
+    if minimum is not None:
+        ax.scatter(
+            [minimum[0]],
+            [minimum[1]],
+            marker="*",
+            s=180,
+            color="gold",
+            edgecolors="black",
+            zorder=6,
+            label=f"minimum ({minimum[0]:.3g}, {minimum[1]:.3g})",
+            gid="minimum",
+        )
+    ax.set_xlim(ws[0], ws[-1])  # a diverging path must not zoom the picture out
+    ax.set_ylim(bs[0], bs[-1])
+    ax.set_xlabel("w")
+    ax.set_ylabel("b")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8, loc="upper right")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def _log_norm() -> Any:
+    from matplotlib.colors import LogNorm
+
+    return LogNorm()
+
+
+# --- saving ------------------------------------------------------------------------------------
+
+
+def save(fig: Figure, path: str | os.PathLike[str], *, dpi: int = 120) -> Path:
+    """Write ``fig`` to ``path`` as PNG, SVG or PDF, chosen by the file's extension.
+
+    The figure is written to a temporary file in the same folder and then moved into place
+    with ``os.replace``, so a reader never sees a half-written picture. Missing folders are
+    created. Returns the path.
+
+    Example:
+        >>> save(fit_line([1, 2, 3], [3, 5, 7], w=2, b=1), "out/fit.svg")  # doctest: +SKIP
+    """
+    path = Path(path)
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in SAVE_FORMATS:
+        raise ValueError(
+            f"cannot save a figure as {path.name!r}: use one of the extensions "
+            + ", ".join("." + f for f in SAVE_FORMATS)
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=f".{fmt}", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fig.savefig(fh, format=fmt, dpi=dpi)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file private; give it the usual mode
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
