@@ -1,0 +1,697 @@
+"""The tensor operations: one small class per op, forward and backward side by side.
+
+Each op is a :class:`Function`. ``forward`` takes the parents' numpy arrays and returns the
+output array, keeping what the chain rule will need; ``backward`` takes ``dL/d(out)`` (the
+array ``grad``, shaped like the output) and returns ``dL/d(parent)`` for each parent::
+
+    dL/d(parent) = dL/d(out) * d(out)/d(parent)        (elementwise, for elementwise ops)
+
+The derivative of every op is written in its docstring, next to the line that applies it.
+
+**Broadcasting** is undone in exactly one place, :func:`unbroadcast`. ``a + b`` with ``a`` of
+shape ``(3, 1)`` and ``b`` of shape ``(1, 4)`` gives a ``(3, 4)`` output: each ``a[i, 0]`` was
+used 4 times, so its gradient is the sum of the 4 gradients it received. An op's ``backward``
+may return a gradient in the *output's* shape; :class:`~tinygrad_lr.Tensor` then calls
+``unbroadcast(grad, parent.shape)`` to sum it back to the parent's shape. Ops whose gradient is a
+product (``*``, ``/``) call :func:`unbroadcast_product` instead, which gives the same result
+but, for a scalar parent, as one dot product without building the full product array.
+
+This module is plain numpy: it knows nothing of ``Tensor`` or of the graph. Two rules keep the
+gradient arrays safe to accumulate into:
+
+* ``backward`` returns ``None`` for a parent that does not need a gradient (``needs[i]`` false),
+  so no work is done for data such as ``x`` and ``y``;
+* it returns new arrays, ``grad`` itself, or views of ``grad`` -- never an array it stored in
+  the forward pass. The tensor side treats ``grad`` and views as shared, and copies before it
+  would ever add into them in place.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+
+__all__ = ["Function", "unbroadcast", "unbroadcast_product", "uniform_value"]
+
+Array = np.ndarray
+Grads = tuple["Array | None", ...]
+
+
+# --- the one place where broadcasting is undone ----------------------------------------------
+
+
+def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
+    """Sum ``grad`` over the axes that broadcasting added or stretched, so it has ``shape``.
+
+    If an input ``a`` of shape ``shape`` was broadcast to the output's shape, every entry of
+    ``a`` was used once per position it was copied to, so
+    ``dL/da[j] = sum of dL/d(out)[i] over the positions i that a[j] was copied to``.
+
+    Example:
+        >>> unbroadcast(np.ones((3, 4)), (1, 4))
+        array([[3., 3., 3., 3.]])
+    """
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)  # axes broadcasting added in front
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
+    )
+    c = uniform_value(grad)
+    if c is not None:  # a broadcast constant (the gradient of a sum or mean): no need to add it up
+        count = math.prod(grad.shape[i] for i in axes)
+        return np.full(shape, c * count)
+    return grad.sum(axis=axes, keepdims=True).reshape(shape)
+
+
+def unbroadcast_product(grad: Array, factor: Array, shape: tuple[int, ...]) -> Array:
+    """``unbroadcast(grad * factor, shape)``, without building ``grad * factor`` when it can.
+
+    This is the gradient of a product: for ``out = a * b``, ``dL/da = unbroadcast(dL/dout * b)``.
+    When ``a`` is a single number broadcast over a large ``b`` (the ``w`` of ``w * x``), that
+    sum is the dot product ``grad . factor``: one pass over the data and no temporary array.
+    """
+    if math.prod(shape) == 1 and np.shape(factor) == grad.shape and grad.size > 1:
+        c = uniform_value(grad)
+        total = c * np.sum(factor) if c is not None else np.vdot(grad, factor)
+        return np.full(shape, total)
+    return unbroadcast(grad * factor, shape)
+
+
+def uniform_value(grad: Array) -> float | None:
+    """The number ``grad`` is made of, if it is one number broadcast (all strides 0), else None.
+
+    The backward pass of ``sum`` and ``mean`` gives such arrays: a view of one number, free
+    to build; ops can then scale by that number instead of reading a whole array.
+    """
+    if grad.ndim and grad.size > 1 and not any(grad.strides):
+        return float(grad.flat[0])
+    return None
+
+
+def _shapes(*arrays: Array) -> str:
+    return " and ".join(str(a.shape) for a in arrays)
+
+
+def _broadcast_error(name: str, *arrays: Array) -> ValueError:
+    return ValueError(f"{name}: shapes {_shapes(*arrays)} cannot broadcast")
+
+
+def _first_bad(a: Array, bad: Array) -> str:
+    """``'-1.0 at index (2,)'``: the first offending entry, for error messages."""
+    index = np.unravel_index(int(np.argmax(bad)), a.shape) if a.ndim else ()
+    return f"{a[index]!r} at index {tuple(int(i) for i in index)}"
+
+
+# --- the base class ---------------------------------------------------------------------------
+
+
+class Function:
+    """One differentiable operation.
+
+    Attributes:
+        symbol: the op's name in printouts and graph pictures (``"+"``, ``"sum"``, ``"@"``...).
+        needs: for each parent, whether it requires a gradient (set before ``forward``).
+    """
+
+    symbol: ClassVar[str] = "?"
+    __slots__ = ("needs",)
+    needs: tuple[bool, ...]
+
+    def forward(self, *inputs: Array) -> Array:
+        """Compute the output from the parents' arrays, keeping what ``backward`` needs."""
+        raise NotImplementedError
+
+    def backward(self, grad: Array) -> Grads:
+        """Given ``dL/d(out)``, return ``dL/d(parent)`` for each parent (``None`` if not needed)."""
+        raise NotImplementedError
+
+
+# --- elementwise binary ops (they broadcast) --------------------------------------------------
+
+
+class Add(Function):
+    """``a + b``. ``d(a+b)/da = 1``, ``d(a+b)/db = 1``: the gradient passes through unchanged."""
+
+    symbol = "+"
+    __slots__ = ()
+
+    def forward(self, a: Array, b: Array) -> Array:
+        try:
+            return a + b
+        except ValueError:
+            raise _broadcast_error("add", a, b) from None
+
+    def backward(self, grad: Array) -> Grads:
+        return (grad if self.needs[0] else None, grad if self.needs[1] else None)
+
+
+class Sub(Function):
+    """``a - b``. ``d(a-b)/da = 1``, ``d(a-b)/db = -1``."""
+
+    symbol = "-"
+    __slots__ = ()
+
+    def forward(self, a: Array, b: Array) -> Array:
+        try:
+            return a - b
+        except ValueError:
+            raise _broadcast_error("sub", a, b) from None
+
+    def backward(self, grad: Array) -> Grads:
+        return (grad if self.needs[0] else None, -grad if self.needs[1] else None)
+
+
+class Mul(Function):
+    """``a * b``. ``d(a*b)/da = b``, ``d(a*b)/db = a``."""
+
+    symbol = "*"
+    __slots__ = ("a", "b")
+
+    def forward(self, a: Array, b: Array) -> Array:
+        self.a, self.b = a, b
+        try:
+            return a * b
+        except ValueError:
+            raise _broadcast_error("mul", a, b) from None
+
+    def backward(self, grad: Array) -> Grads:
+        a, b = self.a, self.b
+        return (
+            unbroadcast_product(grad, b, a.shape) if self.needs[0] else None,  # dL/da = dL/dout * b
+            unbroadcast_product(grad, a, b.shape) if self.needs[1] else None,  # dL/db = dL/dout * a
+        )
+
+
+class Div(Function):
+    """``a / b``. ``d(a/b)/da = 1/b``, ``d(a/b)/db = -a/b**2``.
+
+    Raises ZeroDivisionError if any entry of ``b`` is 0.
+    """
+
+    symbol = "/"
+    __slots__ = ("a", "b")
+
+    def forward(self, a: Array, b: Array) -> Array:
+        if np.any(b == 0):
+            raise ZeroDivisionError(f"div: division by zero ({_first_bad(b, b == 0)} of the divisor), "
+                                    f"shapes {_shapes(a, b)}")
+        self.a, self.b = a, b
+        try:
+            return a / b
+        except ValueError:
+            raise _broadcast_error("div", a, b) from None
+
+    def backward(self, grad: Array) -> Grads:
+        a, b = self.a, self.b
+        ga = unbroadcast_product(grad, 1.0 / b, a.shape) if self.needs[0] else None
+        # b is constant along the axes it was broadcast over, so -a/b**2 factors out of that sum
+        gb = -unbroadcast_product(grad, a, b.shape) / (b * b) if self.needs[1] else None
+        if gb is not None and gb.shape != b.shape:  # a smaller than out: finish the reduction
+            gb = unbroadcast(gb, b.shape)
+        return (ga, gb)
+
+
+class Maximum(Function):
+    """``maximum(a, b)``, entry by entry.
+
+    ``d/da = 1`` where ``a > b`` and 0 where ``a < b``; at a tie the gradient is split, 1/2 each
+    (as PyTorch does), so the two gradients always add up to the incoming one.
+    """
+
+    symbol = "max"
+    __slots__ = ("a", "b")
+
+    def forward(self, a: Array, b: Array) -> Array:
+        self.a, self.b = a, b
+        try:
+            return np.maximum(a, b)
+        except ValueError:
+            raise _broadcast_error("maximum", a, b) from None
+
+    def backward(self, grad: Array) -> Grads:
+        a, b = self.a, self.b
+        tie = 0.5 * (a == b)
+        return (
+            grad * ((a > b) + tie) if self.needs[0] else None,
+            grad * ((b > a) + tie) if self.needs[1] else None,
+        )
+
+
+class PowTensor(Function):
+    """``a ** b`` where the exponent is a tensor too (or ``c ** x`` for a number ``c``).
+
+    ``d(a**b)/da = b * a**(b-1)``, ``d(a**b)/db = a**b * log(a)``; the latter needs ``a > 0``.
+    """
+
+    symbol = "**"
+    __slots__ = ("a", "b", "out")
+
+    def forward(self, a: Array, b: Array) -> Array:
+        if self.needs[1] and np.any(a <= 0):
+            raise ValueError(f"pow: a ** b with a tensor exponent needs a positive base "
+                             f"(d(a**b)/db = a**b * log(a)), got {_first_bad(a, a <= 0)}, "
+                             f"shapes {_shapes(a, b)}")
+        _check_real_pow(a, b)
+        self.a, self.b = a, b
+        try:
+            self.out = np.power(a, b)
+        except ValueError:
+            raise _broadcast_error("pow", a, b) from None
+        return self.out
+
+    def backward(self, grad: Array) -> Grads:
+        a, b, out = self.a, self.b, self.out
+        return (
+            grad * (b * np.power(a, b - 1.0)) if self.needs[0] else None,
+            grad * (out * np.log(a)) if self.needs[1] else None,
+        )
+
+
+def _check_real_pow(a: Array, n: Array | float) -> None:
+    """Refuse powers that are not real numbers or divide by zero, naming the entry."""
+    fractional = np.asarray(n) != np.round(n)
+    bad = np.broadcast_to((a < 0) & fractional, np.broadcast_shapes(a.shape, np.shape(n)))
+    if np.any(bad):
+        raise ValueError(f"pow: a negative base to a fractional power is not a real number "
+                         f"(base shape {a.shape}, exponent {n if np.ndim(n) == 0 else np.shape(n)})")
+    zero = np.broadcast_to((a == 0) & (np.asarray(n) < 0), bad.shape)
+    if np.any(zero):
+        raise ZeroDivisionError(f"pow: 0 to a negative power divides by zero (base shape {a.shape})")
+
+
+# --- elementwise unary ops --------------------------------------------------------------------
+
+
+class Neg(Function):
+    """``-a``. ``d(-a)/da = -1``."""
+
+    symbol = "neg"
+    __slots__ = ()
+
+    def forward(self, a: Array) -> Array:
+        return -a
+
+    def backward(self, grad: Array) -> Grads:
+        return (-grad,)
+
+
+class Pow(Function):
+    """``a ** n`` for a number ``n``. ``d(a**n)/da = n * a**(n-1)``.
+
+    ``a ** 2`` is computed as ``a * a`` (one pass, no call to ``pow``); its derivative ``2a``.
+    """
+
+    __slots__ = ("a", "n", "symbol")
+
+    def __init__(self, n: float) -> None:
+        self.n = n
+        self.symbol = f"**{n:g}"  # type: ignore[misc]  # the exponent is part of the name: "**2"
+
+    def forward(self, a: Array) -> Array:
+        n = self.n
+        _check_real_pow(a, n)
+        self.a = a
+        return a * a if n == 2 else np.power(a, n)
+
+    def backward(self, grad: Array) -> Grads:
+        a, n = self.a, self.n
+        if n == 0:
+            return (np.zeros_like(grad),)
+        c = uniform_value(grad)
+        if n == 2:  # d(a*a)/da = 2a
+            return (a * (2.0 * c) if c is not None else grad * (2.0 * a),)
+        with np.errstate(divide="ignore"):  # the slope of a**n for n < 1 is infinite at 0
+            local = n * np.power(a, n - 1.0)
+        return (local * c if c is not None else grad * local,)
+
+
+class Exp(Function):
+    """``exp(a)``. ``d(exp a)/da = exp a``: the output is its own derivative."""
+
+    symbol = "exp"
+    __slots__ = ("out",)
+
+    def forward(self, a: Array) -> Array:
+        self.out = np.exp(a)
+        return self.out
+
+    def backward(self, grad: Array) -> Grads:
+        return (grad * self.out,)
+
+
+class Log(Function):
+    """``log(a)`` (natural logarithm). ``d(log a)/da = 1/a``. Needs every entry > 0."""
+
+    symbol = "log"
+    __slots__ = ("a",)
+
+    def forward(self, a: Array) -> Array:
+        bad = a <= 0
+        if np.any(bad):
+            raise ValueError(f"log: needs positive entries, got {_first_bad(a, bad)} in shape {a.shape}")
+        self.a = a
+        return np.log(a)
+
+    def backward(self, grad: Array) -> Grads:
+        return (grad / self.a,)
+
+
+class Sqrt(Function):
+    """``sqrt(a)``. ``d(sqrt a)/da = 1 / (2 sqrt a)`` (infinite at 0). Needs every entry >= 0."""
+
+    symbol = "sqrt"
+    __slots__ = ("out",)
+
+    def forward(self, a: Array) -> Array:
+        bad = a < 0
+        if np.any(bad):
+            raise ValueError(f"sqrt: needs non-negative entries, got {_first_bad(a, bad)} in shape {a.shape}")
+        self.out = np.sqrt(a)
+        return self.out
+
+    def backward(self, grad: Array) -> Grads:
+        with np.errstate(divide="ignore"):
+            return (grad * (0.5 / self.out),)
+
+
+class Abs(Function):
+    """``|a|``. ``d|a|/da = sign(a)`` (0 at a = 0, the subgradient PyTorch uses too)."""
+
+    symbol = "abs"
+    __slots__ = ("a",)
+
+    def forward(self, a: Array) -> Array:
+        self.a = a
+        return np.abs(a)
+
+    def backward(self, grad: Array) -> Grads:
+        return (grad * np.sign(self.a),)
+
+
+class Tanh(Function):
+    """``tanh(a)``. ``d(tanh a)/da = 1 - tanh(a)**2``."""
+
+    symbol = "tanh"
+    __slots__ = ("out",)
+
+    def forward(self, a: Array) -> Array:
+        self.out = np.tanh(a)
+        return self.out
+
+    def backward(self, grad: Array) -> Grads:
+        t = self.out
+        return (grad * (1.0 - t * t),)
+
+
+class Sigmoid(Function):
+    """``sigmoid(a) = 1 / (1 + exp(-a))``. ``d(sigmoid a)/da = sigmoid(a) * (1 - sigmoid(a))``.
+
+    Computed as ``exp(-log(1 + exp(-a)))`` with ``np.logaddexp``, which never overflows.
+    """
+
+    symbol = "sigmoid"
+    __slots__ = ("out",)
+
+    def forward(self, a: Array) -> Array:
+        self.out = np.exp(-np.logaddexp(0.0, -a))
+        return self.out
+
+    def backward(self, grad: Array) -> Grads:
+        s = self.out
+        return (grad * (s * (1.0 - s)),)
+
+
+class Relu(Function):
+    """``relu(a) = max(a, 0)``. ``d(relu a)/da = 1`` where ``a > 0``, else 0."""
+
+    symbol = "relu"
+    __slots__ = ("a",)
+
+    def forward(self, a: Array) -> Array:
+        self.a = a
+        return np.maximum(a, 0.0)
+
+    def backward(self, grad: Array) -> Grads:
+        return (grad * (self.a > 0),)
+
+
+# --- reductions -------------------------------------------------------------------------------
+
+
+def _normalize_axes(axis: int | Sequence[int] | None, ndim: int) -> tuple[int, ...]:
+    """``axis`` as a sorted tuple of non-negative axes (all axes for ``None``)."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for ax in axes:
+        if not isinstance(ax, (int, np.integer)):
+            raise TypeError(f"axis must be an int or a tuple of ints, got {axis!r}")
+        if not -ndim <= ax < ndim:
+            raise ValueError(f"axis {ax} is out of bounds for a tensor of {ndim} dimensions")
+        out.append(int(ax) % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError(f"axis {axis!r} repeats an axis")
+    return tuple(sorted(out))
+
+
+class Sum(Function):
+    """``a.sum(axis)``. ``d(sum a)/da[i] = 1``: every summed entry gets the output's gradient.
+
+    The backward pass returns a *broadcast view* of the incoming gradient: no array of the
+    input's size is built.
+    """
+
+    symbol = "sum"
+    __slots__ = ("axis", "keepdims", "shape")
+
+    def __init__(self, axis: int | Sequence[int] | None, keepdims: bool) -> None:
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, a: Array) -> Array:
+        self.shape = a.shape
+        self.axis = _normalize_axes(self.axis, a.ndim)
+        return np.sum(a, axis=self.axis, keepdims=self.keepdims)
+
+    def backward(self, grad: Array) -> Grads:
+        return (_spread(grad, self.axis, self.keepdims, self.shape),)
+
+
+class Mean(Function):
+    """``a.mean(axis)``. ``d(mean a)/da[i] = 1/n``, with ``n`` the number of entries averaged.
+
+    Like ``Sum``, the backward pass returns a broadcast view of ``grad / n``: no array of the
+    input's size is built (the next op scales by that one number instead).
+    """
+
+    symbol = "mean"
+    __slots__ = ("axis", "keepdims", "shape")
+
+    def __init__(self, axis: int | Sequence[int] | None, keepdims: bool) -> None:
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, a: Array) -> Array:
+        self.shape = a.shape
+        self.axis = _normalize_axes(self.axis, a.ndim)
+        if a.size == 0:
+            raise ValueError(f"mean: the mean of an empty tensor (shape {a.shape}) is undefined")
+        return np.mean(a, axis=self.axis, keepdims=self.keepdims)
+
+    def backward(self, grad: Array) -> Grads:
+        n = math.prod(self.shape[i] for i in self.axis)
+        return (_spread(grad / n, self.axis, self.keepdims, self.shape),)
+
+
+def _spread(grad: Array, axes: tuple[int, ...], keepdims: bool, shape: tuple[int, ...]) -> Array:
+    """The gradient of a reduction: ``grad`` copied (as a view) along the reduced axes."""
+    if not keepdims:
+        grad = np.expand_dims(grad, axes)
+    return np.broadcast_to(grad, shape)
+
+
+# --- shape ops: they move numbers around, the gradient moves back -----------------------------
+
+
+class Reshape(Function):
+    """``a.reshape(shape)``: the same numbers, new shape. The gradient is reshaped back."""
+
+    symbol = "reshape"
+    __slots__ = ("shape", "in_shape")
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape = shape
+
+    def forward(self, a: Array) -> Array:
+        self.in_shape = a.shape
+        try:
+            return a.reshape(self.shape)
+        except ValueError:
+            raise ValueError(f"reshape: cannot reshape shape {a.shape} ({a.size} entries) "
+                             f"into {self.shape}") from None
+
+    def backward(self, grad: Array) -> Grads:
+        return (grad.reshape(self.in_shape),)
+
+
+class Transpose(Function):
+    """``a.transpose(axes)``: a permutation of the axes. The gradient gets the inverse one."""
+
+    symbol = "transpose"
+    __slots__ = ("axes",)
+
+    def __init__(self, axes: tuple[int, ...] | None) -> None:
+        self.axes = axes
+
+    def forward(self, a: Array) -> Array:
+        if self.axes is None:
+            self.axes = tuple(reversed(range(a.ndim)))
+        try:
+            return a.transpose(self.axes)
+        except ValueError:
+            msg = f"transpose: axes {self.axes} do not permute the axes of shape {a.shape}"
+            raise ValueError(msg) from None
+
+    def backward(self, grad: Array) -> Grads:
+        return (grad.transpose(np.argsort(self.axes)),)
+
+
+class BroadcastTo(Function):
+    """``a`` copied (as a view) to a larger shape. The gradient is :func:`unbroadcast` back."""
+
+    symbol = "broadcast"
+    __slots__ = ("shape", "in_shape")
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape = shape
+
+    def forward(self, a: Array) -> Array:
+        self.in_shape = a.shape
+        try:
+            return np.broadcast_to(a, self.shape)
+        except ValueError:
+            raise ValueError(f"broadcast: shape {a.shape} cannot broadcast to {self.shape}") from None
+
+    def backward(self, grad: Array) -> Grads:
+        return (unbroadcast(grad, self.in_shape),)
+
+
+class GetItem(Function):
+    """``a[index]``: basic slicing and integer-array (fancy) indexing.
+
+    ``d(a[index])/da`` is 1 at the picked positions, 0 elsewhere: the gradient is scattered
+    back into zeros. With fancy indices a position can be picked twice (``a[[0, 0]]``, the same
+    sample drawn twice in a mini-batch); it then gets *both* gradients, which is why the
+    scatter is ``np.add.at`` (it adds repeated positions up) and not ``g[index] = grad``.
+    """
+
+    symbol = "index"
+    __slots__ = ("index", "shape", "basic")
+
+    def __init__(self, index: Any) -> None:
+        self.index = index
+        parts = index if isinstance(index, tuple) else (index,)
+        # ints, slices, None and ... pick every position at most once
+        self.basic = all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts)
+
+    def forward(self, a: Array) -> Array:
+        self.shape = a.shape
+        try:
+            return a[self.index]
+        except IndexError as e:
+            raise IndexError(f"index: {e} (tensor of shape {a.shape})") from None
+
+    def backward(self, grad: Array) -> Grads:
+        full = np.zeros(self.shape, dtype=grad.dtype)
+        if self.basic:
+            full[self.index] += grad
+        else:
+            np.add.at(full, self.index, grad)
+        return (full,)
+
+
+class MatMul(Function):
+    """``a @ b``, as numpy's ``matmul`` (1-D operands are vectors, leading axes are batches).
+
+    For matrices, ``out = a @ b`` gives ``dL/da = dL/dout @ b.T`` and ``dL/db = a.T @ dL/dout``.
+    A 1-D ``a`` is treated as a row ``(1, n)`` and a 1-D ``b`` as a column ``(n, 1)``, so the
+    same two formulas cover vector . vector, matrix @ vector and vector @ matrix.
+    """
+
+    symbol = "@"
+    __slots__ = ("a", "b")
+
+    def forward(self, a: Array, b: Array) -> Array:
+        if a.ndim == 0 or b.ndim == 0:
+            raise ValueError(f"matmul: needs operands with at least 1 dimension, got shapes {_shapes(a, b)}")
+        if a.shape[-1] != b.shape[0 if b.ndim == 1 else -2]:
+            raise ValueError(f"matmul: shapes {_shapes(a, b)} do not align")
+        self.a, self.b = a, b
+        try:
+            return a @ b
+        except ValueError:
+            raise ValueError(f"matmul: shapes {_shapes(a, b)} do not align (batch axes)") from None
+
+    def backward(self, grad: Array) -> Grads:
+        a, b = self.a, self.b
+        a2 = a[None, :] if a.ndim == 1 else a  # row vector
+        b2 = b[:, None] if b.ndim == 1 else b  # column vector
+        g2 = grad.reshape(np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2]) + (a2.shape[-2], b2.shape[-1]))
+        ga = gb = None
+        if self.needs[0]:
+            ga = unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
+        if self.needs[1]:
+            gb = unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape)
+        return (ga, gb)
+
+
+# --- joining several tensors ------------------------------------------------------------------
+
+
+class Concatenate(Function):
+    """``concatenate(tensors, axis)``. Each input's gradient is its own slice of ``grad``."""
+
+    symbol = "concat"
+    __slots__ = ("axis", "sizes")
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    def forward(self, *arrays: Array) -> Array:
+        try:
+            out = np.concatenate(arrays, axis=self.axis)
+        except (ValueError, np.exceptions.AxisError) as e:
+            raise ValueError(f"concatenate: shapes {_shapes(*arrays)} along axis {self.axis}: {e}") from None
+        self.axis = self.axis % out.ndim
+        self.sizes = [a.shape[self.axis] for a in arrays]
+        return out
+
+    def backward(self, grad: Array) -> Grads:
+        ends = np.cumsum(self.sizes)
+        pieces = np.split(grad, ends[:-1], axis=self.axis)
+        return tuple(p if need else None for p, need in zip(pieces, self.needs))
+
+
+class Stack(Function):
+    """``stack(tensors, axis)``: a new axis. Input ``i``'s gradient is ``grad`` at position ``i``."""
+
+    symbol = "stack"
+    __slots__ = ("axis",)
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    def forward(self, *arrays: Array) -> Array:
+        try:
+            out = np.stack(arrays, axis=self.axis)
+        except (ValueError, np.exceptions.AxisError) as e:
+            raise ValueError(f"stack: shapes {_shapes(*arrays)} along axis {self.axis}: {e}") from None
+        self.axis = self.axis % out.ndim
+        return out
+
+    def backward(self, grad: Array) -> Grads:
+        moved = np.moveaxis(grad, self.axis, 0)
+        return tuple(moved[i] if need else None for i, need in enumerate(self.needs))

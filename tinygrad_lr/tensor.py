@@ -1,0 +1,445 @@
+"""``Tensor``: a numpy array that remembers how it was made, and backpropagates through it.
+
+``Tensor`` is :class:`~tinygrad_lr.Value` on whole arrays. The same chain rule runs, one node at
+a time, but each node holds an array, so ``w * x`` with 10 million ``x`` is one node and one
+numpy call rather than 10 million scalar nodes::
+
+    dL/d(parent) += dL/d(out) * d(out)/d(parent)      (elementwise, then summed over broadcasting)
+
+The math of each op lives in :mod:`tinygrad_lr.ops` (forward and backward side by side); the
+order of the backward pass comes from :mod:`tinygrad_lr.graph`, shared with ``Value``. This
+module joins them: it builds the graph nodes, and adds each parent's gradient into ``.grad``.
+
+Gradient arrays are shared where that is free: ``a + b`` passes its gradient to ``a`` and ``b``
+unchanged, so ``a.grad is b.grad`` right after a backward pass. A node only ever adds *in
+place* into a gradient array it owns (one built for it alone); otherwise it builds a new one.
+That keeps one node's accumulation from changing another node's gradient. Leaves (parameters)
+always get an array of their own, which optimizers may modify.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Union
+
+import numpy as np
+
+from . import graph, ops
+
+__all__ = ["Tensor", "concatenate", "stack"]
+
+ArrayLike = Union["Tensor", np.ndarray, float, int, Sequence[Any]]
+
+
+class Tensor:
+    """An array in a computation graph.
+
+    Attributes:
+        data: the numpy array this node holds (float64 unless given another float dtype).
+        grad: ``dL/d(this node)`` after ``L.backward()``, an array of the same shape; ``None``
+            until then.
+        requires_grad: whether gradients are computed for this node (parameters: ``True``;
+            data: ``False``). Results of ops require grad if any input does.
+        name: an optional name shown in printouts and pictures (``label`` is the same thing).
+
+    Example:
+        >>> w, b = Tensor(1.0, requires_grad=True, name="w"), Tensor(0.0, requires_grad=True)
+        >>> x, y = Tensor([1.0, 2.0, 3.0]), Tensor([3.0, 5.0, 7.0])
+        >>> L = ((w * x + b - y) ** 2).sum()
+        >>> L.backward()
+        >>> L.item(), w.grad.item(), b.grad.item()
+        (29.0, -40.0, -18.0)
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "name", "_prev", "_fn", "_owns_grad")
+
+    # numpy must not treat a Tensor as an array of objects: `ndarray * Tensor` and
+    # `np.float64 * Tensor` then fall back to Tensor.__rmul__, which builds a graph node.
+    __array_ufunc__ = None
+
+    data: np.ndarray
+    grad: np.ndarray | None
+    requires_grad: bool
+    name: str | None
+    _prev: tuple[Tensor, ...]
+    _fn: ops.Function | None
+    _owns_grad: bool
+
+    def __init__(self, data: ArrayLike, requires_grad: bool = False, name: str | None = None) -> None:
+        self.data = _to_array(data)
+        self.grad = None
+        self.requires_grad = bool(requires_grad)
+        self.name = name
+        self._prev = ()
+        self._fn = None
+        self._owns_grad = False
+
+    # --- the chain rule at this node (called by graph.run_backward) --------------------------
+
+    def _backward(self) -> None:
+        # dL/d(self) is complete: every node computed from self was visited first
+        grad = self.grad
+        if grad is None:  # nothing downstream reached this node
+            return
+        grads = self._fn.backward(grad)  # type: ignore[union-attr]
+        seen: set[int] = set()
+        for parent, g in zip(self._prev, grads):
+            if g is None or not parent.requires_grad:
+                continue
+            if type(g) is not np.ndarray:
+                g = np.asarray(g)
+            if g.shape != parent.data.shape:
+                g = ops.unbroadcast(g, parent.data.shape)
+            # a fresh array built for this parent alone may later be added into in place;
+            # `grad` itself, views of it, or one array handed to two parents may not
+            owned = g is not grad and g.base is None and id(g) not in seen
+            seen.add(id(g))
+            parent._accumulate(g, owned)
+
+    def _accumulate(self, g: np.ndarray, owned: bool) -> None:
+        """``self.grad += g``, never writing into an array that other nodes may share."""
+        if self.grad is None:
+            if not self._prev and not owned:  # a leaf keeps an array of its own
+                g = np.array(g, dtype=self.data.dtype)
+                owned = True
+            self.grad, self._owns_grad = g, owned
+        elif self._owns_grad:
+            self.grad += g
+        else:
+            self.grad, self._owns_grad = self.grad + g, True
+
+    def _reset_grad(self) -> None:
+        self.grad = None
+        self._owns_grad = False
+
+    def backward(self, grad: ArrayLike | None = None) -> None:
+        """Compute ``dL/d(node)`` for every node that this tensor ``L`` depends on.
+
+        On a single-number tensor ``dL/dL = 1`` is the seed. On a larger tensor, pass
+        ``grad``: an array of the same shape, used as ``dL/d(self)`` (``L.backward(g)`` computes
+        the gradients of ``sum(g * L)``). Leaf gradients accumulate across calls (call
+        :meth:`zero_grad` on parameters between updates); intermediate nodes start every call
+        from nothing, so two calls give exactly twice the leaf gradients of one.
+
+        Raises:
+            ValueError: if ``self`` holds several numbers and no ``grad`` is given, or if
+                ``grad`` has the wrong shape.
+            RuntimeError: if ``self`` does not require grad (nothing to differentiate).
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward(): this tensor does not require grad: it was computed under no_grad() "
+                "or only from tensors without requires_grad=True"
+            )
+        if grad is None:
+            if self.data.size != 1:
+                raise ValueError(
+                    f"backward() needs a scalar, got shape {self.shape}; call .sum() or .mean() first, "
+                    f"or pass grad= (an array of shape {self.shape})"
+                )
+            seed, owned = np.ones_like(self.data), True  # dL/dL = 1
+        else:
+            seed = _to_array(grad.data if isinstance(grad, Tensor) else grad)
+            if seed.shape != self.shape:
+                raise ValueError(f"backward(): grad has shape {seed.shape}, the tensor has {self.shape}")
+            owned = False  # the caller's array: never added into
+
+        def seed_root(root: Tensor) -> None:
+            root._accumulate(seed, owned)
+
+        graph.run_backward(self, seed_root)
+
+    def zero_grad(self) -> None:
+        """Forget this tensor's gradient (``grad = None``, as PyTorch's ``set_to_none``)."""
+        self.grad = None
+        self._owns_grad = False
+
+    # --- building graph nodes ----------------------------------------------------------------
+
+    @staticmethod
+    def _apply(fn: ops.Function, *parents: Tensor) -> Tensor:
+        """Run ``fn`` forward on the parents' arrays and wrap the result in a new node.
+
+        The result requires grad if any parent does and we are not under ``no_grad()``; only
+        then does it remember its parents and its op. Otherwise it is a plain leaf.
+        """
+        track = graph._grad_enabled and any(p.requires_grad for p in parents)
+        fn.needs = tuple(p.requires_grad for p in parents) if track else ()
+        out = Tensor.__new__(Tensor)
+        out.data = fn.forward(*[p.data for p in parents])
+        out.grad = None
+        out.requires_grad = track
+        out.name = None
+        out._owns_grad = False
+        if track:
+            out._prev, out._fn = parents, fn
+        else:
+            out._prev, out._fn = (), None
+        return out
+
+    # --- arithmetic --------------------------------------------------------------------------
+
+    def __add__(self, other: ArrayLike) -> Tensor:
+        return Tensor._apply(ops.Add(), self, _as_tensor(other))
+
+    def __radd__(self, other: ArrayLike) -> Tensor:  # 3 + t, and sum([t1, t2]) which starts at 0
+        return Tensor._apply(ops.Add(), _as_tensor(other), self)
+
+    def __sub__(self, other: ArrayLike) -> Tensor:
+        return Tensor._apply(ops.Sub(), self, _as_tensor(other))
+
+    def __rsub__(self, other: ArrayLike) -> Tensor:
+        return Tensor._apply(ops.Sub(), _as_tensor(other), self)
+
+    def __mul__(self, other: ArrayLike) -> Tensor:
+        return Tensor._apply(ops.Mul(), self, _as_tensor(other))
+
+    def __rmul__(self, other: ArrayLike) -> Tensor:
+        return Tensor._apply(ops.Mul(), _as_tensor(other), self)
+
+    def __truediv__(self, other: ArrayLike) -> Tensor:
+        return Tensor._apply(ops.Div(), self, _as_tensor(other))
+
+    def __rtruediv__(self, other: ArrayLike) -> Tensor:
+        return Tensor._apply(ops.Div(), _as_tensor(other), self)
+
+    def __neg__(self) -> Tensor:
+        return Tensor._apply(ops.Neg(), self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __pow__(self, exponent: ArrayLike) -> Tensor:
+        """``self ** n`` for a number ``n`` (op ``"**2"`` etc.), or ``self ** t`` for a tensor ``t``."""
+        if isinstance(exponent, (int, float, np.integer, np.floating)) and not isinstance(exponent, bool):
+            return Tensor._apply(ops.Pow(float(exponent)), self)
+        return Tensor._apply(ops.PowTensor(), self, _as_tensor(exponent))
+
+    def __rpow__(self, base: ArrayLike) -> Tensor:
+        return Tensor._apply(ops.PowTensor(), _as_tensor(base), self)
+
+    def __matmul__(self, other: ArrayLike) -> Tensor:
+        return Tensor._apply(ops.MatMul(), self, _as_tensor(other))
+
+    def __rmatmul__(self, other: ArrayLike) -> Tensor:
+        return Tensor._apply(ops.MatMul(), _as_tensor(other), self)
+
+    # --- functions ---------------------------------------------------------------------------
+
+    def exp(self) -> Tensor:
+        """``e ** self``, entry by entry. ``d(exp a)/da = exp a``."""
+        return Tensor._apply(ops.Exp(), self)
+
+    def log(self) -> Tensor:
+        """Natural logarithm, entry by entry; every entry must be > 0. ``d(log a)/da = 1/a``."""
+        return Tensor._apply(ops.Log(), self)
+
+    def sqrt(self) -> Tensor:
+        """Square root, entry by entry; entries must be >= 0. ``d(sqrt a)/da = 1/(2 sqrt a)``."""
+        return Tensor._apply(ops.Sqrt(), self)
+
+    def abs(self) -> Tensor:
+        """``|self|``, entry by entry. ``d|a|/da = sign(a)`` (0 at 0)."""
+        return Tensor._apply(ops.Abs(), self)
+
+    __abs__ = abs
+
+    def tanh(self) -> Tensor:
+        """Hyperbolic tangent. ``d(tanh a)/da = 1 - tanh(a)**2``."""
+        return Tensor._apply(ops.Tanh(), self)
+
+    def sigmoid(self) -> Tensor:
+        """``1 / (1 + exp(-self))``. ``d(sigmoid a)/da = sigmoid(a) (1 - sigmoid(a))``."""
+        return Tensor._apply(ops.Sigmoid(), self)
+
+    def relu(self) -> Tensor:
+        """``max(self, 0)``. ``d(relu a)/da = 1`` where ``a > 0``, else 0."""
+        return Tensor._apply(ops.Relu(), self)
+
+    def maximum(self, other: ArrayLike) -> Tensor:
+        """The larger of ``self`` and ``other``, entry by entry (they broadcast).
+
+        The gradient goes to the larger one; at a tie it is split in half.
+        """
+        return Tensor._apply(ops.Maximum(), self, _as_tensor(other))
+
+    # --- reductions --------------------------------------------------------------------------
+
+    def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        """The sum over ``axis`` (all entries by default). ``d(sum a)/da[i] = 1``.
+
+        Example:
+            >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).sum(axis=0)
+            Tensor([4. 6.])
+        """
+        return Tensor._apply(ops.Sum(axis, keepdims), self)
+
+    def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        """The mean over ``axis`` (all entries by default). ``d(mean a)/da[i] = 1/n``."""
+        return Tensor._apply(ops.Mean(axis, keepdims), self)
+
+    # --- shapes ------------------------------------------------------------------------------
+
+    def reshape(self, *shape: int | Sequence[int]) -> Tensor:
+        """The same entries in a new shape: ``t.reshape(2, 3)`` or ``t.reshape((2, 3))``."""
+        if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
+            shape = tuple(shape[0])  # type: ignore[arg-type]
+        return Tensor._apply(ops.Reshape(tuple(int(n) for n in shape)), self)  # type: ignore[arg-type]
+
+    def transpose(self, *axes: int | Sequence[int]) -> Tensor:
+        """Permute the axes (reverse them by default), as ``np.transpose``."""
+        if len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
+            axes = tuple(axes[0])  # type: ignore[arg-type]
+        return Tensor._apply(ops.Transpose(tuple(int(a) for a in axes) or None), self)  # type: ignore[arg-type]
+
+    @property
+    def T(self) -> Tensor:
+        """The axes reversed (the transpose of a matrix)."""
+        return self.transpose()
+
+    def broadcast_to(self, shape: Sequence[int]) -> Tensor:
+        """This tensor repeated (without copying) to ``shape``; the gradient is summed back."""
+        return Tensor._apply(ops.BroadcastTo(tuple(shape)), self)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        """``t[index]``: ints, slices, ``None``, ``...``, integer arrays and boolean masks.
+
+        Indices repeated in an integer array each pass their gradient back, so they add up.
+        """
+        return Tensor._apply(ops.GetItem(_index_data(index)), self)
+
+    # --- properties and conveniences ---------------------------------------------------------
+
+    @property
+    def label(self) -> str | None:
+        """The tensor's name (the graph renderer reads ``label`` on both engines)."""
+        return self.name
+
+    @label.setter
+    def label(self, value: str | None) -> None:
+        self.name = value
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        return self.data.dtype
+
+    @property
+    def op(self) -> str:
+        """The symbol of the op that produced this tensor (``""`` for a leaf)."""
+        return self._fn.symbol if self._fn is not None else ""
+
+    @property
+    def parents(self) -> tuple[Tensor, ...]:
+        """The tensors this one was computed from, in argument order (``()`` for a leaf)."""
+        return self._prev
+
+    def is_leaf(self) -> bool:
+        """True for a tensor that was not computed from other tensors by a tracked op."""
+        return not self._prev
+
+    def item(self) -> float:
+        """The single number held, as a Python float."""
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a tensor with one entry, got shape {self.shape}")
+        return float(self.data.item())
+
+    def numpy(self) -> np.ndarray:
+        """The underlying array (shared, not copied, as ``torch.Tensor.numpy``)."""
+        return self.data
+
+    def detach(self) -> Tensor:
+        """A new leaf sharing this tensor's data, outside the graph (no grad)."""
+        return Tensor(self.data)
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        text = np.array2string(self.data, prefix="Tensor(", separator=" ")
+        extra = ""
+        if self.requires_grad:
+            extra += ", requires_grad=True"
+        if self._fn is not None:
+            extra += f", op={self.op!r}"
+        if self.name is not None:
+            extra += f", name={self.name!r}"
+        return f"Tensor({text}{extra})"
+
+
+# --- module functions -------------------------------------------------------------------------
+
+
+def concatenate(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis, as ``np.concatenate``.
+
+    Each input's gradient is its own slice of the output's gradient.
+
+    Example:
+        >>> concatenate([Tensor([1.0]), Tensor([2.0, 3.0])])
+        Tensor([1. 2. 3.])
+    """
+    if len(tensors) == 0:
+        raise ValueError("concatenate: needs at least one tensor")
+    return Tensor._apply(ops.Concatenate(axis), *[_as_tensor(t) for t in tensors])
+
+
+def stack(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
+    """Join same-shape tensors along a new axis, as ``np.stack``.
+
+    Example:
+        >>> stack([Tensor([1.0, 2.0]), Tensor([3.0, 4.0])]).shape
+        (2, 2)
+    """
+    if len(tensors) == 0:
+        raise ValueError("stack: needs at least one tensor")
+    return Tensor._apply(ops.Stack(axis), *[_as_tensor(t) for t in tensors])
+
+
+# --- conversions ------------------------------------------------------------------------------
+
+
+def _to_array(data: Any) -> np.ndarray:
+    """``data`` as a real floating-point array: float arrays as they are, the rest as float64.
+
+    A float ndarray is used as is (shared, not copied); ints and bools become float64.
+    """
+    if isinstance(data, Tensor):
+        return data.data
+    arr = np.asarray(data)
+    kind = arr.dtype.kind
+    if kind == "f":
+        return arr
+    if kind in "biu":
+        return arr.astype(np.float64)
+    hint = ""
+    if kind == "O" and any(isinstance(v, Tensor) for v in arr.flat):
+        hint = "; to join tensors, use stack() or concatenate()"
+    raise TypeError(f"Tensor needs real numbers, got an array of dtype {arr.dtype}{hint}")
+
+
+def _as_tensor(x: ArrayLike) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _index_data(index: Any) -> Any:
+    """An index with any Tensor in it replaced by its (integer or boolean) array."""
+    if isinstance(index, tuple):
+        return tuple(_index_data(i) for i in index)
+    if isinstance(index, Tensor):
+        data = index.data
+        return data.astype(np.intp) if data.dtype.kind == "f" else data
+    return index
