@@ -284,7 +284,7 @@ def loss_vs_w(
             color=TRAIN_COLOR,
             linewidth=2,
             gid="tangent",
-            label=f"tangent at w={at:.3g}: slope dL/dw = {g:.4g}",
+            label=f"tangent at {xlabel}={at:.3g}: slope {g:.4g}",
         )
         ax.scatter([at], [l0], color=TRAIN_COLOR, zorder=4, gid="tangent_point")
     if marks:
@@ -297,7 +297,7 @@ def loss_vs_w(
                 zorder=5,
                 color=CYCLE[(i + 1) % len(CYCLE)],
                 edgecolors="black",
-                label=f"{label}: w={w:.3g}, loss={lw:.3g}",
+                label=f"{label}: {xlabel}={w:.3g}, {ylabel}={lw:.3g}",
                 gid=f"mark:{label}",
             )
     ax.set_xlim(lo, hi)
@@ -309,7 +309,7 @@ def loss_vs_w(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(True, alpha=0.5)
-    ax.legend(fontsize=8, loc="upper center")
+    ax.legend(fontsize=8, loc="best")
     if title:
         ax.set_title(title)
     return fig
