@@ -1,9 +1,36 @@
 """tinygrad_lr: a from-scratch autodiff micro-framework for studying backpropagation."""
 
+from .data import DataError, Dataset, batch_indices, from_arrays, load_csv, make_linear_data
 from .graph import no_grad
+from .losses import mse, sse
+from .models import LinearRegression, max_stable_lr
+from .optim import GD, SGD, MiniBatchSGD, Optimizer
 from .tensor import Tensor
+from .train import DivergenceError, History, fit
 from .value import Value
 
 __version__ = "0.1.0"
 
-__all__ = ["Tensor", "Value", "no_grad", "__version__"]
+__all__ = [
+    "LinearRegression",
+    "sse",
+    "mse",
+    "GD",
+    "SGD",
+    "MiniBatchSGD",
+    "Optimizer",
+    "fit",
+    "History",
+    "DivergenceError",
+    "max_stable_lr",
+    "Dataset",
+    "DataError",
+    "load_csv",
+    "from_arrays",
+    "make_linear_data",
+    "batch_indices",
+    "Tensor",
+    "Value",
+    "no_grad",
+    "__version__",
+]

@@ -1,0 +1,138 @@
+"""Loss functions, built from the engines' own operations: no backward pass of their own.
+
+Each loss compares the predictions ``f_i`` with the targets ``y_i``:
+
+* sum of squared errors (the step-by-step tutorial):  ``SSE = sum_i (f_i - y_i)^2``,
+  so ``dSSE/df_i = 2 (f_i - y_i)``;
+* mean squared error (the PyTorch course):            ``MSE = SSE / n``,
+  so ``dMSE/df_i = 2 (f_i - y_i) / n``.
+
+They accept either a list of :class:`~tinygrad_lr.Value` predictions (one small graph per
+sample, to render and study) or one :class:`~tinygrad_lr.Tensor` of predictions (vectorised);
+the result is a ``Value`` or a 0-d ``Tensor`` whose ``backward()`` gives the gradients through
+the operations ``-``, ``**2``, ``+`` (sum) and ``/`` that built it.
+
+The Value sum is a left fold ``((e_1 + e_2) + e_3) + ...``, the order of a Python loop that
+accumulates ``total += e_i``, so hand-written tutorial code and the engine agree to the last bit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Union
+
+import numpy as np
+
+from .value import Value
+
+__all__ = ["sse", "mse", "get_loss", "LOSSES"]
+
+Prediction = Union[Sequence[Any], Any]  # noqa: UP007 - a list of Values/numbers, or a Tensor
+
+
+def _is_tensor(x: object) -> bool:
+    try:
+        from .tensor import Tensor
+    except ImportError:  # the Tensor engine is optional for these functions
+        return False
+    return isinstance(x, Tensor)
+
+
+def _tensor_sq_errors_sum(pred: Any, target: Any) -> Any:
+    from .tensor import Tensor
+
+    t = target if isinstance(target, Tensor) else Tensor(np.asarray(target, dtype=np.float64))
+    if pred.data.shape != t.data.shape:
+        raise ValueError(
+            f"loss: predictions have shape {pred.data.shape} but targets have shape {t.data.shape}"
+        )
+    if pred.data.size == 0:
+        raise ValueError("loss: no samples (empty predictions)")
+    diff = pred - t
+    return (diff**2).sum()
+
+
+def _value_sq_errors_sum(pred: Sequence[Any], target: Any) -> Value:
+    preds = list(pred)
+    if _is_value_seq(target):
+        targets = list(target)
+    else:
+        targets = np.asarray(target, dtype=np.float64).ravel().tolist()
+    if len(preds) != len(targets):
+        raise ValueError(f"loss: {len(preds)} predictions but {len(targets)} targets")
+    if not preds:
+        raise ValueError("loss: no samples (empty predictions)")
+    total: Value | None = None
+    for f, y in zip(preds, targets):
+        f = f if isinstance(f, Value) else Value(f)
+        e = (f - y) ** 2  # d(e)/d(f) = 2 (f - y)
+        total = e if total is None else total + e  # d(total)/d(e) = 1
+    assert total is not None
+    return total
+
+
+def _is_value_seq(x: object) -> bool:
+    return isinstance(x, (list, tuple)) and any(isinstance(v, Value) for v in x)
+
+
+def sse(pred: Prediction, target: Any) -> Any:
+    """Sum of squared errors, ``sum_i (f_i - y_i)^2``.
+
+    Args:
+        pred: predictions ``f_i``: a list of ``Value`` (or numbers), or a ``Tensor``.
+        target: targets ``y_i``: numbers, an array, or (with Values) a list of ``Value``.
+
+    Returns:
+        a ``Value`` (for a list) or a 0-d ``Tensor``; call ``.backward()`` on it.
+
+    Example:
+        >>> w, b = Value(1.0), Value(0.0)
+        >>> L = sse([w * x + b for x in (1, 2, 3)], [3, 5, 7])
+        >>> L.backward()
+        >>> L.data, w.grad, b.grad
+        (29.0, -40.0, -18.0)
+    """
+    if _is_tensor(pred):
+        return _tensor_sq_errors_sum(pred, target)
+    return _value_sq_errors_sum(pred, target)
+
+
+def mse(pred: Prediction, target: Any) -> Any:
+    """Mean squared error, ``(1/n) sum_i (f_i - y_i)^2`` = ``sse / n``.
+
+    Example:
+        >>> w = Value(1.0)
+        >>> L = mse([x * w for x in (1, 2, 3)], [2, 4, 6])
+        >>> L.backward()
+        >>> L.data, w.grad    # mean(2*x*(x*w - y)) = (-2 - 8 - 18) / 3
+        (4.666666666666667, -9.333333333333334)
+    """
+    total = sse(pred, target)
+    n = total_count(pred)
+    return total / n  # d(SSE/n)/d(SSE) = 1/n
+
+
+def total_count(pred: Prediction) -> int:
+    """The number of samples in ``pred`` (a list of predictions or a Tensor)."""
+    if _is_tensor(pred):
+        return int(pred.data.size)
+    return len(pred)
+
+
+LOSSES: dict[str, Callable[[Prediction, Any], Any]] = {"sse": sse, "mse": mse}
+
+
+def get_loss(loss: str | Callable[[Prediction, Any], Any]) -> tuple[str, Callable[[Prediction, Any], Any]]:
+    """``(name, function)`` for ``"sse"``, ``"mse"`` or a loss function (``name`` is ``"custom"``
+    for a function other than :func:`sse` and :func:`mse`)."""
+    if isinstance(loss, str):
+        key = loss.lower()
+        if key not in LOSSES:
+            raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
+        return key, LOSSES[key]
+    if not callable(loss):
+        raise TypeError(f"loss must be 'sse', 'mse' or a function, got {loss!r}")
+    for name, fn in LOSSES.items():
+        if loss is fn:
+            return name, fn
+    return getattr(loss, "__name__", "custom"), loss

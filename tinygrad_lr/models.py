@@ -1,0 +1,260 @@
+"""The linear-regression model ``f(x) = b + w1*x1 + ... + wn*xn``, on either engine.
+
+* ``engine="value"``: ``w1..wn`` and ``b`` are scalar :class:`~tinygrad_lr.Value` leaves and
+  every sample's prediction is its own small graph ``((w1*x1 + w2*x2) + ...) + b`` -- the one
+  to render and study, node by node.
+* ``engine="tensor"``: ``w`` is one :class:`~tinygrad_lr.Tensor` of shape ``(n,)`` and ``b`` a
+  0-d Tensor; all predictions are one vectorised expression ``X @ w + b`` -- the one for big data.
+
+Both compute the same numbers (to 1e-12 on the same run). With ``bias=False`` the model is
+``f(x) = w*x`` (the tadpole lesson and the PyTorch course).
+
+This module also holds the one formula for the largest stable gradient-descent learning rate,
+:func:`max_stable_lr`, used by the divergence error of :func:`~tinygrad_lr.fit` and by the docs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .graph import no_grad
+from .value import Value
+
+__all__ = ["LinearRegression", "ENGINES", "loss_hessian", "max_stable_lr"]
+
+ENGINES = ("value", "tensor")
+
+
+def _tensor_class() -> Any:
+    try:
+        from .tensor import Tensor
+    except ImportError as exc:  # pragma: no cover - the Tensor engine ships with the package
+        raise ImportError(
+            f"engine='tensor' needs tinygrad_lr.tensor, which cannot be imported: {exc}"
+        ) from exc
+    return Tensor
+
+
+class LinearRegression:
+    """Linear regression ``f(x) = b + sum_j w_j x_j`` with parameters on the chosen engine.
+
+    Args:
+        n_features: number of inputs ``x_j`` (at least 1).
+        bias: include ``b`` (default); ``False`` gives ``f(x) = w . x``.
+        w: initial weights: one number (used for every feature) or ``n_features`` numbers;
+            default 0, or standard-normal draws from ``rng`` when ``rng`` is given.
+        b: initial bias (default 0, or a draw from ``rng``).
+        engine: ``"value"`` (scalar graphs) or ``"tensor"`` (vectorised).
+        rng: a ``numpy.random.Generator`` (or int seed) for random initial values, as the SGD
+            tutorial's ``theta = randn(2, 1)``; only used for values not given explicitly.
+
+    The gradient of the loss reaches the parameters by backpropagation; for one sample and
+    the squared error ``L = (f - y)^2``: ``dL/dw_j = 2 (f - y) x_j`` and ``dL/db = 2 (f - y)``.
+
+    Example:
+        >>> m = LinearRegression(w=1.0, b=0.0)
+        >>> m.predict(4)
+        4.0
+        >>> [p.label for p in m.parameters()]
+        ['w', 'b']
+    """
+
+    def __init__(
+        self,
+        n_features: int = 1,
+        bias: bool = True,
+        w: float | Sequence[float] | np.ndarray | None = None,
+        b: float | None = None,
+        engine: str = "value",
+        rng: np.random.Generator | int | None = None,
+    ) -> None:
+        if isinstance(n_features, bool) or not isinstance(n_features, (int, np.integer)) or n_features < 1:
+            raise ValueError(f"n_features must be a whole number >= 1, got {n_features!r}")
+        if engine not in ENGINES:
+            raise ValueError(f"unknown engine {engine!r}; choose 'value' or 'tensor'")
+        if not bias and b is not None:
+            raise ValueError("b was given but bias=False: a model without bias has no b")
+        self.n_features = int(n_features)
+        self.bias = bool(bias)
+        self.engine = engine
+        gen = None
+        if rng is not None:
+            from .data import as_generator
+
+            gen = as_generator(rng)
+        # random draws in the tutorial's order theta = [b, w1, ..., wn]
+        if b is not None:
+            b0 = float(b)
+        elif gen is not None and self.bias:
+            b0 = float(gen.standard_normal())
+        else:
+            b0 = 0.0
+        w0 = self._initial_w(w, gen)
+        if not np.isfinite(b0):
+            raise ValueError(f"the initial b must be a finite number, got {b0!r}")
+        if engine == "value":
+            names = ["w"] if self.n_features == 1 else [f"w{j + 1}" for j in range(self.n_features)]
+            self.w: Any = [Value(float(v), label=name) for v, name in zip(w0, names)]
+            self.b: Any = Value(b0, label="b") if self.bias else None
+        else:
+            Tensor = _tensor_class()
+            self.w = Tensor(w0.copy(), requires_grad=True, name="w")
+            self.b = Tensor(np.array(b0), requires_grad=True, name="b") if self.bias else None
+
+    def _initial_w(self, w: Any, gen: np.random.Generator | None) -> np.ndarray:
+        d = self.n_features
+        if w is None:
+            return gen.standard_normal(d) if gen is not None else np.zeros(d)
+        arr = np.atleast_1d(np.asarray(w, dtype=np.float64))
+        if arr.ndim != 1 or arr.size not in (1, d):
+            raise ValueError(
+                f"the initial w needs 1 or {d} numbers (one per feature), got {arr.size}"
+                if arr.ndim == 1
+                else f"the initial w must be a number or a list of numbers, got shape {arr.shape}"
+            )
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"the initial w must be finite numbers, got {arr.tolist()}")
+        return np.full(d, arr[0]) if arr.size == 1 else arr.copy()
+
+    # --- parameters ----------------------------------------------------------------------------
+
+    def parameters(self) -> list[Any]:
+        """The trainable leaves, weights first then the bias (what an optimizer updates)."""
+        params = list(self.w) if self.engine == "value" else [self.w]
+        if self.bias:
+            params.append(self.b)
+        return params
+
+    @property
+    def weights(self) -> np.ndarray:
+        """The current weights as a float array of shape ``(n_features,)`` (a copy)."""
+        if self.engine == "value":
+            return np.array([p.data for p in self.w], dtype=np.float64)
+        return np.array(self.w.data, dtype=np.float64).reshape(self.n_features)
+
+    @property
+    def intercept(self) -> float | None:
+        """The current bias ``b`` as a float (``None`` without bias)."""
+        if not self.bias:
+            return None
+        return float(self.b.data)
+
+    def param_vector(self) -> np.ndarray:
+        """``[w1, ..., wn, b]`` (``b`` only with bias) as a float array: a snapshot for history."""
+        b = self.intercept
+        return self.weights if b is None else np.append(self.weights, b)
+
+    def param_names(self) -> list[str]:
+        """Names matching :meth:`param_vector`: ``['w', 'b']`` or ``['w1', 'w2', ..., 'b']``."""
+        names = ["w"] if self.n_features == 1 else [f"w{j + 1}" for j in range(self.n_features)]
+        return names + (["b"] if self.bias else [])
+
+    # --- forward -------------------------------------------------------------------------------
+
+    def _as_matrix(self, X: Any) -> np.ndarray:
+        arr = np.asarray(X, dtype=np.float64)
+        if arr.ndim == 0 or (arr.ndim == 1 and self.n_features == 1):
+            arr = arr.reshape(-1, 1)
+        elif arr.ndim == 1:
+            if arr.size != self.n_features:
+                raise ValueError(f"one sample needs {self.n_features} features, got {arr.size}")
+            arr = arr.reshape(1, -1)
+        if arr.ndim != 2 or arr.shape[1] != self.n_features:
+            raise ValueError(f"X must have shape (n_samples, {self.n_features}), got {np.shape(X)}")
+        return arr
+
+    def forward(self, X: Any) -> Any:
+        """Predictions for the samples in ``X`` (shape ``(n, n_features)``, or ``(n,)`` for one feature).
+
+        Returns a list of ``Value`` (engine ``"value"``) or a ``Tensor`` of shape ``(n,)``
+        (engine ``"tensor"``): graph nodes, ready for a loss and ``backward()``.
+        """
+        arr = self._as_matrix(X)
+        if self.engine == "value":
+            return [self._forward_row(row) for row in arr.tolist()]
+        Tensor = _tensor_class()
+        out = Tensor(arr) @ self.w
+        return out + self.b if self.bias else out
+
+    __call__ = forward
+
+    def _forward_row(self, row: Sequence[float]) -> Value:
+        # f = ((w1*x1 + w2*x2) + ...) + b: df/dw_j = x_j, df/db = 1
+        ws = self.w
+        f = ws[0] * row[0]
+        for j in range(1, len(ws)):
+            f = f + ws[j] * row[j]
+        return f + self.b if self.bias else f
+
+    def predict(self, X: Any) -> Any:
+        """Predictions as plain numbers (no graph): a float for one sample, else an array.
+
+        Example:
+            >>> LinearRegression(2, w=[1.0, 2.0], b=0.5).predict([[1, 1], [2, 0]]).tolist()
+            [3.5, 2.5]
+        """
+        single = np.ndim(X) == 0 or (np.ndim(X) == 1 and self.n_features > 1)
+        with no_grad():
+            out = self.forward(X)
+            values = np.array([v.data for v in out]) if self.engine == "value" else np.array(out.data)
+        values = values.astype(np.float64).reshape(-1)
+        return float(values[0]) if single else values
+
+    def max_stable_lr(self, X: Any, loss: str = "mse") -> float:
+        """The largest stable full-batch GD learning rate for this model on ``X`` (:func:`max_stable_lr`)."""
+        return max_stable_lr(self._as_matrix(X), loss=loss, bias=self.bias)
+
+    def __repr__(self) -> str:
+        w = self.weights.tolist()
+        ws = repr(w[0]) if len(w) == 1 else repr(w)
+        bs = f", b={self.intercept!r}" if self.bias else ", bias=False"
+        return f"LinearRegression(n_features={self.n_features}, w={ws}{bs}, engine={self.engine!r})"
+
+
+# --- the stability limit of gradient descent --------------------------------------------------
+
+
+def loss_hessian(X: Any, loss: str = "mse", bias: bool = True) -> np.ndarray:
+    """The Hessian of a linear model's squared-error loss with respect to ``(w1..wn[, b])``.
+
+    With ``A = [X, 1]`` (the bias column appended when ``bias``), ``SSE = |A theta - y|^2`` has
+    Hessian ``H = 2 A^T A`` (the same at every point: the loss is a quadratic bowl), and
+    ``MSE = SSE / n`` has ``H = 2 A^T A / n``.
+
+    Example:
+        >>> loss_hessian([[1], [2], [3]], "sse").tolist()
+        [[28.0, 12.0], [12.0, 6.0]]
+    """
+    A = np.asarray(X, dtype=np.float64)
+    if A.ndim == 1:
+        A = A.reshape(-1, 1)
+    if bias:
+        A = np.hstack([A, np.ones((A.shape[0], 1))])
+    H = 2.0 * (A.T @ A)
+    key = loss.lower()
+    if key == "mse":
+        return H / A.shape[0]
+    if key != "sse":
+        raise ValueError(f"loss_hessian knows 'sse' and 'mse', got {loss!r}")
+    return H
+
+
+def max_stable_lr(X: Any, loss: str = "mse", bias: bool = True) -> float:
+    """The largest learning rate for which full-batch gradient descent converges: ``2 / lambda_max``.
+
+    On a quadratic loss a GD step ``theta <- theta - lr * H (theta - theta*)`` multiplies the
+    error along each eigenvector of the Hessian ``H`` by ``1 - lr * lambda``. It shrinks for
+    every eigenvalue only when ``|1 - lr * lambda| < 1``, i.e. ``lr < 2 / lambda_max``; above
+    that the loss grows at every step. (At exactly ``2 / lambda_max`` it oscillates forever.)
+
+    Returns ``inf`` when the Hessian is zero (no learning rate can diverge).
+
+    Example (the step-by-step tutorial: x = 1, 2, 3 with bias, SSE):
+        >>> round(max_stable_lr([1, 2, 3], "sse"), 6)
+        0.060098
+    """
+    lam = float(np.linalg.eigvalsh(loss_hessian(X, loss, bias)).max())
+    return 2.0 / lam if lam > 0.0 else float("inf")

@@ -1,0 +1,317 @@
+"""The training loop: epochs of (zero_grad, forward, loss, backward, step), a history, and a
+guard that stops a diverging run with an explanation instead of a screen of ``nan``.
+
+One epoch is one pass over the data set, cut into the batches the optimizer stands for
+(all samples for GD, one for SGD, ``batch_size`` for mini-batch). After every epoch the loss
+over the *whole* data set is recorded, so runs with different optimizers can be compared.
+
+Divergence: gradient descent on a quadratic loss converges only when ``lr < 2 / lambda_max``
+(see :func:`~tinygrad_lr.models.max_stable_lr`); above it every step overshoots further. The loop
+stops with :class:`DivergenceError` as soon as the loss (or a parameter) is inf or nan, or the
+loss has grown for ``patience`` epochs in a row to above its starting value.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .data import Dataset, as_generator, batch_indices, check_batch_size, from_arrays
+from .graph import no_grad
+from .losses import get_loss
+from .models import LinearRegression
+from .optim import Optimizer, make_optimizer
+
+__all__ = ["fit", "History", "DivergenceError", "evaluate_loss"]
+
+PROGRESS_MIN_WORK = 200_000  # sample-updates (Value engine) above which a run is "long" (~seconds)
+
+
+class DivergenceError(ValueError):
+    """Training diverged: the loss became inf/nan or kept growing.
+
+    Attributes:
+        epoch: the epoch (1-based) at which it was detected.
+        lr: the learning rate used.
+        loss: the last loss seen (may be inf or nan).
+        max_stable_lr: the largest stable full-batch GD learning rate for the data, when known.
+    """
+
+    def __init__(self, message: str, *, epoch: int, lr: float, loss: float, max_stable_lr: float | None):
+        super().__init__(message)
+        self.epoch = epoch
+        self.lr = lr
+        self.loss = loss
+        self.max_stable_lr = max_stable_lr
+
+
+@dataclass
+class History:
+    """What happened during :func:`fit`.
+
+    Attributes:
+        initial_loss: the loss over the whole data set before the first update.
+        losses: the loss over the whole data set after each epoch (``losses[0]`` is epoch 1).
+        params: with ``record_params=True``, the parameter vector ``[w..., b]`` before training
+            and after every update (``1 + updates`` arrays); else empty.
+        param_names: names for the entries of a parameter vector (``['w', 'b']`` ...).
+        initial_params: the parameter vector before training.
+        epoch_params: the parameter vector after each epoch (always kept: one per epoch).
+        updates: the number of optimizer steps taken.
+        lr: the learning rate.
+        optimizer: the optimizer's name (``"gd"``, ``"sgd"``, ``"minibatch"``).
+        loss_name: ``"sse"``, ``"mse"`` or the custom loss function's name.
+        final_params: the parameter vector after training.
+    """
+
+    initial_loss: float
+    losses: list[float] = field(default_factory=list)
+    params: list[np.ndarray] = field(default_factory=list)
+    param_names: list[str] = field(default_factory=list)
+    initial_params: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    epoch_params: list[np.ndarray] = field(default_factory=list)
+    updates: int = 0
+    lr: float = 0.0
+    optimizer: str = ""
+    loss_name: str = ""
+    final_params: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    @property
+    def epochs(self) -> int:
+        """The number of completed epochs."""
+        return len(self.losses)
+
+    @property
+    def final_loss(self) -> float:
+        """The loss after the last epoch (the initial loss if no epoch ran)."""
+        return self.losses[-1] if self.losses else self.initial_loss
+
+    def summary_rows(self, max_rows: int = 10) -> list[int]:
+        """Epoch numbers (1-based) for a short table: all of them for short runs, else
+        about ``max_rows`` spread from the first to the last."""
+        n = self.epochs
+        if n <= max_rows:
+            return list(range(1, n + 1))
+        picks = np.unique(np.round(np.geomspace(1, n, max_rows)).astype(int))
+        return [int(e) for e in picks]
+
+
+def evaluate_loss(model: Any, X: np.ndarray, y: np.ndarray, loss_fn: Callable[[Any, Any], Any]) -> float:
+    """The loss of ``model`` on ``(X, y)`` as a float, computed by the model's engine without a graph."""
+    with no_grad():
+        return float(np.asarray(loss_fn(model(X), y).data))
+
+
+def _as_dataset(data: Dataset | tuple[Any, Any]) -> Dataset:
+    if isinstance(data, Dataset):
+        return data
+    if isinstance(data, (tuple, list)) and len(data) == 2:
+        return from_arrays(data[0], data[1])
+    raise TypeError("data must be a Dataset or a pair (X, y)")
+
+
+def _want_progress(progress: bool | None, work: int) -> bool:
+    if progress is False:
+        return False
+    if progress is None:
+        isatty = getattr(sys.stderr, "isatty", None)
+        if work < PROGRESS_MIN_WORK or not (isatty and isatty()):
+            return False
+        try:
+            import tqdm  # noqa: F401
+        except ImportError:
+            return False
+        return True
+    try:
+        import tqdm  # noqa: F401
+    except ImportError:
+        raise ImportError("progress=True needs tqdm: pip install 'tinygrad-lr[progress]'") from None
+    return True
+
+
+def _stable_lr_hint(model: Any, X: np.ndarray, loss_name: str) -> float | None:
+    if isinstance(model, LinearRegression) and loss_name in ("sse", "mse"):
+        return model.max_stable_lr(X, loss_name)
+    return None
+
+
+def _diverged(
+    reason: str, epoch: int, lr: float, loss: float, loss_name: str, stable: float | None
+) -> DivergenceError:
+    msg = f"training diverged at epoch {epoch} with learning rate {lr:g}: {reason}"
+    msg += "; try a smaller learning rate"
+    if stable is not None and math.isfinite(stable):
+        msg += (
+            f" (for this data and the {loss_name.upper()} loss, gradient descent is stable only for "
+            f"lr < {stable:.6g} = 2 / {2.0 / stable:.6g}, the largest eigenvalue of the loss's Hessian)"
+        )
+    return DivergenceError(msg, epoch=epoch, lr=lr, loss=loss, max_stable_lr=stable)
+
+
+def fit(
+    model: Any,
+    data: Dataset | tuple[Any, Any],
+    optimizer: Optimizer | str = "gd",
+    *,
+    loss: str | Callable[[Any, Any], Any] = "mse",
+    epochs: int = 100,
+    lr: float | None = None,
+    batch_size: int | None = None,
+    shuffle: bool = False,
+    replacement: bool = False,
+    drop_last: bool = False,
+    rng: np.random.Generator | int | None = None,
+    record_params: bool = False,
+    patience: int | None = 5,
+    progress: bool | None = None,
+) -> History:
+    """Train ``model`` on ``data`` for ``epochs`` epochs and return the :class:`History`.
+
+    Every update is::
+
+        optimizer.zero_grad()
+        L = loss(model(X[batch]), y[batch])     # forward: build the graph
+        L.backward()                             # dL/dp for every parameter p
+        optimizer.step()                         # p <- p - lr * dL/dp
+
+    Args:
+        model: a :class:`~tinygrad_lr.LinearRegression` (or anything with ``parameters()``,
+            ``__call__(X)`` returning predictions, and ``param_vector()``).
+        data: a :class:`~tinygrad_lr.Dataset` or a pair ``(X, y)`` of arrays.
+        optimizer: an optimizer built on ``model.parameters()``, or a name -- ``"gd"``, ``"sgd"``,
+            ``"minibatch"`` -- with ``lr`` (and ``batch_size``, ``shuffle``, ``replacement``,
+            ``drop_last``) given here.
+        loss: ``"mse"`` (default), ``"sse"`` or a function ``loss(predictions, targets)``.
+        epochs: passes over the data (0 only evaluates the initial loss).
+        rng: the Generator (or int seed) for shuffled or random-with-replacement batches.
+        record_params: keep the parameters after every update in ``History.params``.
+        patience: stop when the loss grows this many epochs in a row to above its initial
+            value (``None``: only inf/nan stop the run).
+        progress: a tqdm progress bar: ``None`` (default) shows it only for long runs on a
+            terminal; ``False`` never; ``True`` always.
+
+    Raises:
+        DivergenceError: the loss became inf/nan or kept growing (a ``ValueError``).
+        ValueError: a bad learning rate, batch size or number of epochs.
+
+    Example (the step-by-step tutorial):
+        >>> from tinygrad_lr import LinearRegression, fit
+        >>> m = LinearRegression(w=1.0, b=0.0)
+        >>> h = fit(m, ([1, 2, 3], [3, 5, 7]), "gd", lr=0.01, loss="sse", epochs=1000)
+        >>> float(m.weights[0]), m.intercept
+        (2.000148389025502, 0.9996626768662412)
+    """
+    ds = _as_dataset(data)
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
+        raise ValueError(f"epochs must be a whole number >= 0, got {epochs!r}")
+    if patience is not None and (isinstance(patience, bool) or not isinstance(patience, int) or patience < 1):
+        raise ValueError(f"patience must be a whole number >= 1 or None, got {patience!r}")
+    if isinstance(optimizer, str):
+        if lr is None:
+            raise ValueError(f"fit(optimizer={optimizer!r}) needs a learning rate: lr=...")
+        opt = make_optimizer(optimizer, model.parameters(), lr, batch_size, shuffle, replacement, drop_last)
+    else:
+        if lr is not None or batch_size is not None or shuffle or replacement or drop_last:
+            raise ValueError("lr and batch options go to the optimizer when it is built, not to fit()")
+        opt = optimizer
+    if opt.batch_size is not None:
+        check_batch_size(opt.batch_size, ds.n_samples)
+    gen = as_generator(rng) if (opt.shuffle or opt.replacement) else None
+    loss_name, loss_fn = get_loss(loss)
+    n_features = getattr(model, "n_features", ds.n_features)
+    if n_features != ds.n_features:
+        raise ValueError(f"the model has {n_features} features but the data has {ds.n_features}")
+
+    X, y = ds.X, ds.y
+    history = History(
+        initial_loss=float("nan"),
+        param_names=list(model.param_names()) if hasattr(model, "param_names") else [],
+        lr=opt.lr,
+        optimizer=getattr(opt, "name", type(opt).__name__),
+        loss_name=loss_name,
+    )
+    stable: list[float | None] = []  # computed once, only if needed
+
+    def hint() -> float | None:
+        if not stable:
+            stable.append(_stable_lr_hint(model, X, loss_name))
+        return stable[0]
+
+    with np.errstate(over="ignore", invalid="ignore"):  # inf/nan are detected below, with a reason
+        history.initial_loss = evaluate_loss(model, X, y, loss_fn)
+        history.initial_params = model.param_vector()
+        if record_params:
+            history.params.append(model.param_vector())
+        bar = None
+        epoch_iter: Sequence[int] | Any = range(1, int(epochs) + 1)
+        if _want_progress(progress, int(epochs) * ds.n_samples):
+            from tqdm import tqdm
+
+            bar = tqdm(epoch_iter, desc="fit", unit="epoch", total=int(epochs), file=sys.stderr)
+            epoch_iter = bar
+        prev = history.initial_loss
+        rising = 0
+        try:
+            for epoch in epoch_iter:
+                batches = batch_indices(
+                    ds.n_samples,
+                    opt.batch_size,
+                    shuffle=opt.shuffle,
+                    replacement=opt.replacement,
+                    drop_last=opt.drop_last,
+                    rng=gen,
+                )
+                try:
+                    for idx in batches:
+                        opt.zero_grad()
+                        L = loss_fn(model(X[idx]), y[idx])
+                        L.backward()
+                        opt.step()
+                        history.updates += 1
+                        if record_params:
+                            history.params.append(model.param_vector())
+                    current = evaluate_loss(model, X, y, loss_fn)
+                except OverflowError as exc:
+                    raise _diverged(
+                        f"the numbers overflowed ({exc})", epoch, opt.lr, float("inf"), loss_name, hint()
+                    ) from None
+                params_now = model.param_vector()
+                reason = None
+                if math.isnan(current):
+                    reason = "the loss became nan"
+                elif math.isinf(current):
+                    reason = "the loss became inf"
+                elif not np.all(np.isfinite(params_now)):
+                    reason = "a parameter became inf or nan"
+                if reason is not None:
+                    raise _diverged(reason, epoch, opt.lr, current, loss_name, hint())
+                history.losses.append(current)
+                history.epoch_params.append(params_now)
+                rising = rising + 1 if current > prev else 0
+                if patience is not None and rising >= patience and current > history.initial_loss:
+                    start = (
+                        history.losses[-patience - 1]
+                        if len(history.losses) > patience
+                        else history.initial_loss
+                    )
+                    raise _diverged(
+                        f"the loss grew for {patience} epochs in a row, from {start:.6g} to {current:.6g}",
+                        epoch,
+                        opt.lr,
+                        current,
+                        loss_name,
+                        hint(),
+                    )
+                prev = current
+                if bar is not None:
+                    bar.set_postfix(loss=f"{current:.6g}", refresh=False)
+        finally:
+            if bar is not None:
+                bar.close()
+    history.final_params = model.param_vector()
+    return history
