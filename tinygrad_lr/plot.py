@@ -121,8 +121,9 @@ def fit_line(
             xs,
             np.minimum(ys, pred),
             np.maximum(ys, pred),
-            colors="0.5",
-            linestyles="dotted",
+            colors="tab:orange",
+            linestyles="dashed",
+            linewidths=1.5,
             label="error w*x + b - y",
             gid="residuals",
         )

@@ -1,0 +1,67 @@
+"""Every example runs (matplotlib's Agg backend, output into a temporary folder) and shows the
+numbers it promises -- the worked numbers of SOURCE.md, not just "it ran"."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+PNG, SVG = b"\x89PNG\r\n\x1a\n", b"<?xml"
+
+
+def run_example(name: str, out: Path, capsys=None) -> dict:
+    """Import ``examples/<name>.py`` (its file name starts with a digit) and call ``main``."""
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.__doc__ and len(module.__doc__) > 200, (
+        f"{name} must open with a docstring saying what it shows"
+    )
+    return module.main(["--out", str(out)])
+
+
+def assert_figures(paths) -> None:
+    assert paths, "the example promised figures"
+    for path in map(Path, paths):
+        data = path.read_bytes()
+        assert len(data) > 1000, f"{path} is (nearly) empty"
+        if path.suffix == ".png":
+            assert data.startswith(PNG), f"{path} is not a PNG"
+        elif path.suffix == ".svg":
+            assert data.startswith(SVG) or b"<svg" in data[:500], f"{path} is not an SVG"
+
+
+def test_every_example_has_a_test():
+    tested = {
+        line.split('"')[1] for line in Path(__file__).read_text().splitlines() if 'run_example("' in line
+    }
+    scripts = {p.stem for p in EXAMPLES.glob("[0-9][0-9]_*.py")}
+    assert scripts <= tested, f"examples without a test: {sorted(scripts - tested)}"
+
+
+def test_02_fit_three_points(tmp_path):
+    r = run_example("02_fit_three_points", tmp_path)
+    assert r["warmup_x"] == pytest.approx(0.4)
+    assert r["warmup_xy"] == pytest.approx((0.8, 0.8))
+    assert r["w"] == 2.000148389025502  # the tutorial's numbers, to the last bit
+    assert r["b"] == 0.9996626768662412
+    assert r["test_prediction"] == pytest.approx(9.0, abs=1e-3)
+    w_ls, b_ls = r["lstsq2"]
+    assert (w_ls, b_ls) == pytest.approx((24 / 13, 21 / 13))  # the normal equations, by hand
+    assert r["w2"] == pytest.approx(w_ls, abs=1e-3) and r["b2"] == pytest.approx(b_ls, abs=1e-3)
+    assert_figures(r["figures"])
+
+
+def test_07_escaping_local_minima(tmp_path):
+    r = run_example("07_escaping_local_minima", tmp_path)
+    pit, global_min = 1.2197, -1.5502
+    assert r["gd_end"] == pytest.approx(pit, abs=1e-3)  # plain GD is stuck in the pit
+    assert r["restart_best"] == pytest.approx(global_min, abs=1e-3)
+    assert r["sgd_end"] < 0  # this seeded run slid out of the pit ...
+    assert 0 < r["sgd_escaped_of_20"] < 20  # ... but not every run does
+    assert r["annealing_end"] == pytest.approx(global_min, abs=0.1)  # annealing finds the deep valley
+    assert r["annealing_polished"] == pytest.approx(global_min, abs=1e-3)
+    assert_figures(r["figures"])
