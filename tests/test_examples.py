@@ -65,3 +65,30 @@ def test_07_escaping_local_minima(tmp_path):
     assert r["annealing_end"] == pytest.approx(global_min, abs=0.1)  # annealing finds the deep valley
     assert r["annealing_polished"] == pytest.approx(global_min, abs=1e-3)
     assert_figures(r["figures"])
+
+
+def test_03_fit_csv(tmp_path):
+    pytest.importorskip("tinygrad_lr.gradcheck")  # TODO(issue 7): drop once gradcheck.py is committed
+    r = run_example("03_fit_csv", tmp_path)
+    assert r["n"] == 100
+    assert r["loss_before"] == pytest.approx(5077.581, abs=1e-3)  # mean(y^2) of the shipped CSV
+    assert r["loss_after"] < r["loss_before"] / 30
+    w_ls, b_ls = r["lstsq"]
+    assert w_ls == pytest.approx(1.3, abs=0.05) and b_ls == pytest.approx(8, abs=1)  # the generator's line
+    assert not r["buggy_ok"]  # the tutorial's = instead of += is caught ...
+    assert "assigned (=) instead of accumulated (+=)" in r["buggy_verdict"]  # ... and named
+    assert r["fixed_ok"]
+    assert_figures(r["figures"])
+
+
+def test_04_sgd_synthetic(tmp_path):
+    r = run_example("04_sgd_synthetic", tmp_path)
+    b_ls, w_ls = r["lstsq"]
+    assert b_ls == pytest.approx(4, abs=0.3) and w_ls == pytest.approx(3, abs=0.3)
+    b, w, dist, updates, _ = r["sgd"]
+    assert dist < 0.2 and abs(b - b_ls) < 0.2 and abs(w - w_ls) < 0.2  # SGD ends near least squares
+    assert updates == 2000
+    assert r["minibatch"][2] < 0.2 and r["minibatch"][3] == 200
+    assert r["gd"][2] > r["sgd"][2]  # with the same 20 passes, GD (20 updates) is still far off
+    assert r["gd_long"][2] < 1e-9  # ... and given time it reaches least squares exactly
+    assert_figures(r["figures"])

@@ -1,0 +1,121 @@
+"""Stochastic, mini-batch and full gradient descent on synthetic data (SOURCE.md section 3).
+
+The tutorial's recipe, from a seeded generator: ``X = 2*rand(100, 1)``,
+``y = 4 + 3*X + randn(100, 1)``, so the true line is y = 3x + 4 and the best line *for this
+sample of noise* is the least-squares solution (``numpy.linalg.lstsq``). The parameters start
+from standard-normal draws, as the tutorial's ``theta = randn(2, 1)``.
+
+Three optimizers, each with the framework's ``fit`` and the MSE loss, and the same budget of
+20 epochs (passes over the data, i.e. 2,000 per-sample gradients):
+
+* one-sample SGD as in the tutorial: each update on ONE sample drawn at random (``randint(100)``,
+  i.e. with replacement), learning rate 0.01 -- 2,000 updates (the tutorial made 1,000);
+* mini-batch SGD: batches of 10 from a fresh shuffle every epoch, lr 0.05 -- 200 updates;
+* full-batch GD: every sample in every update, lr 0.1 -- only 20 updates; it is then run on to
+  1,000 epochs to show where it is heading: exactly the least-squares solution.
+
+What to look at: ``loss_curves.png`` -- the loss over the whole data against the number of
+passes over the data (log x): per sample read, SGD gets close soonest but keeps jittering
+(every step follows one noisy sample), GD is smooth but needs far more passes, mini-batch
+sits in between; ``fit.png`` -- the data and SGD's line.
+
+    python examples/04_sgd_synthetic.py [--out DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+from tinygrad_lr import LinearRegression, fit, make_linear_data, plot
+
+NAME = "04_sgd_synthetic"
+DATA_SEED, INIT_SEED, BATCH_SEED = 0, 1, 2
+EPOCHS, GD_EPOCHS = 20, 1000
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--out", type=Path, default=Path(__file__).parent / "out" / NAME, help="output folder"
+    )
+    args = parser.parse_args(argv)
+    out: Path = args.out
+
+    data = make_linear_data(100, w=3.0, b=4.0, noise=1.0, x_scale=2.0, rng=DATA_SEED)
+    A = np.column_stack([np.ones(data.n_samples), data.X])  # the tutorial's X_b = [1, X]
+    (b_ls, w_ls), *_ = np.linalg.lstsq(A, data.y, rcond=None)
+    print(f"data: 100 points, y = 4 + 3x + noise (seed {DATA_SEED})")
+    print(f"least squares:       b = {b_ls:.4f}, w = {w_ls:.4f}")
+
+    runs = {
+        "one-sample SGD, lr 0.01": dict(optimizer="sgd", lr=0.01, replacement=True, epochs=EPOCHS),
+        "mini-batch 10, lr 0.05": dict(
+            optimizer="minibatch", lr=0.05, batch_size=10, shuffle=True, epochs=EPOCHS
+        ),
+        "full-batch GD, lr 0.1": dict(optimizer="gd", lr=0.1, epochs=GD_EPOCHS),
+    }
+    results, curves = {}, {}
+    print(f"\nafter {EPOCHS} epochs:")
+    for label, opts in runs.items():
+        # same start for all: theta = randn(2, 1); the Tensor engine for GD's 100,000 sample-gradients
+        model = LinearRegression(rng=INIT_SEED, engine="tensor" if opts["optimizer"] == "gd" else "value")
+        history = fit(model, data, loss="mse", rng=BATCH_SEED, **opts)
+        w, b = history.epoch_params[EPOCHS - 1]  # [w, b] after epoch 20
+        dist = float(np.hypot(b - b_ls, w - w_ls))
+        updates = history.updates * EPOCHS // history.epochs
+        results[label] = (float(b), float(w), dist, updates, history.losses[EPOCHS - 1])
+        curves[label] = [history.initial_loss, *history.losses]
+        print(
+            f"  {label:<24} b = {b:.4f}, w = {w:.4f}  ({updates:>4} updates), "
+            f"distance to least squares {dist:.4f}, loss {history.losses[EPOCHS - 1]:.4f}"
+        )
+    b_gd, w_gd = float(model.intercept), float(model.weights[0])
+    results["gd_long"] = (b_gd, w_gd, float(np.hypot(b_gd - b_ls, w_gd - w_ls)))
+    print(
+        f"GD after {GD_EPOCHS} epochs: b = {b_gd:.4f}, w = {w_gd:.4f}, distance {results['gd_long'][2]:.1e}"
+    )
+    loss_ls = float(np.mean((A @ [b_ls, w_ls] - data.y) ** 2))
+    print(f"{'least squares':<24} loss {loss_ls:.4f} (the lowest any line can reach on this data)")
+
+    # the loss ABOVE the best possible one, so the log scale shows how close each run gets
+    excess = {label: [loss - loss_ls for loss in losses] for label, losses in curves.items()}
+    fig = plot.loss_curves(
+        excess,
+        log=True,
+        xlabel="epochs (passes over the data)",
+        ylabel="MSE - least-squares MSE",
+        title="the same data, three optimizers",
+    )
+    ax = fig.axes[0]
+    ax.set_xscale("symlog", linthresh=1)  # epoch 0 (the start) stays on the axis
+    ax.set_xlim(0, GD_EPOCHS)
+    ax.set_ylim(1e-6, None)
+    plot.save(fig, out / "loss_curves.png")
+    b_sgd, w_sgd = results["one-sample SGD, lr 0.01"][:2]
+    fig = plot.fit_line(
+        data.X[:, 0],
+        data.y,
+        w_sgd,
+        b_sgd,
+        xlim=(0, 2),
+        ylim=(0, 15),
+        title=f"one-sample SGD, {EPOCHS} epochs",
+    )
+    plot.save(fig, out / "fit.png")
+    print(f"\nfigures: {out / 'loss_curves.png'}, {out / 'fit.png'}")
+    return {
+        "lstsq": (float(b_ls), float(w_ls)),
+        "sgd": results["one-sample SGD, lr 0.01"],
+        "minibatch": results["mini-batch 10, lr 0.05"],
+        "gd": results["full-batch GD, lr 0.1"],
+        "gd_long": results["gd_long"],
+        "loss_lstsq": loss_ls,
+        "figures": [out / "loss_curves.png", out / "fit.png"],
+    }
+
+
+if __name__ == "__main__":
+    main()
