@@ -1,6 +1,15 @@
 """tinygrad_lr: a from-scratch autodiff micro-framework for studying backpropagation."""
 
 from .data import DataError, Dataset, batch_indices, from_arrays, load_csv, make_linear_data
+from .gradcheck import (
+    GradReport,
+    analytic_grads,
+    check_gradient_fn,
+    check_linear_regression,
+    gradcheck,
+    numerical_grads,
+    per_sample_breakdown,
+)
 from .graph import no_grad
 from .losses import mse, sse
 from .models import LinearRegression, max_stable_lr
@@ -29,6 +38,13 @@ __all__ = [
     "from_arrays",
     "make_linear_data",
     "batch_indices",
+    "gradcheck",
+    "check_gradient_fn",
+    "check_linear_regression",
+    "analytic_grads",
+    "numerical_grads",
+    "per_sample_breakdown",
+    "GradReport",
     "Tensor",
     "Value",
     "no_grad",
