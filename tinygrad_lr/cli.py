@@ -60,71 +60,181 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-# --- gradcheck -------------------------------------------------------------------------------
+# --- fit -------------------------------------------------------------------------------------
 
 
-def _add_gradcheck(sub: argparse._SubParsersAction) -> None:
+def _add_fit(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "gradcheck",
-        help="check autodiff against the analytic formula and finite differences",
-        description="Build the linear-regression loss with the framework's model and loss, "
-        "backpropagate, and compare every parameter's gradient with the hand-derived formula "
-        "dL/dw = sum 2(wx+b-y)x, dL/db = sum 2(wx+b-y) (/n for mse) and with central finite "
-        "differences. Exit status 0 when all agree, 1 when any disagree, 2 on bad input.",
+        "fit",
+        help="train linear regression on a CSV with GD, SGD or mini-batch SGD",
+        description="Load a numeric CSV (by default: no header unless the first row is not numeric; "
+        "the last column is the target, the others are features), train y = b + w1*x1 + ... + wn*xn "
+        "by backpropagation, and print the initial loss, a short per-epoch table and the final "
+        "parameters and loss. Columns are chosen by 0-based index (negative from the end) or by "
+        "header name; positions in error messages are 1-based, as an editor shows them.",
     )
-    p.add_argument("--csv", metavar="FILE",
-                   help="data: feature columns then the target (default: the worked example "
-                   "x = 1, 2, 3 and y = 3, 5, 7)")
-    p.add_argument("--w", type=float, nargs="+", default=[1.0], metavar="W",
-                   help="the weight(s): one, or one per feature (default 1)")
-    p.add_argument("--b", type=float, default=0.0, help="the bias (default 0)")
-    p.add_argument("--no-bias", action="store_true", help="the model y = w*x, without b")
-    p.add_argument("--loss", choices=("sse", "mse"), default="sse",
-                   help="sum (default, as the worked example) or mean of the squared errors")
-    p.add_argument("--engine", choices=("value", "tensor"), default="value", help="(default value)")
-    p.add_argument("--eps", type=float, default=None,
-                   help="relative finite-difference step (default cbrt(machine eps), ~6e-6)")
-    p.add_argument("--breakdown", action="store_true",
-                   help="also show each sample's term 2*r*x and 2*r of the gradient, and their sum")
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
-    p.set_defaults(func=_cmd_gradcheck)
+    p.add_argument("csv", help="the data file")
+    p.add_argument(
+        "--features", nargs="+", metavar="COL", help="feature columns (default: all but the target)"
+    )
+    p.add_argument("--target", metavar="COL", help="the target column (default: the last)")
+    p.add_argument(
+        "--header",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="the first row holds column names (default: detected, a header when a cell is not a number)",
+    )
+    p.add_argument(
+        "--delimiter", default=",", help="cell separator: a character, 'tab' or 'whitespace' (default ,)"
+    )
+    p.add_argument("--no-bias", action="store_true", help="fit y = w*x, without b")
+    p.add_argument("--optimizer", choices=["gd", "sgd", "minibatch"], default="gd", help="(default gd)")
+    p.add_argument("--batch-size", type=int, help="samples per update, for --optimizer minibatch")
+    p.add_argument(
+        "--shuffle",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="a new random order of the samples every epoch (sgd, minibatch; default: in order)",
+    )
+    p.add_argument("--replacement", action="store_true", help="draw samples at random with replacement")
+    p.add_argument("--drop-last", action="store_true", help="skip the last, short mini-batch of an epoch")
+    p.add_argument("--seed", type=int, default=0, help="seed for shuffling (default 0)")
+    p.add_argument("--lr", type=float, default=0.01, help="learning rate (default 0.01)")
+    p.add_argument("--epochs", type=int, default=100, help="passes over the data (default 100)")
+    p.add_argument(
+        "--loss", choices=["mse", "sse"], default="mse", help="mean or sum of squared errors (default mse)"
+    )
+    p.add_argument(
+        "--init-w", type=float, nargs="+", metavar="W", help="initial weight(s): one, or one per feature"
+    )
+    p.add_argument("--init-b", type=float, help="initial bias (default 0)")
+    p.add_argument("--engine", choices=["value", "tensor"], default="value", help="(default value)")
+    p.add_argument(
+        "--patience",
+        type=int,
+        default=5,
+        help="stop when the loss grows this many epochs in a row (default 5)",
+    )
+    p.add_argument("--predict", type=float, nargs="+", metavar="X", help="also predict these inputs")
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="a progress bar on stderr (default: only for long runs on a terminal)",
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    p.set_defaults(func=_cmd_fit)
 
 
-def _cmd_gradcheck(args: argparse.Namespace) -> int:
+def _fit_column(text: str) -> int | str:
+    return int(text) if text.lstrip("-").isdigit() else text
+
+
+def _cmd_fit(args: argparse.Namespace) -> int:
     import json
-    import math
 
     from .data import load_csv
-    from .gradcheck import DEFAULT_EPS, check_linear_regression, per_sample_breakdown
+    from .models import LinearRegression
+    from .optim import make_optimizer
+    from .train import fit
 
-    if args.csv:
-        data = load_csv(args.csv)
-        X, y = data.X, data.y
-    else:
-        X, y = [[1.0], [2.0], [3.0]], [3.0, 5.0, 7.0]  # SOURCE.md section 2
-    d = len(X[0])
-    if len(args.w) not in (1, d):
-        raise UsageError(f"--w takes 1 number or {d} (one per feature), got {len(args.w)} weights")
-    for name, v in [("--w", w) for w in args.w] + [("--b", args.b)]:
-        if not math.isfinite(v):
-            raise UsageError(f"{name} must be a finite number, got {v}")
-    w = args.w[0] if d == 1 else (args.w * d if len(args.w) == 1 else args.w)
-    b = None if args.no_bias else args.b
-    eps = DEFAULT_EPS if args.eps is None else args.eps
-    report = check_linear_regression(w, b, X, y, loss=args.loss, engine=args.engine, eps=eps)
-    reduction = "mean" if args.loss == "mse" else "sum"
-    breakdown = per_sample_breakdown(w, b, X, y, reduction) if args.breakdown else None
+    delimiter = {"tab": "\t", "\\t": "\t", "whitespace": None}.get(args.delimiter, args.delimiter)
+    data = load_csv(
+        args.csv,
+        features=None if args.features is None else [_fit_column(c) for c in args.features],
+        target=None if args.target is None else _fit_column(args.target),
+        header=args.header,
+        delimiter=delimiter,
+    )
+    if args.no_bias and args.init_b is not None:
+        raise UsageError("--init-b needs a bias; drop --no-bias or --init-b")
+    d = data.n_features
+    if args.init_w is not None and len(args.init_w) not in (1, d):
+        raise UsageError(f"--init-w takes 1 number or {d} (one per feature), got {len(args.init_w)}")
+    if args.predict is not None and len(args.predict) % d:
+        raise UsageError(f"--predict takes {d} numbers per sample (one per feature), got {len(args.predict)}")
+    model = LinearRegression(d, bias=not args.no_bias, w=args.init_w, b=args.init_b, engine=args.engine)
+    opt = make_optimizer(
+        args.optimizer,
+        model.parameters(),
+        args.lr,
+        batch_size=args.batch_size,
+        shuffle=args.shuffle,
+        replacement=args.replacement,
+        drop_last=args.drop_last,
+    )
+    if args.patience < 1:
+        raise UsageError(f"--patience must be at least 1, got {args.patience}")
+    history = fit(
+        model,
+        data,
+        opt,
+        loss=args.loss,
+        epochs=args.epochs,
+        rng=args.seed,
+        patience=args.patience,
+        progress=args.progress,
+    )
+    w = [float(v) for v in model.weights]
+    b = model.intercept
+    predictions = None
+    if args.predict is not None:
+        inputs = [args.predict[i : i + d] for i in range(0, len(args.predict), d)]
+        predictions = [float(v) for v in model.predict(inputs)]
+
     if args.json:
-        out = report.to_dict()
-        if breakdown is not None:
-            out["breakdown"] = breakdown.to_dict()
-        print(json.dumps(out, indent=2))
-    else:
-        print(report)
-        if breakdown is not None:
-            print()
-            print(breakdown)
-    return 0 if report.ok else 1
+        out: dict[str, object] = {"w": w[0] if d == 1 else w}
+        if b is not None:
+            out["b"] = b
+        out.update(
+            loss=history.final_loss,
+            initial_loss=history.initial_loss,
+            epochs=history.epochs,
+            updates=history.updates,
+            optimizer=args.optimizer,
+            lr=args.lr,
+            loss_fn=args.loss,
+            engine=args.engine,
+            n_samples=data.n_samples,
+            features=list(data.feature_names),
+            target=data.target_name,
+            losses=history.losses,
+        )
+        if predictions is not None:
+            out["inputs"] = [args.predict[i : i + d] for i in range(0, len(args.predict), d)]
+            out["predictions"] = predictions
+        print(json.dumps(out))
+        return 0
+
+    names = model.param_names()
+    terms = [f"{n}*{f}" for n, f in zip(names, data.feature_names)]
+    rhs = " + ".join(terms + (["b"] if b is not None else []))
+    features = ", ".join(data.feature_names)
+    print(f"data: {args.csv}: {data.n_samples} samples, features {features} -> target {data.target_name}")
+    print(f"model: {data.target_name} = {rhs}  (engine {args.engine})")
+    loss_name = args.loss.upper()
+    print(f"training: {opt.describe()}, {loss_name} loss, {args.epochs} epochs, {history.updates} updates")
+    print(f"initial loss: {history.initial_loss:.10g}  at {_fit_params(names, history.initial_params)}")
+    show = len(names) <= 4
+    head = f"{'epoch':>7}  {'loss':>16}" + ("".join(f"  {n:>14}" for n in names) if show else "")
+    print(head)
+    for e in history.summary_rows(10):
+        row = f"{e:>7}  {history.losses[e - 1]:>16.10g}"
+        if show:
+            row += "".join(f"  {v:>14.10g}" for v in history.epoch_params[e - 1])
+        print(row)
+    print(f"final: {_fit_params(names, history.final_params)}")
+    print(f"final loss: {history.final_loss!r}")
+    if predictions is not None:
+        for i, pred in enumerate(predictions):
+            x = args.predict[i * d : (i + 1) * d]
+            xs = ", ".join(f"{f}={v:g}" for f, v in zip(data.feature_names, x))
+            print(f"prediction at {xs}: {pred!r}")
+    return 0
+
+
+def _fit_params(names: Sequence[str], values: Sequence[float]) -> str:
+    return ", ".join(f"{n} = {float(v)!r}" for n, v in zip(names, values))
 
 
 # --- the parser ------------------------------------------------------------------------------
@@ -138,7 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_demo(sub)
-    _add_gradcheck(sub)
+    _add_fit(sub)
     return parser
 
 

@@ -137,7 +137,7 @@ def from_arrays(
         if bad.size:
             pos = tuple(int(i) for i in bad[0])
             where = f"{name}[{pos[0]}]" if arr.ndim == 1 else f"{name}[{pos[0]}, {pos[1]}]"
-            raise DataError(f"{where} is {arr[pos]!r}: the data must be finite numbers (no NaN or inf)")
+            raise DataError(f"{where} is {float(arr[pos])!r}: the data must be finite (no NaN or inf)")
     names = tuple(feature_names) if feature_names is not None else _default_feature_names(X.shape[1])
     if len(names) != X.shape[1]:
         raise DataError(f"{len(names)} feature names for {X.shape[1]} features")

@@ -104,8 +104,8 @@ def mse(pred: Prediction, target: Any) -> Any:
         >>> w = Value(1.0)
         >>> L = mse([x * w for x in (1, 2, 3)], [2, 4, 6])
         >>> L.backward()
-        >>> L.data, w.grad    # mean(2*x*(x*w - y)) = (-2 - 8 - 18) / 3
-        (4.666666666666667, -9.333333333333334)
+        >>> L.data, w.grad    # mean(2*x*(x*w - y)) = (-2 - 8 - 18) / 3 = -28/3
+        (4.666666666666667, -9.333333333333332)
     """
     total = sse(pred, target)
     n = total_count(pred)
