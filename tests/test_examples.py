@@ -92,3 +92,17 @@ def test_04_sgd_synthetic(tmp_path):
     assert r["gd"][2] > r["sgd"][2]  # with the same 20 passes, GD (20 updates) is still far off
     assert r["gd_long"][2] < 1e-9  # ... and given time it reaches least squares exactly
     assert_figures(r["figures"])
+
+
+def test_06_gd_sgd_minibatch(tmp_path, capsys):
+    r = run_example("06_gd_sgd_minibatch", tmp_path)
+    assert r["gd_w"] == 1.9999444396553017  # the course's numbers, to the last bit
+    assert r["sgd_w"] == 1.9999999999999236
+    assert r["gd_prediction"] == pytest.approx(7.99978, abs=5e-6)
+    assert r["sgd_prediction"] == pytest.approx(8.0, abs=1e-12)
+    assert abs(r["sgd_w"] - 2) < abs(r["minibatch_w"] - 2) < abs(r["gd_w"] - 2)
+    assert r["updates"] == {"GD": 100, "SGD (in order)": 300, "mini-batch of 2": 200}
+    printed = capsys.readouterr().out
+    assert "w = 1.9999444396553017" in printed and "predict(4) = 7.99978" in printed
+    assert printed.count("loss") > 3 * 15  # the per-epoch table
+    assert_figures(r["figures"])
