@@ -17,6 +17,7 @@ from .optim import GD, SGD, MiniBatchSGD, Optimizer
 from .tensor import Tensor
 from .train import DivergenceError, History, fit
 from .value import Value
+from .viz import backward_steps, draw_graph, save_graph, walkthrough_text, write_walkthrough
 
 __version__ = "0.1.0"
 
@@ -47,6 +48,11 @@ __all__ = [
     "GradReport",
     "Tensor",
     "Value",
+    "draw_graph",
+    "save_graph",
+    "backward_steps",
+    "walkthrough_text",
+    "write_walkthrough",
     "no_grad",
     "__version__",
 ]

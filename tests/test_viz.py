@@ -1,0 +1,569 @@
+"""Graph pictures and the step-by-step backward walkthrough (tinygrad_lr.viz, `tinygrad-lr graph`).
+
+The worked example of SOURCE.md section 2, first sample: L = (w*x + b - y)^2 at w=1, b=0, x=1,
+y=3. By hand: w*x = 1, f = w*x + b = 1, f - y = -2, L = 4; dL/d(f-y) = 2*(f-y) = -4,
+dL/dy = -dL/d(f-y) = 4, dL/df = dL/d(w*x) = dL/db = -4, dL/dw = dL/d(w*x) * x = -4,
+dL/dx = dL/d(w*x) * w = -4.
+"""
+
+from __future__ import annotations
+
+import ast
+import html
+import operator
+import os
+import re
+import shutil
+import tempfile
+
+import graphviz
+import pytest
+
+from tinygrad_lr import Value
+from tinygrad_lr.cli import main
+from tinygrad_lr.graph import topological_order
+from tinygrad_lr.viz import (
+    BackwardStep,
+    GraphTooLargeError,
+    GraphvizNotFoundError,
+    backward_steps,
+    draw_graph,
+    graphviz_install_hint,
+    save_graph,
+    walkthrough_frames,
+    walkthrough_text,
+    write_walkthrough,
+)
+
+HAND = {  # name -> (data, dL/d(node)), worked out by hand above
+    "w": (1.0, -4.0),
+    "x": (1.0, -4.0),
+    "w*x": (1.0, -4.0),
+    "b": (0.0, -4.0),
+    "f": (1.0, -4.0),
+    "y": (3.0, 4.0),
+    "f-y": (-2.0, -4.0),
+    "L": (4.0, 1.0),
+}
+
+
+def worked_example(w: float = 1.0, b: float = 0.0, x: float = 1.0, y: float = 3.0) -> dict[str, Value]:
+    nodes = {
+        "w": Value(w, label="w"),
+        "b": Value(b, label="b"),
+        "x": Value(x, label="x"),
+        "y": Value(y, label="y"),
+    }
+    nodes["w*x"] = nodes["w"] * nodes["x"]
+    nodes["f"] = nodes["w*x"] + nodes["b"]
+    nodes["f"].label = "f"
+    nodes["f-y"] = nodes["f"] - nodes["y"]
+    nodes["L"] = nodes["f-y"] ** 2
+    nodes["L"].label = "L"
+    return nodes
+
+
+def three_points(loss: str = "sse") -> tuple[Value, Value, Value]:
+    """SOURCE.md section 2's training set x = 1, 2, 3, y = 3, 5, 7 at w = 1, b = 0."""
+    from tinygrad_lr.losses import get_loss
+
+    w, b = Value(1.0, label="w"), Value(0.0, label="b")
+    preds, targets = [], []
+    for i, (x, y) in enumerate([(1.0, 3.0), (2.0, 5.0), (3.0, 7.0)], 1):
+        f = w * Value(x, label=f"x{i}") + b
+        f.label = f"f{i}"
+        preds.append(f)
+        targets.append(Value(y, label=f"y{i}"))
+    L = get_loss(loss)[1](preds, targets)
+    L.label = "L"
+    return L, w, b
+
+
+def parse(dot: graphviz.Digraph) -> tuple[dict[str, dict[str, str]], list[tuple[str, str]]]:
+    """Nodes (id -> attributes, label lines joined by '|') and edges of a Digraph's DOT source."""
+    nodes: dict[str, dict[str, str]] = {}
+    edges: list[tuple[str, str]] = []
+    for line in dot.source.splitlines():
+        m = re.match(r"^\s*(\w+) -> (\w+)", line)
+        if m:
+            edges.append((m.group(1), m.group(2)))
+            continue
+        m = re.match(r"^\s*(\w+) \[(.*)\]$", line)
+        if m and m.group(1) not in ("node", "edge", "graph"):
+            attrs = dict(re.findall(r'(\w+)=("(?:[^"\\]|\\.)*"|\S+)', m.group(2)))
+            nodes[m.group(1)] = {k: v.strip('"').replace("\\n", "|") for k, v in attrs.items()}
+    return nodes, edges
+
+
+def by_name(nodes: dict[str, dict[str, str]]) -> dict[str, str]:
+    """Value boxes by the name on their first line ("w (parameter)" -> "w")."""
+    out = {}
+    for nid, attrs in nodes.items():
+        if not nid.endswith("op") and "label" in attrs:
+            out[attrs["label"].split("|")[0].split(" (")[0]] = nid
+    return out
+
+
+# --- the picture -------------------------------------------------------------------------------
+
+
+def test_worked_example_nodes_and_edges() -> None:
+    n = worked_example()
+    nodes, edges = parse(draw_graph(n["L"]))
+    names = by_name(nodes)
+    assert set(names) == set(HAND)
+    ops = {nid: a["label"] for nid, a in nodes.items() if a.get("class") == "op"}
+    assert sorted(ops.values()) == sorted(["*", "+", "-", "**2"])
+    op_of = {label: nid for nid, label in ops.items()}
+    expected = {
+        (names["w"], op_of["*"]), (names["x"], op_of["*"]), (op_of["*"], names["w*x"]),
+        (names["w*x"], op_of["+"]), (names["b"], op_of["+"]), (op_of["+"], names["f"]),
+        (names["f"], op_of["-"]), (names["y"], op_of["-"]), (op_of["-"], names["f-y"]),
+        (names["f-y"], op_of["**2"]), (op_of["**2"], names["L"]),
+    }  # fmt: skip
+    assert set(edges) == expected and len(edges) == len(expected)
+
+
+def test_labels_carry_data_and_gradients_after_backward() -> None:
+    n = worked_example()
+    n["L"].backward()
+    nodes, _ = parse(draw_graph(n["L"]))
+    for name, nid in by_name(nodes).items():
+        data, grad = HAND[name]
+        lines = nodes[nid]["label"].split("|")
+        assert lines[1] == f"data {data:g}", name
+        assert lines[2] == f"grad {grad:g}", name
+
+
+def test_before_backward_gradients_are_not_computed_yet_never_zero() -> None:
+    n = worked_example()
+    source = draw_graph(n["L"]).source
+    assert source.count("grad ? (not computed yet)") == 8
+    assert "grad 0" not in source and "grad -" not in source
+    n["L"].backward()
+    assert "not computed" not in draw_graph(n["L"]).source
+    assert draw_graph(n["L"], grads=False).source.count("not computed yet") == 8
+
+
+def test_a_real_zero_gradient_is_drawn_as_zero() -> None:
+    n = worked_example(w=2.0, b=1.0)  # f = 3 = y: a perfect fit, every gradient below L is 0
+    n["L"].backward()
+    nodes, _ = parse(draw_graph(n["L"]))
+    names = by_name(nodes)
+    assert nodes[names["w"]]["label"].endswith("grad 0")
+    assert nodes[names["L"]]["label"].endswith("grad 1")
+
+
+def test_parameters_data_and_constants_look_different() -> None:
+    w, b = Value(1.0, label="w"), Value(0.0, label="b")
+    L = (w * Value(1.0, label="x") + b - 3.0) ** 2  # 3.0 becomes an unlabelled constant
+    nodes, _ = parse(draw_graph(L))
+    kinds = {a["label"].split("|")[0]: a["class"] for a in nodes.values() if a.get("class") != "op"}
+    assert kinds["w (parameter)"] == kinds["b (parameter)"] == "param"
+    assert kinds["x (data)"] == "data" and kinds["constant"] == "const"
+    fills = {a["class"]: a["fillcolor"] for a in nodes.values() if "fillcolor" in a}
+    assert len({fills["param"], fills["data"], fills["const"]}) == 3
+    nodes, _ = parse(draw_graph(L, params=[w]))  # said explicitly: b is not a parameter now
+    assert {a["label"].split("|")[0] for a in nodes.values() if a.get("class") == "param"} == {
+        "w (parameter)"
+    }
+
+
+def test_rankdir_left_to_right_by_default_top_to_bottom_on_request() -> None:
+    L = worked_example()["L"]
+    assert "rankdir=LR" in draw_graph(L).source
+    assert "rankdir=TB" in draw_graph(L, rankdir="TB").source
+    with pytest.raises(ValueError, match="rankdir"):
+        draw_graph(L, rankdir="sideways")
+
+
+def test_the_dot_source_is_deterministic() -> None:
+    assert draw_graph(worked_example()["L"]).source == draw_graph(worked_example()["L"]).source
+
+
+# --- saving --------------------------------------------------------------------------------------
+
+
+def test_save_svg_png_pdf_and_dot(tmp_path) -> None:
+    n = worked_example()
+    n["L"].backward()
+    dot = draw_graph(n["L"])
+    svg = html.unescape(save_graph(dot, tmp_path / "g.svg").read_text())  # Graphviz writes - as &#45;
+    assert "<svg" in svg and "grad -4" in svg and "w (parameter)" in svg
+    assert save_graph(dot, tmp_path / "g.png").read_bytes().startswith(b"\x89PNG")
+    assert save_graph(dot, tmp_path / "g.pdf").read_bytes().startswith(b"%PDF")
+    assert save_graph(dot, tmp_path / "g.dot").read_text() == dot.source
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.dot", "g.pdf", "g.png", "g.svg"]  # no temp files
+    with pytest.raises(ValueError, match=r"\.svg, \.png, \.pdf or \.dot"):
+        save_graph(dot, tmp_path / "g.jpeg")
+
+
+def test_missing_dot_writes_the_source_and_says_how_to_install(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "no-programs-here"))
+    dot = draw_graph(worked_example()["L"])
+    with pytest.raises(GraphvizNotFoundError) as info:
+        save_graph(dot, tmp_path / "g.svg")
+    message = str(info.value)
+    assert "\n" not in message
+    assert graphviz_install_hint() in message and "g.dot" in message
+    assert (tmp_path / "g.dot").read_text() == dot.source
+    assert not (tmp_path / "g.svg").exists()
+    assert main(["graph", "-o", str(tmp_path / "c.svg")]) == 2  # the command line: one line, exit 2
+    assert (tmp_path / "c.dot").exists() and not (tmp_path / "c.svg").exists()
+    with pytest.raises(GraphvizNotFoundError):
+        write_walkthrough(worked_example()["L"], tmp_path / "walk")
+    assert len(list((tmp_path / "walk").glob("step_*.dot"))) == 8
+
+
+@pytest.mark.parametrize(
+    ("platform", "os_release", "command"),
+    [
+        ("linux", 'ID=debian\nVERSION_ID="12"\n', "sudo apt-get install graphviz"),
+        ("linux", "ID=ubuntu\nID_LIKE=debian\n", "sudo apt-get install graphviz"),
+        ("linux", 'ID="fedora"\n', "sudo dnf install graphviz"),
+        ("linux", "ID=arch\n", "sudo pacman -S graphviz"),
+        ("linux", "ID=alpine\n", "sudo apk add graphviz"),
+        ("darwin", None, "brew install graphviz"),
+        ("win32", None, "winget install graphviz"),
+    ],
+)
+def test_install_hint_per_platform(platform: str, os_release: str | None, command: str) -> None:
+    assert graphviz_install_hint(platform, os_release).startswith(command)
+
+
+# --- large graphs: the node limit and folding ------------------------------------------------------
+
+
+def many_points(n: int) -> tuple[Value, Value, Value]:
+    w, b = Value(1.0, label="w"), Value(0.0, label="b")
+    total = None
+    for i in range(1, n + 1):
+        e = (w * Value(float(i), label=f"x{i}") + b - Value(2.0 * i + 1, label=f"y{i}")) ** 2
+        total = e if total is None else total + e
+    total.label = "L"
+    return total, w, b
+
+
+def test_the_node_limit_refuses_with_the_count_and_what_to_do() -> None:
+    L, _, _ = many_points(50)
+    # per sample: x, y, w*x, f, f-y, e (6 boxes) and *, +, -, **2; w, b; 49 additions (box + op)
+    total = 50 * 10 + 2 + 49 * 2
+    assert total == 600
+    with pytest.raises(GraphTooLargeError) as info:
+        draw_graph(L)  # the default limit is 500
+    message = str(info.value)
+    assert "600 nodes" in message and "max_nodes=500" in message and "fold" in message
+    assert "\n" not in message
+    assert len(parse(draw_graph(L, max_nodes=600))[0]) == 600
+    with pytest.raises(GraphTooLargeError, match="even folded"):
+        draw_graph(L, fold=True, max_nodes=10)
+
+
+def test_fold_draws_one_sample_marked_xN_with_summed_parameter_gradients() -> None:
+    L, w, b = three_points()
+    L.backward()
+    assert (L.data, w.grad, b.grad) == (29.0, -40.0, -18.0)  # SOURCE.md section 2
+    dot = draw_graph(L, fold=True)
+    nodes, edges = parse(dot)
+    assert 'label="x3' in dot.source  # the folded box
+    labels = [a["label"] for a in nodes.values() if a.get("class") != "op"]
+    assert "w (parameter)|data 1|grad -40 (sum over 3 samples)" in labels
+    assert "b (parameter)|data 0|grad -18 (sum over 3 samples)" in labels
+    assert "x_i (data)|data 1 ... 3|grad -8 ... -4" in labels  # dL/dx_i = 2(w x_i + b - y_i) w
+    assert "y_i (data)|data 3 ... 7|grad 4 ... 8" in labels
+    assert "L|data 29|grad 1" in labels
+    # 7 boxes (x, y, w*x, f, f-y, e, L) + w, b; 4 ops per sample drawn once + the sum of 3
+    assert len(labels) == 9 and len(nodes) - len(labels) == 5
+    # edges into the representative sample's ops come from the shared parameters
+    names = by_name(nodes)
+    assert any(src == names["w"] for src, _ in edges) and any(src == names["b"] for src, _ in edges)
+
+
+def test_fold_of_a_mean_and_of_fifty_points_stays_small() -> None:
+    L, w, _ = three_points("mse")
+    L.backward()
+    labels = [a["label"] for a in parse(draw_graph(L, fold=True))[0].values()]
+    assert "w (parameter)|data 1|grad -13.3333 (sum over 3 samples)" in labels  # -40 / 3
+    L, w, _ = many_points(50)
+    L.backward()
+    nodes, _ = parse(draw_graph(L, fold=True))
+    assert len(nodes) < 20
+    assert f"w (parameter)|data 1|grad {w.grad:g} (sum over 50 samples)" in [
+        a["label"] for a in nodes.values()
+    ]
+
+
+def test_fold_of_a_single_sample_is_the_plain_picture() -> None:
+    L = worked_example()["L"]
+    assert draw_graph(L, fold=True).source == draw_graph(L).source
+
+
+# --- the walkthrough -------------------------------------------------------------------------------
+
+
+def test_steps_come_in_a_valid_reverse_topological_order() -> None:
+    L, _, _ = three_points()
+    steps = backward_steps(L)
+    assert [s.node for s in steps] == list(reversed(topological_order(L)))
+    position = {id(s.node): k for k, s in enumerate(steps)}
+    assert len(position) == len(steps) == 3 * 6 + 2 + 2  # per sample x, y, w*x, f, f-y, e; w, b; 2 sums
+    for s in steps:  # independently: a node comes after every node computed from it
+        for parent in s.node.parents:
+            assert position[id(parent)] > position[id(s.node)]
+    assert steps[0].node is L and steps[0].grad == 1.0
+
+
+_OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+        ast.Pow: operator.pow}  # fmt: skip
+
+
+def arithmetic(text: str) -> float:
+    """Evaluate a caption's numbers, e.g. '-4 * 1 + (-8) * 2': numbers and + - * / ** only."""
+
+    def ev(node: ast.AST) -> float:
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+            return float(node.value)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return -ev(node.operand)
+        if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
+            return _OPS[type(node.op)](ev(node.left), ev(node.right))
+        raise ValueError(f"not plain arithmetic: {text!r}")
+
+    return ev(ast.parse(text, mode="eval").body)
+
+
+def check_captions(steps: list[BackwardStep]) -> None:
+    for s in steps:
+        assert s.grad == s.node.grad, s.caption  # the same sum, in the same order, as backward()
+        parts = s.caption.split(" = ")
+        assert float(parts[-1].split()[0]) == pytest.approx(s.grad, rel=1e-5), s.caption
+        if s.contributions and len(parts) > 2:  # "dL/de = 1" has no product to show
+            assert arithmetic(parts[-2]) == pytest.approx(s.grad, rel=1e-5), s.caption
+            assert sum(c.value for c in s.contributions) == pytest.approx(s.grad, rel=1e-12)
+
+
+def test_captions_write_the_chain_rule_with_numbers_that_agree_with_backward() -> None:
+    n = worked_example()
+    steps = backward_steps(n["L"])  # works before backward(); does not touch the graph
+    assert all(node.grad == 0.0 for node in n.values())
+    n["L"].backward()
+    check_captions(steps)
+    captions = {s.name: s.caption for s in steps}
+    assert captions["L"].startswith("dL/dL = 1")
+    assert captions["f-y"] == "dL/d(f-y) = 2*(-2) = -4"
+    assert captions["y"] == "dL/dy = dL/d(f-y) * d(f-y)/dy = -4 * (-1) = 4"
+    assert captions["f"] == "dL/df = dL/d(f-y) * d(f-y)/df = -4 * 1 = -4"
+    assert captions["b"] == "dL/db = dL/df * df/db = -4 * 1 = -4"
+    assert captions["w"] == "dL/dw = dL/d(w*x) * d(w*x)/dw = -4 * 1 = -4"
+
+
+def test_a_shared_parameter_sums_the_contribution_of_each_use() -> None:
+    L, w, b = three_points()
+    steps = backward_steps(L)
+    L.backward()
+    check_captions(steps)
+    (step_w,) = [s for s in steps if s.node is w]
+    assert len(step_w.contributions) == 3 and step_w.grad == -40.0
+    assert step_w.caption.endswith("= -8 * 3 + (-6) * 2 + (-4) * 1 = -40")  # 2(f_i - y_i) * x_i
+    a = Value(3.0, label="a")
+    sq = a * a  # one node, used twice by the same op
+    sq.label = "L"
+    sq.backward()
+    (step_a,) = [s for s in backward_steps(sq) if s.node is a]
+    assert step_a.caption == "dL/da = dL/dL * dL/da + dL/dL * dL/da = 1 * 3 + 1 * 3 = 6"
+    assert a.grad == 6.0
+
+
+def test_walkthrough_text_has_one_line_per_step() -> None:
+    n = worked_example()
+    lines = walkthrough_text(n["L"]).splitlines()
+    assert len(lines) == 1 + 8
+    assert (
+        lines[1].startswith("1. dL/dL = 1") and lines[-1] == "8. dL/dw = dL/d(w*x) * d(w*x)/dw = -4 * 1 = -4"
+    )
+
+
+def test_frames_highlight_the_current_node_and_hide_unknown_gradients() -> None:
+    n = worked_example()
+    frames = walkthrough_frames(n["L"])
+    steps = backward_steps(n["L"])
+    assert len(frames) == len(steps) == 8
+    for k, (frame, step) in enumerate(zip(frames, steps)):
+        nodes, _ = parse(frame)
+        boxes = {nid: a for nid, a in nodes.items() if a.get("class") != "op"}
+        current = [a for a in boxes.values() if "current" in a["class"]]
+        assert len(current) == 1 and current[0]["label"].split("|")[0].split(" (")[0] == step.name
+        assert current[0]["label"].endswith(f"grad {step.grad:g}")
+        assert sum("not computed yet" in a["label"] for a in boxes.values()) == 8 - (k + 1)
+        assert step.caption in frame.source
+
+
+def test_the_walkthrough_folder_and_its_self_contained_page(tmp_path) -> None:
+    L, _, _ = three_points()
+    folder = tmp_path / "walk"
+    page = write_walkthrough(L, folder)
+    assert page == folder / "index.html"
+    svgs = sorted(folder.glob("step_*.svg"))
+    steps = backward_steps(L)
+    assert [p.name for p in svgs] == [f"step_{k:03d}.svg" for k in range(1, 23)]
+    for k in (0, 5, 21):
+        assert steps[k].caption in html.unescape(svgs[k].read_text())
+    page_text = page.read_text()
+    assert page_text.count('<figure class="frame"') == 22 and page_text.count("<svg") == 22
+    assert not re.search(r"https?://", page_text)  # no URL at all, not even SVG namespaces
+    assert not re.search(r"\b(src|href)\s*=", page_text, re.I)
+    assert "<link" not in page_text and "@import" not in page_text and "url(" not in page_text
+    assert (folder / "walkthrough.txt").read_text() == walkthrough_text(L) + "\n"
+    assert not [p for p in folder.iterdir() if p.suffix == ".tmp" or p.name.startswith(".")]
+    write_walkthrough(worked_example()["L"], folder)  # a shorter walkthrough replaces the frames
+    assert len(list(folder.glob("step_*.svg"))) == 8
+
+
+def test_walkthrough_of_a_large_graph_refuses() -> None:
+    L, _, _ = many_points(20)
+    with pytest.raises(GraphTooLargeError, match="walkthrough"):
+        walkthrough_frames(L)
+
+
+# --- Tensor graphs ---------------------------------------------------------------------------------
+
+
+def test_tensor_graph_shows_shapes_and_the_broadcast_and_reduction_of_b() -> None:
+    tensor = pytest.importorskip("tinygrad_lr.tensor")
+    np = pytest.importorskip("numpy")
+    from tinygrad_lr.losses import sse
+
+    w = tensor.Tensor(1.0, requires_grad=True, name="w")
+    b = tensor.Tensor(0.0, requires_grad=True, name="b")
+    f = w * tensor.Tensor([1.0, 2.0, 3.0], name="x") + b
+    f.label = "f"
+    L = sse(f, tensor.Tensor([3.0, 5.0, 7.0], name="y"))
+    L.label = "L"
+    before = draw_graph(L).source
+    assert "not computed yet" in before
+    L.backward()
+    dot = draw_graph(L)
+    nodes, edges = parse(dot)
+    labels = {a["label"].split("|")[0]: a["label"] for a in nodes.values() if a.get("class") != "op"}
+    assert labels["b (parameter)"] == "b (parameter)|shape ()|data 0|grad -18"
+    assert labels["w (parameter)"] == "w (parameter)|shape ()|data 1|grad -40"
+    assert labels["x (data)"].endswith("grad none (requires_grad=False)")
+    assert labels["f"] == "f|shape (3,)|data [1, 2, 3]|grad [-4, -6, -8]"
+    # the broadcast of b is a step of its own, and the copy's gradient is summed back into b
+    assert labels["b copied"] == "b copied|shape (3,)|data [0, 0, 0]|grad [-4, -6, -8]"
+    assert labels["w copied"] == "w copied|shape (3,)|data [1, 1, 1]|grad [-4, -12, -24]"  # x * dL/df
+    assert sum("broadcast" in a.get("class", "") for a in nodes.values()) == 2
+    assert dot.source.count("backward: sum over axis 0") == 2
+    steps = backward_steps(L)
+    for s in steps:
+        if s.grad is None:
+            assert s.node.grad is None and "requires_grad=False" in s.caption
+        else:
+            np.testing.assert_allclose(s.grad, s.node.grad, rtol=1e-12)
+    (step_b,) = [s for s in steps if s.node is b]
+    assert step_b.caption == "dL/db = dL/df * df/db = sum over axis 0 of [-4, -6, -8] = -18"
+    assert "<svg" in draw_graph(L).pipe(format="svg", encoding="utf-8")
+
+
+# --- the command line ------------------------------------------------------------------------------
+
+
+def test_cli_graph_defaults_to_the_worked_example(tmp_path, capsys) -> None:
+    out = tmp_path / "g.svg"
+    assert main(["graph", "-o", str(out), "--text"]) == 0
+    printed = capsys.readouterr().out
+    assert "8. dL/dw = dL/d(w*x) * d(w*x)/dw = -4 * 1 = -4" in printed
+    assert "dL/dw = -4, dL/db = -4" in printed
+    svg = html.unescape(out.read_text())
+    assert "grad -4" in svg and "data -2" in svg
+
+
+def test_cli_graph_several_points_fold_tensor_and_walkthrough(tmp_path, capsys) -> None:
+    args = ["graph", "--x", "1", "2", "3", "--y", "3", "5", "7"]
+    assert main([*args, "--fold", "-o", str(tmp_path / "f.dot")]) == 0
+    assert "sum over 3 samples" in (tmp_path / "f.dot").read_text()
+    assert "dL/dw = -40, dL/db = -18" in capsys.readouterr().out
+    assert (
+        main([*args, "--loss", "mse", "--engine", "tensor", "--rankdir", "TB", "-o", str(tmp_path / "t.dot")])
+        == 0
+    )
+    source = (tmp_path / "t.dot").read_text()
+    assert "rankdir=TB" in source and "broadcast" in source and "grad -6" in source  # -18 / 3
+    assert main(["graph", "-o", str(tmp_path / "g.dot"), "--walkthrough", str(tmp_path / "w")]) == 0
+    assert len(list((tmp_path / "w").glob("step_*.svg"))) == 8 and (tmp_path / "w" / "index.html").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--x", "1", "2", "--y", "3"], "--x has 2 values but --y has 1"),
+        (["-o", "graph.jpeg"], "use a file name ending in .svg"),
+        (["--max-nodes", "0"], "--max-nodes must be at least 1"),
+        (["--x", "1", "2", "3", "--y", "3", "5", "7", "--max-nodes", "20"], "fold the per-sample subgraphs"),
+    ],
+)
+def test_cli_graph_bad_input_is_one_line_and_exit_2(argv, message, tmp_path, capsys, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["graph", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- the page in a real browser ----------------------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+CHROMEDRIVER = (
+    "/usr/bin/chromedriver" if os.path.exists("/usr/bin/chromedriver") else shutil.which("chromedriver")
+)
+
+
+def test_the_page_steps_through_the_frames_in_a_headless_browser(tmp_path) -> None:
+    if not (CHROMIUM and CHROMEDRIVER):
+        pytest.skip(
+            "no Chromium and chromedriver here (Debian: sudo apt-get install chromium chromium-driver)"
+        )
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    page = write_walkthrough(worked_example()["L"], tmp_path / "walk")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run"):  # fmt: skip
+        options.add_argument(flag)
+    with tempfile.TemporaryDirectory() as profile:
+        options.add_argument(f"--user-data-dir={profile}")
+        driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+        try:
+            driver.get(page.as_uri())
+
+            def shown() -> list[str]:
+                return [f.get_attribute("id") for f in driver.find_elements(By.CSS_SELECTOR, "figure.frame")
+                        if f.is_displayed()]  # fmt: skip
+
+            def caption() -> str:
+                return driver.find_element(By.ID, "caption").text
+
+            assert shown() == ["frame-1"] and caption().startswith("dL/dL = 1")
+            assert driver.find_element(By.ID, "counter").text == "step 1 of 8"
+            driver.find_element(By.ID, "next").click()
+            assert shown() == ["frame-2"] and caption() == "dL/d(f-y) = 2*(-2) = -4"
+            body = driver.find_element(By.TAG_NAME, "body")
+            body.send_keys(Keys.ARROW_RIGHT)
+            body.send_keys(Keys.ARROW_RIGHT)
+            assert shown() == ["frame-4"] and driver.find_element(By.ID, "counter").text == "step 4 of 8"
+            body.send_keys(Keys.ARROW_LEFT)
+            assert shown() == ["frame-3"]
+            driver.find_element(By.ID, "prev").click()
+            assert shown() == ["frame-2"]
+            body.send_keys(Keys.END)
+            assert shown() == ["frame-8"] and caption() == "dL/dw = dL/d(w*x) * d(w*x)/dw = -4 * 1 = -4"
+            assert driver.find_element(By.ID, "next").get_attribute("disabled") is not None
+            highlighted = driver.find_elements(By.CSS_SELECTOR, "#frame-8 g.node.current text")
+            assert highlighted and highlighted[0].text == "w (parameter)"
+        finally:
+            driver.quit()
