@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -105,4 +106,22 @@ def test_06_gd_sgd_minibatch(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "w = 1.9999444396553017" in printed and "predict(4) = 7.99978" in printed
     assert printed.count("loss") > 3 * 15  # the per-epoch table
+    assert_figures(r["figures"])
+
+
+def test_05_update_rules(tmp_path):
+    r = run_example("05_update_rules", tmp_path)
+    w_best, stable = r["w_best"], r["max_stable_lr"]
+    assert r["slope_at_0.5"] < 0  # left of the minimum the tangent slopes down: increase w
+    fixed, raw, gd = r["rules"].values()
+    assert np.allclose(np.diff(fixed), -0.3)  # the fixed step never changes direction ...
+    assert fixed[0] > w_best > fixed[-1]  # ... so it walks past the minimum
+    signs = np.sign(np.asarray(raw) - w_best)
+    assert (signs[1:] != signs[:-1]).all() and abs(raw[-1]) > 100  # raw slope: oscillates and blows up
+    assert all(a > b > w_best for a, b in zip(gd, gd[1:]))  # lr x slope: straight down to the minimum
+    small, good, large = r["lr_paths"].values()
+    assert abs(good[-1] - w_best) < 1e-3 < abs(small[-1] - w_best)
+    assert abs(large[-1] - w_best) > abs(large[0] - w_best)  # 0.65 > 2 / MSE'' diverges
+    assert 0.2 < stable < 0.65
+    assert "training diverged" in r["divergence_message"] and f"{stable:.6g}" in r["divergence_message"]
     assert_figures(r["figures"])

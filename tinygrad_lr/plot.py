@@ -266,7 +266,12 @@ def loss_vs_w(
             label=f"path ({len(ws) - 1} steps)",
             gid="trajectory",
         )
-        for k in np.flatnonzero(shown)[: min(len(ws), 12)]:  # number the first steps
+        # number the steps, skipping points that would sit on top of the last number written
+        last_x = None
+        for k in np.flatnonzero(shown):
+            if last_x is not None and abs(ws[k] - last_x) < 0.04 * (hi - lo):
+                continue
+            last_x = ws[k]
             ax.annotate(
                 str(k),
                 (ws[k], losses[k]),
