@@ -69,7 +69,6 @@ def test_07_escaping_local_minima(tmp_path):
 
 
 def test_03_fit_csv(tmp_path):
-    pytest.importorskip("tinygrad_lr.gradcheck")  # TODO(issue 7): drop once gradcheck.py is committed
     r = run_example("03_fit_csv", tmp_path)
     assert r["n"] == 100
     assert r["loss_before"] == pytest.approx(5077.581, abs=1e-3)  # mean(y^2) of the shipped CSV
@@ -125,3 +124,20 @@ def test_05_update_rules(tmp_path):
     assert 0.2 < stable < 0.65
     assert "training diverged" in r["divergence_message"] and f"{stable:.6g}" in r["divergence_message"]
     assert_figures(r["figures"])
+
+
+def test_01_one_step_by_hand(tmp_path, capsys):
+    r = run_example("01_one_step_by_hand", tmp_path)
+    assert r["loss_before"] == 29.0
+    assert (r["dw"], r["db"]) == (-40.0, -18.0)
+    assert r["w"] == pytest.approx(1.4, abs=1e-15) and r["b"] == pytest.approx(0.18, abs=1e-15)
+    assert r["loss_after"] == pytest.approx(12.9612, abs=1e-12)
+    printed = capsys.readouterr().out
+    assert "Loss(w=1, b=0) = 29" in printed and "= 12.9612" in printed
+    assert "dLoss/dw = -40" in printed and "dLoss/db = -18" in printed
+    assert_figures(r["figures"])
+    page = Path(r["walkthrough"])
+    frames = sorted(page.parent.glob("step_*.svg"))
+    assert len(frames) > 10 and page.read_text().count("<svg") == len(frames)
+    assert_figures(frames[:1])
+    assert "grad &#45;40" in Path(r["figures"][0]).read_text()  # the gradients, "-" escaped
