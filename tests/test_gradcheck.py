@@ -10,6 +10,9 @@ from __future__ import annotations
 import importlib
 import json
 import math
+import re
+import shlex
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,6 +28,8 @@ from tinygrad_lr.tensor import Tensor
 gc = importlib.import_module("tinygrad_lr.gradcheck")
 
 XS, YS = [1.0, 2.0, 3.0], [3.0, 5.0, 7.0]  # the worked example's training points
+ROOT = Path(__file__).resolve().parent.parent
+STUDY_HOURS = ROOT / "examples" / "data" / "study_hours.csv"  # 100 points, as SOURCE.md section 1
 
 
 def loop_grads(w, b, X, y, reduction):
@@ -342,7 +347,7 @@ def test_section1_bug_is_caught_with_parameter_point_and_size():
 
 
 def test_section1_bug_on_the_study_hours_data():
-    data = np.genfromtxt("/work/shared/data/study_hours.csv", delimiter=",")
+    data = np.genfromtxt(STUDY_HOURS, delimiter=",")
     report = gc.check_gradient_fn(grad_section1_bug, 0.0, 0.0, data[:, 0], data[:, 1])
     assert {c.param for c in report.failures} == {"w"} and len(report.failures) == 4
 
@@ -431,7 +436,13 @@ def test_breakdown_mean_and_several_features_match_analytic():
     dw, db = gc.analytic_grads([0.5, 1.5], -1.0, X, y, "mean")
     np.testing.assert_allclose(bd.grad_w, dw, rtol=1e-15)
     assert bd.grad_b == pytest.approx(db, rel=1e-15)
-    assert "mean (sum / 4)" in str(bd)
+    text = str(bd)
+    assert "L = (1/4) sum_i r_i^2" in text and text.splitlines()[-3].split() == [
+        "mean",
+        "-12.75",
+        "-3.25",
+        "-5.5",
+    ]
     assert json.loads(json.dumps(bd.to_dict()))["samples"][1]["dw"] == [2 * (1 - 1 - 5) * 2, 0.0]
 
 
@@ -499,7 +510,7 @@ def test_cli_exit_1_when_a_gradient_disagrees(monkeypatch, capsys):
     [
         (["gradcheck", "--csv", "/nonexistent/x.csv"], "x.csv"),
         (["gradcheck", "--w", "nan"], "--w"),
-        (["gradcheck", "--w", "1", "2"], "2 weights"),
+        (["gradcheck", "--w", "1", "2"], "--w takes 1 number (the data has 1 feature), got 2"),
         (["gradcheck", "--eps", "0"], "eps"),
     ],
 )
@@ -526,3 +537,37 @@ def test_a_gradient_off_by_one_part_in_a_million_fails():
     report = gc.check_gradient_fn(almost, 1.0, 0.0, XS, YS)
     assert {c.param for c in report.failures} == {"w"} and len(report.failures) == 4
     assert report.failures[0].rel_err == pytest.approx(1e-6, rel=1e-3)
+
+
+# --- the docs show real output -------------------------------------------------------------
+
+DOCS = ROOT / "docs" / "gradcheck.md"
+
+
+def doc_blocks():
+    """(kind, code, expected output) for every command and every Python example in the docs."""
+    text = DOCS.read_text()
+    blocks = re.findall(r"```(\w+)\n(.*?)```", text, flags=re.S)
+    found = []
+    for i, (lang, body) in enumerate(blocks):
+        if lang == "text" and body.startswith("$ tinygrad-lr "):
+            command, _, output = body.partition("\n")
+            found.append(("cli", command.removeprefix("$ tinygrad-lr "), output))
+        elif lang == "python" and i + 1 < len(blocks) and blocks[i + 1][0] == "text":
+            found.append(("python", body, blocks[i + 1][1]))
+    return found
+
+
+def test_docs_have_examples():
+    kinds = [kind for kind, _, _ in doc_blocks()]
+    assert kinds.count("cli") == 3 and kinds.count("python") == 2
+
+
+@pytest.mark.parametrize("kind, code, expected", doc_blocks())
+def test_docs_output_is_real(kind, code, expected, monkeypatch, capsys):
+    monkeypatch.chdir(ROOT)
+    if kind == "cli":
+        assert main(shlex.split(code)) == 0
+    else:
+        exec(compile(code, str(DOCS), "exec"), {})
+    assert capsys.readouterr().out == expected

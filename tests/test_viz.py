@@ -257,6 +257,11 @@ def test_the_node_limit_refuses_with_the_count_and_what_to_do() -> None:
     assert len(parse(draw_graph(L, max_nodes=600))[0]) == 600
     with pytest.raises(GraphTooLargeError, match="even folded"):
         draw_graph(L, fold=True, max_nodes=10)
+    chain = Value(1.0, label="a")
+    for _ in range(300):  # one long chain: nothing repeats, so folding cannot help
+        chain = chain * 1.0
+    with pytest.raises(GraphTooLargeError, match="no repeated per-sample subgraphs to fold"):
+        draw_graph(chain, fold=True)
 
 
 def test_fold_draws_one_sample_marked_xN_with_summed_parameter_gradients() -> None:

@@ -391,6 +391,13 @@ def _graph_loss(args: argparse.Namespace) -> tuple[Any, Any, Any]:
             preds.append(f)
             targets.append(Value(y, label=f"y{k}"))
         L = loss(preds, targets)
+        if many:  # name each sample's squared error L_i (f_i - y_i)**2, as SOURCE.md section 2 does
+            from .graph import topological_order
+
+            index = {id(f): i for i, f in enumerate(preds, 1)}
+            for node in topological_order(L):
+                if node.op == "**2" and node.parents[0].op == "-" and id(node.parents[0].parents[0]) in index:
+                    node.label = f"L{index[id(node.parents[0].parents[0])]}"
     L.label = "L"
     L.backward()
     return L, w, b

@@ -30,7 +30,7 @@ numbers the quantity was computed from* (not to its value, which can cancel to z
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -381,7 +381,7 @@ def _json_float(v: float) -> float | str:
 
 
 def _g(v: float) -> str:
-    return f"{v:.12g}"
+    return f"{v + 0.0:.12g}"  # + 0.0 turns -0.0 (2 * r * 0 with r < 0) into 0
 
 
 def _e(v: float) -> str:
@@ -478,7 +478,7 @@ class GradReport:
         }
 
 
-def _table(header: list[str], rows: list[list[str]], right: set[int] = frozenset()) -> list[str]:  # type: ignore[assignment]
+def _table(header: list[str], rows: list[list[str]], right: Collection[int] = ()) -> list[str]:
     widths = [max(len(r[j]) for r in [header, *rows]) for j in range(len(header))]
 
     def line(cells: list[str]) -> str:
@@ -740,17 +740,13 @@ def check_gradient_fn(
             fn, float(wk[0]) if scalar_w else wk.copy(), bk, x_given.copy(), Y.copy(), d, bk is not None
         )
         _, grad_scale = _data_scales(X, Y, wk, bk, reduction)
-        # each sample's term of each gradient entry, reduced: 2 r_i x_ij (and 2 r_i), / n for the mean
-        r = X @ wk + (bk or 0.0) - Y
-        terms = 2.0 * np.column_stack([X * r[:, None]] + ([r] if bk is not None else []))
-        if reduction == "mean":
-            terms /= n
+        shares = Breakdown(X, Y, wk, bk, reduction).shares  # each sample's part, for the hints
         for j, name in enumerate(names):
             atol = ROUNDOFF_SAFETY * MACHINE_EPS * float(grad_scale[j])
             c = Comparison(k, name, auto[j], "yours", yours[j], atol, rtol)
             if not c.ok:
                 c = Comparison(
-                    k, name, auto[j], "yours", yours[j], atol, rtol, _hint(yours[j], auto[j], terms[:, j], n)
+                    k, name, auto[j], "yours", yours[j], atol, rtol, _hint(yours[j], auto[j], shares[:, j], n)
                 )
             comparisons.append(c)
         report_points.append(dict(zip(names, [*wk.tolist(), *([] if bk is None else [bk])])))
@@ -827,6 +823,13 @@ class Breakdown:
         total = float(self.terms_b.sum())
         return total / len(self.y) if self.reduction == "mean" else total
 
+    @property
+    def shares(self) -> np.ndarray:
+        """Each sample's share of every gradient entry, ``(n, d)`` or ``(n, d + 1)`` with ``b``:
+        the terms, divided by n for the mean, so each column sums to the gradient."""
+        terms = self.terms_w if self.terms_b is None else np.column_stack([self.terms_w, self.terms_b])
+        return terms / len(self.y) if self.reduction == "mean" else terms
+
     def _w_names(self) -> list[str]:
         d = self.X.shape[1]
         return ["w"] if d == 1 else [f"w{j + 1}" for j in range(d)]
@@ -836,13 +839,18 @@ class Breakdown:
         wn = self._w_names()
         xn = ["x"] if d == 1 else [f"x{j + 1}" for j in range(d)]
         loss = "sum_i" if self.reduction == "sum" else f"(1/{n}) sum_i"
-        model = " + ".join(f"{a}*{c}" for a, c in zip(wn, xn)) + (" + b" if self.b is not None else "")
+        model = " + ".join(f"{a}*x_i{a[1:]}" for a in wn) + (" + b" if self.b is not None else "")
         at = ", ".join(f"{a}={_g(v)}" for a, v in zip(wn, self.w)) + (
             "" if self.b is None else f", b={_g(self.b)}"
         )
         lines = [
             f"per-sample gradient of L = {loss} r_i^2, r_i = {model} - y_i, at {at}",
-            "each sample's term: dL_i/dw = 2*r_i*x_i" + (", dL_i/db = 2*r_i" if self.b is not None else ""),
+            (
+                "each sample's term: dL_i/dw = 2*r_i*x_i"
+                if d == 1
+                else "each sample's term: dL_i/dw_j = 2*r_i*x_ij"
+            )
+            + (", dL_i/db = 2*r_i" if self.b is not None else ""),
             "",
         ]
         header = ["i", *xn, "y", "f", "r = f - y", *[f"2*r*{c}" for c in xn]]
@@ -868,10 +876,7 @@ class Breakdown:
         rows.append(total)
         if self.reduction == "mean":
             gb = self.grad_b
-            rows.append(
-                [f"mean (sum / {n})", *blank, *(_g(v) for v in self.grad_w)]
-                + ([] if gb is None else [_g(gb)])
-            )
+            rows.append(["mean", *blank, *(_g(v) for v in self.grad_w)] + ([] if gb is None else [_g(gb)]))
         lines += _table(header, rows, right=set(range(1, len(header))))
         grads = [f"dL/d{a} = {_g(v)}" for a, v in zip(wn, self.grad_w)]
         if self.grad_b is not None:

@@ -38,6 +38,7 @@ into place with :func:`os.replace`.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
 import re
@@ -224,21 +225,31 @@ def _expression(node: Any, names: dict[int, str]) -> str:
 # --- the node limit, and where the picture's nodes come from ----------------------------------
 
 
-def _check_limit(values: int, ops: int, max_nodes: int, folded: bool, what: str = "graph") -> None:
+def _check_limit(values: int, ops: int, max_nodes: int, kind: str = "graph") -> None:
+    """Refuse more than ``max_nodes`` boxes and ellipses, saying how many and what to do.
+
+    ``kind``: ``"graph"`` (unfolded: folding is the first advice), ``"folded"``,
+    ``"unfoldable"`` or ``"walkthrough"`` (raising the limit is what is left).
+    """
     total = values + ops
     if total <= max_nodes:
         return
-    if folded:
-        advice = f"raise the limit (max_nodes={total}, or --max-nodes {total} on the command line)"
-        raise GraphTooLargeError(
-            f"even folded, the {what} has {total} nodes ({values} values and {ops} operations), "
-            f"more than max_nodes={max_nodes}; {advice}"
+    count = f"{total} nodes ({values} values and {ops} operations), more than max_nodes={max_nodes}"
+    raise_it = f"raise the limit (max_nodes={total}, --max-nodes {total})"
+    if kind == "graph":
+        message = (
+            f"the graph has {count}; fold the per-sample subgraphs into one (fold=True, --fold) or {raise_it}"
         )
-    raise GraphTooLargeError(
-        f"the {what} has {total} nodes ({values} values and {ops} operations), more than "
-        f"max_nodes={max_nodes}; fold the per-sample subgraphs into one (fold=True, --fold) "
-        f"or raise the limit (max_nodes={total}, --max-nodes {total})"
-    )
+    elif kind == "folded":
+        message = f"even folded, the graph has {count}; {raise_it}"
+    elif kind == "unfoldable":
+        message = f"the graph has {count} and no repeated per-sample subgraphs to fold; {raise_it}"
+    else:
+        message = (
+            f"the walkthrough's graph has {count} (it is drawn once per node); "
+            f"walk through fewer samples or {raise_it}"
+        )
+    raise GraphTooLargeError(message)
 
 
 @dataclass
@@ -550,8 +561,12 @@ def _draw_folded(
         )
         for node, column in zip(fold.rep, fold.members):
             role = _role(node, param_ids)
-            grad = _range([c.grad for c in column]) if known and not _is_tensor(node) else None
-            label = _value_label(rep_name[id(node)], role, _range([c.data for c in column]), grad)
+            if _is_tensor(node):  # arrays have no range: show the first sample's
+                data, grad = _data_text(node) + " (sample 1)", None
+            else:
+                data = _range([c.data for c in column])
+                grad = _range([c.grad for c in column]) if known else None
+            label = _value_label(rep_name[id(node)], role, data, grad)
             cluster.node(nid(node), label, **_style(role, False))
             if node._prev:
                 cluster.node(nid(node) + "op", graphviz.escape(node.op), **_OP, **{"class": "op"})
@@ -646,7 +661,7 @@ def draw_graph(
         if plan is not None:
             drawn = [node for node in order if id(node) not in plan.hidden]
             ops = sum(1 for node in drawn if node._prev)
-            _check_limit(len(drawn), ops, max_nodes, folded=True)
+            _check_limit(len(drawn), ops, max_nodes, "folded")
             return _draw_folded(order, root, plan, rankdir=rankdir, param_ids=param_ids, known=known)
     ops = sum(1 for node in order if node._prev)
     copies = sum(  # a Tensor op's broadcast inputs: drawn as a broadcast step and a copy
@@ -656,7 +671,7 @@ def draw_graph(
         for p in node._prev
         if p.shape != node.shape
     )
-    _check_limit(len(order) + copies, ops + copies, max_nodes, folded=fold)
+    _check_limit(len(order) + copies, ops + copies, max_nodes, "unfoldable" if fold else "graph")
 
     def grad_value(node: Any) -> Any:
         return node.grad if _grad_known(node, root, grads) else None
@@ -722,17 +737,9 @@ def _atomic_write(path: Path, data: bytes) -> None:
             f.write(data)
         os.replace(tmp, path)
     except BaseException:
-        with _suppress_oserror():
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-
-
-class _suppress_oserror:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: object, exc: object, tb: object) -> bool:
-        return isinstance(exc, OSError)
 
 
 def save_graph(dot: graphviz.Digraph, path: str | os.PathLike[str]) -> Path:
@@ -985,7 +992,7 @@ def walkthrough_frames(
     """
     order = topological_order(root)
     ops = sum(1 for node in order if node._prev)
-    _check_limit(len(order), ops, max_nodes, folded=True, what="walkthrough's graph")
+    _check_limit(len(order), ops, max_nodes, "walkthrough")
     steps = backward_steps(root)
     param_ids = _param_ids(params)
     frames = []
