@@ -106,7 +106,8 @@ def _cmd_gradcheck(args: argparse.Namespace) -> int:
         X, y = [[1.0], [2.0], [3.0]], [3.0, 5.0, 7.0]  # SOURCE.md section 2
     d = len(X[0])
     if len(args.w) not in (1, d):
-        raise UsageError(f"--w takes 1 number or {d} (one per feature), got {len(args.w)} weights")
+        expected = "1 number (the data has 1 feature)" if d == 1 else f"1 number or {d} (one per feature)"
+        raise UsageError(f"--w takes {expected}, got {len(args.w)} weights")
     for name, v in [("--w", w) for w in args.w] + [("--b", args.b)]:
         if not math.isfinite(v):
             raise UsageError(f"{name} must be a finite number, got {v}")
