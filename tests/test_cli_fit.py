@@ -117,7 +117,7 @@ def test_divergence_is_one_line_on_stderr(capsys, step_by_step_csv):
     [
         (None, [], "no such file"),
         ("", [], "the file is empty"),
-        ("1,2\n3\n", [], "line 2: 1 cells, but line 1 has 2"),
+        ("1,2\n3\n", [], "line 2: 1 cell, but line 1 has 2"),
         ("1,2\n3,x\n", [], "line 2, column 2: 'x' is not a number"),
         ("1,2\n3,inf\n", [], "not a finite number"),
         ("1\n2\n", [], "only one column"),

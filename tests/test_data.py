@@ -57,7 +57,7 @@ def test_several_features_default_names(tmp_path):
     [
         ("", "the file is empty"),
         ("\n  \n", "the file is empty"),
-        ("1,2\n3,4\n5\n", r"line 3: 1 cells, but line 1 has 2"),
+        ("1,2\n3,4\n5\n", r"line 3: 1 cell, but line 1 has 2"),
         ("1,2\n\n3,4,5\n", r"line 3: 3 cells, but line 1 has 2"),
         ("1,2\n3,abc\n", r"data.csv, line 2, column 2: 'abc' is not a number"),
         ("x,y\n1,2\n3,nan\n", r"line 3, column 2 \(y\): 'nan' is not a finite number"),

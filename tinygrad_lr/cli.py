@@ -279,8 +279,8 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     names = model.param_names()
     terms = [f"{n}*{f}" for n, f in zip(names, data.feature_names)]
     rhs = " + ".join(terms + (["b"] if b is not None else []))
-    features = ", ".join(data.feature_names)
-    print(f"data: {args.csv}: {data.n_samples} samples, features {features} -> target {data.target_name}")
+    features = ("feature " if d == 1 else "features ") + ", ".join(data.feature_names)
+    print(f"data: {args.csv}: {data.n_samples} samples, {features} -> target {data.target_name}")
     print(f"model: {data.target_name} = {rhs}  (engine {args.engine})")
     loss_name = args.loss.upper()
     print(f"training: {opt.describe()}, {loss_name} loss, {args.epochs} epochs, {history.updates} updates")

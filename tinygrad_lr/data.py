@@ -275,7 +275,8 @@ def load_csv(
     for line, cells in rows[1:]:
         if len(cells) != n_cols:
             raise DataError(
-                f"{path}, line {line}: {len(cells)} cells, but line {first_line} has {n_cols} "
+                f"{path}, line {line}: {len(cells)} cell{'s' if len(cells) != 1 else ''}, "
+                f"but line {first_line} has {n_cols} "
                 f"(every row needs the same number of columns)"
             )
     if header is None:
