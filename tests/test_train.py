@@ -168,6 +168,11 @@ def test_divergence_is_an_error_not_a_nan(engine):
     assert "training diverged at epoch 5" in msg and "learning rate 0.5" in msg
     assert "smaller learning rate" in msg and f"lr < {limit:.6g}" in msg and "Hessian" in msg
     assert "nan" not in msg and e.epoch == 5 and e.lr == 0.5
+    # the partial history shows the blow-up: 5 epochs, each loss larger than the last; the first
+    # step goes to w = 1 + 0.5*40 = 21, b = 0.5*18 = 9: residuals 27, 46, 65, loss 7070
+    h = e.history
+    assert h is not None and h.initial_loss == 29.0 and len(h.losses) == 5 and h.losses[0] == 7070.0
+    assert all(a < b for a, b in zip([29.0, *h.losses], h.losses))
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -40,6 +40,7 @@ class DivergenceError(ValueError):
         lr: the learning rate used.
         loss: the last loss seen (may be inf or nan).
         max_stable_lr: the largest stable full-batch GD learning rate for the data, when known.
+        history: the :class:`History` up to the last finite epoch, to plot how the run blew up.
     """
 
     def __init__(self, message: str, *, epoch: int, lr: float, loss: float, max_stable_lr: float | None):
@@ -48,6 +49,7 @@ class DivergenceError(ValueError):
         self.lr = lr
         self.loss = loss
         self.max_stable_lr = max_stable_lr
+        self.history: History | None = None
 
 
 @dataclass
@@ -310,6 +312,10 @@ def fit(
                 prev = current
                 if bar is not None:
                     bar.set_postfix(loss=f"{current:.6g}", refresh=False)
+        except DivergenceError as err:
+            history.final_params = model.param_vector()
+            err.history = history
+            raise
         finally:
             if bar is not None:
                 bar.close()
