@@ -141,3 +141,19 @@ def test_01_one_step_by_hand(tmp_path, capsys):
     assert len(frames) > 10 and page.read_text().count("<svg") == len(frames)
     assert_figures(frames[:1])
     assert "grad &#45;40" in Path(r["figures"][0]).read_text()  # the gradients, "-" escaped
+
+
+def test_08_loss_landscape(tmp_path):
+    r = run_example("08_loss_landscape", tmp_path)
+    for w, b in r["ends"].values():  # every optimizer heads for the minimum (2, 1)
+        assert abs(w - 2) < 0.05 and abs(b - 1) < 0.05
+    assert r["updates"] == {"GD": 100, "SGD, in order": 300, "mini-batch of 2": 200}
+    lam_min, lam_max = r["eigenvalues"]
+    assert lam_min + lam_max == pytest.approx(34.0) and lam_min * lam_max == pytest.approx(
+        24.0
+    )  # H = [[28, 12], [12, 6]]
+    assert r["max_stable_lr"] == pytest.approx(2 / lam_max) == pytest.approx(0.0600983, abs=1e-7)
+    assert np.hypot(r["under_end"][0] - 2, r["under_end"][1] - 1) < 1  # just under: settling
+    assert np.hypot(r["over_end"][0] - 2, r["over_end"][1] - 1) > 2  # just over: flung out
+    assert "training diverged" in r["divergence_message"] and "0.0600983" in r["divergence_message"]
+    assert_figures(r["figures"])
