@@ -5,6 +5,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tinygrad_lr import (
     GD,
@@ -249,3 +251,29 @@ def test_docs_training_examples_run():
     runner.run(test)
     result = runner.summarize(verbose=False)
     assert result.failed == 0 and result.attempted >= 10
+
+
+@settings(max_examples=15)
+@given(
+    n=st.integers(2, 12),
+    d=st.integers(1, 3),
+    seed=st.integers(0, 2**16),
+    bias=st.booleans(),
+    loss=st.sampled_from(["sse", "mse"]),
+    optimizer=st.sampled_from(["gd", "sgd", "minibatch"]),
+)
+def test_property_engines_agree_on_any_small_run(n, d, seed, bias, loss, optimizer):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))
+    y = rng.normal(size=n)
+    w0 = rng.normal(size=d)
+    # half the full-data SSE limit: any batch's Hessian (SSE 2 A_B^T A_B, or that / |B| for MSE)
+    # is below 2 A^T A, so every optimizer and loss here is stable
+    lr = 0.5 * max_stable_lr(X, "sse", bias)
+    extra = {"batch_size": max(1, n // 3), "shuffle": True} if optimizer == "minibatch" else {}
+    runs = []
+    for engine in ENGINES:
+        m = LinearRegression(d, bias=bias, w=w0, b=0.1 if bias else None, engine=engine)
+        runs.append(fit(m, (X, y), optimizer, lr=lr, loss=loss, epochs=10, rng=seed, patience=None, **extra))
+    np.testing.assert_allclose(runs[0].losses, runs[1].losses, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(runs[0].final_params, runs[1].final_params, rtol=1e-12, atol=1e-12)
