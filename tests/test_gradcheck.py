@@ -382,6 +382,18 @@ def test_random_points_are_seeded_and_catch_bugs_hidden_at_the_given_point():
     assert again.points == report.points
 
 
+def test_float32_gradient_is_flagged_as_arithmetic():
+    def grad32(w, b, x, y):  # the right formula in float32: ~1e-7 relative round-off
+        x, y = x.astype(np.float32), y.astype(np.float32)
+        r = np.float32(w) * x + np.float32(b) - y
+        return float(np.mean(2 * r * x)), float(np.mean(2 * r))
+
+    data = np.genfromtxt(STUDY_HOURS, delimiter=",")
+    report = gc.check_gradient_fn(grad32, 0.0, 0.0, data[:, 0], data[:, 1])
+    assert not report.ok
+    assert all(1e-9 < c.rel_err < 1e-5 and "float32" in c.hint for c in report.failures)
+
+
 def test_learner_function_bad_return():
     with pytest.raises(ValueError, match=r"must return \(dw, db\)"):
         gc.check_gradient_fn(lambda w, b, x, y: 1.0, 1.0, 0.0, XS, YS)
@@ -537,6 +549,10 @@ def test_a_gradient_off_by_one_part_in_a_million_fails():
     report = gc.check_gradient_fn(almost, 1.0, 0.0, XS, YS)
     assert {c.param for c in report.failures} == {"w"} and len(report.failures) == 4
     assert report.failures[0].rel_err == pytest.approx(1e-6, rel=1e-3)
+    assert (
+        "within 1e-03 (relative) of autodiff" in report.failures[0].hint
+        and "float32" in report.failures[0].hint
+    )
 
 
 # --- the docs show real output -------------------------------------------------------------

@@ -85,6 +85,10 @@ ROUNDOFF_SAFETY = 1000.0
 # at the others.
 N_RANDOM_POINTS = 3
 
+# A hand-written gradient this close to autodiff (relative) but still failing has the right
+# formula and the wrong arithmetic: mistakes in the math change a gradient by O(1).
+NEAR_MISS = 1e-3
+
 REDUCTIONS = ("sum", "mean")
 _LOSS_REDUCTION = {"sse": "sum", "mse": "mean"}
 
@@ -676,6 +680,12 @@ def _hint(yours: float, auto: float, contributions: np.ndarray, n: int) -> str:
     for i in range(n - 1):
         if close(yours, float(contributions[i])):
             return f"yours equals sample {i}'s term alone: the other samples' terms are missing"
+    rel = abs(yours - auto) / max(abs(yours), abs(auto))
+    if rel < NEAR_MISS:
+        return (
+            f"yours is within {NEAR_MISS:.0e} (relative) of autodiff: too close for a wrong formula, too "
+            "far for float64 round-off; float32 arithmetic, or a rounded constant (0.33 for 1/3)?"
+        )
     return ""
 
 
