@@ -213,6 +213,8 @@ def test_missing_dot_writes_the_source_and_says_how_to_install(tmp_path, monkeyp
     with pytest.raises(GraphvizNotFoundError):
         write_walkthrough(worked_example()["L"], tmp_path / "walk")
     assert len(list((tmp_path / "walk").glob("step_*.dot"))) == 8
+    assert (tmp_path / "walk" / "walkthrough.txt").read_text().count("\n") == 9
+    assert not (tmp_path / "walk" / "index.html").exists()
 
 
 @pytest.mark.parametrize(
@@ -467,6 +469,12 @@ def test_tensor_graph_shows_shapes_and_the_broadcast_and_reduction_of_b() -> Non
             np.testing.assert_allclose(s.grad, s.node.grad, rtol=1e-12)
     (step_b,) = [s for s in steps if s.node is b]
     assert step_b.caption == "dL/db = dL/df * df/db = sum over axis 0 of [-4, -6, -8] = -18"
+    assert [s.node for s in steps] == list(reversed(topological_order(L)))
+    frames = walkthrough_frames(L)
+    assert len(frames) == len(steps) == 9
+    last = parse(frames[-1])[0]
+    (current,) = [a for a in last.values() if "current" in a.get("class", "")]
+    assert current["label"] == "w (parameter)|shape ()|data 1|grad -40"
     assert "<svg" in draw_graph(L).pipe(format="svg", encoding="utf-8")
 
 

@@ -1054,9 +1054,10 @@ def write_walkthrough(
     for frame in frames:
         try:
             svgs.append(frame.pipe(format="svg", encoding="utf-8"))
-        except graphviz.ExecutableNotFound:
+        except graphviz.ExecutableNotFound:  # keep what can be had without Graphviz
             for j, f in enumerate(frames):
                 _atomic_write(folder / f"step_{j + 1:0{width}d}.dot", f.source.encode("utf-8"))
+            _atomic_write(folder / "walkthrough.txt", (walkthrough_text(root) + "\n").encode("utf-8"))
             raise _missing_dot(f"the walkthrough in {folder}", folder / f"step_{1:0{width}d}.dot") from None
     for k, svg in enumerate(svgs):
         _atomic_write(folder / f"step_{k + 1:0{width}d}.svg", svg.encode("utf-8"))
