@@ -157,3 +157,15 @@ def test_08_loss_landscape(tmp_path):
     assert np.hypot(r["over_end"][0] - 2, r["over_end"][1] - 1) > 2  # just over: flung out
     assert "training diverged" in r["divergence_message"] and "0.0600983" in r["divergence_message"]
     assert_figures(r["figures"])
+
+
+def test_the_shipped_csv_is_what_its_seeded_generator_makes():
+    spec = importlib.util.spec_from_file_location(
+        "make_study_hours", EXAMPLES / "data" / "make_study_hours.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--check"]) == 0
+    hours, scores = module.make_study_hours()
+    assert len(hours) == 100 and 25 <= hours.min() and hours.max() <= 71
+    assert 25 < scores.min() < 40 and 105 < scores.max() < 125  # the tutorial's range, roughly 31..119
