@@ -264,6 +264,14 @@ def test_bad_eps(eps):
         gc.numerical_grads(lambda: w * w, [w], eps=eps)
 
 
+def test_parameters_must_be_float64_values_or_tensors():
+    t32 = Tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
+    with pytest.raises(TypeError, match="need float64 parameters, got a float32 Tensor"):
+        gc.numerical_grads(lambda: (t32 * t32).sum(), [t32])
+    with pytest.raises(TypeError, match="Values or Tensors, got float"):
+        gc.gradcheck(lambda: Value(1.0), [1.0])
+
+
 def test_loss_must_be_scalar():
     t = Tensor(np.array([1.0, 2.0]), requires_grad=True)
     with pytest.raises(ValueError, match="single number"):
@@ -493,6 +501,13 @@ def test_cli_json_and_breakdown(capsys):
         [-40 / 3, -6]
     )
     assert d["breakdown"]["grad_w"] == pytest.approx([-40 / 3]) and d["breakdown"]["reduction"] == "mean"
+
+
+def test_cli_no_bias(capsys):
+    assert main(["gradcheck", "--no-bias", "--loss", "mse", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["points"] == [{"w": 1.0}] and {c["param"] for c in d["comparisons"]} == {"w"}
+    assert d["comparisons"][0]["autodiff"] == pytest.approx(2 * (-2 * 1 - 3 * 2 - 4 * 3) / 3, rel=1e-15)
 
 
 def test_cli_csv_with_breakdown(tmp_path, capsys):

@@ -177,10 +177,12 @@ def _check_param(p: Any) -> None:
     if _is_value(p):
         return
     data = getattr(p, "data", None)
-    if not isinstance(data, np.ndarray) or data.dtype != np.float64:
+    if not isinstance(data, np.ndarray):
+        raise TypeError(f"parameters must be Values or Tensors, got {type(p).__name__}")
+    if data.dtype != np.float64:
         raise TypeError(
-            f"parameters must be Values or float64 Tensors, got {type(p).__name__}"
-            + ("" if data is None else f" holding {type(data).__name__}")
+            f"gradient checks need float64 parameters, got a {data.dtype} Tensor: in lower precision "
+            "round-off swamps finite differences (see docs/gradcheck.md, 'Why float64')"
         )
 
 
