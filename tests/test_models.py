@@ -98,6 +98,11 @@ def test_loss_hessian_and_max_stable_lr_step_by_step_data():
     assert max_stable_lr([1, 2, 3], "sse", bias=False) == pytest.approx(2 / 28, rel=1e-15)
     assert LinearRegression().max_stable_lr([1, 2, 3], "sse") == max_stable_lr([1, 2, 3], "sse")
     assert max_stable_lr([[0.0], [0.0]], "sse", bias=False) == math.inf
+    # one-sample steps: Hessian 2 a a^T with a = [x, 1] -> lr < 1 / max |a|^2 = 1 / (9 + 1)
+    assert max_stable_lr([1, 2, 3], batch_size=1) == pytest.approx(0.1, rel=1e-15)
+    assert max_stable_lr([[1, 2], [0, 1]], "sse", bias=False, batch_size=1) == pytest.approx(1 / 5, rel=1e-15)
+    with pytest.raises(ValueError, match="full batches"):
+        max_stable_lr([1, 2, 3], batch_size=2)
     with pytest.raises(ValueError, match="'sse' and 'mse'"):
         loss_hessian([1, 2], "mae")
 

@@ -187,10 +187,14 @@ def test_overflow_to_inf_is_divergence(engine):
         fit(m, STEP_BY_STEP, "gd", lr=1e200, loss="sse", epochs=10, patience=None)
 
 
-def test_sgd_divergence_names_the_epoch_and_lr():
+def test_sgd_divergence_names_the_epoch_lr_and_the_one_sample_limit():
+    # one sample's loss (x w - y)^2 has second derivative 2 x^2; the largest x is 3, so a step
+    # shrinks every sample's error only for lr < 2 / (2 * 9) = 1/9; full-batch MSE: 2 / (2*14/3)
     m = LinearRegression(bias=False, w=1.0)
-    with pytest.raises(DivergenceError, match=r"epoch \d+ with learning rate 0.3"):
+    with pytest.raises(DivergenceError, match=r"epoch \d+ with learning rate 0.3") as info:
         fit(m, COURSE, "sgd", lr=0.3, epochs=100)
+    assert info.value.max_stable_lr == pytest.approx(1 / 9, rel=1e-15)
+    assert "lr < 0.111111 = 1 / 9" in str(info.value) and "lr < 0.214286" in str(info.value)
 
 
 def test_growth_only_counts_above_the_initial_loss():

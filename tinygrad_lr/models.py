@@ -203,9 +203,9 @@ class LinearRegression:
         values = values.astype(np.float64).reshape(-1)
         return float(values[0]) if single else values
 
-    def max_stable_lr(self, X: Any, loss: str = "mse") -> float:
-        """The largest stable full-batch GD learning rate for this model on ``X`` (:func:`max_stable_lr`)."""
-        return max_stable_lr(self._as_matrix(X), loss=loss, bias=self.bias)
+    def max_stable_lr(self, X: Any, loss: str = "mse", batch_size: int | None = None) -> float:
+        """The largest stable learning rate for this model on ``X``; see :func:`max_stable_lr`."""
+        return max_stable_lr(self._as_matrix(X), loss=loss, bias=self.bias, batch_size=batch_size)
 
     def __repr__(self) -> str:
         w = self.weights.tolist()
@@ -242,7 +242,7 @@ def loss_hessian(X: Any, loss: str = "mse", bias: bool = True) -> np.ndarray:
     return H
 
 
-def max_stable_lr(X: Any, loss: str = "mse", bias: bool = True) -> float:
+def max_stable_lr(X: Any, loss: str = "mse", bias: bool = True, batch_size: int | None = None) -> float:
     """The largest learning rate for which full-batch gradient descent converges: ``2 / lambda_max``.
 
     On a quadratic loss a GD step ``theta <- theta - lr * H (theta - theta*)`` multiplies the
@@ -250,11 +250,29 @@ def max_stable_lr(X: Any, loss: str = "mse", bias: bool = True) -> float:
     every eigenvalue only when ``|1 - lr * lambda| < 1``, i.e. ``lr < 2 / lambda_max``; above
     that the loss grows at every step. (At exactly ``2 / lambda_max`` it oscillates forever.)
 
+    With ``batch_size=1`` it is the limit for one-sample (SGD) steps instead: one sample's loss
+    ``(a . theta - y)^2`` (the same for SSE and MSE) has Hessian ``2 a a^T``, whose only non-zero
+    eigenvalue is ``2 |a|^2``, so every single step shrinks the error along ``a`` only when
+    ``lr < 2 / (2 |a|^2) = 1 / |a|^2``; the limit is set by the sample with the largest ``|a|``
+    (``a`` includes the bias's 1). Other batch sizes are not supported: their batches' Hessians
+    depend on how the samples are grouped.
+
     Returns ``inf`` when the Hessian is zero (no learning rate can diverge).
 
     Example (the step-by-step tutorial: x = 1, 2, 3 with bias, SSE):
         >>> round(max_stable_lr([1, 2, 3], "sse"), 6)
         0.060098
+        >>> max_stable_lr([1, 2, 3], bias=False, batch_size=1)   # 1 / 3**2
+        0.1111111111111111
     """
+    if batch_size == 1:
+        A = np.asarray(X, dtype=np.float64)
+        A = A.reshape(-1, 1) if A.ndim == 1 else A
+        lam = 2.0 * (float(np.max(np.sum(A * A, axis=1))) + (1.0 if bias else 0.0))
+        return 2.0 / lam if lam > 0.0 else float("inf")
+    if batch_size is not None:
+        raise ValueError(
+            f"max_stable_lr knows full batches (None) and single samples (1), got {batch_size!r}"
+        )
     lam = float(np.linalg.eigvalsh(loss_hessian(X, loss, bias)).max())
     return 2.0 / lam if lam > 0.0 else float("inf")

@@ -136,22 +136,38 @@ def _want_progress(progress: bool | None, work: int) -> bool:
     return True
 
 
-def _stable_lr_hint(model: Any, X: np.ndarray, loss_name: str) -> float | None:
-    if isinstance(model, LinearRegression) and loss_name in ("sse", "mse"):
-        return model.max_stable_lr(X, loss_name)
-    return None
+def _stable_lr_hint(
+    model: Any, X: np.ndarray, loss_name: str, batch_size: int | None
+) -> tuple[float, str] | None:
+    """The largest stable lr for this run (from :func:`~tinygrad_lr.models.max_stable_lr`) and
+    a sentence explaining it, for linear regression with SSE or MSE; else None."""
+    if not isinstance(model, LinearRegression) or loss_name not in ("sse", "mse"):
+        return None
+    gd = model.max_stable_lr(X, loss_name)
+    if not math.isfinite(gd):
+        return None
+    text = (
+        f"for this data and the {loss_name.upper()} loss, gradient descent is stable only for "
+        f"lr < {gd:.6g} = 2 / {2.0 / gd:.6g}, the largest eigenvalue of the loss's Hessian"
+    )
+    if batch_size != 1:
+        return gd, text
+    one = model.max_stable_lr(X, loss_name, batch_size=1)
+    a = "[x, 1]" if model.bias else "x"
+    return one, (
+        f"every one-sample SGD step shrinks the error only for lr < {one:.6g} = 1 / {1.0 / one:.6g}, "
+        f"the largest |{a}|^2 of a sample, as one sample's loss has Hessian 2 a a^T with a = {a}; {text}"
+    )
 
 
 def _diverged(
-    reason: str, epoch: int, lr: float, loss: float, loss_name: str, stable: float | None
+    reason: str, epoch: int, lr: float, loss: float, hint: tuple[float, str] | None
 ) -> DivergenceError:
     msg = f"training diverged at epoch {epoch} with learning rate {lr:g}: {reason}"
     msg += "; try a smaller learning rate"
-    if stable is not None and math.isfinite(stable):
-        msg += (
-            f" (for this data and the {loss_name.upper()} loss, gradient descent is stable only for "
-            f"lr < {stable:.6g} = 2 / {2.0 / stable:.6g}, the largest eigenvalue of the loss's Hessian)"
-        )
+    if hint is not None:
+        msg += f" ({hint[1]})"
+    stable = hint[0] if hint is not None else None
     return DivergenceError(msg, epoch=epoch, lr=lr, loss=loss, max_stable_lr=stable)
 
 
@@ -237,12 +253,9 @@ def fit(
         optimizer=getattr(opt, "name", type(opt).__name__),
         loss_name=loss_name,
     )
-    stable: list[float | None] = []  # computed once, only if needed
 
-    def hint() -> float | None:
-        if not stable:
-            stable.append(_stable_lr_hint(model, X, loss_name))
-        return stable[0]
+    def hint() -> tuple[float, str] | None:
+        return _stable_lr_hint(model, X, loss_name, opt.batch_size)
 
     with np.errstate(over="ignore", invalid="ignore"):  # inf/nan are detected below, with a reason
         history.initial_loss = evaluate_loss(model, X, y, loss_fn)
@@ -280,7 +293,7 @@ def fit(
                     current = evaluate_loss(model, X, y, loss_fn)
                 except OverflowError as exc:
                     raise _diverged(
-                        f"the numbers overflowed ({exc})", epoch, opt.lr, float("inf"), loss_name, hint()
+                        f"the numbers overflowed ({exc})", epoch, opt.lr, float("inf"), hint()
                     ) from None
                 params_now = model.param_vector()
                 reason = None
@@ -291,7 +304,7 @@ def fit(
                 elif not np.all(np.isfinite(params_now)):
                     reason = "a parameter became inf or nan"
                 if reason is not None:
-                    raise _diverged(reason, epoch, opt.lr, current, loss_name, hint())
+                    raise _diverged(reason, epoch, opt.lr, current, hint())
                 history.losses.append(current)
                 history.epoch_params.append(params_now)
                 rising = rising + 1 if current > prev else 0
@@ -306,7 +319,6 @@ def fit(
                         epoch,
                         opt.lr,
                         current,
-                        loss_name,
                         hint(),
                     )
                 prev = current
