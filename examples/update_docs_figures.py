@@ -1,0 +1,50 @@
+"""Refresh the example figures that ``docs/examples.md`` shows (``docs/images/examples/``).
+
+Runs every example into a temporary folder and copies the one or two pictures per example that
+the docs page embeds. Run it after changing an example or the plot module::
+
+    python examples/update_docs_figures.py
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+EXAMPLES = Path(__file__).resolve().parent
+TARGET = EXAMPLES.parent / "docs" / "images" / "examples"
+FIGURES = {  # example -> the files docs/examples.md embeds
+    "01_one_step_by_hand": ["graph.svg"],
+    "02_fit_three_points": ["fit_three_points.png", "fit_not_on_a_line.png"],
+    "03_fit_csv": ["fit.png", "loss.png"],
+    "04_sgd_synthetic": ["loss_curves.png"],
+    "05_update_rules": ["update_rules.png", "learning_rates.png"],
+    "06_gd_sgd_minibatch": ["loss_curves.png"],
+    "07_escaping_local_minima": ["function.png"],
+    "08_loss_landscape": ["landscape.png", "stability_losses.png"],
+}
+
+
+def main() -> int:
+    TARGET.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, files in FIGURES.items():
+            spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            with contextlib.redirect_stdout(io.StringIO()):
+                module.main(["--out", str(Path(tmp) / name)])
+            for f in files:
+                dest = TARGET / f"{name}_{f}"
+                shutil.copyfile(Path(tmp) / name / f, dest)
+                print(f"wrote {dest.relative_to(EXAMPLES.parent)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
