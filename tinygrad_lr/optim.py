@@ -172,6 +172,13 @@ class MiniBatchSGD(Optimizer):
     epoch (``shuffle=True``), or drawn with replacement (``replacement=True``). The last batch
     is shorter when ``batch_size`` does not divide the number of samples, unless ``drop_last``.
     With ``batch_size`` equal to the data size and no shuffling it is exactly :class:`GD`.
+
+    Example:
+        >>> from tinygrad_lr import LinearRegression, fit
+        >>> m = LinearRegression()
+        >>> h = fit(m, ([1, 2, 3], [3, 5, 7]), MiniBatchSGD(m.parameters(), lr=0.05, batch_size=2), epochs=3)
+        >>> h.updates          # two batches per epoch: samples [0, 1], then [2]
+        6
     """
 
     name = "minibatch"
