@@ -132,7 +132,8 @@ def _want_progress(progress: bool | None, work: int) -> bool:
     try:
         import tqdm  # noqa: F401
     except ImportError:
-        raise ImportError("progress=True needs tqdm: pip install 'tinygrad-lr[progress]'") from None
+        # a ValueError, so the command line reports it as one line
+        raise ValueError("a progress bar needs tqdm: pip install 'tinygrad-lr[progress]'") from None
     return True
 
 
