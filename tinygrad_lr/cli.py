@@ -158,7 +158,12 @@ def _add_fit(sub: argparse._SubParsersAction) -> None:
         "--delimiter", default=",", help="cell separator: a character, 'tab' or 'whitespace' (default ,)"
     )
     p.add_argument("--no-bias", action="store_true", help="fit y = w*x, without b")
-    p.add_argument("--optimizer", choices=["gd", "sgd", "minibatch"], default="gd", help="(default gd)")
+    p.add_argument(
+        "--optimizer",
+        choices=["gd", "sgd", "minibatch"],
+        default="gd",
+        help="gd: all samples per update; sgd: one; minibatch: --batch-size (default gd)",
+    )
     p.add_argument("--batch-size", type=int, help="samples per update, for --optimizer minibatch")
     p.add_argument(
         "--shuffle",
@@ -175,10 +180,19 @@ def _add_fit(sub: argparse._SubParsersAction) -> None:
         "--loss", choices=["mse", "sse"], default="mse", help="mean or sum of squared errors (default mse)"
     )
     p.add_argument(
-        "--init-w", type=float, nargs="+", metavar="W", help="initial weight(s): one, or one per feature"
+        "--init-w",
+        type=float,
+        nargs="+",
+        metavar="W",
+        help="initial weight(s): one, or one per feature (default 0)",
     )
     p.add_argument("--init-b", type=float, help="initial bias (default 0)")
-    p.add_argument("--engine", choices=["value", "tensor"], default="value", help="(default value)")
+    p.add_argument(
+        "--engine",
+        choices=["value", "tensor"],
+        default="value",
+        help="value: a scalar graph per sample, to study; tensor: vectorised, for big data (default value)",
+    )
     p.add_argument(
         "--patience",
         type=int,
