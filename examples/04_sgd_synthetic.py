@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> dict:
         ),
         "full-batch GD, lr 0.1": dict(optimizer="gd", lr=0.1, epochs=GD_EPOCHS),
     }
-    results, curves = {}, {}
+    results, curves, models = {}, {}, {}
     print(f"\nafter {EPOCHS} epochs:")
     for label, opts in runs.items():
         # same start for all: theta = randn(2, 1); the Tensor engine for GD's 100,000 sample-gradients
@@ -67,12 +67,14 @@ def main(argv: list[str] | None = None) -> dict:
         dist = float(np.hypot(b - b_ls, w - w_ls))
         updates = history.updates * EPOCHS // history.epochs
         results[label] = (float(b), float(w), dist, updates, history.losses[EPOCHS - 1])
+        models[label] = model
         curves[label] = [history.initial_loss, *history.losses]
         print(
             f"  {label:<24} b = {b:.4f}, w = {w:.4f}  ({updates:>4} updates), "
             f"distance to least squares {dist:.4f}, loss {history.losses[EPOCHS - 1]:.4f}"
         )
-    b_gd, w_gd = float(model.intercept), float(model.weights[0])
+    gd = models["full-batch GD, lr 0.1"]  # after all its epochs
+    b_gd, w_gd = float(gd.intercept), float(gd.weights[0])
     results["gd_long"] = (b_gd, w_gd, float(np.hypot(b_gd - b_ls, w_gd - w_ls)))
     print(
         f"GD after {GD_EPOCHS} epochs: b = {b_gd:.4f}, w = {w_gd:.4f}, distance {results['gd_long'][2]:.1e}"

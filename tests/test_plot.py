@@ -38,7 +38,7 @@ def test_fit_line_shows_train_blue_test_red_line_black_on_the_tutorials_axes():
     lx, ly = line.get_data()
     np.testing.assert_allclose(ly, 2 * np.asarray(lx) + 1)
     assert ax.get_xlim() == (0.0, 5.0) and ax.get_ylim() == (0.0, 10.0)
-    assert ax.xaxis._major_tick_kw.get("gridOn")  # the tutorial's grid
+    assert all(g.get_visible() for g in ax.get_xgridlines() + ax.get_ygridlines())  # the tutorial's grid
 
 
 def test_fit_line_limits_are_overridable_and_residuals_are_vertical_segments():
