@@ -10,8 +10,6 @@ from __future__ import annotations
 import importlib
 import json
 import math
-import re
-import shlex
 from pathlib import Path
 
 import numpy as np
@@ -570,35 +568,4 @@ def test_a_gradient_off_by_one_part_in_a_million_fails():
     )
 
 
-# --- the docs show real output -------------------------------------------------------------
-
-DOCS = ROOT / "docs" / "gradcheck.md"
-
-
-def doc_blocks():
-    """(kind, code, expected output) for every command and every Python example in the docs."""
-    text = DOCS.read_text()
-    blocks = re.findall(r"```(\w+)\n(.*?)```", text, flags=re.S)
-    found = []
-    for i, (lang, body) in enumerate(blocks):
-        if lang == "text" and body.startswith("$ tinygrad-lr "):
-            command, _, output = body.partition("\n")
-            found.append(("cli", command.removeprefix("$ tinygrad-lr "), output))
-        elif lang == "python" and i + 1 < len(blocks) and blocks[i + 1][0] == "text":
-            found.append(("python", body, blocks[i + 1][1]))
-    return found
-
-
-def test_docs_have_examples():
-    kinds = [kind for kind, _, _ in doc_blocks()]
-    assert kinds.count("cli") == 3 and kinds.count("python") == 2
-
-
-@pytest.mark.parametrize("kind, code, expected", doc_blocks())
-def test_docs_output_is_real(kind, code, expected, monkeypatch, capsys):
-    monkeypatch.chdir(ROOT)
-    if kind == "cli":
-        assert main(shlex.split(code)) == 0
-    else:
-        exec(compile(code, str(DOCS), "exec"), {})
-    assert capsys.readouterr().out == expected
+# The docs page's commands and examples are run by tests/test_docs.py, with every other page.

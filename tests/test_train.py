@@ -243,18 +243,7 @@ def test_progress_bar_only_for_long_runs_on_a_terminal(monkeypatch):
     assert "epoch" in sys.stderr.getvalue()
 
 
-def test_docs_training_examples_run():
-    import doctest
-    import re
-    from pathlib import Path
-
-    doc = Path(__file__).resolve().parent.parent / "docs" / "training.md"
-    text = re.sub(r"^```.*$", "", doc.read_text(), flags=re.M)  # a fence must not end an expected output
-    test = doctest.DocTestParser().get_doctest(text, {}, "training.md", str(doc), 0)
-    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
-    runner.run(test)
-    result = runner.summarize(verbose=False)
-    assert result.failed == 0 and result.attempted >= 10
+# docs/training.md's examples are run by tests/test_docs.py, with every other page.
 
 
 @settings(max_examples=15)

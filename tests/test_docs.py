@@ -1,0 +1,39 @@
+"""The docs cannot rot: every page's code runs and prints what the page shows.
+
+How blocks are read (Python with a ```text output after it, doctests, ``$ tinygrad-lr`` sessions,
+``bash`` command lines) is described in ``tests/docs_check.py``; each page runs in a fresh
+namespace and a fresh temporary folder.
+"""
+
+from __future__ import annotations
+
+import pytest
+from docs_check import ROOT, check_page, pages, parse_blocks
+
+PAGES = pages()
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.relative_to(ROOT).as_posix() for p in PAGES])
+def test_page_code_runs_and_prints_what_the_page_shows(page, tmp_path):
+    report = check_page(page, tmp_path)
+    assert not report.failures, "\n\n".join(report.failures)
+
+
+def test_the_pages_with_worked_output_are_really_checked(tmp_path):
+    """A parsing slip must not turn the test into a no-op: the pages that show output compare it."""
+    checked = {}
+    for name in ("docs/gradcheck.md", "docs/training.md", "docs/tutorial.md"):
+        page = ROOT / name
+        if page.exists():
+            report = check_page(page, tmp_path / page.stem)
+            checked[name] = report.outputs_compared + report.doctest_examples + report.commands_run
+    assert checked.get("docs/gradcheck.md", 0) >= 5  # 3 commands and 2 Python outputs
+    assert checked.get("docs/training.md", 0) >= 10  # its doctest examples
+    assert all(n > 0 for n in checked.values()), checked
+
+
+def test_parser_pairs_code_with_the_output_block_right_after_it():
+    text = "```python\nprint(1)\n```\n\n```text\n1\n```\nprose\n```text\n$ tinygrad-lr --version\n```\n"
+    blocks = parse_blocks(text)
+    assert [b.lang for b in blocks] == ["python", "text", "text"]
+    assert blocks[1].before.strip() == "" and blocks[2].before.strip() == "prose"
