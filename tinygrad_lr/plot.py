@@ -89,8 +89,8 @@ def _floats(values: Any, name: str) -> np.ndarray:
 def fit_line(
     x_train: Sequence[float],
     y_train: Sequence[float],
-    w: float,
-    b: float = 0.0,
+    w: float | Value,
+    b: float | Value = 0.0,
     *,
     x_test: Sequence[float] | None = None,
     y_test: Sequence[float] | None = None,
