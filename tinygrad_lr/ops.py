@@ -76,7 +76,12 @@ def unbroadcast_product(grad: Array, factor: Array, shape: tuple[int, ...]) -> A
     """
     if math.prod(shape) == 1 and np.shape(factor) == grad.shape and grad.size > 1:
         c = uniform_value(grad)
-        total = c * np.sum(factor) if c is not None else np.vdot(grad, factor)
+        # einsum: one pass, no temporary, and no BLAS thread pool (whose wake-up costs ms on a busy box)
+        if c is not None:
+            total = c * np.sum(factor)
+        else:
+            axes = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"[: grad.ndim]  # "ab,ab->" for 2-D
+            total = np.einsum(f"{axes},{axes}->", grad, factor)
         return np.full(shape, total)
     return unbroadcast(grad * factor, shape)
 
@@ -103,7 +108,7 @@ def _broadcast_error(name: str, *arrays: Array) -> ValueError:
 def _first_bad(a: Array, bad: Array) -> str:
     """``'-1.0 at index (2,)'``: the first offending entry, for error messages."""
     index = np.unravel_index(int(np.argmax(bad)), a.shape) if a.ndim else ()
-    return f"{a[index]!r} at index {tuple(int(i) for i in index)}"
+    return f"{float(a[index])!r} at index {tuple(int(i) for i in index)}"
 
 
 # --- the base class ---------------------------------------------------------------------------
@@ -197,8 +202,9 @@ class Div(Function):
 
     def forward(self, a: Array, b: Array) -> Array:
         if np.any(b == 0):
-            raise ZeroDivisionError(f"div: division by zero ({_first_bad(b, b == 0)} of the divisor), "
-                                    f"shapes {_shapes(a, b)}")
+            raise ZeroDivisionError(
+                f"div: division by zero ({_first_bad(b, b == 0)} of the divisor), shapes {_shapes(a, b)}"
+            )
         self.a, self.b = a, b
         try:
             return a / b
@@ -252,9 +258,11 @@ class PowTensor(Function):
 
     def forward(self, a: Array, b: Array) -> Array:
         if self.needs[1] and np.any(a <= 0):
-            raise ValueError(f"pow: a ** b with a tensor exponent needs a positive base "
-                             f"(d(a**b)/db = a**b * log(a)), got {_first_bad(a, a <= 0)}, "
-                             f"shapes {_shapes(a, b)}")
+            raise ValueError(
+                f"pow: a ** b with a tensor exponent needs a positive base "
+                f"(d(a**b)/db = a**b * log(a)), got {_first_bad(a, a <= 0)}, "
+                f"shapes {_shapes(a, b)}"
+            )
         _check_real_pow(a, b)
         self.a, self.b = a, b
         try:
@@ -272,15 +280,32 @@ class PowTensor(Function):
 
 
 def _check_real_pow(a: Array, n: Array | float) -> None:
-    """Refuse powers that are not real numbers or divide by zero, naming the entry."""
-    fractional = np.asarray(n) != np.round(n)
-    bad = np.broadcast_to((a < 0) & fractional, np.broadcast_shapes(a.shape, np.shape(n)))
-    if np.any(bad):
-        raise ValueError(f"pow: a negative base to a fractional power is not a real number "
-                         f"(base shape {a.shape}, exponent {n if np.ndim(n) == 0 else np.shape(n)})")
-    zero = np.broadcast_to((a == 0) & (np.asarray(n) < 0), bad.shape)
-    if np.any(zero):
-        raise ZeroDivisionError(f"pow: 0 to a negative power divides by zero (base shape {a.shape})")
+    """Refuse powers that are not real numbers or divide by zero, naming the op and shapes.
+
+    A number exponent is checked only for what it can break: a whole ``n >= 0`` (``a ** 2``)
+    never fails, so it costs no pass over ``a``.
+    """
+    if np.ndim(n) == 0:
+        n = float(n)
+        fractional, negative = n != round(n), n < 0
+        if fractional and np.any(a < 0):
+            raise ValueError(
+                f"pow: a negative base to the fractional power {n:g} is not a real number, "
+                f"got {_first_bad(a, a < 0)} in shape {a.shape}"
+            )
+        if negative and np.any(a == 0):
+            raise ZeroDivisionError(
+                f"pow: 0 to the negative power {n:g} divides by zero, "
+                f"got {_first_bad(a, a == 0)} in shape {a.shape}"
+            )
+        return
+    n = np.asarray(n)
+    if np.any((a < 0) & (n != np.round(n))):
+        raise ValueError(
+            f"pow: a negative base to a fractional power is not a real number (shapes {_shapes(a, n)})"
+        )
+    if np.any((a == 0) & (n < 0)):
+        raise ZeroDivisionError(f"pow: 0 to a negative power divides by zero (shapes {_shapes(a, n)})")
 
 
 # --- elementwise unary ops --------------------------------------------------------------------
@@ -530,8 +555,9 @@ class Reshape(Function):
         try:
             return a.reshape(self.shape)
         except ValueError:
-            raise ValueError(f"reshape: cannot reshape shape {a.shape} ({a.size} entries) "
-                             f"into {self.shape}") from None
+            raise ValueError(
+                f"reshape: cannot reshape shape {a.shape} ({a.size} entries) into {self.shape}"
+            ) from None
 
     def backward(self, grad: Array) -> Grads:
         return (grad.reshape(self.in_shape),)
