@@ -6,7 +6,7 @@ A page is read as its fenced blocks, in order, and each kind of block is handled
 * ```` ```python ```` -- executed, all blocks of one page in one fresh namespace, in order (so
   a later block may use what an earlier one defined). If the block is followed *directly* (only
   blank lines between) by a ```` ```text ```` block, that block is the expected output: what
-  the code prints must equal it exactly.
+  the code prints must equal it exactly (unless it is a ``$ tinygrad-lr`` session, below).
 * ```` ```python ```` written as a doctest (lines starting with ``>>>``) -- run with
   :mod:`doctest` in the same namespace; each ``>>>`` line's result is compared with the lines
   below it (whitespace differences ignored).
@@ -22,8 +22,8 @@ Everything runs in the working directory given (a temporary folder in the tests)
 matplotlib's Agg backend; ``examples/`` is linked into it so the pages can use the shipped data,
 and ``docs/images/`` exists in it, so code that writes the docs' pictures writes them there.
 
-Run as a script to execute one page *in the repository root* -- this is how the pictures the
-tutorial's code writes into ``docs/images/`` are regenerated::
+Run as a script to execute pages with the repository's real ``docs/images/`` (other files go to
+a temporary folder) -- this is how the pictures a page's code writes are regenerated::
 
     python tests/docs_check.py docs/tutorial.md
 """
@@ -38,6 +38,7 @@ import os
 import re
 import shlex
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -158,7 +159,8 @@ def check_page(page: Path, workdir: Path) -> Report:
                     continue
                 nxt = blocks[i + 1] if i + 1 < len(blocks) else None
                 expected = None
-                if nxt is not None and nxt.lang == "text" and not nxt.before.strip() and not nxt.skip:
+                if (nxt is not None and nxt.lang == "text" and not nxt.before.strip() and not nxt.skip
+                        and not _is_session(nxt)):
                     expected = nxt.body
                     outputs.add(i + 1)
                 out = io.StringIO()
@@ -221,7 +223,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     status = 0
     for page in args.pages:
-        report = check_page(page.resolve(), ROOT)
+        with tempfile.TemporaryDirectory() as tmp:  # scratch files stay out of the repository
+            (Path(tmp) / "docs").mkdir()
+            (Path(tmp) / "docs" / "images").symlink_to(ROOT / "docs" / "images", target_is_directory=True)
+            report = check_page(page.resolve(), Path(tmp))
         print(f"{page}: {report.python_blocks} Python blocks, {report.outputs_compared} outputs compared, "
               f"{report.doctest_examples} doctest examples, {report.commands_run} commands run")
         for failure in report.failures:
