@@ -101,11 +101,18 @@ def run_cli(command: str) -> str:
     argv = shlex.split(command)
     assert argv[0] == "tinygrad-lr", command
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
+    columns = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = "80"  # argparse wraps --help to the terminal's width; the docs show 80
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             status = main(argv[1:])
-        except SystemExit as exc:  # argparse: --help, --version, usage errors
-            status = exc.code if isinstance(exc.code, int) else 1
+    except SystemExit as exc:  # argparse: --help, --version, usage errors
+        status = exc.code if isinstance(exc.code, int) else 1
+    finally:
+        if columns is None:
+            del os.environ["COLUMNS"]
+        else:
+            os.environ["COLUMNS"] = columns
     text = out.getvalue() + err.getvalue()
     if echo_status:
         text += f"{status}\n"
