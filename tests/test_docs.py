@@ -37,3 +37,13 @@ def test_parser_pairs_code_with_the_output_block_right_after_it():
     blocks = parse_blocks(text)
     assert [b.lang for b in blocks] == ["python", "text", "text"]
     assert blocks[1].before.strip() == "" and blocks[2].before.strip() == "prose"
+
+
+def test_api_page_names_every_public_name():
+    import tinygrad_lr
+    from tinygrad_lr import plot
+
+    text = (ROOT / "docs" / "api.md").read_text()
+    missing = [n for n in [*tinygrad_lr.__all__, *plot.__all__] if n != "__version__" and f"`{n}`" not in text]
+    assert not missing, f"docs/api.md does not describe {missing}"
+
