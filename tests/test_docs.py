@@ -22,7 +22,7 @@ def test_page_code_runs_and_prints_what_the_page_shows(page, tmp_path):
 def test_the_pages_with_worked_output_are_really_checked(tmp_path):
     """A parsing slip must not turn the test into a no-op: the pages that show output compare it."""
     checked = {}
-    for name in ("docs/gradcheck.md", "docs/training.md", "docs/tutorial.md"):
+    for name in ("README.md", "docs/gradcheck.md", "docs/training.md", "docs/tutorial.md", "docs/cli.md"):
         page = ROOT / name
         if page.exists():
             report = check_page(page, tmp_path / page.stem)
