@@ -43,26 +43,24 @@ def topological_order(root: Node) -> list[Any]:
     ``root`` comes last. Reversed, this is the order in which the chain rule visits the nodes:
     a node's gradient is complete once every node computed *from* it has been visited.
 
-    It is a depth-first search with an explicit stack of ``(node, index of the next parent
-    to look at)`` pairs, so its depth is limited by memory, not by the recursion limit.
+    It is a depth-first search with an explicit stack instead of recursion, so its depth is
+    limited by memory, not by the recursion limit. The node on top of the stack either has a
+    parent not seen yet, which goes on the stack above it, or has all its parents placed, and
+    is placed itself. (Nodes are kept in a set, so they must hash by identity: a node class
+    that defines ``__eq__`` must keep ``__hash__ = object.__hash__``.)
     """
     order: list[Any] = []
-    seen: set[int] = {id(root)}
-    stack: list[tuple[Any, int]] = [(root, 0)]
-    push, pop, append, mark = stack.append, stack.pop, order.append, seen.add
+    seen = {root}
+    stack = [root]
     while stack:
-        node, i = pop()
-        parents = node._prev
-        # skip parents already seen; the first unseen one is explored before `node` is finished
-        while i < len(parents) and id(parents[i]) in seen:
-            i += 1
-        if i == len(parents):
-            append(node)  # all parents are placed: the node itself can go
-        else:
-            push((node, i + 1))
-            parent = parents[i]
-            mark(id(parent))
-            push((parent, 0))
+        node = stack[-1]
+        for parent in node._prev:
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)  # explore it before coming back to `node`
+                break
+        else:  # every parent is placed: the node itself can go
+            order.append(stack.pop())
     return order
 
 
@@ -80,13 +78,12 @@ def run_backward(root: Node, seed: Callable[[Any], None]) -> list[Any]:
     """
     with gc_paused():
         order = topological_order(root)
-        for node in order:
-            if node._prev:
-                node._reset_grad()
+        inner = [node for node in order if node._prev]  # leaves have no chain rule to apply
+        for node in inner:
+            node._reset_grad()
         seed(root)
-        for node in reversed(order):
-            if node._prev:
-                node._backward()
+        for node in reversed(inner):
+            node._backward()
     return order
 
 

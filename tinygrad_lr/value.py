@@ -68,34 +68,28 @@ class Value:
     _op: str
     _local: tuple[float, ...]
 
-    def __init__(
-        self,
-        data: float,
-        label: str | None = None,
-        _prev: tuple[Value, ...] = (),
-        _op: str = "",
-        _local: tuple[float, ...] = (),
-    ) -> None:
-        if type(data) is not float:
-            data = _to_float(data)
-        self.data = data
+    def __init__(self, data: float, label: str | None = None) -> None:
+        """A leaf: a parameter, a data point or a constant (results of operations come from
+        :func:`_node`)."""
+        self.data = data if type(data) is float else _to_float(data)
         self.grad = 0.0
         self.label = label
-        if _prev and graph._grad_enabled:
-            self._prev = _prev  # the inputs, in argument order
-            self._op = _op  # the operation's symbol, for printouts and pictures
-            self._local = _local  # d(self)/d(input) for each input, same order
-        else:  # a leaf: a parameter, a data point, a constant, or a result under no_grad()
-            self._prev = ()
-            self._op = ""
-            self._local = ()
+        self._prev = ()
+        self._op = ""
+        self._local = ()
 
     # --- the chain rule at this node (called by graph.run_backward) --------------------------
 
     def _backward(self) -> None:
         g = self.grad  # dL/d(self), complete: every node computed from self was visited first
-        for parent, local in zip(self._prev, self._local):
-            parent.grad += g * local  # dL/d(parent) += dL/d(self) * d(self)/d(parent)
+        # dL/d(parent) += dL/d(self) * d(self)/d(parent), for each parent (every op has one or two)
+        if len(self._prev) == 2:
+            (a, b), (da, db) = self._prev, self._local
+            a.grad += g * da
+            b.grad += g * db
+        else:
+            (a,), (da,) = self._prev, self._local
+            a.grad += g * da
 
     def _reset_grad(self) -> None:
         self.grad = 0.0
@@ -123,7 +117,7 @@ class Value:
     def __add__(self, other: Operand) -> Value:
         other = _as_value(other)
         # d(a+b)/da = 1, d(a+b)/db = 1
-        return Value(self.data + other.data, None, (self, other), "+", _ONE_ONE)
+        return _node(self.data + other.data, (self, other), "+", _ONE_ONE)
 
     def __radd__(self, other: Operand) -> Value:  # 3 + a, and sum([a, b, c]) which starts at 0
         return _as_value(other) + self
@@ -131,7 +125,7 @@ class Value:
     def __sub__(self, other: Operand) -> Value:
         other = _as_value(other)
         # d(a-b)/da = 1, d(a-b)/db = -1
-        return Value(self.data - other.data, None, (self, other), "-", _ONE_MINUS_ONE)
+        return _node(self.data - other.data, (self, other), "-", _ONE_MINUS_ONE)
 
     def __rsub__(self, other: Operand) -> Value:
         return _as_value(other) - self
@@ -139,7 +133,7 @@ class Value:
     def __mul__(self, other: Operand) -> Value:
         other = _as_value(other)
         # d(a*b)/da = b, d(a*b)/db = a
-        return Value(self.data * other.data, None, (self, other), "*", (other.data, self.data))
+        return _node(self.data * other.data, (self, other), "*", (other.data, self.data))
 
     def __rmul__(self, other: Operand) -> Value:
         return _as_value(other) * self
@@ -150,14 +144,14 @@ class Value:
         if b == 0.0:
             raise ZeroDivisionError(f"division: cannot divide {a!r} by zero")
         # d(a/b)/da = 1/b, d(a/b)/db = -a/b**2
-        return Value(a / b, None, (self, other), "/", (1.0 / b, -a / (b * b)))
+        return _node(a / b, (self, other), "/", (1.0 / b, -a / (b * b)))
 
     def __rtruediv__(self, other: Operand) -> Value:
         return _as_value(other) / self
 
     def __neg__(self) -> Value:
         # d(-a)/da = -1
-        return Value(-self.data, None, (self,), "neg", (-1.0,))
+        return _node(-self.data, (self,), "neg", (-1.0,))
 
     def __pos__(self) -> Value:
         return self
@@ -173,14 +167,14 @@ class Value:
                     f"(d(a**b)/db = a**b * log(a) is undefined for a <= 0)"
                 )
             out = _real_pow(a, b)
-            return Value(out, None, (self, exponent), "**", (b * _real_pow(a, b - 1.0), out * math.log(a)))
-        n = _to_float(exponent)
+            return _node(out, (self, exponent), "**", (b * _real_pow(a, b - 1.0), out * math.log(a)))
+        n = exponent if type(exponent) is float else _to_float(exponent)
         out = _real_pow(a, n)
         if a == 0.0 and n < 1.0 and n != 0.0:
             raise ValueError(f"pow: the derivative of x ** {n:g} is infinite at x = 0")
         # d(a**n)/da = n * a**(n-1)
         local = 0.0 if n == 0.0 else n * _real_pow(a, n - 1.0)
-        return Value(out, None, (self,), _pow_name(n), (local,))
+        return _node(out, (self,), _pow_name(n), (local,))
 
     def __rpow__(self, base: Number) -> Value:
         c = _to_float(base)
@@ -188,7 +182,7 @@ class Value:
             raise ValueError(f"pow: {c!r} ** x needs a positive base (d(c**x)/dx = c**x * log(c))")
         out = _real_pow(c, self.data)
         # d(c**x)/dx = c**x * log(c)
-        return Value(out, None, (self,), f"{c:g}**", (out * math.log(c),))
+        return _node(out, (self,), f"{c:g}**", (out * math.log(c),))
 
     # --- functions ---------------------------------------------------------------------------
 
@@ -198,36 +192,36 @@ class Value:
         except OverflowError:
             raise OverflowError(f"exp: exp({self.data!r}) is too large for a float") from None
         # d(exp a)/da = exp a
-        return Value(out, None, (self,), "exp", (out,))
+        return _node(out, (self,), "exp", (out,))
 
     def log(self) -> Value:
         a = self.data
         if not a > 0.0:
             raise ValueError(f"log: the logarithm of {a!r} is undefined (it needs a positive number)")
         # d(log a)/da = 1/a
-        return Value(math.log(a), None, (self,), "log", (1.0 / a,))
+        return _node(math.log(a), (self,), "log", (1.0 / a,))
 
     def tanh(self) -> Value:
         t = math.tanh(self.data)
         # d(tanh a)/da = 1 - tanh(a)**2
-        return Value(t, None, (self,), "tanh", (1.0 - t * t,))
+        return _node(t, (self,), "tanh", (1.0 - t * t,))
 
     def sigmoid(self) -> Value:
         a = self.data
         # 1/(1+e^-a), written so that neither branch overflows
         s = 1.0 / (1.0 + math.exp(-a)) if a >= 0.0 else math.exp(a) / (1.0 + math.exp(a))
         # d(sigmoid a)/da = sigmoid(a) * (1 - sigmoid(a))
-        return Value(s, None, (self,), "sigmoid", (s * (1.0 - s),))
+        return _node(s, (self,), "sigmoid", (s * (1.0 - s),))
 
     def relu(self) -> Value:
         a = self.data
         # d(relu a)/da = 1 where a > 0, else 0
-        return Value(a if a > 0.0 else 0.0, None, (self,), "relu", (1.0 if a > 0.0 else 0.0,))
+        return _node(a if a > 0.0 else 0.0, (self,), "relu", (1.0 if a > 0.0 else 0.0,))
 
     def abs(self) -> Value:
         a = self.data
         # d|a|/da = sign(a) (0 at a = 0, the subgradient PyTorch also uses)
-        return Value(abs(a), None, (self,), "abs", (1.0 if a > 0.0 else -1.0 if a < 0.0 else 0.0,))
+        return _node(abs(a), (self,), "abs", (1.0 if a > 0.0 else -1.0 if a < 0.0 else 0.0,))
 
     __abs__ = abs
 
@@ -264,7 +258,32 @@ class Value:
         return f"Value(data={self.data!r}, grad={self.grad!r}{name})"
 
 
+_new_value = object.__new__
+
+
+def _node(data: float, parents: tuple[Value, ...], op: str, local: tuple[float, ...]) -> Value:
+    """The result of an operation: a new node remembering its parents, its op and ``local``,
+    ``d(result)/d(parent)`` for each parent (under ``no_grad()``: a plain leaf).
+
+    ``data`` is already a float, so this skips ``Value.__init__`` and its checks: it is called
+    once for every node of every graph, and is the hottest line of the forward pass.
+    """
+    out = _new_value(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = None
+    if graph._grad_enabled:
+        out._prev = parents  # the inputs, in argument order
+        out._op = op  # the operation's symbol, for printouts and pictures
+        out._local = local  # d(out)/d(input) for each input, same order
+    else:
+        out._prev, out._op, out._local = (), "", ()
+    return out
+
+
 def _to_float(x: object) -> float:
+    if type(x) is int:  # the common case after float (which callers test for themselves)
+        return float(x)
     if isinstance(x, Value):
         return x.data
     if isinstance(x, (str, bytes, complex)) or not hasattr(x, "__float__"):
@@ -273,7 +292,7 @@ def _to_float(x: object) -> float:
 
 
 def _as_value(x: Operand) -> Value:
-    return x if isinstance(x, Value) else Value(_to_float(x))
+    return x if isinstance(x, Value) else Value(x)  # Value() converts (and checks) non-floats
 
 
 def _real_pow(a: float, n: float) -> float:
@@ -284,7 +303,7 @@ def _real_pow(a: float, n: float) -> float:
         raise ZeroDivisionError(f"pow: 0.0 ** {n:g} divides by zero") from None
     except OverflowError:
         raise OverflowError(f"pow: {a!r} ** {n!r} is too large for a float") from None
-    if isinstance(out, complex):
+    if type(out) is complex:
         raise ValueError(f"pow: {a!r} ** {n:g} is not a real number (negative base, fractional exponent)")
     return out
 
