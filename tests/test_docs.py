@@ -48,3 +48,16 @@ def test_api_page_names_every_public_name():
     missing = [n for n in names if f"`{n}`" not in text]
     assert not missing, f"docs/api.md does not describe {missing}"
 
+
+
+def test_every_page_is_linked_from_the_index_and_every_local_link_resolves():
+    import re
+
+    index = (ROOT / "docs" / "README.md").read_text()
+    for page in sorted((ROOT / "docs").glob("*.md")):
+        if page.name != "README.md":
+            assert f"({page.name})" in index, f"docs/README.md does not link {page.name}"
+    for page in pages():
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text()):
+            if "://" not in target:
+                assert (page.parent / target).exists(), f"{page.relative_to(ROOT)} links to missing {target}"
