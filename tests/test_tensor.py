@@ -229,6 +229,13 @@ def test_op_gradient_matches_finite_differences(case: Case, data: st.DataObject)
     tensors = [Tensor(a.copy(), requires_grad=n) for a, n in zip(arrays, needs)]
     out = case.fn(*tensors)
     np.testing.assert_allclose(out.data, expected, rtol=EXACT, atol=EXACT)
+    # the same op builds no graph on data that needs no gradient, or under no_grad
+    untracked = case.fn(*[Tensor(a) for a in arrays])
+    with no_grad():
+        frozen = case.fn(*tensors)
+    for plain in (untracked, frozen):
+        assert plain.is_leaf() and not plain.requires_grad and plain.op == ""
+        np.testing.assert_array_equal(plain.data, out.data)
     loss = (out * weights).sum() if upstream == "weighted sum" else out.mean()
     loss.backward()
     for i, (t, n) in enumerate(zip(tensors, needs)):
@@ -582,6 +589,9 @@ def test_conversions() -> None:
     assert Tensor([1, 2]).dtype == np.float64
     np.testing.assert_array_equal(Tensor(np.array([True, False])).data, [1.0, 0.0])
     assert Tensor(np.array([1.5], dtype=np.float32)).dtype == np.float32
+    w32 = Tensor(np.array([1.5, 2.5], dtype=np.float32), requires_grad=True)
+    (w32 * np.array([2.0, 4.0])).sum().backward()  # float64 arithmetic, float32 parameter
+    assert w32.grad.dtype == np.float32 and list(w32.grad) == [2.0, 4.0]
     arr = np.array([1.0, 2.0])
     assert Tensor(arr).numpy() is arr  # float64 arrays are wrapped, not copied
 

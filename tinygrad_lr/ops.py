@@ -216,8 +216,6 @@ class Div(Function):
         ga = unbroadcast_product(grad, 1.0 / b, a.shape) if self.needs[0] else None
         # b is constant along the axes it was broadcast over, so -a/b**2 factors out of that sum
         gb = -unbroadcast_product(grad, a, b.shape) / (b * b) if self.needs[1] else None
-        if gb is not None and gb.shape != b.shape:  # a smaller than out: finish the reduction
-            gb = unbroadcast(gb, b.shape)
         return (ga, gb)
 
 

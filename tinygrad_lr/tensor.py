@@ -99,7 +99,7 @@ class Tensor:
     def _accumulate(self, g: np.ndarray, owned: bool) -> None:
         """``self.grad += g``, never writing into an array that other nodes may share."""
         if self.grad is None:
-            if not self._prev and not owned:  # a leaf keeps an array of its own
+            if not self._prev and (not owned or g.dtype != self.data.dtype):  # a leaf owns its array
                 g = np.array(g, dtype=self.data.dtype)
                 owned = True
             self.grad, self._owns_grad = g, owned
@@ -163,8 +163,9 @@ class Tensor:
         The result requires grad if any parent does and we are not under ``no_grad()``; only
         then does it remember its parents and its op. Otherwise it is a plain leaf.
         """
-        track = graph._grad_enabled and any(p.requires_grad for p in parents)
-        fn.needs = tuple(p.requires_grad for p in parents) if track else ()
+        needs = tuple(p.requires_grad for p in parents)
+        track = graph._grad_enabled and any(needs)
+        fn.needs = needs if track else (False,) * len(parents)
         out = Tensor.__new__(Tensor)
         out.data = fn.forward(*[p.data for p in parents])
         out.grad = None
