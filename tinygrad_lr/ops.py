@@ -76,10 +76,9 @@ def unbroadcast_product(grad: Array, factor: Array, shape: tuple[int, ...]) -> A
     """
     if math.prod(shape) == 1 and np.shape(factor) == grad.shape and grad.size > 1:
         c = uniform_value(grad)
-        # einsum: one pass, no temporary, and no BLAS thread pool (whose wake-up costs ms on a busy box)
         if c is not None:
             total = c * np.sum(factor)
-        else:
+        else:  # einsum: one pass, no temporary, no BLAS thread pool (its wake-up costs ms on a busy box)
             axes = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"[: grad.ndim]  # "ab,ab->" for 2-D
             total = np.einsum(f"{axes},{axes}->", grad, factor)
         return np.full(shape, total)
