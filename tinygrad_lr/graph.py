@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, Protocol
 
 __all__ = ["Node", "topological_order", "run_backward", "no_grad", "is_grad_enabled", "gc_paused"]
@@ -45,9 +45,11 @@ def topological_order(root: Node) -> list[Any]:
 
     It is a depth-first search with an explicit stack instead of recursion, so its depth is
     limited by memory, not by the recursion limit. The node on top of the stack either has a
-    parent not seen yet, which goes on the stack above it, or has all its parents placed, and
-    is placed itself. (Nodes are kept in a set, so they must hash by identity: a node class
-    that defines ``__eq__`` must keep ``__hash__ = object.__hash__``.)
+    parent not seen yet, which goes on the stack above it (or, if it is a leaf, straight into
+    the order), or has all its parents placed, and is placed itself.
+
+    Nodes are kept in a set, so they must hash by identity: a node class that defines
+    ``__eq__`` must keep ``__hash__ = object.__hash__``.
     """
     order: list[Any] = []
     seen = {root}
@@ -57,8 +59,10 @@ def topological_order(root: Node) -> list[Any]:
         for parent in node._prev:
             if parent not in seen:
                 seen.add(parent)
-                stack.append(parent)  # explore it before coming back to `node`
-                break
+                if parent._prev:
+                    stack.append(parent)  # explore it before coming back to `node`
+                    break
+                order.append(parent)  # a leaf has no parents: it is placed at once
         else:  # every parent is placed: the node itself can go
             order.append(stack.pop())
     return order
@@ -87,20 +91,28 @@ def run_backward(root: Node, seed: Callable[[Any], None]) -> list[Any]:
     return order
 
 
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for the duration of the block.
+class gc_paused:
+    """Context manager that pauses Python's cyclic garbage collector for the duration of the block.
 
     Graph nodes hold no reference cycles, so the collector has nothing to find in them; but
     while millions of nodes are being created or visited it would still walk them again and
-    again. Pausing it is what keeps building and backpropagating a large graph linear in time.
+    again (see docs/performance.md). ``run_backward`` pauses it; wrap the *building* of a very
+    large graph yourself::
+
+        with gc_paused():
+            L = sum((w * x + b - y) ** 2 for x, y in zip(xs, ys))
+
+    A class rather than a ``@contextmanager`` generator: it is entered on every backward pass,
+    and this costs a fraction of a microsecond instead of a few.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
+
+    def __enter__(self) -> gc_paused:
+        self._was_enabled = gc.isenabled()
+        gc.disable()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._was_enabled:
             gc.enable()
 
 

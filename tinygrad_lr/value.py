@@ -102,11 +102,7 @@ class Value:
         updates); intermediate nodes start every call from zero, so two calls give exactly
         twice the leaf gradients of one.
         """
-
-        def seed(root: Value) -> None:
-            root.grad += 1.0  # dL/dL = 1
-
-        graph.run_backward(self, seed)
+        graph.run_backward(self, _seed_one)
 
     def zero_grad(self) -> None:
         """Reset this node's gradient to 0 (for a parameter, before the next backward pass)."""
@@ -256,6 +252,10 @@ class Value:
     def __repr__(self) -> str:
         name = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{name})"
+
+
+def _seed_one(root: Value) -> None:
+    root.grad += 1.0  # dL/dL = 1
 
 
 _new_value = object.__new__
