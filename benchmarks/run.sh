@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Run the benchmarks in their own environment, benchmarks/.env, which this script creates on
+# first use: this checkout of tinygrad_lr (editable) plus the peers it is compared with.
+#
+#   bash benchmarks/run.sh                      # every benchmark, in turn
+#   bash benchmarks/run.sh bench_scalar.py      # one (extra arguments go to the script)
+#   bash benchmarks/run.sh bench_scalar.py --quick
+#
+# Peers: micrograd 0.1.0 and torch 2.13.0 (a CPU build: pin EXACTLY this version; any other spec
+# may pull gigabytes of GPU libraries). A peer that cannot be installed is reported as
+# "skipped" by the scripts, never faked. None of them is a dependency of the package.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+env="$here/.env"
+python="${PYTHON:-python3}"
+
+if [ ! -x "$env/bin/python" ]; then
+    "$python" -m venv "$env"
+fi
+stamp="$env/.installed-v1"
+if [ ! -f "$stamp" ]; then
+    "$env/bin/python" -m pip install -q -e "$here/.."
+    "$env/bin/python" -m pip install -q "micrograd==0.1.0" || echo "run.sh: micrograd not installable: it will be skipped"
+    "$env/bin/python" -m pip install -q "torch==2.13.0" || echo "run.sh: torch not installable: it will be skipped"
+    touch "$stamp"
+fi
+
+cd "$here"
+if [ "$#" -gt 0 ]; then
+    exec "$env/bin/python" "$@"
+fi
+for script in bench_scalar.py bench_memory.py bench_tiny.py bench_tensor_step.py; do
+    if [ -f "$script" ]; then
+        echo "================ $script ================"
+        "$env/bin/python" "$script"
+        echo
+    fi
+done
