@@ -9,10 +9,11 @@ on stderr with exit status 2; they never show a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from . import __version__
 from .value import Value
@@ -60,74 +61,6 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print(f"dL/dw = 2*(w*x+b-y)*x = {2 * r * args.x:g}   (autodiff: {w.grad:g})")
     print(f"dL/db = 2*(w*x+b-y)   = {2 * r:g}   (autodiff: {b.grad:g})")
     return 0
-
-
-# --- gradcheck -------------------------------------------------------------------------------
-
-
-def _add_gradcheck(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "gradcheck",
-        help="check autodiff against the analytic formula and finite differences",
-        description="Build the linear-regression loss with the framework's model and loss, "
-        "backpropagate, and compare every parameter's gradient with the hand-derived formula "
-        "dL/dw = sum 2(wx+b-y)x, dL/db = sum 2(wx+b-y) (/n for mse) and with central finite "
-        "differences. Exit status 0 when all agree, 1 when any disagree, 2 on bad input.",
-    )
-    p.add_argument("--csv", metavar="FILE",
-                   help="data: feature columns then the target (default: the worked example "
-                   "x = 1, 2, 3 and y = 3, 5, 7)")
-    p.add_argument("--w", type=float, nargs="+", default=[1.0], metavar="W",
-                   help="the weight(s): one, or one per feature (default 1)")
-    p.add_argument("--b", type=float, default=0.0, help="the bias (default 0)")
-    p.add_argument("--no-bias", action="store_true", help="the model y = w*x, without b")
-    p.add_argument("--loss", choices=("sse", "mse"), default="sse",
-                   help="sum (default, as the worked example) or mean of the squared errors")
-    p.add_argument("--engine", choices=("value", "tensor"), default="value", help="(default value)")
-    p.add_argument("--eps", type=float, default=None,
-                   help="relative finite-difference step (default cbrt(machine eps), ~6e-6)")
-    p.add_argument("--breakdown", action="store_true",
-                   help="also show each sample's term 2*r*x and 2*r of the gradient, and their sum")
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
-    p.set_defaults(func=_cmd_gradcheck)
-
-
-def _cmd_gradcheck(args: argparse.Namespace) -> int:
-    import json
-    import math
-
-    from .data import load_csv
-    from .gradcheck import DEFAULT_EPS, check_linear_regression, per_sample_breakdown
-
-    if args.csv:
-        data = load_csv(args.csv)
-        X, y = data.X, data.y
-    else:
-        X, y = [[1.0], [2.0], [3.0]], [3.0, 5.0, 7.0]  # SOURCE.md section 2
-    d = len(X[0])
-    if len(args.w) not in (1, d):
-        expected = "1 number (the data has 1 feature)" if d == 1 else f"1 number or {d} (one per feature)"
-        raise UsageError(f"--w takes {expected}, got {len(args.w)} weights")
-    for name, v in [("--w", w) for w in args.w] + [("--b", args.b)]:
-        if not math.isfinite(v):
-            raise UsageError(f"{name} must be a finite number, got {v}")
-    w = args.w[0] if d == 1 else (args.w * d if len(args.w) == 1 else args.w)
-    b = None if args.no_bias else args.b
-    eps = DEFAULT_EPS if args.eps is None else args.eps
-    report = check_linear_regression(w, b, X, y, loss=args.loss, engine=args.engine, eps=eps)
-    reduction = "mean" if args.loss == "mse" else "sum"
-    breakdown = per_sample_breakdown(w, b, X, y, reduction) if args.breakdown else None
-    if args.json:
-        out = report.to_dict()
-        if breakdown is not None:
-            out["breakdown"] = breakdown.to_dict()
-        print(json.dumps(out, indent=2))
-    else:
-        print(report)
-        if breakdown is not None:
-            print()
-            print(breakdown)
-    return 0 if report.ok else 1
 
 
 # --- fit -------------------------------------------------------------------------------------
@@ -418,19 +351,94 @@ def _graph_loss(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     return L, w, b
 
 
+# --- gradcheck -------------------------------------------------------------------------------
+
+
+def _add_gradcheck(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "gradcheck",
+        help="check autodiff against the analytic formula and finite differences",
+        description="Build the linear-regression loss with the framework's model and loss, "
+        "backpropagate, and compare every parameter's gradient with the hand-derived formula "
+        "dL/dw = sum 2(wx+b-y)x, dL/db = sum 2(wx+b-y) (/n for mse) and with central finite "
+        "differences. Exit status 0 when all agree, 1 when any disagree, 2 on bad input.",
+    )
+    p.add_argument("--csv", metavar="FILE",
+                   help="data: feature columns then the target (default: the worked example "
+                   "x = 1, 2, 3 and y = 3, 5, 7)")
+    p.add_argument("--w", type=float, nargs="+", default=[1.0], metavar="W",
+                   help="the weight(s): one, or one per feature (default 1)")
+    p.add_argument("--b", type=float, default=0.0, help="the bias (default 0)")
+    p.add_argument("--no-bias", action="store_true", help="the model y = w*x, without b")
+    p.add_argument("--loss", choices=("sse", "mse"), default="sse",
+                   help="sum (default, as the worked example) or mean of the squared errors")
+    p.add_argument("--engine", choices=("value", "tensor"), default="value", help="(default value)")
+    p.add_argument("--eps", type=float, default=None,
+                   help="relative finite-difference step (default cbrt(machine eps), ~6e-6)")
+    p.add_argument("--breakdown", action="store_true",
+                   help="also show each sample's term 2*r*x and 2*r of the gradient, and their sum")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    p.set_defaults(func=_cmd_gradcheck)
+
+
+def _cmd_gradcheck(args: argparse.Namespace) -> int:
+    import json
+    import math
+
+    from .data import load_csv
+    from .gradcheck import DEFAULT_EPS, check_linear_regression, per_sample_breakdown
+
+    if args.csv:
+        data = load_csv(args.csv)
+        X, y = data.X, data.y
+    else:
+        X, y = [[1.0], [2.0], [3.0]], [3.0, 5.0, 7.0]  # SOURCE.md section 2
+    d = len(X[0])
+    if len(args.w) not in (1, d):
+        expected = "1 number (the data has 1 feature)" if d == 1 else f"1 number or {d} (one per feature)"
+        raise UsageError(f"--w takes {expected}, got {len(args.w)} weights")
+    for name, v in [("--w", w) for w in args.w] + [("--b", args.b)]:
+        if not math.isfinite(v):
+            raise UsageError(f"{name} must be a finite number, got {v}")
+    w = args.w[0] if d == 1 else (args.w * d if len(args.w) == 1 else args.w)
+    b = None if args.no_bias else args.b
+    eps = DEFAULT_EPS if args.eps is None else args.eps
+    report = check_linear_regression(w, b, X, y, loss=args.loss, engine=args.engine, eps=eps)
+    reduction = "mean" if args.loss == "mse" else "sum"
+    breakdown = per_sample_breakdown(w, b, X, y, reduction) if args.breakdown else None
+    if args.json:
+        out = report.to_dict()
+        if breakdown is not None:
+            out["breakdown"] = breakdown.to_dict()
+        print(json.dumps(out, indent=2))
+    else:
+        print(report)
+        if breakdown is not None:
+            print()
+            print(breakdown)
+    return 0 if report.ok else 1
+
+
 # --- the parser ------------------------------------------------------------------------------
 
 
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one readable line (exit status 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="tinygrad-lr",
         description="Study backpropagation on linear regression: autodiff with real numbers.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_demo(sub)
-    _add_fit(sub)
     _add_gradcheck(sub)
+    _add_fit(sub)
     _add_graph(sub)
     return parser
 
@@ -444,6 +452,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         return int(args.func(args))
+    except BrokenPipeError:  # the reader (e.g. `| head`) has all it wanted: not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush cannot fail
+        return 0
     except (UsageError, ValueError, OSError, ZeroDivisionError, OverflowError) as exc:
         print(f"tinygrad-lr {args.command}: error: {exc}", file=sys.stderr)
         return 2
