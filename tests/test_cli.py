@@ -1,0 +1,63 @@
+"""The command line's common behaviour and the main job (the demo)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tinygrad_lr import __version__
+from tinygrad_lr.cli import main
+
+
+def test_help_lists_every_command(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("demo", "fit", "graph", "gradcheck"):
+        assert re.search(rf"^\s+{command}\s", out, re.M), command
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert capsys.readouterr().out.strip() == f"tinygrad-lr {__version__}"
+
+
+def test_usage_error_is_one_line(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["fit", "--lr", "abc", "data.csv"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "invalid float value: 'abc'" in err and "--help" in err
+
+
+def test_demo_backprops_trains_and_renders(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    # one sample x=1, y=3 at w=1, b=0: f = 1, f - y = -2, L = 4, dL/dw = dL/db = 2*(-2)*1 = -4
+    assert re.search(r"^\s+L\s+\*\*2\s+4\s+1$", out, re.M)
+    assert re.search(r"^\s+w\s+leaf\s+1\s+-4$", out, re.M)
+    assert re.search(r"^\s+b\s+leaf\s+0\s+-4$", out, re.M)
+    assert "dL/dw = dL/d(w*x) * d(w*x)/dw = -4 * 1 = -4" in out
+    # the three-point worked example and the tutorial's 1000 iterations
+    assert "Loss(1, 0) = 29   dLoss/dw = -40   dLoss/db = -18" in out
+    assert "loss 29 -> after 1 step 12.9612" in out
+    assert "w = 2.000148389025502, b = 0.9996626768662412" in out
+    svg = (tmp_path / "graph.svg").read_text()
+    assert svg.lstrip().startswith("<?xml") and "grad &#45;40" in svg and "grad &#45;18" in svg
+    page = (tmp_path / "walkthrough" / "index.html").read_text()
+    assert "<svg" in page and "http://" not in page and "https://" not in page
+
+
+def test_module_entry_point_runs():
+    proc = subprocess.run(
+        [sys.executable, "-m", "tinygrad_lr", "--version"], capture_output=True, text=True, check=False,
+        cwd=Path(__file__).parent,
+    )
+    assert proc.returncode == 0 and proc.stdout.strip() == f"tinygrad-lr {__version__}"
