@@ -80,7 +80,11 @@ def run_backward(root: Node, seed: Callable[[Any], None]) -> list[Any]:
 
     Returns the order (parents first), for callers that want to show the pass step by step.
     """
-    with gc_paused():
+    # The cyclic garbage collector is paused (see gc_paused), switched off before anything is
+    # allocated here: an allocation could set off the collection that a paused build deferred.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
         order = topological_order(root)
         inner = [node for node in order if node._prev]  # leaves have no chain rule to apply
         for node in inner:
@@ -88,6 +92,9 @@ def run_backward(root: Node, seed: Callable[[Any], None]) -> list[Any]:
         seed(root)
         for node in reversed(inner):
             node._backward()
+    finally:
+        if was_enabled:
+            gc.enable()
     return order
 
 
