@@ -111,31 +111,35 @@ class Value:
     # --- arithmetic: forward value, then the local derivative of each input ------------------
 
     def __add__(self, other: Operand) -> Value:
-        other = _as_value(other)
+        if not isinstance(other, Value):
+            other = Value(other)  # a plain number: a constant leaf
         # d(a+b)/da = 1, d(a+b)/db = 1
         return _node(self.data + other.data, (self, other), "+", _ONE_ONE)
 
     def __radd__(self, other: Operand) -> Value:  # 3 + a, and sum([a, b, c]) which starts at 0
-        return _as_value(other) + self
+        return Value(other) + self
 
     def __sub__(self, other: Operand) -> Value:
-        other = _as_value(other)
+        if not isinstance(other, Value):
+            other = Value(other)  # a plain number: a constant leaf
         # d(a-b)/da = 1, d(a-b)/db = -1
         return _node(self.data - other.data, (self, other), "-", _ONE_MINUS_ONE)
 
     def __rsub__(self, other: Operand) -> Value:
-        return _as_value(other) - self
+        return Value(other) - self
 
     def __mul__(self, other: Operand) -> Value:
-        other = _as_value(other)
+        if not isinstance(other, Value):
+            other = Value(other)  # a plain number: a constant leaf
         # d(a*b)/da = b, d(a*b)/db = a
         return _node(self.data * other.data, (self, other), "*", (other.data, self.data))
 
     def __rmul__(self, other: Operand) -> Value:
-        return _as_value(other) * self
+        return Value(other) * self
 
     def __truediv__(self, other: Operand) -> Value:
-        other = _as_value(other)
+        if not isinstance(other, Value):
+            other = Value(other)  # a plain number: a constant leaf
         a, b = self.data, other.data
         if b == 0.0:
             raise ZeroDivisionError(f"division: cannot divide {a!r} by zero")
@@ -143,7 +147,7 @@ class Value:
         return _node(a / b, (self, other), "/", (1.0 / b, -a / (b * b)))
 
     def __rtruediv__(self, other: Operand) -> Value:
-        return _as_value(other) / self
+        return Value(other) / self
 
     def __neg__(self) -> Value:
         # d(-a)/da = -1
@@ -289,10 +293,6 @@ def _to_float(x: object) -> float:
     if isinstance(x, (str, bytes, complex)) or not hasattr(x, "__float__"):
         raise TypeError(f"Value needs a real number, got {type(x).__name__} {x!r}")
     return float(x)  # type: ignore[arg-type]
-
-
-def _as_value(x: Operand) -> Value:
-    return x if isinstance(x, Value) else Value(x)  # Value() converts (and checks) non-floats
 
 
 def _real_pow(a: float, n: float) -> float:
