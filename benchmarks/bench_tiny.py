@@ -190,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, _ in present:
         t = med[name]
         rows.append([
-            name, fmt_time(t), fmt_time(t / ITERATIONS),
+            name, fmt_time(t), f"{t / ITERATIONS * 1e6:.2f} us",
             f"{t / value_t:.2f}x", f"{t / tensor_t:.2f}x" if tensor_t else "-",
         ])
     rows += [[name, "skipped (not installed)", "", "", ""] for name in skipped]
