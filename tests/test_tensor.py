@@ -562,6 +562,28 @@ def test_reduction_gradients_of_leaves_are_writable_arrays_of_their_own() -> Non
     np.testing.assert_array_equal(x.grad, np.full((2, 2), 2.0))
 
 
+
+def test_a_scaled_gradient_is_multiplied_out_when_read_and_never_shared_with_a_leaf() -> None:
+    # the mean of squares hands (2/n) * r back as a number and an array (ops.Scaled)
+    p = Tensor([1.0, 2.0, 4.0], requires_grad=True)
+    w = Tensor(2.0, requires_grad=True)
+    r = w * p - Tensor([0.0, 1.0, 1.0])  # [2, 3, 7]
+    q = r + 0.0
+    loss = (q**2).mean() + (r**2).mean()  # r gets two scaled gradients: they add up
+    loss.backward()
+    expected_q = 2.0 / 3.0 * np.array([2.0, 3.0, 7.0])
+    np.testing.assert_allclose(q.grad, expected_q, rtol=1e-15)
+    assert type(q.grad) is np.ndarray and q.grad is q.grad  # multiplied out once, then kept
+    np.testing.assert_allclose(r.grad, 2.0 * expected_q, rtol=1e-15)
+    np.testing.assert_allclose(p.grad, 2.0 * 2.0 * expected_q, rtol=1e-15)
+    np.testing.assert_allclose(w.grad, 2.0 * expected_q @ [1.0, 2.0, 4.0], rtol=1e-15)
+    p.grad *= 0.0  # the leaf's array is its own
+    np.testing.assert_allclose(q.grad, expected_q, rtol=1e-15)
+    leaf = Tensor([1.0, 3.0], requires_grad=True)
+    ((leaf - 1.0) ** 2).sum().backward()  # a leaf right behind the scaled gradient
+    leaf.grad += 1.0
+    np.testing.assert_array_equal(leaf.grad, [1.0, 5.0])
+
 # --- construction, dtypes, API ----------------------------------------------------------------
 
 
@@ -741,6 +763,6 @@ def test_benchmark_script_runs_and_checks_gradients(capsys: pytest.CaptureFixtur
     assert spec is not None and spec.loader is not None
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    assert bench.main(["--max-exp", "3", "--repeats", "2", "--no-torch"]) == 0
+    assert bench.main(["--max-exp", "3", "--rounds", "1", "--repeats", "2", "--no-torch"]) == 0
     out = capsys.readouterr().out
     assert "10^3" in out and "skipped" in out and "10^5" not in out

@@ -15,6 +15,9 @@ unchanged, so ``a.grad is b.grad`` right after a backward pass. A node only ever
 place* into a gradient array it owns (one built for it alone); otherwise it builds a new one.
 That keeps one node's accumulation from changing another node's gradient. Leaves (parameters)
 always get an array of their own, which optimizers may modify.
+
+A gradient that is one number times an array (:class:`~tinygrad_lr.ops.Scaled`) is kept that
+way inside the backward pass, and multiplied out only when ``.grad`` is read.
 """
 
 from __future__ import annotations
@@ -51,14 +54,14 @@ class Tensor:
         (29.0, -40.0, -18.0)
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "name", "_prev", "_fn", "_owns_grad")
+    __slots__ = ("data", "_grad", "requires_grad", "name", "_prev", "_fn", "_owns_grad")
 
     # numpy must not treat a Tensor as an array of objects: `ndarray * Tensor` and
     # `np.float64 * Tensor` then fall back to Tensor.__rmul__, which builds a graph node.
     __array_ufunc__ = None
 
     data: np.ndarray
-    grad: np.ndarray | None
+    _grad: np.ndarray | ops.Scaled | None  # the gradient, maybe not yet multiplied out
     requires_grad: bool
     name: str | None
     _prev: tuple[Tensor, ...]
@@ -67,24 +70,48 @@ class Tensor:
 
     def __init__(self, data: ArrayLike, requires_grad: bool = False, name: str | None = None) -> None:
         self.data = _to_array(data)
-        self.grad = None
+        self._grad = None
         self.requires_grad = bool(requires_grad)
         self.name = name
         self._prev = ()
         self._fn = None
         self._owns_grad = False
 
+    @property
+    def grad(self) -> np.ndarray | None:
+        """``dL/d(this node)``, an array shaped like ``data`` (``None`` before backward)."""
+        g = self._grad
+        if type(g) is ops.Scaled:  # multiplied out on first read
+            g = self._grad = g.value()
+        return g  # type: ignore[return-value]
+
+    @grad.setter
+    def grad(self, value: np.ndarray | None) -> None:
+        self._grad = value
+        self._owns_grad = False  # an assigned array is never written into
+
     # --- the chain rule at this node (called by graph.run_backward) --------------------------
 
     def _backward(self) -> None:
         # dL/d(self) is complete: every node computed from self was visited first
-        grad = self.grad
+        grad = self._grad
         if grad is None:  # nothing downstream reached this node
             return
-        grads = self._fn.backward(grad)  # type: ignore[union-attr]
+        fn: ops.Function = self._fn  # type: ignore[assignment]
+        if type(grad) is ops.Scaled and not fn.takes_scaled:
+            grad = grad.value()
+        grads = fn.backward(grad)
         seen: set[int] = set()
         for parent, g in zip(self._prev, grads):
             if g is None or not parent.requires_grad:
+                continue
+            if type(g) is ops.Scaled:
+                if g.shape != parent.data.shape:
+                    g = ops.unbroadcast(g, parent.data.shape)  # summed: a new array
+                    owned = True
+                else:
+                    owned = False  # shares its array with this node's data
+                parent._accumulate(g, owned)
                 continue
             if type(g) is not np.ndarray:
                 g = np.asarray(g)
@@ -96,20 +123,23 @@ class Tensor:
             seen.add(id(g))
             parent._accumulate(g, owned)
 
-    def _accumulate(self, g: np.ndarray, owned: bool) -> None:
+    def _accumulate(self, g: np.ndarray | ops.Scaled, owned: bool) -> None:
         """``self.grad += g``, never writing into an array that other nodes may share."""
-        if self.grad is None:
-            if not self._prev and (not owned or g.dtype != self.data.dtype):  # a leaf owns its array
-                g = np.array(g, dtype=self.data.dtype)
-                owned = True
-            self.grad, self._owns_grad = g, owned
+        old = self._grad
+        if old is None:
+            if not self._prev:  # a leaf owns its array, multiplied out
+                if type(g) is ops.Scaled:
+                    g, owned = g.array * g.factor, True
+                elif not owned or g.dtype != self.data.dtype:
+                    g, owned = np.array(g, dtype=self.data.dtype), True
+            self._grad, self._owns_grad = g, owned
         elif self._owns_grad:
-            self.grad += g
+            self._grad += ops.dense(g)  # type: ignore[operator]
         else:
-            self.grad, self._owns_grad = self.grad + g, True
+            self._grad, self._owns_grad = ops.dense(old) + ops.dense(g), True
 
     def _reset_grad(self) -> None:
-        self.grad = None
+        self._grad = None
         self._owns_grad = False
 
     def backward(self, grad: ArrayLike | None = None) -> None:
@@ -151,7 +181,7 @@ class Tensor:
 
     def zero_grad(self) -> None:
         """Forget this tensor's gradient (``grad = None``, as PyTorch's ``set_to_none``)."""
-        self.grad = None
+        self._grad = None
         self._owns_grad = False
 
     # --- building graph nodes ----------------------------------------------------------------
@@ -168,7 +198,7 @@ class Tensor:
         fn.needs = needs if track else (False,) * len(parents)
         out = Tensor.__new__(Tensor)
         out.data = fn.forward(*[p.data for p in parents])
-        out.grad = None
+        out._grad = None
         out.requires_grad = track
         out.name = None
         out._owns_grad = False
