@@ -106,7 +106,13 @@ def unbroadcast(grad: Grad, shape: tuple[int, ...]) -> Array:
     if grad.shape == shape:
         return grad
     if type(grad) is Scaled:  # sum(c * g) = c * sum(g)
-        return unbroadcast(grad.array, shape) * grad.factor
+        if not shape:
+            return np.array(_total(grad.array) * grad.factor)
+        out = unbroadcast(grad.array, shape)  # a new array: safe to scale in place
+        out *= grad.factor
+        return out
+    if not shape:  # everything into one number
+        return np.array(_total(grad))
     lead = grad.ndim - len(shape)  # axes broadcasting added in front
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
@@ -118,6 +124,12 @@ def unbroadcast(grad: Grad, shape: tuple[int, ...]) -> Array:
     return grad.sum(axis=axes, keepdims=True).reshape(shape)
 
 
+def _total(grad: Array) -> Any:
+    """The sum of every entry of ``grad``, as a number (a count times the value, if uniform)."""
+    c = uniform_value(grad)
+    return c * grad.size if c is not None else grad.sum()
+
+
 def unbroadcast_product(grad: Grad, factor: Array, shape: tuple[int, ...]) -> Array:
     """``unbroadcast(grad * factor, shape)``, without building ``grad * factor`` when it can.
 
@@ -125,19 +137,21 @@ def unbroadcast_product(grad: Grad, factor: Array, shape: tuple[int, ...]) -> Ar
     When ``a`` is a single number broadcast over a large ``b`` (the ``w`` of ``w * x``), that
     sum is the dot product ``grad . factor``: one pass over the data and no temporary array.
     """
-    if type(grad) is Scaled:
-        if math.prod(shape) == 1:  # sum(c * g * factor) = c * sum(g * factor)
-            return unbroadcast_product(grad.array, factor, shape) * grad.factor
-        grad = grad.value()
-    if math.prod(shape) == 1 and np.shape(factor) == grad.shape and grad.size > 1:
-        c = uniform_value(grad)
+    array = grad.array if type(grad) is Scaled else grad
+    if math.prod(shape) == 1 and factor.shape == array.shape and array.size > 1:
+        c = uniform_value(array)
         if c is not None:
             total = c * np.sum(factor)
         else:  # einsum: one pass, no temporary, no BLAS thread pool (its wake-up costs ms on a busy box)
-            axes = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"[: grad.ndim]  # "ab,ab->" for 2-D
-            total = np.einsum(f"{axes},{axes}->", grad, factor)
-        return np.full(shape, total)
-    return unbroadcast(grad * factor, shape)
+            total = np.einsum(_DOT[array.ndim], array, factor)
+        if type(grad) is Scaled:  # sum(c * g * f) = c * sum(g * f)
+            total = total * grad.factor
+        return np.full(shape, total) if shape else np.array(total)  # np.array: 5x faster for ()
+    return unbroadcast(dense(grad) * factor, shape)
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_DOT = [f"{_LETTERS[:k]},{_LETTERS[:k]}->" for k in range(len(_LETTERS) + 1)]  # "ab,ab->": the 2-D dot
 
 
 def uniform_value(grad: Array) -> float | None:
@@ -341,7 +355,7 @@ def _check_real_pow(a: Array, n: Array | float) -> None:
     A number exponent is checked only for what it can break: a whole ``n >= 0`` (``a ** 2``)
     never fails, so it costs no pass over ``a``.
     """
-    if np.ndim(n) == 0:
+    if isinstance(n, (int, float)) or np.ndim(n) == 0:
         n = float(n)
         fractional, negative = n != round(n), n < 0
         if fractional and np.any(a < 0):
@@ -386,11 +400,14 @@ class Pow(Function):
     ``a ** 2`` is computed as ``a * a`` (one pass, no call to ``pow``); its derivative ``2a``.
     """
 
-    __slots__ = ("a", "n", "symbol")
+    __slots__ = ("a", "n")
 
     def __init__(self, n: float) -> None:
         self.n = n
-        self.symbol = f"**{n:g}"  # type: ignore[misc]  # the exponent is part of the name: "**2"
+
+    @property  # type: ignore[misc]
+    def symbol(self) -> str:  # the exponent is part of the name: "**2"
+        return f"**{self.n:g}"
 
     def forward(self, a: Array) -> Array:
         n = self.n
@@ -556,7 +573,7 @@ class Sum(Function):
     def forward(self, a: Array) -> Array:
         self.shape = a.shape
         self.axis = _normalize_axes(self.axis, a.ndim)
-        return np.sum(a, axis=self.axis, keepdims=self.keepdims)
+        return a.sum(axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, grad: Array) -> Grads:
         return (_spread(grad, self.axis, self.keepdims, self.shape),)
@@ -580,7 +597,7 @@ class Mean(Function):
         self.axis = _normalize_axes(self.axis, a.ndim)
         if a.size == 0:
             raise ValueError(f"mean: the mean of an empty tensor (shape {a.shape}) is undefined")
-        return np.mean(a, axis=self.axis, keepdims=self.keepdims)
+        return a.mean(axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, grad: Array) -> Grads:
         n = math.prod(self.shape[i] for i in self.axis)
@@ -589,6 +606,11 @@ class Mean(Function):
 
 def _spread(grad: Array, axes: tuple[int, ...], keepdims: bool, shape: tuple[int, ...]) -> Array:
     """The gradient of a reduction: ``grad`` copied (as a view) along the reduced axes."""
+    if grad.ndim == 0:  # a sum of everything: one number seen through strides of 0
+        grad = np.asarray(grad)  # (np.broadcast_to does the same, in 3x the time)
+        view = np.ndarray(shape, grad.dtype, grad, 0, (0,) * len(shape))
+        view.flags.writeable = False
+        return view
     if not keepdims:
         grad = np.expand_dims(grad, axes)
     return np.broadcast_to(grad, shape)

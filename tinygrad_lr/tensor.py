@@ -100,27 +100,21 @@ class Tensor:
         fn: ops.Function = self._fn  # type: ignore[assignment]
         if type(grad) is ops.Scaled and not fn.takes_scaled:
             grad = grad.value()
-        grads = fn.backward(grad)
-        seen: set[int] = set()
-        for parent, g in zip(self._prev, grads):
+        handed: list[Any] = []  # arrays already given to a parent
+        for parent, g in zip(self._prev, fn.backward(grad)):
             if g is None or not parent.requires_grad:
                 continue
-            if type(g) is ops.Scaled:
-                if g.shape != parent.data.shape:
-                    g = ops.unbroadcast(g, parent.data.shape)  # summed: a new array
-                    owned = True
-                else:
-                    owned = False  # shares its array with this node's data
-                parent._accumulate(g, owned)
-                continue
-            if type(g) is not np.ndarray:
+            if type(g) is not np.ndarray and type(g) is not ops.Scaled:
                 g = np.asarray(g)
-            if g.shape != parent.data.shape:
-                g = ops.unbroadcast(g, parent.data.shape)
+            shape = parent.data.shape
+            if g.shape != shape:
+                g = ops.unbroadcast(g, shape)  # summed: a new array
             # a fresh array built for this parent alone may later be added into in place;
-            # `grad` itself, views of it, or one array handed to two parents may not
-            owned = g is not grad and g.base is None and id(g) not in seen
-            seen.add(id(g))
+            # `grad` itself, views of it, a Scaled (its array is a node's data), or one array
+            # handed to two parents may not
+            owned = type(g) is np.ndarray and g is not grad and g.base is None
+            owned = owned and not any(g is h for h in handed)
+            handed.append(g)
             parent._accumulate(g, owned)
 
     def _accumulate(self, g: np.ndarray | ops.Scaled, owned: bool) -> None:
@@ -167,7 +161,7 @@ class Tensor:
                     f"backward() needs a scalar, got shape {self.shape}; call .sum() or .mean() first, "
                     f"or pass grad= (an array of shape {self.shape})"
                 )
-            seed, owned = np.ones_like(self.data), True  # dL/dL = 1
+            seed, owned = np.ones(self.data.shape, self.data.dtype), True  # dL/dL = 1
         else:
             seed = _to_array(grad.data if isinstance(grad, Tensor) else grad)
             if seed.shape != self.shape:
@@ -193,8 +187,8 @@ class Tensor:
         The result requires grad if any parent does and we are not under ``no_grad()``; only
         then does it remember its parents and its op. Otherwise it is a plain leaf.
         """
-        needs = tuple(p.requires_grad for p in parents)
-        track = graph._grad_enabled and any(needs)
+        needs = tuple([p.requires_grad for p in parents])
+        track = graph._grad_enabled and True in needs
         fn.needs = needs if track else (False,) * len(parents)
         out = Tensor.__new__(Tensor)
         out.data = fn.forward(*[p.data for p in parents])
