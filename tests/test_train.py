@@ -87,6 +87,25 @@ def test_section3_random_sample_sgd_ends_near_least_squares(seed):
     assert h.final_loss <= 1.1 * best
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_gd_history_is_the_loss_after_every_epoch_to_the_last_bit(engine):
+    # fit reads epoch k's loss off epoch k+1's forward pass: it must be what a separate
+    # evaluation after the update gives, bit for bit
+    data = section3_data()
+    model = LinearRegression(w=0.5, b=-0.2, engine=engine)
+    history = fit(model, data, "gd", lr=0.1, epochs=4)
+    by_hand = LinearRegression(w=0.5, b=-0.2, engine=engine)
+    opt = GD(by_hand.parameters(), lr=0.1)
+    losses = []
+    for _ in range(4):
+        opt.zero_grad()
+        mse(by_hand(data.X), data.y).backward()
+        opt.step()
+        losses.append(train_module.evaluate_loss(by_hand, data.X, data.y, mse))
+    assert history.losses == losses
+    assert [p.tolist() for p in history.epoch_params] != [] and history.updates == 4
+
+
 @pytest.mark.parametrize("engine, epochs", [("value", 30), ("tensor", 300)])
 def test_section3_minibatch_of_100_unshuffled_is_full_batch_gd(engine, epochs):
     data = section3_data()

@@ -18,6 +18,7 @@ accumulates ``total += e_i``, so hand-written tutorial code and the engine agree
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any, Union
 
@@ -31,11 +32,17 @@ Prediction = Union[Sequence[Any], Any]  # noqa: UP007 - a list of Values/numbers
 
 
 def _is_tensor(x: object) -> bool:
+    tensor_class = _tensor_class()
+    return tensor_class is not None and isinstance(x, tensor_class)
+
+
+@functools.cache  # imported once: every loss call asks
+def _tensor_class() -> type | None:
     try:
         from .tensor import Tensor
     except ImportError:  # the Tensor engine is optional for these functions
-        return False
-    return isinstance(x, Tensor)
+        return None
+    return Tensor
 
 
 def _tensor_sq_errors_sum(pred: Any, target: Any) -> Any:

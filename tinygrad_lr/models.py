@@ -15,6 +15,7 @@ This module also holds the one formula for the largest stable gradient-descent l
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,6 +29,7 @@ __all__ = ["LinearRegression", "ENGINES", "loss_hessian", "max_stable_lr"]
 ENGINES = ("value", "tensor")
 
 
+@functools.cache  # imported once: a model's forward pass asks for it on every call
 def _tensor_class() -> Any:
     try:
         from .tensor import Tensor
@@ -144,8 +146,10 @@ class LinearRegression:
 
     def param_vector(self) -> np.ndarray:
         """``[w1, ..., wn, b]`` (``b`` only with bias) as a float array: a snapshot for history."""
-        b = self.intercept
-        return self.weights if b is None else np.append(self.weights, b)
+        if self.engine == "value":
+            return np.array([p.data for p in self.parameters()], dtype=np.float64)
+        arrays = [self.w.data.reshape(-1), self.b.data.reshape(1)] if self.bias else [self.w.data.reshape(-1)]
+        return np.concatenate(arrays, dtype=np.float64)
 
     def param_names(self) -> list[str]:
         """Names matching :meth:`param_vector`: ``['w', 'b']`` or ``['w1', 'w2', ..., 'b']``."""

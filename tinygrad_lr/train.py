@@ -272,9 +272,48 @@ def fit(
             epoch_iter = bar
         prev = history.initial_loss
         rising = 0
+
+        def end_epoch(epoch: int, current: float) -> None:
+            """Record the loss after ``epoch``, or stop the run if it diverged."""
+            nonlocal prev, rising
+            params_now = model.param_vector()
+            reason = None
+            if math.isnan(current):
+                reason = "the loss became nan"
+            elif math.isinf(current):
+                reason = "the loss became inf"
+            elif not all(map(math.isfinite, params_now.tolist())):  # a few numbers: 4x np.isfinite's speed
+                reason = "a parameter became inf or nan"
+            if reason is not None:
+                raise _diverged(reason, epoch, opt.lr, current, hint())
+            history.losses.append(current)
+            history.epoch_params.append(params_now)
+            rising = rising + 1 if current > prev else 0
+            if patience is not None and rising >= patience and current > history.initial_loss:
+                start = (
+                    history.losses[-patience - 1]
+                    if len(history.losses) > patience
+                    else history.initial_loss
+                )
+                raise _diverged(
+                    f"the loss grew for {patience} epochs in a row, from {start:.6g} to {current:.6g}",
+                    epoch,
+                    opt.lr,
+                    current,
+                    hint(),
+                )
+            prev = current
+            if bar is not None:
+                bar.set_postfix(loss=f"{current:.6g}", refresh=False)
+
+        # Full-batch GD in order: the loss after epoch k is exactly the loss that the forward pass
+        # of epoch k+1 computes anyway (same parameters, same samples in the same order), so it
+        # is read there instead of being computed twice; only the last epoch needs its own pass.
+        whole = opt.batch_size is None and not opt.shuffle and not opt.replacement
+        pending = None  # the epoch whose loss the next forward pass gives
         try:
             for epoch in epoch_iter:
-                batches = batch_indices(
+                batches = [None] if whole else batch_indices(
                     ds.n_samples,
                     opt.batch_size,
                     shuffle=opt.shuffle,
@@ -285,46 +324,30 @@ def fit(
                 try:
                     for idx in batches:
                         opt.zero_grad()
-                        L = loss_fn(model(X[idx]), y[idx])
+                        L = loss_fn(model(X), y) if idx is None else loss_fn(model(X[idx]), y[idx])
+                        if pending is not None:
+                            end_epoch(pending, float(np.asarray(L.data)))
+                            pending = None
                         L.backward()
                         opt.step()
                         history.updates += 1
                         if record_params:
                             history.params.append(model.param_vector())
-                    current = evaluate_loss(model, X, y, loss_fn)
+                    if whole:
+                        pending = epoch
+                    else:
+                        end_epoch(epoch, evaluate_loss(model, X, y, loss_fn))
                 except OverflowError as exc:
                     raise _diverged(
-                        f"the numbers overflowed ({exc})", epoch, opt.lr, float("inf"), hint()
+                        f"the numbers overflowed ({exc})", pending or epoch, opt.lr, float("inf"), hint()
                     ) from None
-                params_now = model.param_vector()
-                reason = None
-                if math.isnan(current):
-                    reason = "the loss became nan"
-                elif math.isinf(current):
-                    reason = "the loss became inf"
-                elif not np.all(np.isfinite(params_now)):
-                    reason = "a parameter became inf or nan"
-                if reason is not None:
-                    raise _diverged(reason, epoch, opt.lr, current, hint())
-                history.losses.append(current)
-                history.epoch_params.append(params_now)
-                rising = rising + 1 if current > prev else 0
-                if patience is not None and rising >= patience and current > history.initial_loss:
-                    start = (
-                        history.losses[-patience - 1]
-                        if len(history.losses) > patience
-                        else history.initial_loss
-                    )
+            if pending is not None:
+                try:
+                    end_epoch(pending, evaluate_loss(model, X, y, loss_fn))
+                except OverflowError as exc:
                     raise _diverged(
-                        f"the loss grew for {patience} epochs in a row, from {start:.6g} to {current:.6g}",
-                        epoch,
-                        opt.lr,
-                        current,
-                        hint(),
-                    )
-                prev = current
-                if bar is not None:
-                    bar.set_postfix(loss=f"{current:.6g}", refresh=False)
+                        f"the numbers overflowed ({exc})", pending, opt.lr, float("inf"), hint()
+                    ) from None
         except DivergenceError as err:
             history.final_params = model.param_vector()
             err.history = history
