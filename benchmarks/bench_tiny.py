@@ -148,6 +148,59 @@ CONTESTANTS: list[tuple[str, Callable[[int], tuple], str | None]] = [
 ]
 
 
+# --- what the training loop adds: fit() against the same steps written by hand ---------------
+
+
+def by_hand_steps(engine: str, xs: np.ndarray, ys: np.ndarray, loss: str, lr: float, epochs: int) -> float:
+    """The engine's own time: ``epochs`` GD steps of a LinearRegression, the loop written out."""
+    from tinygrad_lr import GD, LinearRegression, mse, sse
+
+    model = LinearRegression(w=1.0, b=0.0, engine=engine)
+    opt = GD(model.parameters(), lr=lr)
+    loss_fn = sse if loss == "sse" else mse
+    for _ in range(epochs):
+        opt.zero_grad()
+        loss_fn(model(xs), ys).backward()
+        opt.step()
+    return float(model.weights[0])
+
+
+def by_fit(engine: str, xs: np.ndarray, ys: np.ndarray, loss: str, lr: float, epochs: int) -> float:
+    """The same steps through ``fit`` (which also records the loss and parameters every epoch)."""
+    from tinygrad_lr import LinearRegression, fit
+
+    model = LinearRegression(w=1.0, b=0.0, engine=engine)
+    fit(model, (xs, ys), "gd", lr=lr, loss=loss, epochs=epochs, progress=False)
+    return float(model.weights[0])
+
+
+def fit_overhead(rounds: int) -> str:
+    """A table: time per GD step by hand and through ``fit``, and what ``fit`` adds (target 10%)."""
+    # the 3 points are the worst case: the loop's cost per step is fixed, the engine's is smallest
+    cases = [  # (engine, label, x, y, loss, lr, epochs)
+        ("value", "3 points, SSE", np.array(XS), np.array(YS), "sse", LR, ITERATIONS),
+        ("tensor", "3 points, SSE", np.array(XS), np.array(YS), "sse", LR, ITERATIONS),
+    ]
+    rows = []
+    for engine, label, xs, ys, loss, lr, epochs in cases:
+        args = (engine, xs, ys, loss, lr, epochs)
+        w_hand, w_fit = by_hand_steps(*args), by_fit(*args)
+        if w_hand != w_fit:
+            raise SystemExit(f"fit and the hand-written loop disagree: w = {w_fit!r} vs {w_hand!r}")
+        times: dict[str, list[float]] = {"hand": [], "fit": []}
+        for _ in range(rounds):
+            for name, fn in (("hand", by_hand_steps), ("fit", by_fit)):
+                gc.collect()
+                t0 = time.perf_counter()
+                fn(*args)
+                times[name].append((time.perf_counter() - t0) / epochs)
+        hand, fitted = median(times["hand"]), median(times["fit"])
+        rows.append([f"{engine}, {label}", f"{epochs}", f"{hand * 1e6:.1f} us", f"{fitted * 1e6:.1f} us",
+                     f"{(fitted / hand - 1) * 100:+.0f}%"])
+    header = ["engine, problem", "epochs", "step by hand", "step in fit()", "fit adds"]
+    return table(header, rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=15, help="timed runs of each contestant")
@@ -197,6 +250,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.rounds} rounds, medians; speed-up = peer time / tinygrad_lr time (> 1: faster)")
     header = ["contestant", "1000 iterations", "per iteration", "Value speed-up", "Tensor speed-up"]
     print(table(header, rows))
+
+    print("\nThe training loop: one GD step of LinearRegression + GD written out by hand (zero_grad, loss,")
+    print("backward, step) against the same steps through fit(), which also records each epoch's loss and")
+    print(f"parameters and checks for divergence; same final w checked; {args.rounds} rounds, medians "
+          "(target: +10%)")
+    print(fit_overhead(args.rounds))
     return 0
 
 

@@ -146,10 +146,10 @@ class LinearRegression:
 
     def param_vector(self) -> np.ndarray:
         """``[w1, ..., wn, b]`` (``b`` only with bias) as a float array: a snapshot for history."""
-        if self.engine == "value":
-            return np.array([p.data for p in self.parameters()], dtype=np.float64)
-        arrays = [self.w.data.reshape(-1), self.b.data.reshape(1)] if self.bias else [self.w.data.reshape(-1)]
-        return np.concatenate(arrays, dtype=np.float64)
+        values = [p.data for p in self.w] if self.engine == "value" else self.w.data.reshape(-1).tolist()
+        if self.bias:
+            values.append(float(self.b.data))
+        return np.array(values, dtype=np.float64)  # from a list: fit calls this every epoch
 
     def param_names(self) -> list[str]:
         """Names matching :meth:`param_vector`: ``['w', 'b']`` or ``['w1', 'w2', ..., 'b']``."""
