@@ -17,13 +17,13 @@ Example:
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._files import atomic_file
 from .value import Value
 
 if TYPE_CHECKING:  # only for type hints; matplotlib is imported lazily at run time
@@ -432,20 +432,7 @@ def save(fig: Figure, path: str | os.PathLike[str], *, dpi: int = 120) -> Path:
             f"cannot save a figure as {path.name!r}: use one of the extensions "
             + ", ".join("." + f for f in SAVE_FORMATS)
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=f".{fmt}", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fig.savefig(fh, format=fmt, dpi=dpi)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file private; give it the usual mode
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as fh:
+        fig.savefig(fh, format=fmt, dpi=dpi)
     return path
 
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

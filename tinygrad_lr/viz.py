@@ -38,12 +38,10 @@ into place with :func:`os.replace`.
 
 from __future__ import annotations
 
-import contextlib
 import html
 import os
 import re
 import sys
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +49,7 @@ from typing import Any
 
 import graphviz
 
+from ._files import atomic_file
 from .graph import topological_order
 
 __all__ = [
@@ -730,16 +729,8 @@ def _missing_dot(rendered: str, dot_file: Path) -> GraphvizNotFoundError:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` whole or not at all: a temporary file, then ``os.replace``."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with atomic_file(path) as fh:
+        fh.write(data)
 
 
 def save_graph(dot: graphviz.Digraph, path: str | os.PathLike[str]) -> Path:
