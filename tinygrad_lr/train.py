@@ -278,10 +278,8 @@ def fit(
             nonlocal prev, rising
             params_now = model.param_vector()
             reason = None
-            if math.isnan(current):
-                reason = "the loss became nan"
-            elif math.isinf(current):
-                reason = "the loss became inf"
+            if not math.isfinite(current):
+                reason = "the loss became nan" if math.isnan(current) else "the loss became inf"
             elif not all(map(math.isfinite, params_now.tolist())):  # a few numbers: 4x np.isfinite's speed
                 reason = "a parameter became inf or nan"
             if reason is not None:
@@ -326,7 +324,7 @@ def fit(
                         opt.zero_grad()
                         L = loss_fn(model(X), y) if idx is None else loss_fn(model(X[idx]), y[idx])
                         if pending is not None:
-                            end_epoch(pending, float(np.asarray(L.data)))
+                            end_epoch(pending, float(L.data))
                             pending = None
                         L.backward()
                         opt.step()
