@@ -614,6 +614,9 @@ def test_conversions() -> None:
     w32 = Tensor(np.array([1.5, 2.5], dtype=np.float32), requires_grad=True)
     (w32 * np.array([2.0, 4.0])).sum().backward()  # float64 arithmetic, float32 parameter
     assert w32.grad.dtype == np.float32 and list(w32.grad) == [2.0, 4.0]
+    v32 = Tensor(np.array([1.5, 2.5], dtype=np.float32), requires_grad=True)
+    ((v32 - np.array([1.0, 1.0])) ** 2).sum().backward()  # a scaled gradient reaching the leaf
+    assert v32.grad.dtype == np.float32 and list(v32.grad) == [1.0, 3.0]
     arr = np.array([1.0, 2.0])
     assert Tensor(arr).numpy() is arr  # float64 arrays are wrapped, not copied
 

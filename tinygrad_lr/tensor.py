@@ -123,7 +123,7 @@ class Tensor:
         if old is None:
             if not self._prev:  # a leaf owns its array, multiplied out
                 if type(g) is ops.Scaled:
-                    g, owned = g.array * g.factor, True
+                    g, owned = np.asarray(g.array * g.factor, dtype=self.data.dtype), True
                 elif not owned or g.dtype != self.data.dtype:
                     g, owned = np.array(g, dtype=self.data.dtype), True
             self._grad, self._owns_grad = g, owned
