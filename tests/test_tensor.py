@@ -584,6 +584,16 @@ def test_a_scaled_gradient_is_multiplied_out_when_read_and_never_shared_with_a_l
     leaf.grad += 1.0
     np.testing.assert_array_equal(leaf.grad, [1.0, 5.0])
 
+
+def test_a_scaled_gradient_through_matmul_scales_the_products() -> None:
+    X = Tensor([[1.0, 2.0], [3.0, -1.0], [0.5, 4.0]], requires_grad=True)
+    w = Tensor([0.5, -1.5], requires_grad=True)
+    y = np.array([1.0, 2.0, -1.0])
+    ((X @ w - y) ** 2).mean().backward()  # matmul receives (2/3) r as a Scaled
+    r = X.data @ w.data - y
+    np.testing.assert_allclose(w.grad, 2.0 / 3.0 * X.data.T @ r, rtol=1e-14)
+    np.testing.assert_allclose(X.grad, 2.0 / 3.0 * np.outer(r, w.data), rtol=1e-14)
+
 # --- construction, dtypes, API ----------------------------------------------------------------
 
 

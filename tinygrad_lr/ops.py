@@ -726,6 +726,7 @@ class MatMul(Function):
     """
 
     symbol = "@"
+    takes_scaled = True  # (c g) @ B = c (g @ B): the product is scaled, not the incoming gradient
     __slots__ = ("a", "b")
 
     def forward(self, a: Array, b: Array) -> Array:
@@ -741,7 +742,10 @@ class MatMul(Function):
         except ValueError:
             raise ValueError(f"matmul: shapes {_shapes(a, b)} do not align (batch axes)") from None
 
-    def backward(self, grad: Array) -> Grads:
+    def backward(self, grad: Grad) -> Grads:
+        scale = None
+        if type(grad) is Scaled:
+            grad, scale = grad.array, grad.factor
         a, b = self.a, self.b
         a2 = a[None, :] if a.ndim == 1 else a  # row vector
         b2 = b[:, None] if b.ndim == 1 else b  # column vector
@@ -751,6 +755,9 @@ class MatMul(Function):
             ga = unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
         if self.needs[1]:
             gb = unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape)
+        if scale is not None:
+            ga = None if ga is None else ga * scale
+            gb = None if gb is None else gb * scale
         return (ga, gb)
 
 
