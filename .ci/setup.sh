@@ -19,9 +19,9 @@ need_apt() { # need_apt PROGRAM PACKAGE...: make sure PROGRAM exists, installing
     command -v "$program" >/dev/null 2>&1 && return 0
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "setup: installing $* with apt-get" >&2
-        if [ -z "$apt_updated" ]; then apt-get update -qq >/dev/null; apt_updated=1; fi
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
-        return 0
+        if [ -z "$apt_updated" ]; then apt-get update -qq >/dev/null || true; apt_updated=1; fi
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null || true
+        command -v "$program" >/dev/null 2>&1 && return 0
     fi
     return 1
 }
