@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any, ClassVar, Union
+from typing import Any, ClassVar, Union, final, overload
 
 import numpy as np
 
@@ -44,6 +44,7 @@ __all__ = ["Function", "Scaled", "dense", "unbroadcast", "unbroadcast_product", 
 Array = np.ndarray
 
 
+@final  # so that `type(g) is Scaled` tells the type checker that g is otherwise an array
 class Scaled:
     """``factor * array``, not multiplied out (yet): a gradient that is one number times an array.
 
@@ -86,13 +87,19 @@ Grads = tuple["Grad | None", ...]
 
 def dense(grad: Grad) -> Array:
     """``grad`` as an array (a :class:`Scaled` multiplied out)."""
-    return grad.value() if type(grad) is Scaled else grad  # type: ignore[union-attr,return-value]
+    return grad.value() if type(grad) is Scaled else grad
 
 
 # --- the one place where broadcasting is undone ----------------------------------------------
 
 
-def unbroadcast(grad: Grad, shape: tuple[int, ...]) -> Array:
+@overload
+def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array: ...
+@overload
+def unbroadcast(grad: Grad, shape: tuple[int, ...]) -> Grad: ...  # a Scaled of that shape stays one
+
+
+def unbroadcast(grad: Grad, shape: tuple[int, ...]) -> Grad:
     """Sum ``grad`` over the axes that broadcasting added or stretched, so it has ``shape``.
 
     If an input ``a`` of shape ``shape`` was broadcast to the output's shape, every entry of
@@ -195,7 +202,7 @@ class Function:
     __slots__ = ("needs",)
     needs: tuple[bool, ...]
 
-    def forward(self, *inputs: Array) -> Array:
+    def forward(self, *inputs: Any) -> Array:  # Any: each op names its own arrays, (a) or (a, b)
         """Compute the output from the parents' arrays, keeping what ``backward`` needs."""
         raise NotImplementedError
 
@@ -220,7 +227,7 @@ class Add(Function):
         except ValueError:
             raise _broadcast_error("add", a, b) from None
 
-    def backward(self, grad: Array) -> Grads:
+    def backward(self, grad: Grad) -> Grads:
         return (grad if self.needs[0] else None, grad if self.needs[1] else None)
 
 
@@ -237,7 +244,7 @@ class Sub(Function):
         except ValueError:
             raise _broadcast_error("sub", a, b) from None
 
-    def backward(self, grad: Array) -> Grads:
+    def backward(self, grad: Grad) -> Grads:
         return (grad if self.needs[0] else None, -grad if self.needs[1] else None)
 
 
@@ -255,7 +262,7 @@ class Mul(Function):
         except ValueError:
             raise _broadcast_error("mul", a, b) from None
 
-    def backward(self, grad: Array) -> Grads:
+    def backward(self, grad: Grad) -> Grads:
         a, b = self.a, self.b
         return (
             unbroadcast_product(grad, b, a.shape) if self.needs[0] else None,  # dL/da = dL/dout * b
@@ -405,8 +412,8 @@ class Pow(Function):
     def __init__(self, n: float) -> None:
         self.n = n
 
-    @property  # type: ignore[misc]
-    def symbol(self) -> str:  # the exponent is part of the name: "**2"
+    @property
+    def symbol(self) -> str:  # type: ignore[override]  # per op, not per class: the exponent is in it, "**2"
         return f"**{self.n:g}"
 
     def forward(self, a: Array) -> Array:
@@ -565,18 +572,18 @@ class Sum(Function):
     """
 
     symbol = "sum"
-    __slots__ = ("axis", "keepdims", "shape")
+    __slots__ = ("axis", "axes", "keepdims", "shape")
 
     def __init__(self, axis: int | Sequence[int] | None, keepdims: bool) -> None:
-        self.axis, self.keepdims = axis, keepdims
+        self.axis, self.keepdims = axis, keepdims  # axis as given; axes, the tuple it means
 
     def forward(self, a: Array) -> Array:
         self.shape = a.shape
-        self.axis = _normalize_axes(self.axis, a.ndim)
-        return a.sum(axis=self.axis, keepdims=self.keepdims)
+        self.axes = _normalize_axes(self.axis, a.ndim)
+        return a.sum(axis=self.axes, keepdims=self.keepdims)
 
     def backward(self, grad: Array) -> Grads:
-        return (_spread(grad, self.axis, self.keepdims, self.shape),)
+        return (_spread(grad, self.axes, self.keepdims, self.shape),)
 
 
 class Mean(Function):
@@ -587,21 +594,21 @@ class Mean(Function):
     """
 
     symbol = "mean"
-    __slots__ = ("axis", "keepdims", "shape")
+    __slots__ = ("axis", "axes", "keepdims", "shape")
 
     def __init__(self, axis: int | Sequence[int] | None, keepdims: bool) -> None:
-        self.axis, self.keepdims = axis, keepdims
+        self.axis, self.keepdims = axis, keepdims  # axis as given; axes, the tuple it means
 
     def forward(self, a: Array) -> Array:
         self.shape = a.shape
-        self.axis = _normalize_axes(self.axis, a.ndim)
+        self.axes = _normalize_axes(self.axis, a.ndim)
         if a.size == 0:
             raise ValueError(f"mean: the mean of an empty tensor (shape {a.shape}) is undefined")
-        return a.mean(axis=self.axis, keepdims=self.keepdims)
+        return a.mean(axis=self.axes, keepdims=self.keepdims)
 
     def backward(self, grad: Array) -> Grads:
-        n = math.prod(self.shape[i] for i in self.axis)
-        return (_spread(grad / n, self.axis, self.keepdims, self.shape),)
+        n = math.prod(self.shape[i] for i in self.axes)
+        return (_spread(grad / n, self.axes, self.keepdims, self.shape),)
 
 
 def _spread(grad: Array, axes: tuple[int, ...], keepdims: bool, shape: tuple[int, ...]) -> Array:
@@ -645,22 +652,21 @@ class Transpose(Function):
     """``a.transpose(axes)``: a permutation of the axes. The gradient gets the inverse one."""
 
     symbol = "transpose"
-    __slots__ = ("axes",)
+    __slots__ = ("axes", "perm")
 
     def __init__(self, axes: tuple[int, ...] | None) -> None:
-        self.axes = axes
+        self.axes = axes  # as given (None: reverse them); perm, the permutation it means
 
     def forward(self, a: Array) -> Array:
-        if self.axes is None:
-            self.axes = tuple(reversed(range(a.ndim)))
+        self.perm = tuple(reversed(range(a.ndim))) if self.axes is None else self.axes
         try:
-            return a.transpose(self.axes)
+            return a.transpose(self.perm)
         except ValueError:
-            msg = f"transpose: axes {self.axes} do not permute the axes of shape {a.shape}"
+            msg = f"transpose: axes {self.perm} do not permute the axes of shape {a.shape}"
             raise ValueError(msg) from None
 
     def backward(self, grad: Array) -> Grads:
-        return (grad.transpose(np.argsort(self.axes)),)
+        return (grad.transpose(np.argsort(self.perm)),)
 
 
 class BroadcastTo(Function):
@@ -745,7 +751,7 @@ class MatMul(Function):
     def backward(self, grad: Grad) -> Grads:
         scale = None
         if type(grad) is Scaled:
-            grad, scale = grad.array, grad.factor
+            scale, grad = grad.factor, grad.array
         a, b = self.a, self.b
         a2 = a[None, :] if a.ndim == 1 else a  # row vector
         b2 = b[:, None] if b.ndim == 1 else b  # column vector

@@ -83,7 +83,7 @@ class Tensor:
         g = self._grad
         if type(g) is ops.Scaled:  # multiplied out on first read
             g = self._grad = g.value()
-        return g  # type: ignore[return-value]
+        return g
 
     @grad.setter
     def grad(self, value: np.ndarray | None) -> None:
@@ -97,11 +97,13 @@ class Tensor:
         grad = self._grad
         if grad is None:  # nothing downstream reached this node
             return
-        fn: ops.Function = self._fn  # type: ignore[assignment]
+        fn: ops.Function = self._fn  # type: ignore[assignment]  # an inner node always has its op
         if type(grad) is ops.Scaled and not fn.takes_scaled:
             grad = grad.value()
         handed: list[Any] = []  # arrays already given to a parent
-        for parent, g in zip(self._prev, fn.backward(grad)):
+        # a Scaled is left only for an op with takes_scaled, whose backward accepts one: a
+        # contract mypy cannot see (no cast here: this runs once per node of every pass)
+        for parent, g in zip(self._prev, fn.backward(grad)):  # type: ignore[arg-type]
             if g is None or not parent.requires_grad:
                 continue
             if type(g) is not np.ndarray and type(g) is not ops.Scaled:
@@ -128,7 +130,7 @@ class Tensor:
                     g, owned = np.array(g, dtype=self.data.dtype), True
             self._grad, self._owns_grad = g, owned
         elif self._owns_grad:
-            self._grad += ops.dense(g)  # type: ignore[operator]
+            self._grad += ops.dense(g)
         else:
             self._grad, self._owns_grad = ops.dense(old) + ops.dense(g), True
 
@@ -308,13 +310,13 @@ class Tensor:
     def reshape(self, *shape: int | Sequence[int]) -> Tensor:
         """The same entries in a new shape: ``t.reshape(2, 3)`` or ``t.reshape((2, 3))``."""
         if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
-            shape = tuple(shape[0])  # type: ignore[arg-type]
+            shape = tuple(shape[0])
         return Tensor._apply(ops.Reshape(tuple(int(n) for n in shape)), self)  # type: ignore[arg-type]
 
     def transpose(self, *axes: int | Sequence[int]) -> Tensor:
         """Permute the axes (reverse them by default), as ``np.transpose``."""
         if len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
-            axes = tuple(axes[0])  # type: ignore[arg-type]
+            axes = tuple(axes[0])
         return Tensor._apply(ops.Transpose(tuple(int(a) for a in axes) or None), self)  # type: ignore[arg-type]
 
     @property

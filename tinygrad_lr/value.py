@@ -116,7 +116,7 @@ class Value:
         # d(a+b)/da = 1, d(a+b)/db = 1
         return _node(self.data + other.data, (self, other), "+", _ONE_ONE)
 
-    def __radd__(self, other: Operand) -> Value:  # 3 + a, and sum([a, b, c]) which starts at 0
+    def __radd__(self, other: Number) -> Value:  # 3 + a, and sum([a, b, c]) which starts at 0
         return Value(other) + self
 
     def __sub__(self, other: Operand) -> Value:
@@ -125,7 +125,7 @@ class Value:
         # d(a-b)/da = 1, d(a-b)/db = -1
         return _node(self.data - other.data, (self, other), "-", _ONE_MINUS_ONE)
 
-    def __rsub__(self, other: Operand) -> Value:
+    def __rsub__(self, other: Number) -> Value:
         return Value(other) - self
 
     def __mul__(self, other: Operand) -> Value:
@@ -134,7 +134,7 @@ class Value:
         # d(a*b)/da = b, d(a*b)/db = a
         return _node(self.data * other.data, (self, other), "*", (other.data, self.data))
 
-    def __rmul__(self, other: Operand) -> Value:
+    def __rmul__(self, other: Number) -> Value:
         return Value(other) * self
 
     def __truediv__(self, other: Operand) -> Value:
@@ -146,7 +146,7 @@ class Value:
         # d(a/b)/da = 1/b, d(a/b)/db = -a/b**2
         return _node(a / b, (self, other), "/", (1.0 / b, -a / (b * b)))
 
-    def __rtruediv__(self, other: Operand) -> Value:
+    def __rtruediv__(self, other: Number) -> Value:
         return Value(other) / self
 
     def __neg__(self) -> Value:
@@ -292,7 +292,7 @@ def _to_float(x: object) -> float:
         return x.data
     if isinstance(x, (str, bytes, complex)) or not hasattr(x, "__float__"):
         raise TypeError(f"Value needs a real number, got {type(x).__name__} {x!r}")
-    return float(x)  # type: ignore[arg-type]
+    return float(x)
 
 
 def _real_pow(a: float, n: float) -> float:
