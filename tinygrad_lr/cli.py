@@ -11,12 +11,17 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import __version__
 from .value import Value
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .tensor import Tensor
 
 
 class UsageError(Exception):
@@ -102,7 +107,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     # (3) training: 1000 steps of full-batch gradient descent, as in the tutorial
     model = LinearRegression(w=args.w, b=args.b)
     history = fit(model, from_arrays(xs, ys), "gd", lr=0.01, loss="sse", epochs=1000, progress=False)
-    wf, bf = float(model.weights[0]), float(model.intercept)
+    bias = model.intercept
+    assert bias is not None  # the model was built with a b
+    wf, bf = float(model.weights[0]), float(bias)
     print("\n3. Gradient descent, lr 0.01, 1000 iterations: w <- w - lr*dLoss/dw, b <- b - lr*dLoss/db")
     print(f"   loss {history.initial_loss:g} -> after 1 step {history.losses[0]:g} -> after 1000 "
           f"{history.final_loss:.6g}")
@@ -297,7 +304,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     return 0
 
 
-def _fit_params(names: Sequence[str], values: Sequence[float]) -> str:
+def _fit_params(names: Sequence[str], values: Iterable[float]) -> str:
     return ", ".join(f"{n} = {float(v)!r}" for n, v in zip(names, values))
 
 
@@ -367,6 +374,8 @@ def _graph_loss(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     from .losses import get_loss
 
     _, loss = get_loss(args.loss)
+    w: Tensor | Value
+    b: Tensor | Value
     if args.engine == "tensor":
         from .tensor import Tensor
 
@@ -381,9 +390,9 @@ def _graph_loss(args: argparse.Namespace) -> tuple[Any, Any, Any]:
         preds, targets = [], []
         for i, (x, y) in enumerate(zip(args.x, args.y), 1):
             k = str(i) if many else ""
-            f = w * Value(x, label=f"x{k}") + b
-            f.label = f"f{k}"
-            preds.append(f)
+            f_i = w * Value(x, label=f"x{k}") + b
+            f_i.label = f"f{k}"
+            preds.append(f_i)
             targets.append(Value(y, label=f"y{k}"))
         L = loss(preds, targets)
         if many:  # name each sample's squared error L_i (f_i - y_i)**2, as SOURCE.md section 2 does
@@ -435,6 +444,8 @@ def _cmd_gradcheck(args: argparse.Namespace) -> int:
     from .data import load_csv
     from .gradcheck import DEFAULT_EPS, check_linear_regression, per_sample_breakdown
 
+    X: np.ndarray | list[list[float]]
+    y: np.ndarray | list[float]
     if args.csv:
         data = load_csv(args.csv)
         X, y = data.X, data.y

@@ -20,19 +20,22 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, TypeGuard, Union
 
 import numpy as np
 
 from .graph import gc_paused
 from .value import Value
 
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
 __all__ = ["sse", "mse", "get_loss", "LOSSES"]
 
 Prediction = Union[Sequence[Any], Any]  # noqa: UP007 - a list of Values/numbers, or a Tensor
 
 
-def _is_tensor(x: object) -> bool:
+def _is_tensor(x: object) -> TypeGuard[Tensor]:
     tensor_class = _tensor_class()
     return tensor_class is not None and isinstance(x, tensor_class)
 

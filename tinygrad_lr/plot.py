@@ -28,7 +28,7 @@ from .value import Value
 
 if TYPE_CHECKING:  # only for type hints; matplotlib is imported lazily at run time
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure, SubFigure
 
 __all__ = ["new_figure", "fit_line", "loss_curves", "loss_vs_w", "loss_landscape", "save"]
 
@@ -70,10 +70,10 @@ def new_figure(
     return fig, axes
 
 
-def _target(ax: Axes | None, **size: float) -> tuple[Figure, Axes]:
+def _target(ax: Axes | None, **size: float) -> tuple[Figure | SubFigure, Axes]:
     if ax is not None:
-        return ax.figure, ax
-    return new_figure(**size)
+        return ax.figure, ax  # a SubFigure if ax is in one
+    return new_figure(1, 1, **size)
 
 
 def _floats(values: Any, name: str) -> np.ndarray:
@@ -99,7 +99,7 @@ def fit_line(
     residuals: bool = False,
     title: str | None = None,
     ax: Axes | None = None,
-) -> Figure:
+) -> Figure | SubFigure:
     """Training points (blue), test points (red) and the line ``y = w*x + b`` (black).
 
     This is the tutorial's picture (SOURCE.md section 2): grid on, x in ``[0, 5]`` and y in
@@ -159,7 +159,7 @@ def loss_curves(
     ylabel: str = "loss",
     title: str | None = None,
     ax: Axes | None = None,
-) -> Figure:
+) -> Figure | SubFigure:
     """Several loss histories on one axes, one line per ``{label: losses}`` entry.
 
     By default the i-th loss is drawn at x = i; ``x`` maps a label to its own x values (for
@@ -230,7 +230,7 @@ def loss_vs_w(
     ylabel: str = "loss(w)",
     title: str | None = None,
     ax: Axes | None = None,
-) -> Figure:
+) -> Figure | SubFigure:
     """The curve ``loss(w)`` over ``w_range``, with the tangent at ``at`` and a path along it.
 
     ``loss_fn`` takes a ``Value`` ``w`` and returns the loss as a ``Value``; the tangent's
@@ -336,7 +336,7 @@ def loss_landscape(
     log_levels: bool = True,
     title: str | None = None,
     ax: Axes | None = None,
-) -> Figure:
+) -> Figure | SubFigure:
     """Contours of ``Loss(w, b)`` with the paths optimizers took across them.
 
     ``loss_fn(w, b)`` returns a number (a float or a ``Value``) and is evaluated on a
@@ -359,7 +359,7 @@ def loss_landscape(
         zmin, zmax = float(np.nanmin(Z)), float(np.nanmax(Z))
         floor = max(zmin, zmax * 1e-4, 1e-12)
         Z = np.clip(Z, floor, None)
-        lv = np.geomspace(floor, zmax, levels)
+        lv: np.ndarray | int = np.geomspace(floor, zmax, levels)
     else:
         lv = levels
     filled = ax.contourf(

@@ -260,7 +260,7 @@ class _Fold:
     members: list[list[Any]]  # members[k][j]: sample j's node matching rep[k]
     alias: dict[int, Any]  # any sample's own node -> its representative; reduction node -> top
     reduction: list[Any]  # the '+' nodes that add the per-sample losses up
-    top: Any | None  # the reduction's result
+    top: Any  # the reduction's result, or None (typed Any: `node is top` must not make node Optional)
     sample_roots: list[Any]
     hidden: set[int]  # not drawn: the other samples' own nodes, the inner steps of the sum
 
@@ -577,17 +577,15 @@ def _draw_folded(
         if id(node) in hidden or id(node) in own:
             continue
         role = _role(node, param_ids)
+        grad_text = None
         if known:
-            grad: str | None = _grad_text(node)
+            grad_text = _grad_text(node)
             if role == "param":
-                grad += f" (sum over {n} samples)"
-        else:
-            grad = None
+                grad_text += f" (sum over {n} samples)"
         if node is fold.top:
             title = node.label or ("L" if node is root else "sum")
-            dot.node(
-                nid(node), _value_label(title, role, _data_text(node), grad), **_style(role, node is root)
-            )
+            label = _value_label(title, role, _data_text(node), grad_text)
+            dot.node(nid(node), label, **_style(role, node is root))
             op_id = nid(node) + "op"
             dot.node(op_id, f"+ (sum of {n})", **_OP, **{"class": "op"})
             for p in fold.sample_roots[:1]:
@@ -596,7 +594,7 @@ def _draw_folded(
             continue
         dot.node(
             nid(node),
-            _value_label(names[id(node)], role, _data_text(node), grad),
+            _value_label(names[id(node)], role, _data_text(node), grad_text),
             **_style(role, node is root),
         )
     # edges of every drawn operation, each sample's edges drawn once, on the representative
