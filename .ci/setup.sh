@@ -70,4 +70,5 @@ if [ "$job" = demo ]; then
     exec .venv/bin/tinygrad-lr demo
 fi
 .venv/bin/ruff check .
+.venv/bin/mypy tinygrad_lr
 exec .venv/bin/python -m pytest -q
