@@ -205,3 +205,13 @@ def test_importing_the_package_or_plotting_never_loads_pyplot():
         "assert 'matplotlib.pyplot' not in sys.modules, 'plotting loaded pyplot'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_axes_inside_a_subfigure_give_back_the_root_figure_which_saves(tmp_path):
+    fig, _ = plot.new_figure(1, 1)
+    sub = fig.subfigures(1, 2)[1]
+    ax = sub.subplots()
+    out = plot.fit_line([1, 2, 3], [3, 5, 7], w=2.0, b=1.0, ax=ax)
+    assert out is fig
+    path = plot.save(out, tmp_path / "sub.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -28,7 +28,7 @@ from .value import Value
 
 if TYPE_CHECKING:  # only for type hints; matplotlib is imported lazily at run time
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure, SubFigure
+    from matplotlib.figure import Figure
 
 __all__ = ["new_figure", "fit_line", "loss_curves", "loss_vs_w", "loss_landscape", "save"]
 
@@ -70,9 +70,12 @@ def new_figure(
     return fig, axes
 
 
-def _target(ax: Axes | None, **size: float) -> tuple[Figure | SubFigure, Axes]:
+def _target(ax: Axes | None, **size: float) -> tuple[Figure, Axes]:
     if ax is not None:
-        return ax.figure, ax  # a SubFigure if ax is in one
+        # the figure that can be saved: for axes inside a SubFigure, ax.figure is the SubFigure,
+        # and .figure of that (of any figure) is the root Figure
+        root: Figure = ax.figure.figure
+        return root, ax
     return new_figure(1, 1, **size)
 
 
@@ -99,7 +102,7 @@ def fit_line(
     residuals: bool = False,
     title: str | None = None,
     ax: Axes | None = None,
-) -> Figure | SubFigure:
+) -> Figure:
     """Training points (blue), test points (red) and the line ``y = w*x + b`` (black).
 
     This is the tutorial's picture (SOURCE.md section 2): grid on, x in ``[0, 5]`` and y in
@@ -159,7 +162,7 @@ def loss_curves(
     ylabel: str = "loss",
     title: str | None = None,
     ax: Axes | None = None,
-) -> Figure | SubFigure:
+) -> Figure:
     """Several loss histories on one axes, one line per ``{label: losses}`` entry.
 
     By default the i-th loss is drawn at x = i; ``x`` maps a label to its own x values (for
@@ -230,7 +233,7 @@ def loss_vs_w(
     ylabel: str = "loss(w)",
     title: str | None = None,
     ax: Axes | None = None,
-) -> Figure | SubFigure:
+) -> Figure:
     """The curve ``loss(w)`` over ``w_range``, with the tangent at ``at`` and a path along it.
 
     ``loss_fn`` takes a ``Value`` ``w`` and returns the loss as a ``Value``; the tangent's
@@ -336,7 +339,7 @@ def loss_landscape(
     log_levels: bool = True,
     title: str | None = None,
     ax: Axes | None = None,
-) -> Figure | SubFigure:
+) -> Figure:
     """Contours of ``Loss(w, b)`` with the paths optimizers took across them.
 
     ``loss_fn(w, b)`` returns a number (a float or a ``Value``) and is evaluated on a
