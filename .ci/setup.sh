@@ -42,7 +42,7 @@ if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null
     exit 1
 fi
 if [ ! -x .venv/bin/python ]; then
-    if ! "$PYTHON" -m venv .venv 2>/dev/null; then
+    if ! "$PYTHON" -m venv .venv >/dev/null 2>&1; then
         rm -rf .venv
         pyver=$("$PYTHON" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
         if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
