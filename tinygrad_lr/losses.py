@@ -18,40 +18,21 @@ accumulates ``total += e_i``, so hand-written tutorial code and the engine agree
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeGuard, Union
+from typing import Any, Union
 
 import numpy as np
 
 from .graph import gc_paused
+from .tensor import Tensor
 from .value import Value
-
-if TYPE_CHECKING:
-    from .tensor import Tensor
 
 __all__ = ["sse", "mse", "get_loss", "LOSSES"]
 
 Prediction = Union[Sequence[Any], Any]  # noqa: UP007 - a list of Values/numbers, or a Tensor
 
 
-def _is_tensor(x: object) -> TypeGuard[Tensor]:
-    tensor_class = _tensor_class()
-    return tensor_class is not None and isinstance(x, tensor_class)
-
-
-@functools.cache  # imported once: every loss call asks
-def _tensor_class() -> type | None:
-    try:
-        from .tensor import Tensor
-    except ImportError:  # the Tensor engine is optional for these functions
-        return None
-    return Tensor
-
-
 def _tensor_sq_errors_sum(pred: Any, target: Any) -> Any:
-    from .tensor import Tensor
-
     t = target if isinstance(target, Tensor) else Tensor(np.asarray(target, dtype=np.float64))
     if pred.data.shape != t.data.shape:
         raise ValueError(
@@ -104,7 +85,7 @@ def sse(pred: Prediction, target: Any) -> Any:
         >>> L.data, w.grad, b.grad
         (29.0, -40.0, -18.0)
     """
-    if _is_tensor(pred):
+    if isinstance(pred, Tensor):
         return _tensor_sq_errors_sum(pred, target)
     return _value_sq_errors_sum(pred, target)
 
@@ -126,7 +107,7 @@ def mse(pred: Prediction, target: Any) -> Any:
 
 def total_count(pred: Prediction) -> int:
     """The number of samples in ``pred`` (a list of predictions or a Tensor)."""
-    if _is_tensor(pred):
+    if isinstance(pred, Tensor):
         return int(pred.data.size)
     return len(pred)
 

@@ -15,29 +15,18 @@ This module also holds the one formula for the largest stable gradient-descent l
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from .graph import gc_paused, no_grad
+from .tensor import Tensor
 from .value import Value
 
 __all__ = ["LinearRegression", "ENGINES", "loss_hessian", "max_stable_lr"]
 
 ENGINES = ("value", "tensor")
-
-
-@functools.cache  # imported once: a model's forward pass asks for it on every call
-def _tensor_class() -> Any:
-    try:
-        from .tensor import Tensor
-    except ImportError as exc:  # pragma: no cover - the Tensor engine ships with the package
-        raise ImportError(
-            f"engine='tensor' needs tinygrad_lr.tensor, which cannot be imported: {exc}"
-        ) from exc
-    return Tensor
 
 
 class LinearRegression:
@@ -102,7 +91,6 @@ class LinearRegression:
             self.w: Any = [Value(float(v), label=name) for v, name in zip(w0, names)]
             self.b: Any = Value(b0, label="b") if self.bias else None
         else:
-            Tensor = _tensor_class()
             self.w = Tensor(w0.copy(), requires_grad=True, name="w")
             self.b = Tensor(np.array(b0), requires_grad=True, name="b") if self.bias else None
 
@@ -180,7 +168,6 @@ class LinearRegression:
         if self.engine == "value":
             with gc_paused():  # one small graph a sample: spare them the collector's rescans
                 return [self._forward_row(row) for row in arr.tolist()]
-        Tensor = _tensor_class()
         out = Tensor(arr) @ self.w
         return out + self.b if self.bias else out
 

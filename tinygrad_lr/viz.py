@@ -51,6 +51,7 @@ import graphviz
 
 from ._files import atomic_file
 from .graph import topological_order
+from .tensor import Tensor
 
 __all__ = [
     "DEFAULT_MAX_NODES",
@@ -109,10 +110,6 @@ def _factor(s: str) -> str:
     return f"({s})" if s.startswith("-") else s
 
 
-def _is_tensor(node: Any) -> bool:
-    return hasattr(node, "shape") and hasattr(node, "requires_grad")
-
-
 def _wrap(name: str) -> str:
     """``f`` stays ``f``; ``w*x`` becomes ``(w*x)``, as in ``d(w*x)/dw``."""
     return name if _IDENT.match(name) else f"({name})"
@@ -137,7 +134,7 @@ def _summary(a: Any) -> str:
 
 def _grad_known(node: Any, root: Any, grads: bool | None) -> bool:
     """The rule of the module docstring: may this node's ``grad`` be shown as a number?"""
-    if _is_tensor(node):
+    if isinstance(node, Tensor):
         return node.grad is not None and grads is not False
     if grads is not None:
         return grads
@@ -145,7 +142,7 @@ def _grad_known(node: Any, root: Any, grads: bool | None) -> bool:
 
 
 def _grad_text(node: Any) -> str:
-    return _summary(node.grad) if _is_tensor(node) else _num(node.grad)
+    return _summary(node.grad) if isinstance(node, Tensor) else _num(node.grad)
 
 
 def _text(g: Any) -> str | None:
@@ -156,7 +153,7 @@ def _text(g: Any) -> str | None:
 
 
 def _data_text(node: Any) -> str:
-    return _summary(node.data) if _is_tensor(node) else _num(node.data)
+    return _summary(node.data) if isinstance(node, Tensor) else _num(node.data)
 
 
 def _role(node: Any, param_ids: set[int] | None) -> str:
@@ -166,7 +163,7 @@ def _role(node: Any, param_ids: set[int] | None) -> str:
     if param_ids is not None:
         if id(node) in param_ids:
             return "param"
-    elif _is_tensor(node):
+    elif isinstance(node, Tensor):
         if node.requires_grad:
             return "param"
     elif node.label and _PARAM_LABEL.match(node.label):
@@ -189,7 +186,7 @@ def _names(order: Sequence[Any], root: Any) -> dict[int, str]:
         elif node is root:
             name = "L"
         elif not node._prev:
-            name = _num(node.data) if not _is_tensor(node) else f"c{i}"
+            name = _num(node.data) if not isinstance(node, Tensor) else f"c{i}"
         else:
             name = _expression(node, names)
             if len(name) > _NAME_MAX or name in used:
@@ -459,7 +456,7 @@ def _draw_plain(
         if node is current:
             style.update(_CURRENT)
             style["class"] += " current"
-        tensor = node if _is_tensor(node) else None
+        tensor = node if isinstance(node, Tensor) else None
         g = grad_value(node)
         gtext = _text(g)
         if tensor is not None and not node.requires_grad:
@@ -560,7 +557,7 @@ def _draw_folded(
         )
         for node, column in zip(fold.rep, fold.members):
             role = _role(node, param_ids)
-            if _is_tensor(node):  # arrays have no range: show the first sample's
+            if isinstance(node, Tensor):  # arrays have no range: show the first sample's
                 data, grad = _data_text(node) + " (sample 1)", None
             else:
                 data = _range([c.data for c in column])
@@ -664,7 +661,7 @@ def draw_graph(
     copies = sum(  # a Tensor op's broadcast inputs: drawn as a broadcast step and a copy
         1
         for node in order
-        if _is_tensor(node) and node.op in _ELEMENTWISE
+        if isinstance(node, Tensor) and node.op in _ELEMENTWISE
         for p in node._prev
         if p.shape != node.shape
     )
@@ -850,7 +847,7 @@ def backward_steps(root: Any) -> list[BackwardStep]:
         'dL/dw = dL/df * df/dw = -4 * 1 = -4'
     """
     order = topological_order(root)
-    if _is_tensor(root):
+    if isinstance(root, Tensor):
         return _tensor_steps(order, root)
     names = _names(order, root)
     uses: dict[int, list[tuple[Any, int]]] = {}
