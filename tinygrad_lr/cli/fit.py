@@ -1,0 +1,201 @@
+"""``tinygrad-lr fit``: train linear regression on a CSV."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from .errors import UsageError
+
+if TYPE_CHECKING:
+
+    pass
+
+
+def add(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "fit",
+        help="train linear regression on a CSV with GD, SGD or mini-batch SGD",
+        description="Load a numeric CSV (by default: no header unless the first row is not numeric; "
+        "the last column is the target, the others are features), train y = b + w1*x1 + ... + wn*xn "
+        "by backpropagation, and print the initial loss, a short per-epoch table and the final "
+        "parameters and loss. Columns are chosen by 0-based index (negative from the end) or by "
+        "header name; positions in error messages are 1-based, as an editor shows them.",
+    )
+    p.add_argument("csv", help="the data file")
+    p.add_argument(
+        "--features", nargs="+", metavar="COL", help="feature columns (default: all but the target)"
+    )
+    p.add_argument("--target", metavar="COL", help="the target column (default: the last)")
+    p.add_argument(
+        "--header",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="the first row holds column names (default: detected, a header when a cell is not a number)",
+    )
+    p.add_argument(
+        "--delimiter", default=",", help="cell separator: a character, 'tab' or 'whitespace' (default ,)"
+    )
+    p.add_argument("--no-bias", action="store_true", help="fit y = w*x, without b")
+    p.add_argument(
+        "--optimizer",
+        choices=["gd", "sgd", "minibatch"],
+        default="gd",
+        help="gd: all samples per update; sgd: one; minibatch: --batch-size (default gd)",
+    )
+    p.add_argument("--batch-size", type=int, help="samples per update, for --optimizer minibatch")
+    p.add_argument(
+        "--shuffle",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="a new random order of the samples every epoch (sgd, minibatch; default: in order)",
+    )
+    p.add_argument("--replacement", action="store_true", help="draw samples at random with replacement")
+    p.add_argument("--drop-last", action="store_true", help="skip the last, short mini-batch of an epoch")
+    p.add_argument("--seed", type=int, default=0, help="seed for shuffling (default 0)")
+    p.add_argument("--lr", type=float, default=0.01, help="learning rate (default 0.01)")
+    p.add_argument("--epochs", type=int, default=100, help="passes over the data (default 100)")
+    p.add_argument(
+        "--loss", choices=["mse", "sse"], default="mse", help="mean or sum of squared errors (default mse)"
+    )
+    p.add_argument(
+        "--init-w",
+        type=float,
+        nargs="+",
+        metavar="W",
+        help="initial weight(s): one, or one per feature (default 0)",
+    )
+    p.add_argument("--init-b", type=float, help="initial bias (default 0)")
+    p.add_argument(
+        "--engine",
+        choices=["value", "tensor"],
+        default="value",
+        help="value: a scalar graph per sample, to study; tensor: vectorised, for big data (default value)",
+    )
+    p.add_argument(
+        "--patience",
+        type=int,
+        default=5,
+        help="stop when the loss grows this many epochs in a row (default 5)",
+    )
+    p.add_argument("--predict", type=float, nargs="+", metavar="X", help="also predict these inputs")
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="a progress bar on stderr (default: only for long runs on a terminal)",
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    p.set_defaults(func=run)
+
+
+def _fit_column(text: str) -> int | str:
+    return int(text) if text.lstrip("-").isdigit() else text
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+
+    from ..data import load_csv
+    from ..models import LinearRegression
+    from ..optim import make_optimizer
+    from ..train import fit
+
+    delimiter = {"tab": "\t", "\\t": "\t", "whitespace": None}.get(args.delimiter, args.delimiter)
+    data = load_csv(
+        args.csv,
+        features=None if args.features is None else [_fit_column(c) for c in args.features],
+        target=None if args.target is None else _fit_column(args.target),
+        header=args.header,
+        delimiter=delimiter,
+    )
+    if args.no_bias and args.init_b is not None:
+        raise UsageError("--init-b needs a bias; drop --no-bias or --init-b")
+    d = data.n_features
+    if args.init_w is not None and len(args.init_w) not in (1, d):
+        raise UsageError(f"--init-w takes 1 number or {d} (one per feature), got {len(args.init_w)}")
+    if args.predict is not None and len(args.predict) % d:
+        raise UsageError(f"--predict takes {d} numbers per sample (one per feature), got {len(args.predict)}")
+    model = LinearRegression(d, bias=not args.no_bias, w=args.init_w, b=args.init_b, engine=args.engine)
+    opt = make_optimizer(
+        args.optimizer,
+        model.parameters(),
+        args.lr,
+        batch_size=args.batch_size,
+        shuffle=args.shuffle,
+        replacement=args.replacement,
+        drop_last=args.drop_last,
+    )
+    if args.patience < 1:
+        raise UsageError(f"--patience must be at least 1, got {args.patience}")
+    history = fit(
+        model,
+        data,
+        opt,
+        loss=args.loss,
+        epochs=args.epochs,
+        rng=args.seed,
+        patience=args.patience,
+        progress=args.progress,
+    )
+    w = [float(v) for v in model.weights]
+    b = model.intercept
+    predictions = None
+    if args.predict is not None:
+        inputs = [args.predict[i : i + d] for i in range(0, len(args.predict), d)]
+        predictions = [float(v) for v in model.predict(inputs)]
+
+    if args.json:
+        out: dict[str, object] = {"w": w[0] if d == 1 else w}
+        if b is not None:
+            out["b"] = b
+        out.update(
+            loss=history.final_loss,
+            initial_loss=history.initial_loss,
+            epochs=history.epochs,
+            updates=history.updates,
+            optimizer=args.optimizer,
+            lr=args.lr,
+            loss_fn=args.loss,
+            engine=args.engine,
+            n_samples=data.n_samples,
+            features=list(data.feature_names),
+            target=data.target_name,
+            losses=history.losses,
+        )
+        if predictions is not None:
+            out["inputs"] = [args.predict[i : i + d] for i in range(0, len(args.predict), d)]
+            out["predictions"] = predictions
+        print(json.dumps(out))
+        return 0
+
+    names = model.param_names()
+    terms = [f"{n}*{f}" for n, f in zip(names, data.feature_names)]
+    rhs = " + ".join(terms + (["b"] if b is not None else []))
+    features = ("feature " if d == 1 else "features ") + ", ".join(data.feature_names)
+    print(f"data: {args.csv}: {data.n_samples} samples, {features} -> target {data.target_name}")
+    print(f"model: {data.target_name} = {rhs}  (engine {args.engine})")
+    loss_name = args.loss.upper()
+    print(f"training: {opt.describe()}, {loss_name} loss, {args.epochs} epochs, {history.updates} updates")
+    print(f"initial loss: {history.initial_loss:.10g}  at {_fit_params(names, history.initial_params)}")
+    show = len(names) <= 4
+    head = f"{'epoch':>7}  {'loss':>16}" + ("".join(f"  {n:>14}" for n in names) if show else "")
+    print(head)
+    for e in history.summary_rows(10):
+        row = f"{e:>7}  {history.losses[e - 1]:>16.10g}"
+        if show:
+            row += "".join(f"  {v:>14.10g}" for v in history.epoch_params[e - 1])
+        print(row)
+    print(f"final: {_fit_params(names, history.final_params)}")
+    print(f"final loss: {history.final_loss!r}")
+    if predictions is not None:
+        for i, pred in enumerate(predictions):
+            x = args.predict[i * d : (i + 1) * d]
+            xs = ", ".join(f"{f}={v:g}" for f, v in zip(data.feature_names, x))
+            print(f"prediction at {xs}: {pred!r}")
+    return 0
+
+
+def _fit_params(names: Sequence[str], values: Iterable[float]) -> str:
+    return ", ".join(f"{n} = {float(v)!r}" for n, v in zip(names, values))

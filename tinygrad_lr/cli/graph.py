@@ -1,0 +1,110 @@
+"""``tinygrad-lr graph``: draw the loss graph and the backward walkthrough."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..value import Value
+from .errors import UsageError
+
+if TYPE_CHECKING:
+
+    from ..tensor import Tensor
+
+
+def add(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "graph",
+        help="draw the loss's computation graph (Graphviz) and the backward pass step by step",
+        description="Build the loss of f = w*x + b over the given points, backpropagate, and draw "
+        "the computation graph with every node's data and gradient; the output file's extension "
+        "picks the format (.svg, .png, .pdf or .dot). --text and --walkthrough show the backward "
+        "pass one chain-rule step at a time.",
+    )
+    p.add_argument("--x", type=float, nargs="+", default=[1.0], metavar="X",
+                   help="the inputs, one or more (default: 1, the worked example's first sample)")
+    p.add_argument("--y", type=float, nargs="+", default=[3.0], metavar="Y",
+                   help="the targets, one per input (default: 3)")
+    p.add_argument("--w", type=float, default=1.0, help="the weight (default 1)")
+    p.add_argument("--b", type=float, default=0.0, help="the bias (default 0)")
+    p.add_argument("--loss", choices=("sse", "mse"), default="sse",
+                   help="sum (default, as the worked example) or mean of the squared errors")
+    p.add_argument("--engine", choices=("value", "tensor"), default="value",
+                   help="scalar Values, one small graph per sample (default), or one vectorised Tensor graph")
+    p.add_argument("-o", "--output", default="graph.svg", metavar="FILE",
+                   help="the picture to write: .svg (default graph.svg), .png, .pdf or .dot")
+    p.add_argument("--walkthrough", metavar="DIR",
+                   help="also write the backward pass into DIR: an SVG per step, index.html to step through")
+    p.add_argument("--text", action="store_true", help="print the backward pass, one chain-rule step a line")
+    p.add_argument("--fold", action="store_true",
+                   help="draw the per-sample subgraphs once, marked xN (for many points)")
+    p.add_argument("--max-nodes", type=int, default=None, metavar="N",
+                   help="refuse to draw more nodes than this (default 500; 100 for --walkthrough)")
+    p.add_argument("--rankdir", choices=("LR", "TB"), default="LR",
+                   help="layout: left to right (default) or top to bottom")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from .. import viz
+
+    if len(args.x) != len(args.y):
+        raise UsageError(f"--x has {len(args.x)} values but --y has {len(args.y)}: give one y per x")
+    if args.max_nodes is not None and args.max_nodes < 1:
+        raise UsageError(f"--max-nodes must be at least 1, got {args.max_nodes}")
+    out = Path(args.output)
+    if out.suffix.lower().lstrip(".") not in viz.SAVE_FORMATS:
+        raise UsageError(f"-o {args.output}: use a file name ending in .svg, .png, .pdf or .dot")
+    L, w, b = _graph_loss(args)
+    limit = viz.DEFAULT_MAX_NODES if args.max_nodes is None else args.max_nodes
+    dot = viz.draw_graph(L, rankdir=args.rankdir, fold=args.fold, max_nodes=limit)
+    if args.text:
+        print(viz.walkthrough_text(L))
+    path = viz.save_graph(dot, out)
+    grads = f"dL/dw = {float(w.grad):g}, dL/db = {float(b.grad):g}"
+    print(f"wrote {path}: the graph of L = {float(L.data):g} ({args.loss}, {args.engine} engine); {grads}")
+    if args.walkthrough:
+        limit = viz.WALKTHROUGH_MAX_NODES if args.max_nodes is None else args.max_nodes
+        page = viz.write_walkthrough(L, args.walkthrough, rankdir=args.rankdir, max_nodes=limit)
+        print(f"wrote {page}: open it in a browser and step with the arrow keys")
+    return 0
+
+
+def _graph_loss(args: argparse.Namespace) -> tuple[Any, Any, Any]:
+    """The loss graph of f = w*x + b over the points, backpropagated: (L, w, b)."""
+    from ..losses import get_loss
+
+    _, loss = get_loss(args.loss)
+    w: Tensor | Value
+    b: Tensor | Value
+    if args.engine == "tensor":
+        from ..tensor import Tensor
+
+        w = Tensor(args.w, requires_grad=True, name="w")
+        b = Tensor(args.b, requires_grad=True, name="b")
+        f = w * Tensor(args.x, name="x") + b
+        f.label = "f"
+        L = loss(f, Tensor(args.y, name="y"))
+    else:
+        w, b = Value(args.w, label="w"), Value(args.b, label="b")
+        many = len(args.x) > 1  # x1, x2, ... for several points; x alone for one, as in SOURCE.md
+        preds, targets = [], []
+        for i, (x, y) in enumerate(zip(args.x, args.y), 1):
+            k = str(i) if many else ""
+            f_i = w * Value(x, label=f"x{k}") + b
+            f_i.label = f"f{k}"
+            preds.append(f_i)
+            targets.append(Value(y, label=f"y{k}"))
+        L = loss(preds, targets)
+        if many:  # name each sample's squared error L_i (f_i - y_i)**2, as SOURCE.md section 2 does
+            from ..graph import topological_order
+
+            index = {id(f): i for i, f in enumerate(preds, 1)}
+            for node in topological_order(L):
+                if node.op == "**2" and node.parents[0].op == "-" and id(node.parents[0].parents[0]) in index:
+                    node.label = f"L{index[id(node.parents[0].parents[0])]}"
+    L.label = "L"
+    L.backward()
+    return L, w, b
