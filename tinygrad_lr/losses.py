@@ -33,7 +33,7 @@ Prediction = Union[Sequence[Any], Any]  # noqa: UP007 - a list of Values/numbers
 
 
 def _tensor_sq_errors_sum(pred: Any, target: Any) -> Any:
-    t = target if isinstance(target, Tensor) else Tensor(np.asarray(target, dtype=np.float64))
+    t = target if isinstance(target, Tensor) else Tensor(np.asarray(target, dtype=np.float64), name="y")
     if pred.data.shape != t.data.shape:
         raise ValueError(
             f"loss: predictions have shape {pred.data.shape} but targets have shape {t.data.shape}"
@@ -49,7 +49,9 @@ def _value_sq_errors_sum(pred: Sequence[Any], target: Any) -> Value:
     if _is_value_seq(target):
         targets = list(target)
     else:
-        targets = np.asarray(target, dtype=np.float64).ravel().tolist()
+        # the targets become data leaves y1, y2, ..., so pictures name them
+        numbers = np.asarray(target, dtype=np.float64).ravel().tolist()
+        targets = [Value(y, label=f"y{i}") for i, y in enumerate(numbers, 1)]
     if len(preds) != len(targets):
         raise ValueError(f"loss: {len(preds)} predictions but {len(targets)} targets")
     if not preds:

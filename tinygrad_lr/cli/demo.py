@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     f = wx + b
     f.label = "f"
     r = f - y
-    r.label = "f-y"
+    r.label = "f - y"
     L = r**2
     L.label = "L"
     L.backward()

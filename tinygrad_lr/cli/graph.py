@@ -89,7 +89,7 @@ def _graph_loss(args: argparse.Namespace) -> tuple[Any, Any, Any]:
         L = loss(f, Tensor(args.y, name="y"))
     else:
         w, b = Value(args.w, label="w"), Value(args.b, label="b")
-        many = len(args.x) > 1  # x1, x2, ... for several points; x alone for one, as in SOURCE.md
+        many = len(args.x) > 1  # x1, x2, ... for several points; x alone for one, as in the tutorial
         preds, targets = [], []
         for i, (x, y) in enumerate(zip(args.x, args.y), 1):
             k = str(i) if many else ""
@@ -97,14 +97,7 @@ def _graph_loss(args: argparse.Namespace) -> tuple[Any, Any, Any]:
             f_i.label = f"f{k}"
             preds.append(f_i)
             targets.append(Value(y, label=f"y{k}"))
-        L = loss(preds, targets)
-        if many:  # name each sample's squared error L_i (f_i - y_i)**2, as SOURCE.md section 2 does
-            from ..graph import topological_order
-
-            index = {id(f): i for i, f in enumerate(preds, 1)}
-            for node in topological_order(L):
-                if node.op == "**2" and node.parents[0].op == "-" and id(node.parents[0].parents[0]) in index:
-                    node.label = f"L{index[id(node.parents[0].parents[0])]}"
+        L = loss(preds, targets)  # the picture names each sample's squared error L1, L2, ... itself
     L.label = "L"
     L.backward()
     return L, w, b
