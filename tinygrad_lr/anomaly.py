@@ -237,7 +237,9 @@ def _draw(err: AnomalyError) -> graphviz.Digraph:
     return dot
 
 
-def _mark(dot: graphviz.Digraph, nodes: set[str], edges: set[tuple[str, str, int]], culprits: set[str]) -> None:
+def _mark(
+    dot: graphviz.Digraph, nodes: set[str], edges: set[tuple[str, str, int]], culprits: set[str]
+) -> None:
     """Outline ``nodes`` in red, fill the ``culprits`` red, and draw the ``edges`` (parent,
     child, which input of the child) and the ops that made their children in red.
 

@@ -165,7 +165,9 @@ def _set_grad(node: Any, g: Any) -> None:
     node.grad = g
 
 
-def _call_hooks(node: Any, hooks: list[Callable[[Any], Any]], g: Any, store: Callable[[Any, Any], None]) -> None:
+def _call_hooks(
+    node: Any, hooks: list[Callable[[Any], Any]], g: Any, store: Callable[[Any, Any], None]
+) -> None:
     """Show ``g`` (the node's complete gradient) to each hook; a returned value replaces it."""
     if g is None:  # a Tensor that nothing downstream sent a gradient to
         return

@@ -24,7 +24,15 @@ import numpy as np
 
 from .graph import grad
 
-__all__ = ["hessian", "hvp", "largest_eigenvalue", "gradient_graph", "hessian_from_grads", "hvp_from_grads", "flat_numbers"]
+__all__ = [
+    "hessian",
+    "hvp",
+    "largest_eigenvalue",
+    "gradient_graph",
+    "hessian_from_grads",
+    "hvp_from_grads",
+    "flat_numbers",
+]
 
 EIG_RTOL = 1e-15  # power iteration stops when the Rayleigh quotient moves by less than this, relative
 EIG_MAX_ITERS = 10_000

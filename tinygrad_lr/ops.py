@@ -139,7 +139,8 @@ def unbroadcast(grad: Grad, shape: tuple[int, ...]) -> Grad:
 def broadcast_axes(grad_shape: tuple[int, ...], shape: tuple[int, ...]) -> tuple[int, ...]:
     """The axes of ``grad_shape`` that broadcasting ``shape`` to it added or stretched."""
     lead = len(grad_shape) - len(shape)  # axes broadcasting added in front
-    return tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad_shape[lead + i] != 1)
+    stretched = tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad_shape[lead + i] != 1)
+    return tuple(range(lead)) + stretched
 
 
 def _total(grad: Array) -> Any:

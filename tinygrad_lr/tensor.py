@@ -32,7 +32,7 @@ from . import graph, ops
 __all__ = ["Tensor", "concatenate", "stack"]
 
 ArrayLike = Union["Tensor", np.ndarray, float, int, Sequence[Any]]
-Axis = Union[int, Sequence[int], None]
+Axis = Union[int, Sequence[int], None]  # noqa: UP007 - a runtime alias, as ArrayLike
 
 
 class Tensor:
@@ -62,7 +62,7 @@ class Tensor:
     __array_ufunc__ = None
 
     data: np.ndarray
-    _grad: Any  # an array, a Scaled (not yet multiplied out), None, or a Tensor (create_graph)
+    _grad: np.ndarray | ops.Scaled | Tensor | None  # maybe not multiplied out; a Tensor: create_graph
     requires_grad: bool
     name: str | None
     _prev: tuple[Tensor, ...]
@@ -159,6 +159,8 @@ class Tensor:
                 elif not owned or g.dtype != self.data.dtype:
                     g, owned = np.array(g, dtype=self.data.dtype), True
             self._grad, self._owns_grad = g, owned
+        elif isinstance(old, Tensor):  # a gradient graph from backward(create_graph=True): it grows
+            self._grad = old + ops.dense(g)
         elif self._owns_grad:
             self._grad += ops.dense(g)
         else:
@@ -370,7 +372,7 @@ class Tensor:
     def mean(
         self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
     ) -> Tensor:
-        """The mean over ``axis`` (all entries by default; ``dim`` as in PyTorch). ``d(mean a)/da[i] = 1/n``."""
+        """The mean over ``axis`` (all entries by default; ``dim`` too). ``d(mean a)/da[i] = 1/n``."""
         axis, keepdims = _torch_names("mean", axis, keepdims, dim, keepdim)
         return Tensor._apply(ops.Mean(axis, keepdims), self)
 
@@ -548,7 +550,8 @@ def _to_array(data: Any) -> np.ndarray:
         return data.data
     if isinstance(data, (list, tuple)) and any(isinstance(v, Tensor) for v in data):
         raise TypeError(
-            "Tensor needs real numbers, got a list holding Tensors; to join tensors, use stack() or concatenate()"
+            "Tensor needs real numbers, got a list holding Tensors; "
+            "to join tensors, use stack() or concatenate()"
         )
     arr = np.asarray(data)
     kind = arr.dtype.kind

@@ -30,11 +30,12 @@ from typing import Any
 
 from .base import Optimizer, check_lr
 from .gd import GD, SGD, MiniBatchSGD
+from .newton import Newton
 
-__all__ = ["Optimizer", "GD", "SGD", "MiniBatchSGD", "OPTIMIZERS", "make_optimizer", "check_lr"]
+__all__ = ["Optimizer", "GD", "SGD", "MiniBatchSGD", "Newton", "OPTIMIZERS", "make_optimizer", "check_lr"]
 
 
-OPTIMIZERS: dict[str, type[Optimizer]] = {"gd": GD, "sgd": SGD, "minibatch": MiniBatchSGD}
+OPTIMIZERS: dict[str, type[Optimizer]] = {"gd": GD, "sgd": SGD, "minibatch": MiniBatchSGD, "newton": Newton}
 
 
 def make_optimizer(
@@ -46,7 +47,7 @@ def make_optimizer(
     replacement: bool = False,
     drop_last: bool = False,
 ) -> Optimizer:
-    """Build an optimizer by name (``"gd"``, ``"sgd"`` or ``"minibatch"``), checking the options fit it."""
+    """Build an optimizer by name (``"gd"``, ``"sgd"``, ``"minibatch"``, ``"newton"``); check its options."""
     key = name.lower()
     if key not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
@@ -56,6 +57,10 @@ def make_optimizer(
         if shuffle or replacement or drop_last:
             raise ValueError("gradient descent uses every sample in order; shuffling needs sgd or minibatch")
         return GD(params, lr)
+    if key == "newton":
+        if batch_size is not None or shuffle or replacement or drop_last:
+            raise ValueError("Newton's method uses every sample in order (its Hessian is the full loss's)")
+        return Newton(params, lr)
     if key == "sgd":
         if batch_size not in (None, 1):
             raise ValueError(f"SGD uses one sample per update; batch size {batch_size} needs minibatch")

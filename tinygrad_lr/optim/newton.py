@@ -45,14 +45,14 @@ class Newton(Optimizer):
     def __init__(self, params: Iterable[Any], lr: float = 1.0) -> None:
         super().__init__(params, lr)
 
-    def step(self, loss: Any = None) -> None:  # type: ignore[override]  # the loss is optional
+    def step(self, loss: Any = None) -> None:
         """One Newton step from the gradient graphs in ``p.grad`` (or from ``loss``, if given)."""
         params = self.params
         if loss is not None:
             grads = gradient_graph(loss, params)
         else:
             grads = [p.grad for p in params]
-            for p, g in zip(params, grads):
+            for g in grads:
                 if g is not None and not hasattr(g, "_prev"):
                     raise RuntimeError(
                         "Newton needs the gradient as a graph to differentiate it again: "
