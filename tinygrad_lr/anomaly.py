@@ -132,7 +132,7 @@ def is_anomaly_enabled() -> bool:
 # --- the message ------------------------------------------------------------------------------
 
 
-def _name(node: Any, depth: int = 2) -> str:
+def _name(node: Any, depth: int = 2, top: bool = True) -> str:
     """What to call a node in the message: its label, else the expression that made it."""
     if getattr(node, "label", None):
         return str(node.label)
@@ -141,9 +141,10 @@ def _name(node: Any, depth: int = 2) -> str:
         return _number(node.data) if not shape or node.data.size == 1 else f"<array {shape}>"
     if depth == 0:
         return "(...)"
-    args = [_name(p, depth - 1) for p in node._prev]
+    args = [_name(p, depth - 1, top=False) for p in node._prev]
     if len(args) == 2 and node.op in ("+", "-", "*", "/", "**", "@"):
-        return f"({args[0]} {node.op} {args[1]})"
+        text = f"{args[0]} {node.op} {args[1]}"
+        return text if top else f"({text})"
     if node.op.startswith("**"):
         return f"{args[0]}{node.op}"
     return f"{node.op}({', '.join(args)})"

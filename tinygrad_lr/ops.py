@@ -549,6 +549,9 @@ class Sqrt(Function):
             return (grad * (0.5 / self.out),)
 
     def backward_graph(self, grad: Any, inputs: Sequence[Any], out: Any) -> tuple[Any, ...]:
+        if np.any(self.out == 0):  # the slope is infinite there: kept as numbers, as in backward
+            with np.errstate(divide="ignore"):
+                return (grad * (0.5 / self.out),)
         return (grad * (0.5 / out),)
 
 

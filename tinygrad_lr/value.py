@@ -385,8 +385,8 @@ def _local_graph(out: Value) -> tuple[Value | float, ...]:
         return (out,)
     if op == "log":
         return (1.0 / a,)
-    if op == "sqrt":
-        return (0.5 / out,)
+    if op == "sqrt":  # infinite at 0: kept as that number (its own derivative is not needed there)
+        return (0.5 / out,) if out.data > 0.0 else out._local
     if op == "tanh":
         return (1.0 - out * out,)
     if op == "sigmoid":
