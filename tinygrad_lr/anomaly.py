@@ -132,7 +132,7 @@ def is_anomaly_enabled() -> bool:
 # --- the message ------------------------------------------------------------------------------
 
 
-def _name(node: Any, depth: int = 2, top: bool = True) -> str:
+def _name(node: Any, depth: int = 3, top: bool = True) -> str:
     """What to call a node in the message: its label, else the expression that made it."""
     if getattr(node, "label", None):
         return str(node.label)

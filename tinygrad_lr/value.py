@@ -378,6 +378,8 @@ def _local_graph(out: Value) -> tuple[Value | float, ...]:
         return (b * a ** (b - 1.0), out * a.log())
     if op.startswith("**"):  # a ** n: d/da = n a**(n-1)
         n = float(op[2:])
+        if n == 2.0:
+            return (2.0 * a,)
         return (0.0,) if n == 0.0 else (n * a ** (n - 1.0),)
     if op.endswith("**"):  # c ** a: d/da = c**a log(c)
         return (out * math.log(float(op[:-2])),)
