@@ -4,7 +4,7 @@ There are three ways to get the gradient of the linear-regression loss
 ``L(w, b) = sum_i (w . x_i + b - y_i)^2`` (or its mean), and they must agree:
 
 1. **autodiff** -- ``L.backward()`` through the graph the framework built from the model and loss;
-2. **analytic** -- the chain rule done once by hand (SOURCE.md section 2). With the residual
+2. **analytic** -- the chain rule done once by hand (docs/sources.md section 2). With the residual
    ``r_i = w . x_i + b - y_i``::
 
        dL/dw_j = sum_i 2 r_i x_ij        dL/db = sum_i 2 r_i        (divided by n for the mean)
@@ -151,7 +151,7 @@ def analytic_grads(
         ``(dw, db)``: ``dw`` a float for a single number ``w``, else an array of shape ``(d,)``;
         ``db`` a float, or ``None`` without bias.
 
-    Example (the worked example, SOURCE.md section 2):
+    Example (the worked example, docs/sources.md section 2):
         >>> analytic_grads(1.0, 0.0, [1, 2, 3], [3, 5, 7])
         (-40.0, -18.0)
     """
@@ -541,7 +541,7 @@ def gradcheck(
 
     The parameters' values and ``.grad`` are left as they were.
 
-    Example (the worked example, SOURCE.md section 2):
+    Example (the worked example, docs/sources.md section 2):
         >>> w, b = Value(1.0, label="w"), Value(0.0, label="b")
         >>> xs, ys = [1, 2, 3], [3, 5, 7]
         >>> report = gradcheck(lambda: sum((w * x + b - y) ** 2 for x, y in zip(xs, ys)), [w, b],
