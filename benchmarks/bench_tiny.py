@@ -227,7 +227,8 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(f"{name}: w, b = {w!r}, {b!r} after {ITERATIONS} iterations, expected "
                              f"{W_FINAL!r}, {B_FINAL!r}")
         present.append((name, fn))
-    print("# every contestant: first gradients (-40, -18) and final w, b of docs/sources.md section 2 checked\n")
+    print("# every contestant: first gradients (-40, -18) and final w, b of docs/sources.md section 2 "
+          "checked\n")
 
     times: dict[str, list[float]] = {name: [] for name, _ in present}
     for _ in range(args.rounds):

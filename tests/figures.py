@@ -60,5 +60,5 @@ def _svg_difference(committed: Path, fresh: Path) -> str | None:
     ta, tb = _svg_texts(a), _svg_texts(b)
     if ta != tb:
         gone, new = [t for t in ta if t not in tb][:5], [t for t in tb if t not in ta][:5]
-        return f"{committed.name} has other texts than the code draws: only in the file {gone}, only drawn {new}"
+        return f"{committed.name} has other texts than the code draws: only in the file {gone}, drawn {new}"
     return None

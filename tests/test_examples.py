@@ -28,7 +28,8 @@ def run_example(name: str, out: Path, capsys=None) -> dict:
 
 
 def _docs_figures() -> dict[str, list[str]]:
-    spec = importlib.util.spec_from_file_location("update_docs_figures", ROOT / "tools" / "update_docs_figures.py")
+    tool = ROOT / "tools" / "update_docs_figures.py"
+    spec = importlib.util.spec_from_file_location("update_docs_figures", tool)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.FIGURES
