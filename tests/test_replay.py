@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from tinygrad_lr import LinearRegression, fit, load_csv
-from tinygrad_lr.optim import make_optimizer
 from tinygrad_lr.cli import main
+from tinygrad_lr.optim import make_optimizer
 from tinygrad_lr.replay import ReplayTooLargeError, frame_updates, record, write_replay
 from tinygrad_lr.replay import page as page_module
 from tinygrad_lr.replay.graphs import fmt, graph_frames, update_loss_graph
@@ -219,18 +219,23 @@ def test_fit_replay_on_the_command_line(tmp_path, capsys) -> None:
     captured = capsys.readouterr()
     assert "up to where training blew up" in captured.out
     assert captured.err.count("\n") == 1 and "training diverged at epoch 5" in captured.err
-    assert "lr &lt; 0.000429607" in (out2 / "index.html").read_text() or "0.000429607" in (
-        out2 / "index.html"
-    ).read_text()
+    assert (
+        "lr &lt; 0.000429607" in (out2 / "index.html").read_text()
+        or "0.000429607" in (out2 / "index.html").read_text()
+    )
     # bad input: one line, nothing written
     blocker = tmp_path / "file"
     blocker.write_text("x")
     assert main(["fit", STUDY, "--epochs", "2", "--replay", str(blocker)]) == 2
     assert capsys.readouterr().err.count("\n") == 1
-    assert main(["fit", STUDY, "--optimizer", "sgd", "--epochs", "5000", "--replay", str(tmp_path / "big")]) == 2
+    assert (
+        main(["fit", STUDY, "--optimizer", "sgd", "--epochs", "5000", "--replay", str(tmp_path / "big")]) == 2
+    )
     assert "more than max_updates=100000" in capsys.readouterr().err
     assert not (tmp_path / "big").exists()
-    assert main(["fit", STUDY, "--epochs", "2", "--replay", str(tmp_path / "r"), "--replay-axes", "w", "w"]) == 2
+    assert (
+        main(["fit", STUDY, "--epochs", "2", "--replay", str(tmp_path / "r"), "--replay-axes", "w", "w"]) == 2
+    )
     assert "--replay-axes takes two different parameters of w, b" in capsys.readouterr().err
 
 

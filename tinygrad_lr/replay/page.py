@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from .._files import _umask
-from ..viz import _inline_svg
+from ..viz.page import _inline_svg
 from .graphs import FOLD_ABOVE, GraphFrames, frame_updates, graph_frames, missing_dot_error
 from .record import Recording
 
