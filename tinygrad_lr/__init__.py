@@ -16,7 +16,24 @@ from .graph import enable_grad, grad, no_grad
 from .hessian import hessian, hvp, largest_eigenvalue
 from .losses import mse, sse
 from .models import LinearRegression, max_stable_lr
-from .optim import GD, SGD, MiniBatchSGD, Newton, Optimizer
+from .optim import (
+    GD,
+    SGD,
+    Adagrad,
+    Adam,
+    AdamW,
+    CosineAnnealingLR,
+    ExponentialLR,
+    LinearLR,
+    LRScheduler,
+    MiniBatchSGD,
+    Momentum,
+    Nesterov,
+    Newton,
+    Optimizer,
+    RMSprop,
+    StepLR,
+)
 from .tensor import Tensor
 from .train import DivergenceError, History, fit
 from .value import Value
@@ -32,7 +49,18 @@ __all__ = [
     "SGD",
     "MiniBatchSGD",
     "Newton",
+    "Momentum",
+    "Nesterov",
+    "Adagrad",
+    "RMSprop",
+    "Adam",
+    "AdamW",
     "Optimizer",
+    "LRScheduler",
+    "StepLR",
+    "ExponentialLR",
+    "CosineAnnealingLR",
+    "LinearLR",
     "fit",
     "History",
     "DivergenceError",

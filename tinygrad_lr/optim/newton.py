@@ -42,8 +42,16 @@ class Newton(Optimizer):
     title = "Newton's method"
     create_graph = True  # fit() calls loss.backward(create_graph=True) for it
 
-    def __init__(self, params: Iterable[Any], lr: float = 1.0) -> None:
-        super().__init__(params, lr)
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1.0,
+        batch_size: int | None = None,
+        shuffle: bool = False,
+        replacement: bool = False,
+        drop_last: bool = False,
+    ) -> None:
+        super().__init__(params, lr, batch_size, shuffle, replacement, drop_last)
 
     def step(self, loss: Any = None) -> None:
         """One Newton step from the gradient graphs in ``p.grad`` (or from ``loss``, if given)."""
