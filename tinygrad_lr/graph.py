@@ -32,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import math
+import weakref
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -318,38 +319,59 @@ def grad(
 
 # --- hooks -----------------------------------------------------------------------------------
 
-_hook_count = 0  # hooks registered and not removed, on all nodes
+_hooked: dict[int, weakref.ref[Any]] = {}  # id -> weak reference, for every node's non-empty hook list
 _observer: Any = None  # detect_anomaly()'s checker while it is on
-_watched = False  # _hook_count > 0 or _observer is set: run_backward takes the watched loop
+_watched = False  # a hook exists or _observer is set: run_backward takes the watched loop
 
 
 def _update_watched() -> None:
     global _watched
-    _watched = _hook_count > 0 or _observer is not None
+    _watched = bool(_hooked) or _observer is not None
+
+
+class _Hooks(list):  # a list that can be weakly referenced
+    """A node's hooks. Weakly referenced from ``_hooked``: when the node dies, so does this list,
+    and the backward pass goes back to the plain loop once no hooked node is left."""
+
+    __slots__ = ("__weakref__",)
+
+
+def _forget(key: int) -> None:
+    _hooked.pop(key, None)
+    _update_watched()
+
+
+def _forgetter(key: int) -> Callable[[Any], None]:
+    def dead(_ref: Any) -> None:  # the hooked node (and with it its list) was freed
+        _forget(key)
+
+    return dead
 
 
 class RemovableHandle:
-    """What ``register_hook`` returns: ``handle.remove()`` takes the hook off again."""
+    """What ``register_hook`` returns: ``handle.remove()`` takes the hook off again.
 
-    __slots__ = ("_node", "_hook")
+    It holds the node's hook list weakly, so keeping a handle does not keep the node alive.
+    """
 
-    def __init__(self, node: Any, hook: Callable[[Any], Any]) -> None:
-        self._node, self._hook = node, hook
+    __slots__ = ("_hooks", "_hook")
+
+    def __init__(self, hooks: _Hooks, hook: Callable[[Any], Any]) -> None:
+        self._hooks: weakref.ref[_Hooks] | None = weakref.ref(hooks)
+        self._hook = hook
 
     def remove(self) -> None:
         """Remove the hook (a second call does nothing)."""
-        global _hook_count
-        node = self._node
-        if node is None:
+        hooks = self._hooks() if self._hooks is not None else None
+        self._hooks = None
+        if hooks is None:
             return
-        hooks = node._hooks
         for i, h in enumerate(hooks):
             if h is self._hook:
                 del hooks[i]
                 break
-        self._node = None
-        _hook_count -= 1
-        _update_watched()
+        if not hooks:
+            _forget(id(hooks))
 
     def __enter__(self) -> RemovableHandle:
         return self
@@ -360,16 +382,17 @@ class RemovableHandle:
 
 def add_hook(node: Any, hook: Callable[[Any], Any]) -> RemovableHandle:
     """Register ``hook`` on ``node`` (``Value.register_hook``, ``Tensor.register_hook``)."""
-    global _hook_count
     if not callable(hook):
         raise TypeError(f"register_hook needs a function, got {hook!r}")
     hooks = getattr(node, "_hooks", None)
     if hooks is None:
-        hooks = node._hooks = []
+        hooks = node._hooks = _Hooks()
     hooks.append(hook)
-    _hook_count += 1
+    key = id(hooks)
+    if key not in _hooked:
+        _hooked[key] = weakref.ref(hooks, _forgetter(key))
     _update_watched()
-    return RemovableHandle(node, hook)
+    return RemovableHandle(hooks, hook)
 
 
 def set_observer(observer: Any) -> Any:
