@@ -89,7 +89,7 @@ def _graph_loss(args: argparse.Namespace) -> tuple[Any, Any, Any]:
         L = loss(f, Tensor(args.y, name="y"))
     else:
         w, b = Value(args.w, label="w"), Value(args.b, label="b")
-        many = len(args.x) > 1  # x1, x2, ... for several points; x alone for one, as in the tutorial
+        many = len(args.x) > 1  # x1, x2, ... for several points; x alone for one, as in docs/sources.md
         preds, targets = [], []
         for i, (x, y) in enumerate(zip(args.x, args.y), 1):
             k = str(i) if many else ""

@@ -57,7 +57,7 @@ def _local_expr(consumer: Any, index: int, local: float) -> str:
 
 
 def _caption(name: str, root_name: str, contributions: Sequence[Contribution], grad: float) -> str:
-    """``dL/dn = dL/dc * dc/dn [+ ...] = numbers = result``, in the tutorial's notation.
+    """``dL/dn = dL/dc * dc/dn [+ ...] = numbers = result``, in docs/sources.md section 2's notation.
 
     Every step is written in full, the loss's own inputs too (``dL/dL3 = dL/dL * dL/dL3 = 1 * 1 = 1``):
     the first factor is always the gradient already known, the second the local derivative."""
