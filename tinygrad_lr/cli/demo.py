@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .._files import output_path
 from ..value import Value
 
 if TYPE_CHECKING:
@@ -78,8 +78,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_render:
         from ..viz import draw_graph, save_graph, write_walkthrough
 
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
+        out = output_path(args.out, "--out")  # the folder is made; its parent must exist
+        out.mkdir(exist_ok=True)
         graph_file = save_graph(draw_graph(loss), out / "graph.svg")
         page = write_walkthrough(loss, out / "walkthrough")
         print(f"   graph with every node's data and gradient: {graph_file}")

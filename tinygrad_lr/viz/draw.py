@@ -11,8 +11,29 @@ from ..graph import topological_order
 from ..tensor import Tensor
 from .fold import _draw_folded, _fold
 from .limits import DEFAULT_MAX_NODES, _check_limit, _refuse_early
-from .names import _data_text, _grad_known, _param_ids, _role, _summary, _text, node_names, op_symbol
-from .style import _CURRENT, _HOT, _INNER, _OP, UNKNOWN, _new_digraph, _node_ids, _style, _value_label
+from .names import (
+    _BOX_DIGITS,
+    _data_text,
+    _grad_known,
+    _param_ids,
+    _role,
+    _summary,
+    _text,
+    node_names,
+    op_symbol,
+)
+from .style import (
+    _CURRENT,
+    _HOT,
+    _INNER,
+    _OP,
+    UNKNOWN,
+    _new_digraph,
+    _node_ids,
+    _rankdir,
+    _style,
+    _value_label,
+)
 
 _ELEMENTWISE = ("+", "-", "*", "/", "max", "**")  # tensor ops that broadcast their inputs
 
@@ -77,7 +98,7 @@ def _draw_plain(
         g = grad_value(node)
         gtext = _text(g)
         if tensor is not None and not node.requires_grad:
-            gtext = "none (requires_grad=False)"
+            gtext = "none"  # data: requires_grad=False, so backward computes none
         label = _value_label(named.title[id(node)], role, _data_text(node), gtext, tensor, unknown)
         dot.node(nid(node), label, tooltip=names[id(node)], **style)
         if not node._prev:
@@ -125,7 +146,12 @@ def _draw_broadcast(
     )
     cg = _copy_grad(node, k, grad)
     label = _value_label(
-        f"{name} copied", "inner", _summary(copy), None if cg is None else _summary(cg), copy, unknown
+        f"{name} copied",
+        "inner",
+        _summary(copy, _BOX_DIGITS),
+        None if cg is None else _summary(cg, _BOX_DIGITS),
+        copy,
+        unknown,
     )
     dot.node(bid, label, **{**_INNER, "style": "rounded,filled,dashed", "color": "#6a1b9a", "class": "copy"})
     dot.edge(pid, bid + "op", **edge)
@@ -147,7 +173,7 @@ def _draw_broadcast(
 def draw_graph(
     root: Any,
     *,
-    rankdir: str = "LR",
+    rankdir: str | None = None,
     fold: bool = False,
     max_nodes: int = DEFAULT_MAX_NODES,
     params: Iterable[Any] | None = None,
@@ -157,7 +183,8 @@ def draw_graph(
 
     Args:
         root: the node to draw the graph of, usually the loss.
-        rankdir: ``"LR"`` (left to right, the default) or ``"TB"`` (top to bottom).
+        rankdir: ``"LR"`` (left to right) or ``"TB"`` (top to bottom); by default LR for a
+            ``Value`` graph (a row per sample) and TB for a ``Tensor`` graph (a long chain).
         fold: draw the per-sample subgraphs of a loss over N samples once, in a box marked
             ``xN`` showing each value's range over the samples; the shared parameters show
             their gradient summed over the samples, and the sum over the samples is one step.
@@ -177,6 +204,7 @@ def draw_graph(
         True
     """
     _refuse_early(root, max_nodes, "folded" if fold else "graph")
+    rankdir = _rankdir(rankdir, root)
     order = topological_order(root)
     param_ids = _param_ids(params)
     known = _grad_known(root, root, grads)

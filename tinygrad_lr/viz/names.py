@@ -36,17 +36,29 @@ def _d(num: str, den: str) -> str:
     return f"d{_wrap(num)}/d{_wrap(den)}"
 
 
-def _summary(a: Any) -> str:
-    """A short summary of a Tensor's values: all of them when few, else the ends and the mean."""
+def _summary(a: Any, digits: int = 6) -> str:
+    """A short summary of a Tensor's values: all of them when few, else the ends and the mean.
+
+    ``digits``: significant digits of each element of an array (a picture's boxes use 4, to
+    stay narrow; a single number always gets 6).
+    """
     import numpy as np
 
     arr = np.asarray(a, dtype=float)
     flat = arr.reshape(-1)
     if arr.ndim == 0 or flat.size == 1:
         return _num(flat[0])
+
+    def num(x: float) -> str:
+        s = f"{float(x):.{digits}g}"
+        return "0" if s == "-0" else s
+
     if flat.size <= 6:
-        return "[" + ", ".join(_num(v) for v in flat) + "]"
-    return f"[{_num(flat[0])}, {_num(flat[1])}, ..., {_num(flat[-1])}]  mean {_num(flat.mean())}"
+        return "[" + ", ".join(num(v) for v in flat) + "]"
+    return f"[{num(flat[0])}, {num(flat[1])}, ..., {num(flat[-1])}]  mean {num(flat.mean())}"
+
+
+_BOX_DIGITS = 4  # an array's elements in a picture's box
 
 
 def _grad_known(node: Any, root: Any, grads: bool | None) -> bool:
@@ -59,18 +71,18 @@ def _grad_known(node: Any, root: Any, grads: bool | None) -> bool:
 
 
 def _grad_text(node: Any) -> str:
-    return _summary(node.grad) if isinstance(node, Tensor) else _num(node.grad)
+    return _summary(node.grad, _BOX_DIGITS) if isinstance(node, Tensor) else _num(node.grad)
 
 
 def _text(g: Any) -> str | None:
     """A gradient for a label: a number, a short array summary, or None (not known)."""
     if g is None:
         return None
-    return _num(g) if isinstance(g, float) else _summary(g)
+    return _num(g) if isinstance(g, float) else _summary(g, _BOX_DIGITS)
 
 
 def _data_text(node: Any) -> str:
-    return _summary(node.data) if isinstance(node, Tensor) else _num(node.data)
+    return _summary(node.data, _BOX_DIGITS) if isinstance(node, Tensor) else _num(node.data)
 
 
 def _role(node: Any, param_ids: set[int] | None) -> str:

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import graphviz
 
@@ -102,6 +103,40 @@ def run_graphviz(dot: graphviz.Digraph, fmt: str, rendered: str) -> bytes:
         status = f"exit status {done.returncode}" if done.returncode != 0 else "a warning"
         raise GraphvizError(f"Graphviz failed to draw {rendered} ({status}): {message or 'no message'}")
     return done.stdout
+
+
+class Picture(graphviz.Digraph):
+    """What :func:`draw_graph` returns: a ``graphviz.Digraph`` that shows itself well in Jupyter.
+
+    As the last expression of a cell it displays once, as SVG (one MIME type, nothing else).
+    Without Graphviz's ``dot``, or when ``dot`` fails, the cell shows the project's own
+    one-paragraph message with the install command instead of a traceback. A picture whose
+    layout is fixed (engine ``neato``, see :mod:`.layout`) is drawn as laid out (``-n2``), also
+    by ``pipe()`` and ``render()``.
+    """
+
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None, **_: Any
+    ) -> dict[str, str | bytes]:
+        wanted = set(include) if include is not None else {"image/svg+xml"}
+        wanted -= set(exclude or ())
+        if "image/svg+xml" not in wanted:
+            return {}
+        try:
+            svg = run_graphviz(self, "svg", "this graph")
+        except (GraphvizNotFoundError, GraphvizError) as exc:
+            return {"text/plain": str(exc)}
+        return {"image/svg+xml": svg.decode("utf-8")}
+
+    def pipe(self, *args: Any, **kwargs: Any) -> Any:
+        if self.engine == "neato" and len(args) < 4:
+            kwargs.setdefault("neato_no_op", 2)
+        return super().pipe(*args, **kwargs)
+
+    def render(self, *args: Any, **kwargs: Any) -> Any:
+        if self.engine == "neato" and len(args) < 8:
+            kwargs.setdefault("neato_no_op", 2)
+        return super().render(*args, **kwargs)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

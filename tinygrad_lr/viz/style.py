@@ -7,6 +7,9 @@ from typing import Any
 
 import graphviz
 
+from ..tensor import Tensor
+from .render import Picture
+
 # colours: one role, one look, in every picture
 _PARAM = {"fillcolor": "#ffe0b2", "color": "#e65100", "peripheries": "2"}
 _DATA = {"fillcolor": "#e3f2fd", "color": "#1565c0"}
@@ -26,10 +29,19 @@ _CURRENT = {"fillcolor": "#fff176", "color": "#d50000", "penwidth": "3"}
 _HOT = "#d50000"  # the edges and operations the current chain-rule step reads from
 
 
+def _rankdir(rankdir: str | None, root: Any) -> str:
+    """The layout's direction; by default left to right for a ``Value`` graph (a row per
+    sample), top to bottom for a ``Tensor`` graph (one long chain, which left to right would
+    be wider than a laptop's screen)."""
+    if rankdir is None:
+        return "TB" if isinstance(root, Tensor) else "LR"
+    return rankdir
+
+
 def _new_digraph(rankdir: str, caption: str | None) -> graphviz.Digraph:
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"rankdir must be LR (left to right) or TB (top to bottom), got {rankdir!r}")
-    dot = graphviz.Digraph("backprop", format="svg")
+    dot = Picture("backprop", format="svg")
     # ordering=in: a node's inputs keep their order, so the rows of a loss over samples read
     # sample 1, 2, 3 from top to bottom
     dot.attr(rankdir=rankdir, fontname="Helvetica", nodesep="0.18", ranksep="0.25", ordering="in")
@@ -55,8 +67,10 @@ def _value_label(
     """
     lines = [{"param": f"{title} (parameter)", "data": f"{title} (data)"}.get(role, title)]
     if tensor is not None:
-        lines.append(f"shape {tuple(tensor.shape)}")
-    if role != "const" or tensor is not None:
+        lines[0] += f", shape {tuple(tensor.shape)}"
+    if tensor is not None and role == "const" and tensor.size == 1:
+        lines[0] = title  # a plain number: its value says it all
+    elif role != "const" or tensor is not None:
         lines.append(f"data {data}")
     lines.append(f"grad {grad if grad is not None else unknown}")
     return graphviz.nohtml("\\n".join(graphviz.escape(line) for line in lines))

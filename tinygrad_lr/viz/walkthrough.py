@@ -25,6 +25,7 @@ from .names import _param_ids
 from .page import _html_page
 from .render import _atomic_write, run_graphviz
 from .steps import BackwardStep, backward_steps, walkthrough_text
+from .style import _rankdir
 
 _SHORT_UNKNOWN = "?"  # "grad ?": the page and the text say once what it means
 
@@ -32,7 +33,7 @@ _SHORT_UNKNOWN = "?"  # "grad ?": the page and the text say once what it means
 def walkthrough_frames(
     root: Any,
     *,
-    rankdir: str = "LR",
+    rankdir: str | None = None,
     params: Iterable[Any] | None = None,
     max_nodes: int = WALKTHROUGH_MAX_NODES,
     captions: bool = True,
@@ -52,13 +53,14 @@ def walkthrough_frames(
 def _frames(
     root: Any,
     *,
-    rankdir: str,
+    rankdir: str | None,
     params: Iterable[Any] | None,
     max_nodes: int,
     captions: bool,
     rendered: str = "the walkthrough",
 ) -> tuple[list[graphviz.Digraph], list[BackwardStep]]:
     _refuse_early(root, max_nodes, "walkthrough")
+    direction = _rankdir(rankdir, root)
     order = topological_order(root)
     ops = sum(1 for node in order if node._prev)
     _check_limit(len(order), ops, max_nodes, "walkthrough")
@@ -69,7 +71,7 @@ def _frames(
         return _draw_plain(
             order,
             root,
-            rankdir=rankdir,
+            rankdir=direction,
             param_ids=param_ids,
             grad_value=lambda node: known.get(id(node)),
             caption=caption,
@@ -91,7 +93,7 @@ def write_walkthrough(
     root: Any,
     folder: str | os.PathLike[str],
     *,
-    rankdir: str = "LR",
+    rankdir: str | None = None,
     params: Iterable[Any] | None = None,
     max_nodes: int = WALKTHROUGH_MAX_NODES,
 ) -> Path:
