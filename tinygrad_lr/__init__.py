@@ -1,5 +1,6 @@
 """tinygrad_lr: a from-scratch autodiff micro-framework for studying backpropagation."""
 
+from .compile import CompileWarning, compile_step
 from .data import DataError, Dataset, batch_indices, from_arrays, load_csv, make_linear_data
 from .gradcheck import (
     GradReport,
@@ -54,5 +55,7 @@ __all__ = [
     "walkthrough_text",
     "write_walkthrough",
     "no_grad",
+    "compile_step",
+    "CompileWarning",
     "__version__",
 ]

@@ -188,6 +188,7 @@ def fit(
     record_params: bool = False,
     patience: int | None = 5,
     progress: bool | None = None,
+    compile: bool = False,
 ) -> History:
     """Train ``model`` on ``data`` for ``epochs`` epochs and return the :class:`History`.
 
@@ -213,6 +214,8 @@ def fit(
             value (``None``: only inf/nan stop the run).
         progress: a tqdm progress bar: ``None`` (default) shows it only for long runs on a
             terminal; ``False`` never; ``True`` always.
+        compile: run every update as a compiled step (:func:`~tinygrad_lr.compile.compile_step`):
+            the graph is traced once and replayed as generated code, with the same numbers.
 
     Raises:
         DivergenceError: the loss became inf/nan or kept growing (a ``ValueError``).
@@ -309,6 +312,11 @@ def fit(
         # is read there instead of being computed twice; only the last epoch needs its own pass.
         whole = opt.batch_size is None and not opt.shuffle and not opt.replacement
         pending = None  # the epoch whose loss the next forward pass gives
+        step = None
+        if compile:
+            from .compile import compile_step
+
+            step = compile_step(lambda Xb, yb: loss_fn(model(Xb), yb), opt)
         try:
             for epoch in epoch_iter:
                 batches = [None] if whole else batch_indices(
@@ -321,13 +329,21 @@ def fit(
                 )
                 try:
                     for idx in batches:
-                        opt.zero_grad()
-                        L = loss_fn(model(X), y) if idx is None else loss_fn(model(X[idx]), y[idx])
+                        Xb, yb = (X, y) if idx is None else (X[idx], y[idx])
+                        if step is not None:  # zero_grad, forward and backward, compiled
+                            loss_now = step.forward_backward(Xb, yb)
+                        else:
+                            opt.zero_grad()
+                            L = loss_fn(model(Xb), yb)
+                            loss_now = float(L.data)
                         if pending is not None:
-                            end_epoch(pending, float(L.data))
+                            end_epoch(pending, loss_now)
                             pending = None
-                        L.backward()
-                        opt.step()
+                        if step is not None:
+                            step.update()
+                        else:
+                            L.backward()
+                            opt.step()
                         history.updates += 1
                         if record_params:
                             history.params.append(model.param_vector())

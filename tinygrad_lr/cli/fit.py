@@ -79,6 +79,11 @@ def add(sub: argparse._SubParsersAction) -> None:
         default=5,
         help="stop when the loss grows this many epochs in a row (default 5)",
     )
+    p.add_argument(
+        "--compile",
+        action="store_true",
+        help="trace the training step once and run it as generated code (same numbers, no graph per step)",
+    )
     p.add_argument("--predict", type=float, nargs="+", metavar="X", help="also predict these inputs")
     p.add_argument(
         "--progress",
@@ -138,6 +143,7 @@ def run(args: argparse.Namespace) -> int:
         rng=args.seed,
         patience=args.patience,
         progress=args.progress,
+        compile=args.compile,
     )
     w = [float(v) for v in model.weights]
     b = model.intercept
