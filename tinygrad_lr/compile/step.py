@@ -78,7 +78,8 @@ class _Program:
 
 def _inline_update(optimizer: Optimizer) -> bool:
     """True when the optimizer's update is plain ``p <- p - lr * dL/dp`` (it is then written out)."""
-    return type(optimizer).step is Optimizer.step
+    cls = type(optimizer)
+    return cls.step is Optimizer.step and getattr(cls, "update", None) is getattr(Optimizer, "update", None)
 
 
 class CompiledStep:
@@ -230,6 +231,12 @@ class CompiledStep:
         if _inline_update(self.optimizer):
             update_source, update_ns = _update_source(self.optimizer, trace.engine)
             update = _define(update_source, update_ns, "update")
+        else:
+            title = getattr(self.optimizer, "title", type(self.optimizer).__name__)
+            update_source = (
+                f"# update: optimizer.step(), the {title} rule itself, run on the gradients\n"
+                "# forward_backward() left in every parameter's grad\n"
+            )
         self._check(trace, run, inputs)
         return _Program(trace.engine, source, run, update, update_source, convert)
 

@@ -130,7 +130,8 @@ class _Writer:
         self.lines: list[str] = []
         self.indent = ""
         self.var: dict[int, str] = {}  # id(node) -> the name of its value
-        self.param_obj: dict[int, str] = {}  # id(leaf) -> the name of its Tensor object
+        self.param_obj: dict[int, str] = {}
+        self.buffers = 0  # id(leaf) -> the name of its Tensor object
         self.k = 0
 
     def emit(self, line: str) -> None:
@@ -247,7 +248,7 @@ def tensor_program(
         name = "L" if node is trace.root else w.temp("t")
         w.var[id(node)] = name
         if id(node) in folded:
-            w.var[id(node)] = f"({w.var[id(node._prev[0])]}**2)"
+            w.var[id(node)] = f"({w.var[id(node._prev[0])]}**2)"  # never built: its sum squares
             continue
         _forward(w, node, name, users, saved, folded, owned_buf, seen_users)
     w.indent = ""
@@ -267,8 +268,9 @@ def tensor_program(
         if g.factor is not None and not fn.takes_scaled:
             g = g.dense()
         vals = [w.var[id(p)] for p in node._prev]
-        shown = ", ".join(vals)
-        w.emit(f"# {w.var[id(node)]} = {node.op}({shown}); dL/d{w.var[id(node)]} = {g.describe()}")
+        name = w.var[id(node)]
+        formula = "not built (the einsum squares)" if id(node) in folded else f"= {_formula(node, vals)}"
+        w.emit(f"# {name} {formula}; dL/d{name} = {g.describe()}")
         results = backward_node(w, node, g, vals)
         handed: list[Grad] = []
         for parent, r in zip(node._prev, results):
@@ -301,8 +303,18 @@ def tensor_program(
     return source, w.ns
 
 
-def _shape_of(node: Tensor) -> tuple[int, ...]:
-    return tuple(node.data.shape)
+def _formula(node: Tensor, vals: list[str]) -> str:
+    """The node's operation as a learner writes it: ``t1 + b``, ``t3**2``, ``sum(t4)``."""
+    op = node.op
+    if op in ("+", "-", "*", "/", "@"):
+        return f"{vals[0]} {op} {vals[1]}"
+    if op.startswith("**") and len(vals) == 1:
+        return f"{vals[0]}{op}"
+    if op == "**":
+        return f"{vals[0]} ** {vals[1]}"
+    if op == "neg":
+        return f"-{vals[0]}"
+    return f"{op}({', '.join(vals)})"
 
 
 def _forward(
@@ -335,7 +347,8 @@ def _forward(
             ):
                 owned_buf.add(id(node))
                 return w.var[id(p)]
-        buf = w.const(np.empty(out_shape, dtype), None, f"buf{len(w.ns)}")
+        w.buffers += 1
+        buf = w.const(np.empty(out_shape, dtype), None, f"buf{w.buffers}")
         owned_buf.add(id(node))
         return buf
 

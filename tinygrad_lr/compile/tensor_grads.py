@@ -95,6 +95,8 @@ class Grad:
 
     def describe(self) -> str:
         """What the gradient is, for a comment (without making the array)."""
+        if self.name == "_one":
+            return "1"
         if self.name is None and self.num_src is not None:
             text = f"{self.num_src} at every entry"
         else:
