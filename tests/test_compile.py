@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tinygrad_lr import GD, LinearRegression, Optimizer, Tensor, Value, fit, no_grad, sse
+from tinygrad_lr import GD, LinearRegression, Optimizer, Tensor, Value, fit, grad, no_grad, sse
 from tinygrad_lr import ops as tensor_ops
 from tinygrad_lr.cli import main
 from tinygrad_lr.compile import CompileWarning, compile_step, trace
@@ -141,6 +141,10 @@ TENSOR_CASES = {  # name: (loss from the parameters, parameter shapes); every cl
         [(3,), (2,)],
     ),
     "a node used twice": (lambda a: (a * a + a).sum(), [(4,)]),
+    "scatter (a gradient penalty through indexing)": (
+        lambda a: (grad((a[[0, 0, 2]] ** 2).sum(), [a], create_graph=True)[0] ** 2).sum() + (a**2).sum(),
+        [(4,)],
+    ),
     "big arrays in buffers": (
         lambda a, c: (
             ((a * Tensor(BIG) + c).sigmoid() * Tensor(BIG) - 0.25).abs().mean()
@@ -200,7 +204,7 @@ VALUE_CASES = {
     "a ** b": lambda a, b: a**b,
     "a ** n": lambda a, b: a**3 + a**0.5 + b**-1 + a**0 + b**1 + a**2.5,
     "c ** x": lambda a, b: 2**a + 0.5**b,
-    "exp log": lambda a, b: (0.1 * a).exp() + (b + 1.0).log(),
+    "exp log sqrt": lambda a, b: (0.1 * a).exp() + (b + 1.0).log() + a.sqrt(),
     "tanh sigmoid": lambda a, b: a.tanh() + (b - 1).sigmoid() + (-3 * b).sigmoid(),
     "relu abs": lambda a, b: (a - 0.6).relu() + (b - 0.6).abs() + (a - 0.5).abs() + (b - 2.0).relu(),
 }
@@ -239,6 +243,7 @@ def test_every_value_op_is_in_the_table():
         "c**",
         "exp",
         "log",
+        "sqrt",
         "tanh",
         "sigmoid",
         "relu",
@@ -305,8 +310,13 @@ def test_every_optimizer_compiled_equals_eager(engine):
         for compiled in (False, True):
             m = LinearRegression(w=1.0, b=0.0, engine=engine)
             opt = dict(optimizers(m))[name]
-            h = fit(m, data, opt, loss="sse", epochs=40, rng=k, compile=compiled)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                h = fit(m, data, opt, loss="sse", epochs=40, rng=k, compile=compiled)
             runs.append((m.param_vector(), h.losses))
+            # only an optimizer that differentiates the gradient again (Newton) needs the graph
+            fell_back = [w for w in caught if issubclass(w.category, CompileWarning)]
+            assert len(fell_back) == (1 if compiled and getattr(opt, "create_graph", False) else 0), name
         assert_same_bits(runs[0][0], runs[1][0])
         np.testing.assert_allclose(runs[1][1], runs[0][1], rtol=LOSS_RTOL, atol=0)
 
@@ -429,6 +439,15 @@ def test_domain_error_is_the_engines_own(engine):
     with pytest.raises(ValueError, match="log"):
         step()
     assert np.asarray(w.data).tolist() == (1.0 if engine == "value" else [1.0, 2.0])  # not stepped
+
+
+def test_hooks_fall_back():
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    w.register_hook(lambda g: 2 * g)
+    step = compile_step(lambda: (w * w).sum(), GD([w], lr=0.1))
+    with pytest.warns(CompileWarning, match="hook"):
+        step()
+    assert w.grad.tolist() == [4.0, 8.0]  # the hook ran: eager
 
 
 def test_bad_arguments():

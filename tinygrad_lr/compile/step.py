@@ -167,7 +167,10 @@ class CompiledStep:
     def _eager(self, inputs: Sequence[Any]) -> float:
         self.optimizer.zero_grad()
         L = self.fn(*inputs)
-        L.backward()
+        if getattr(self.optimizer, "create_graph", False):  # Newton differentiates the gradient again
+            L.backward(create_graph=True)
+        else:
+            L.backward()
         return float(np.asarray(L.data))
 
     def _fall_back(self, reason: str) -> None:
@@ -208,7 +211,7 @@ class CompiledStep:
     def _build(self, inputs: Sequence[Any]) -> _Program:
         if not is_grad_enabled():
             raise CannotCompile("called under no_grad(): there is no graph to trace")
-        if getattr(self.optimizer, "needs_graph", False):
+        if getattr(self.optimizer, "needs_graph", False) or getattr(self.optimizer, "create_graph", False):
             raise CannotCompile(f"{type(self.optimizer).__name__} needs the graph itself at every step")
         names = input_names(self.fn, len(inputs))
         self.optimizer.zero_grad()

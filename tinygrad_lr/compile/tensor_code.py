@@ -98,6 +98,7 @@ _KNOWN = (
     ops.Transpose,
     ops.BroadcastTo,
     ops.GetItem,
+    ops.ScatterAdd,
     ops.MatMul,
     ops.Concatenate,
     ops.Stack,
@@ -412,6 +413,10 @@ def _forward(
     elif t is ops.GetItem:
         idx = w.const(fn.index, None, f"index{len(w.ns)}")
         w.emit(f"{name} = {args[0]}[{idx}]")
+    elif t is ops.ScatterAdd:
+        idx = w.const(fn.index, None, f"index{len(w.ns)}")
+        w.ns["_scatter"] = ops._scatter
+        w.emit(f"{name} = _scatter({args[0]}, {idx}, {fn.shape}, {fn.basic})")
     elif t is ops.MatMul:
         a, b = args
         if prev[0].data.ndim <= 2 and prev[1].data.ndim <= 2:

@@ -297,6 +297,9 @@ def backward_node(w: _Writer, node: Tensor, g: Grad, vals: list[str]) -> list[Gr
         else:
             w.emit(f"np.add.at({full.arr()}, {idx}, {g.arr()})")
         return [full]
+    if t is ops.ScatterAdd:
+        idx = w.const(fn.index, None, f"index{len(w.ns)}")
+        return [Grad(w, shapes[0], dt, make=f"{g.arr()}[{idx}]")]
     if t is ops.MatMul:
         return matmul_backward(w, node, g, vals)
     if t is ops.Concatenate:

@@ -56,6 +56,7 @@ def _nonzero(a: float) -> float:
 NAMESPACE: dict[str, Any] = {
     "_exp": math.exp,
     "_tanh": math.tanh,
+    "_sqrt": math.sqrt,
     "_log": _log,
     "_real_pow": _real_pow,
     "_pow_value": _pow_value,
@@ -155,6 +156,8 @@ class _Writer:
             return f"{name} = _log({args[0]})"
         if op == "tanh":
             return f"{name} = _tanh({args[0]})"
+        if op == "sqrt":
+            return f"{name} = _sqrt({args[0]})"
         if op == "sigmoid":
             return f"{name} = _sigmoid({args[0]})"
         if op == "relu":
@@ -222,6 +225,8 @@ class _Writer:
             return "d(log a)/da = 1/a", f"(1.0 / {args[0]})"
         if op == "tanh":
             return "d(tanh a)/da = 1 - tanh(a)**2", f"(1.0 - {out} * {out})"
+        if op == "sqrt":
+            return "d(sqrt a)/da = 1/(2 sqrt a)", f"(0.5 / {out} if {out} > 0.0 else _inf)"
         if op == "sigmoid":
             return "d(sigmoid a)/da = s (1 - s)", f"({out} * (1.0 - {out}))"
         if op == "relu":
