@@ -386,7 +386,7 @@ def loss_landscape(
             linewidth=1.2 if len(pts) > 60 else 0.8,
             marker="o" if len(pts) <= 60 else None,
             markersize=3,
-            label=f"{label} ({len(pts) - 1} updates)",
+            label=f"{label} ({len(pts) - 1} update{'s' if len(pts) != 2 else ''})",
             gid=f"trajectory:{label}",
         )
         ax.scatter(pts[0, 0], pts[0, 1], s=50, facecolors="none", edgecolors=color, zorder=4)
