@@ -396,7 +396,7 @@ def loss_vs_w(
         )
         # number the steps, skipping points that would sit on top of the last number written;
         # the last step in view is always numbered (it replaces a number too close to it)
-        in_view = [k for k in np.flatnonzero(shown) if lo <= ws[k] <= hi]
+        in_view = [int(k) for k in np.flatnonzero(shown) if lo <= ws[k] <= hi]
         numbered: list[int] = []
         for k in in_view:
             if numbered and abs(ws[k] - ws[numbered[-1]]) < 0.04 * (hi - lo):
