@@ -1,0 +1,148 @@
+"""Gradient checks of a loss the framework built: :func:`gradcheck` for any loss of Value or
+Tensor parameters, :func:`check_linear_regression` for the framework's own model and loss."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .numeric import (
+    DEFAULT_EPS,
+    MACHINE_EPS,
+    ROUNDOFF_SAFETY,
+    RTOL_EXACT,
+    RTOL_NUMERICAL,
+    _as_bias,
+    _as_data,
+    _as_weights,
+    _autodiff,
+    _build_loss,
+    _central_differences,
+    _check_param,
+    _check_reduction,
+    _data_scales,
+    _entries,
+    _entry_name,
+    _get,
+    _reduction_of,
+    analytic_grads,
+)
+from .report import Comparison, GradReport
+
+
+def gradcheck(
+    f: Callable[[], Any],
+    params: Sequence[Any],
+    *,
+    data: tuple[Any, Any] | None = None,
+    reduction: str = "sum",
+    eps: float = DEFAULT_EPS,
+    rtol_exact: float = RTOL_EXACT,
+    rtol_numerical: float = RTOL_NUMERICAL,
+    title: str | None = None,
+) -> GradReport:
+    """Check the autodiff gradient of a loss against finite differences (and the analytic formula).
+
+    ``f()`` builds the loss from the current values of ``params`` (``Value`` or ``Tensor`` leaves)
+    with the framework's operations and returns it (a ``Value`` or one-entry ``Tensor``). For every
+    parameter entry the report compares autodiff with
+
+    * central finite differences, ``(L(p + h) - L(p - h)) / 2h`` (always);
+    * the analytic formula ``dL/dw_j = sum_i 2 r_i x_ij``, ``dL/db = sum_i 2 r_i`` (/ n for
+      ``reduction="mean"``), when ``data=(x, y)`` is given: then ``f`` must be the linear-regression
+      loss on that data, and the parameter entries, in order, are ``w_1 .. w_d`` then ``b``
+      (``b`` optional).
+
+    The parameters' values and ``.grad`` are left as they were.
+
+    Example (the worked example, docs/sources.md section 2):
+        >>> w, b = Value(1.0, label="w"), Value(0.0, label="b")
+        >>> xs, ys = [1, 2, 3], [3, 5, 7]
+        >>> report = gradcheck(lambda: sum((w * x + b - y) ** 2 for x, y in zip(xs, ys)), [w, b],
+        ...                    data=(xs, ys))
+        >>> report.ok, report.autodiff()
+        (True, {'w': -40.0, 'b': -18.0})
+    """
+    params = list(params)
+    if not params:
+        raise ValueError("gradcheck needs at least one parameter")
+    for p in params:
+        _check_param(p)
+    names = [_entry_name(p, i, idx) for i, p in enumerate(params) for idx in _entries(p)]
+    values = [_get(p, idx) for p in params for idx in _entries(p)]
+
+    loss, auto_rows = _autodiff(f, params)
+    auto = [g for row in auto_rows for g in row]
+    diffs = [d for row in _central_differences(f, params, eps) for d in row]
+
+    analytic: list[float] | None = None
+    grad_scale: np.ndarray | None = None
+    loss_scale: float | None = None
+    if data is not None:
+        _check_reduction(reduction)
+        X, Y = _as_data(*data)
+        d = X.shape[1]
+        if len(values) not in (d, d + 1):
+            raise ValueError(
+                f"with data of {d} feature(s) the parameters must be w_1..w_{d} and optionally b "
+                f"({d} or {d + 1} entries), got {len(values)}: {', '.join(names)}"
+            )
+        w = np.array(values[:d])
+        b = values[d] if len(values) == d + 1 else None
+        dw, db = analytic_grads(w, b, X, Y, reduction)
+        analytic = list(np.atleast_1d(dw)) + ([] if db is None else [db])
+        loss_scale, grad_scale = _data_scales(X, Y, w, b, reduction)
+
+    comparisons = []
+    for k, (name, a, diff) in enumerate(zip(names, auto, diffs)):
+        if analytic is not None and grad_scale is not None:
+            atol = ROUNDOFF_SAFETY * MACHINE_EPS * float(grad_scale[k])
+            comparisons.append(Comparison(0, name, a, "analytic", float(analytic[k]), atol, rtol_exact))
+        # round-off in L(p +- h) is ~u * (size of L's numbers); dividing by 2h magnifies it
+        scale = max(diff.loss_scale, loss_scale or 0.0)
+        atol = ROUNDOFF_SAFETY * MACHINE_EPS * scale / diff.step
+        comparisons.append(Comparison(0, name, a, "numerical", diff.grad, atol, rtol_numerical))
+
+    if title is None:
+        what = (
+            "autodiff vs analytic formula and finite differences"
+            if data is not None
+            else ("autodiff vs finite differences")
+        )
+        title = f"gradcheck: {what}"
+    return GradReport(title, [dict(zip(names, values))], comparisons, [loss], eps)
+
+
+def check_linear_regression(
+    w: float | Sequence[float] | np.ndarray,
+    b: float | None,
+    x: Any,
+    y: Any,
+    *,
+    loss: str = "sse",
+    engine: str = "value",
+    eps: float = DEFAULT_EPS,
+) -> GradReport:
+    """:func:`gradcheck` of the framework's own linear-regression model and loss at ``(w, b)``.
+
+    Builds :class:`~tinygrad_lr.models.LinearRegression` on ``engine`` (``"value"`` or
+    ``"tensor"``) and the loss ``"sse"`` (sum) or ``"mse"`` (mean) from
+    :mod:`tinygrad_lr.losses`, then compares autodiff with the analytic formula and finite
+    differences for every parameter.
+
+    Example (the worked example: ``dL/dw = -40``, ``dL/db = -18``):
+        >>> report = check_linear_regression(1.0, 0.0, [1, 2, 3], [3, 5, 7])
+        >>> report.ok, report.autodiff()
+        (True, {'w': -40.0, 'b': -18.0})
+    """
+    reduction = _reduction_of(loss)
+    X, Y = _as_data(x, y)
+    wv, bf = _as_weights(w, X.shape[1]), _as_bias(b)
+    f, params = _build_loss(wv, bf, X, Y, loss.lower(), engine)
+    title = (
+        f"gradcheck: {loss.lower()} loss, {engine} engine, {len(Y)} sample(s), {X.shape[1]} feature(s): "
+        "autodiff vs analytic formula and finite differences"
+    )
+    return gradcheck(f, params, data=(X, Y), reduction=reduction, eps=eps, title=title)

@@ -1,0 +1,193 @@
+"""Drawing the graph behind a ``Value`` or a ``Tensor`` with Graphviz."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import graphviz
+
+from ..graph import topological_order
+from ..tensor import Tensor
+from .fold import _draw_folded, _fold
+from .limits import DEFAULT_MAX_NODES, _check_limit
+from .names import _data_text, _grad_known, _names, _param_ids, _role, _summary, _text
+from .style import _CURRENT, _HOT, _INNER, _OP, _new_digraph, _node_ids, _style, _value_label
+
+_ELEMENTWISE = ("+", "-", "*", "/", "max", "**")  # tensor ops that broadcast their inputs
+
+
+def _broadcast_axes(shape: tuple[int, ...], out: tuple[int, ...]) -> tuple[int, ...]:
+    """The axes of ``out`` a ``shape`` input was copied along (what unbroadcast sums over)."""
+    lead = len(out) - len(shape)
+    return tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and out[lead + i] != 1)
+
+
+def _copy_grad(node: Any, k: int, grad: Any) -> Any:
+    """``dL/d(copy)`` for the broadcast copy of ``node``'s parent ``k``: before it is summed back.
+
+    The op is run once more on the copy (the parent broadcast to the output's shape), so its
+    backward returns the gradient in the output's shape. None if that cannot be done.
+    """
+    import numpy as np
+
+    if grad is None or node._fn is None:
+        return None
+    try:
+        fn = type(node._fn)()
+        fn.needs = tuple(i == k for i in range(len(node._prev)))
+        shape = node.data.shape
+        fn.forward(*[np.broadcast_to(p.data, shape) if i == k else p.data for i, p in enumerate(node._prev)])
+        g = fn.backward(np.asarray(grad))[k]
+    except Exception:  # only a picture detail: the picture is drawn without it
+        return None
+    return g if g is not None and np.shape(g) == shape else None
+
+
+def _draw_plain(
+    order: list[Any],
+    root: Any,
+    *,
+    rankdir: str,
+    param_ids: set[int] | None,
+    grad_value: Any,
+    caption: str | None = None,
+    current: Any = None,
+) -> graphviz.Digraph:
+    """Draw every node; ``grad_value(node)`` is the gradient to show, or None if not known.
+
+    For a Tensor op that broadcasts an input, the broadcast is drawn as a step of its own, the
+    copy as a value, and the gradient's way back (summed over the copied axes) as a dashed edge.
+    """
+    names = _names(order, root)
+    nid = _node_ids(order)
+    dot = _new_digraph(rankdir, caption)
+    hot: set[int] = set()  # consumers the current node's gradient is read from
+    if current is not None:
+        hot = {id(c) for c in order if any(p is current for p in c._prev)}
+    for node in order:
+        role = _role(node, param_ids)
+        style = _style(role, node is root)
+        if node is current:
+            style.update(_CURRENT)
+            style["class"] += " current"
+        tensor = node if isinstance(node, Tensor) else None
+        g = grad_value(node)
+        gtext = _text(g)
+        if tensor is not None and not node.requires_grad:
+            gtext = "none (requires_grad=False)"
+        dot.node(nid(node), _value_label(names[id(node)], role, _data_text(node), gtext, tensor), **style)
+        if not node._prev:
+            continue
+        op_id = nid(node) + "op"
+        op_style = dict(_OP)
+        if id(node) in hot:
+            op_style.update(color=_HOT, penwidth="2", fontcolor=_HOT)
+        dot.node(op_id, graphviz.escape(node.op), **op_style, **{"class": "op"})
+        for k, parent in enumerate(node._prev):
+            edge = {"color": _HOT, "penwidth": "2.5"} if parent is current else {}
+            source = nid(parent)
+            if tensor is not None and node.op in _ELEMENTWISE and parent.shape != node.shape:
+                source = _draw_broadcast(dot, node, k, source, f"{op_id}b{k}", names, g, edge)
+            dot.edge(source, op_id, **edge)
+        dot.edge(op_id, nid(node))
+    return dot
+
+
+def _draw_broadcast(
+    dot: graphviz.Digraph, node: Any, k: int, pid: str, bid: str, names: dict[int, str], grad: Any, edge: Any
+) -> str:
+    """Draw ``parent -> broadcast -> copy``; return the copy's id, which feeds the op."""
+    import numpy as np
+
+    parent = node._prev[k]
+    axes = _broadcast_axes(parent.shape, node.shape)
+    over = f"axis {axes[0]}" if len(axes) == 1 else f"axes {axes}"
+    name = names[id(parent)]
+    copy = np.broadcast_to(parent.data, node.shape)
+    dot.node(
+        bid + "op",
+        graphviz.nohtml(f"broadcast\\n{tuple(parent.shape)} -> {tuple(node.shape)}"),
+        **{**_OP, "fillcolor": "#f3e5f5", "color": "#6a1b9a", "class": "op broadcast"},
+    )
+    cg = _copy_grad(node, k, grad)
+    label = _value_label(
+        f"{name} copied", "inner", _summary(copy), None if cg is None else _summary(cg), copy
+    )
+    dot.node(bid, label, **{**_INNER, "style": "rounded,filled,dashed", "color": "#6a1b9a", "class": "copy"})
+    dot.edge(pid, bid + "op", **edge)
+    dot.edge(bid + "op", bid, **edge)
+    # the way back: the copy's gradient is summed over the copied axes into the parent's
+    dot.edge(
+        bid,
+        pid,
+        label=f"backward: sum over {over}",
+        style="dashed",
+        color="#6a1b9a",
+        fontcolor="#6a1b9a",
+        fontsize="11",
+        constraint="false",
+    )
+    return bid
+
+
+def draw_graph(
+    root: Any,
+    *,
+    rankdir: str = "LR",
+    fold: bool = False,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    params: Iterable[Any] | None = None,
+    grads: bool | None = None,
+) -> graphviz.Digraph:
+    """Draw the computation graph behind ``root`` (a ``Value`` or a ``Tensor``).
+
+    Args:
+        root: the node to draw the graph of, usually the loss.
+        rankdir: ``"LR"`` (left to right, the default) or ``"TB"`` (top to bottom).
+        fold: draw the per-sample subgraphs of a loss over N samples once, in a box marked
+            ``xN`` showing each value's range over the samples; the shared parameters show
+            their gradient summed over the samples, and the sum over the samples is one step.
+        max_nodes: refuse (:class:`GraphTooLargeError`) to draw more boxes and ellipses than
+            this, rather than keep Graphviz busy for minutes.
+        params: the nodes that are parameters; default: see the module docstring.
+        grads: show gradients (True), hide them (False) or decide by the rule of the module
+            docstring (None, the default).
+
+    Example:
+        >>> from tinygrad_lr import Value
+        >>> w, b = Value(1.0, label="w"), Value(0.0, label="b")
+        >>> L = (w * 1.0 + b - 3.0) ** 2
+        >>> L.backward()
+        >>> dot = draw_graph(L)          # a graphviz.Digraph; save_graph(dot, "graph.svg")
+        >>> "grad -4" in dot.source
+        True
+    """
+    order = topological_order(root)
+    param_ids = _param_ids(params)
+    known = _grad_known(root, root, grads)
+    if fold:
+
+        def is_param(node: Any) -> bool:
+            return _role(node, param_ids) == "param"
+
+        plan = _fold(order, is_param)
+        if plan is not None:
+            drawn = [node for node in order if id(node) not in plan.hidden]
+            ops = sum(1 for node in drawn if node._prev)
+            _check_limit(len(drawn), ops, max_nodes, "folded")
+            return _draw_folded(order, root, plan, rankdir=rankdir, param_ids=param_ids, known=known)
+    ops = sum(1 for node in order if node._prev)
+    copies = sum(  # a Tensor op's broadcast inputs: drawn as a broadcast step and a copy
+        1
+        for node in order
+        if isinstance(node, Tensor) and node.op in _ELEMENTWISE
+        for p in node._prev
+        if p.shape != node.shape
+    )
+    _check_limit(len(order) + copies, ops + copies, max_nodes, "unfoldable" if fold else "graph")
+
+    def grad_value(node: Any) -> Any:
+        return node.grad if _grad_known(node, root, grads) else None
+
+    return _draw_plain(order, root, rankdir=rankdir, param_ids=param_ids, grad_value=grad_value)

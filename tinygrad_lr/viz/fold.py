@@ -1,0 +1,212 @@
+"""Folding a loss over N samples: one sample drawn for all, the sum drawn once."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import graphviz
+
+from ..graph import topological_order
+from ..tensor import Tensor
+from .names import _NAME_MAX, _data_text, _expression, _grad_text, _names, _num, _role
+from .style import _OP, _new_digraph, _node_ids, _style, _value_label
+
+
+@dataclass
+class _Fold:
+    """How a loss over N samples is folded: one sample drawn for all, the sum drawn once."""
+
+    n: int  # samples
+    rep: list[Any]  # the representative (first) sample's own nodes, topological order
+    members: list[list[Any]]  # members[k][j]: sample j's node matching rep[k]
+    alias: dict[int, Any]  # any sample's own node -> its representative; reduction node -> top
+    reduction: list[Any]  # the '+' nodes that add the per-sample losses up
+    top: Any  # the reduction's result, or None (typed Any: `node is top` must not make node Optional)
+    sample_roots: list[Any]
+    hidden: set[int]  # not drawn: the other samples' own nodes, the inner steps of the sum
+
+
+def _fold(order: list[Any], is_param: Any) -> _Fold | None:
+    """Find the per-sample subgraphs of a loss over N samples; None if there is nothing to fold.
+
+    Two nodes belong to the same *kind* when they are computed by the same operations from
+    the same kinds of inputs, with parameters matched by identity, data leaves by label (its
+    trailing index dropped: ``x1`` and ``x2`` are both ``x``), constants all alike. The
+    per-sample losses are the tallest kind that occurs more than once; each one's ancestors
+    that no other sample uses are that sample's own nodes. The ``+`` nodes made only of
+    per-sample losses, constants and each other are the sum over the samples.
+    """
+    kinds: dict[tuple[Any, ...], int] = {}
+    kind: dict[int, int] = {}
+    height: dict[int, int] = {}
+    for node in order:
+        if not node._prev:
+            if is_param(node):
+                key: tuple[Any, ...] = ("param", id(node))
+            elif node.label:
+                key = ("data", re.sub(r"(_?\d+|\[\d+\])$", "", str(node.label)))
+            else:
+                key = ("const",)
+            height[id(node)] = 0
+        else:
+            key = (node.op, *(kind[id(p)] for p in node._prev))
+            height[id(node)] = 1 + max(height[id(p)] for p in node._prev)
+        kind[id(node)] = kinds.setdefault(key, len(kinds))
+    groups: dict[int, list[Any]] = {}
+    for node in order:
+        if node._prev:
+            groups.setdefault(kind[id(node)], []).append(node)
+    repeated = [g for g in groups.values() if len(g) > 1]
+    if not repeated:
+        return None
+    roots = max(repeated, key=lambda g: (height[id(g[0])], len(g)))
+    per_sample = [topological_order(r) for r in roots]
+    if len({len(s) for s in per_sample}) != 1:
+        return None
+    count: dict[int, int] = {}
+    for sample in per_sample:
+        for node in sample:
+            count[id(node)] = count.get(id(node), 0) + 1
+    rep: list[Any] = []
+    members: list[list[Any]] = []
+    alias: dict[int, Any] = {}
+    for k, node in enumerate(per_sample[0]):
+        column = [s[k] for s in per_sample]
+        if any(kind[id(c)] != kind[id(node)] for c in column):
+            return None  # same kind of loss, different inner sharing: do not pretend
+        if count[id(node)] == 1:
+            rep.append(node)
+            members.append(column)
+            for c in column:
+                alias[id(c)] = node
+    root_ids = {id(r) for r in roots}
+    reduction: list[Any] = []
+    red_ids: set[int] = set()
+    for node in order:
+        if (
+            node.op == "+"
+            and id(node) not in alias
+            and all(
+                id(p) in root_ids or id(p) in red_ids or (not p._prev and not p.label and not is_param(p))
+                for p in node._prev
+            )
+        ):
+            reduction.append(node)
+            red_ids.add(id(node))
+    top = None
+    if reduction:
+        consumed = {id(p) for node in order for p in node._prev if id(node) in red_ids}
+        tops = [node for node in reduction if id(node) not in consumed]
+        if len(tops) != 1:
+            return None
+        top = tops[0]
+        for node in reduction:
+            alias[id(node)] = top
+    hidden = {id(c) for column in members for c in column[1:]}
+    hidden |= {id(node) for node in reduction if node is not top}
+    # constants only the sum uses (the 0 that Python's sum() starts from)
+    users: dict[int, set[int]] = {}
+    for node in order:
+        for p in node._prev:
+            users.setdefault(id(p), set()).add(id(node))
+    hidden |= {
+        id(node) for node in order if not node._prev and users.get(id(node)) and users[id(node)] <= red_ids
+    }
+    return _Fold(len(roots), rep, members, alias, reduction, top, list(roots), hidden)
+
+
+def _range(values: list[float]) -> str:
+    lo, hi = min(values), max(values)
+    return _num(lo) if _num(lo) == _num(hi) else f"{_num(lo)} ... {_num(hi)}"
+
+
+def _draw_folded(
+    order: list[Any], root: Any, fold: _Fold, *, rankdir: str, param_ids: set[int] | None, known: bool
+) -> graphviz.Digraph:
+    n = fold.n
+    names = _names(order, root)
+    # a sample's own node is named after the representative, with its index dropped
+    rep_name: dict[int, str] = {}
+    for node, column in zip(fold.rep, fold.members):
+        labels = {c.label for c in column}
+        if node.label and len(labels) == 1:
+            rep_name[id(node)] = str(node.label)
+        elif node.label:
+            rep_name[id(node)] = re.sub(r"(_?\d+|\[\d+\])$", "", str(node.label)) + "_i"
+        elif not node._prev:
+            rep_name[id(node)] = "constant"
+        elif node in fold.sample_roots:
+            rep_name[id(node)] = "L_i"
+        else:
+            rep_name[id(node)] = _expression(node, {**names, **rep_name})
+            if len(rep_name[id(node)]) > _NAME_MAX:
+                rep_name[id(node)] = names[id(node)]
+    dot = _new_digraph(rankdir, None)
+    nid = _node_ids(order)
+    own = {id(node) for node in fold.rep}
+    hidden = fold.hidden
+
+    with dot.subgraph(name="cluster_samples") as cluster:
+        cluster.attr(
+            label=f"x{n} (one subgraph per sample, folded: ranges over the {n} samples)",
+            style="rounded,dashed",
+            color="#6a1b9a",
+            fontcolor="#6a1b9a",
+            labeljust="l",
+        )
+        for node, column in zip(fold.rep, fold.members):
+            role = _role(node, param_ids)
+            if isinstance(node, Tensor):  # arrays have no range: show the first sample's
+                data, grad = _data_text(node) + " (sample 1)", None
+            else:
+                data = _range([c.data for c in column])
+                grad = _range([c.grad for c in column]) if known else None
+            label = _value_label(rep_name[id(node)], role, data, grad)
+            cluster.node(nid(node), label, **_style(role, False))
+            if node._prev:
+                cluster.node(nid(node) + "op", graphviz.escape(node.op), **_OP, **{"class": "op"})
+
+    def target(p: Any) -> Any:
+        return fold.alias.get(id(p), p)
+
+    for node in order:
+        if id(node) in hidden or id(node) in own:
+            continue
+        role = _role(node, param_ids)
+        grad_text = None
+        if known:
+            grad_text = _grad_text(node)
+            if role == "param":
+                grad_text += f" (sum over {n} samples)"
+        if node is fold.top:
+            title = node.label or ("L" if node is root else "sum")
+            label = _value_label(title, role, _data_text(node), grad_text)
+            dot.node(nid(node), label, **_style(role, node is root))
+            op_id = nid(node) + "op"
+            dot.node(op_id, f"+ (sum of {n})", **_OP, **{"class": "op"})
+            for p in fold.sample_roots[:1]:
+                dot.edge(nid(p), op_id, label=f"x{n}", fontcolor="#6a1b9a", color="#6a1b9a", penwidth="2")
+            dot.edge(op_id, nid(node))
+            continue
+        dot.node(
+            nid(node),
+            _value_label(names[id(node)], role, _data_text(node), grad_text),
+            **_style(role, node is root),
+        )
+    # edges of every drawn operation, each sample's edges drawn once, on the representative
+    seen: set[tuple[str, str]] = set()
+    for node in order:
+        if id(node) in hidden or not node._prev or node is fold.top:
+            continue
+        op_id = nid(node) + "op"
+        if id(node) not in own:
+            dot.node(op_id, graphviz.escape(node.op), **_OP, **{"class": "op"})
+        for p in node._prev:
+            edge = (nid(target(p)), op_id)
+            if edge not in seen:
+                seen.add(edge)
+                dot.edge(*edge)
+        dot.edge(op_id, nid(node))
+    return dot

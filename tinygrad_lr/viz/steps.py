@@ -1,0 +1,215 @@
+"""The backward pass replayed node by node, with each chain-rule step written out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..graph import topological_order
+from ..tensor import Tensor
+from .draw import _ELEMENTWISE, _broadcast_axes, _copy_grad
+from .names import _d, _factor, _names, _num, _summary
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One use of a node: ``dL/d(consumer) * d(consumer)/d(node)``, with real numbers."""
+
+    consumer: Any  # the node computed from this one
+    consumer_name: str
+    upstream: Any  # dL/d(consumer), complete when this step runs (an array for a Tensor)
+    local: float | None  # d(consumer)/d(node), stored by the forward pass (None for a Tensor)
+    local_expr: str  # the local derivative written out, e.g. "2*(-2)" for d(r**2)/dr at r = -2;
+    # for a Tensor: the contribution's values, and the sum over the broadcast axes if any
+    value: Any  # the contribution itself: upstream * local (for a Tensor, summed to the node's shape)
+
+
+@dataclass(frozen=True)
+class BackwardStep:
+    """One frame of the walkthrough: the node whose gradient the chain rule just completed."""
+
+    index: int  # 0 for the loss itself, then in the order the chain rule visits the nodes
+    node: Any
+    name: str
+    grad: Any  # dL/d(node), the sum of the contributions (1 for the loss; an array for a Tensor;
+    # None for a Tensor that does not require grad)
+    contributions: tuple[Contribution, ...]  # one per use of the node; () for the loss
+    caption: str  # e.g. "dL/dw = dL/d(w*x) * d(w*x)/dw = -4 * 1 = -4"
+
+
+def _local_expr(consumer: Any, index: int, local: float) -> str:
+    """The local derivative as a learner would work it out: ``2*(-2)`` for ``r**2`` at -2."""
+    op = consumer.op
+    parents = consumer._prev
+    if op.startswith("**") and len(parents) == 1:
+        n = float(op[2:])
+        a = _factor(_num(parents[0].data))
+        if n == 2:
+            return f"2*{a}"
+        if n not in (0.0, 1.0):
+            return f"{_num(n)}*{a}**{_num(n - 1)}"
+    if op == "/" and len(parents) == 2 and index == 0:
+        return f"1/{_factor(_num(parents[1].data))}"
+    if op == "log" and len(parents) == 1:
+        return f"1/{_factor(_num(parents[0].data))}"
+    return _num(local)
+
+
+def _caption(name: str, root_name: str, contributions: Sequence[Contribution], grad: float) -> str:
+    """``dL/dn = dL/dc * dc/dn [+ ...] = numbers = result``, in docs/sources.md section 2's notation."""
+    lhs = _d(root_name, name)
+    terms = list(contributions)
+    if len(terms) == 1 and terms[0].consumer_name == root_name:
+        # the loss's own parent: dL/dL = 1, so the product is just the local derivative
+        local = terms[0].local_expr
+        return f"{lhs} = {_num(grad)}" if local == _num(grad) else f"{lhs} = {local} = {_num(grad)}"
+    symbols = [f"{_d(root_name, c.consumer_name)} * {_d(c.consumer_name, name)}" for c in terms]
+    numbers = [
+        f"{_num(c.upstream) if k == 0 else _factor(_num(c.upstream))} * {_factor(c.local_expr)}"
+        for k, c in enumerate(terms)
+    ]  # -4 * 1 + (-8) * 2: a sign never follows an operator
+    if len(terms) > 6:  # a parameter shared by many samples: the first uses, then the last
+        uses = f" ({len(terms)} uses)"
+        symbols = [*symbols[:2], "...", symbols[-1]]
+        numbers = [*numbers[:3], "...", numbers[-1]]
+        return f"{lhs} = {' + '.join(symbols)} = {' + '.join(numbers)} = {_num(grad)}{uses}"
+    return f"{lhs} = {' + '.join(symbols)} = {' + '.join(numbers)} = {_num(grad)}"
+
+
+def backward_steps(root: Any) -> list[BackwardStep]:
+    """Replay the backward pass from ``root``: one step per node, in the chain rule's order.
+
+    The order is ``reversed(topological_order(root))``, the order in which
+    :func:`~tinygrad_lr.graph.run_backward` visits the nodes: a node comes after every node
+    computed from it, so when its step runs, its gradient is complete. Each step adds up, over
+    the node's uses, ``dL/d(use) * d(use)/d(node)`` with the local derivatives the forward pass
+    stored, in the same order as ``backward()``: the step's ``grad`` equals the node's ``grad``
+    after one ``root.backward()`` (for a leaf whose gradient started at 0).
+
+    Works before ``backward()`` too; it does not change the graph.
+
+    Example:
+        >>> from tinygrad_lr import Value
+        >>> w = Value(1.0, label="w")
+        >>> f = w * 1.0
+        >>> f.label = "f"
+        >>> L = (f - 3.0) ** 2
+        >>> [s.caption for s in backward_steps(L)][-1]
+        'dL/dw = dL/df * df/dw = -4 * 1 = -4'
+    """
+    order = topological_order(root)
+    if isinstance(root, Tensor):
+        return _tensor_steps(order, root)
+    names = _names(order, root)
+    uses: dict[int, list[tuple[Any, int]]] = {}
+    for consumer in reversed(order):  # the order backward() adds the contributions in
+        for i, parent in enumerate(consumer._prev):
+            uses.setdefault(id(parent), []).append((consumer, i))
+    grads: dict[int, float] = {}
+    steps: list[BackwardStep] = []
+    root_name = names[id(root)]
+    for index, node in enumerate(reversed(order)):
+        name = names[id(node)]
+        if node is root:
+            grad = 0.0
+            grad += 1.0  # the seed dL/dL = 1, added as backward() adds it
+            caption = f"{_d(root_name, root_name)} = 1 (the start: the loss changes one for one with itself)"
+            steps.append(BackwardStep(index, node, name, grad, (), caption))
+            grads[id(node)] = grad
+            continue
+        contributions = []
+        grad = 0.0
+        for consumer, i in uses[id(node)]:
+            local = consumer._local[i]
+            up = grads[id(consumer)]
+            c = Contribution(
+                consumer, names[id(consumer)], up, local, _local_expr(consumer, i, local), up * local
+            )
+            grad += c.upstream * c.local  # dL/d(node) += dL/d(consumer) * d(consumer)/d(node)
+            contributions.append(c)
+        grads[id(node)] = grad
+        steps.append(
+            BackwardStep(
+                index, node, name, grad, tuple(contributions), _caption(name, root_name, contributions, grad)
+            )
+        )
+    return steps
+
+
+def _tensor_steps(order: list[Any], root: Any) -> list[BackwardStep]:
+    """:func:`backward_steps` for a Tensor graph: each op's own backward, replayed."""
+    import numpy as np
+
+    from ..ops import unbroadcast
+
+    names = _names(order, root)
+    root_name = names[id(root)]
+    uses: dict[int, list[tuple[Any, int]]] = {}
+    for consumer in reversed(order):
+        for i, parent in enumerate(consumer._prev):
+            uses.setdefault(id(parent), []).append((consumer, i))
+    grads: dict[int, Any] = {}
+    passed: dict[int, Any] = {}  # what each op's backward hands its parents
+    steps: list[BackwardStep] = []
+    for index, node in enumerate(reversed(order)):
+        name = names[id(node)]
+        if node is root:
+            grads[id(node)] = np.ones_like(node.data)
+            caption = f"{_d(root_name, root_name)} = 1 (the start: the loss changes one for one with itself)"
+            steps.append(BackwardStep(index, node, name, grads[id(node)], (), caption))
+            continue
+        if not node.requires_grad:
+            caption = f"{_d(root_name, name)}: not computed ({name} is data, requires_grad=False)"
+            steps.append(BackwardStep(index, node, name, None, (), caption))
+            continue
+        contributions = []
+        grad = None
+        for consumer, i in uses.get(id(node), []):
+            up = grads.get(id(consumer))
+            if up is None:
+                continue
+            if id(consumer) not in passed:
+                passed[id(consumer)] = consumer._fn.backward(up)
+            raw = passed[id(consumer)][i]
+            if raw is None:
+                continue
+            raw = np.asarray(raw)
+            value = raw if raw.shape == node.shape else unbroadcast(raw, node.shape)
+            full = raw if raw.shape != node.shape else None
+            if full is None and node.shape != consumer.shape and consumer.op in _ELEMENTWISE:
+                full = _copy_grad(consumer, i, up)
+            if full is not None:
+                axes = _broadcast_axes(node.shape, full.shape)
+                over = f"axis {axes[0]}" if len(axes) == 1 else f"axes {axes}"
+                expr = f"sum over {over} of {_summary(full)}"
+            else:
+                expr = _summary(value)
+            contributions.append(Contribution(consumer, names[id(consumer)], up, None, expr, value))
+            grad = value if grad is None else grad + value
+        grads[id(node)] = grad
+        symbols = " + ".join(
+            f"{_d(root_name, c.consumer_name)} * {_d(c.consumer_name, name)}" for c in contributions
+        )
+        numbers = " + ".join(c.local_expr for c in contributions)
+        result = "(no path to the loss)" if grad is None else _summary(grad)
+        lhs = _d(root_name, name)
+        if not contributions:
+            caption = f"{lhs} = 0 (no path to the loss)"
+        elif len(contributions) == 1 and contributions[0].consumer is root:
+            caption = f"{lhs} = {result}"  # dL/dL = 1: only the local step is left
+        elif numbers == result:
+            caption = f"{lhs} = {symbols} = {result}"
+        else:
+            caption = f"{lhs} = {symbols} = {numbers} = {result}"
+        steps.append(BackwardStep(index, node, name, grad, tuple(contributions), caption))
+    return steps
+
+
+def walkthrough_text(root: Any) -> str:
+    """The backward pass from ``root`` as text, one line per chain-rule step."""
+    steps = backward_steps(root)
+    width = len(str(len(steps)))
+    lines = [f"backward pass of {steps[0].name}: {len(steps)} steps, from the loss back to the leaves"]
+    lines += [f"{s.index + 1:>{width}}. {s.caption}" for s in steps]
+    return "\n".join(lines)
