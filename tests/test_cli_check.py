@@ -30,7 +30,9 @@ def test_right_file_passes_and_wrong_file_is_explained_as_json(capsys):
 
 def test_endless_loop_is_stopped_and_reported(capsys):
     start = time.perf_counter()
-    code = main(["check", f"{SOLUTIONS / 'ex4.py'}:update,gd_forever", "--exercise", "4", "--time-limit", "1"])
+    code = main(
+        ["check", f"{SOLUTIONS / 'ex4.py'}:update,gd_forever", "--exercise", "4", "--time-limit", "1"]
+    )
     elapsed = time.perf_counter() - start
     assert code == 2
     assert "your function did not return within 1 s" in capsys.readouterr().out

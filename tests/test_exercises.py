@@ -40,8 +40,16 @@ CASES = [
     (1, ["one_number_for_product"], "wrong", ["returns 1 number(s)", "two inputs"]),
     (1, ["half_done"], "not done", ["6 of 8 ops right so far", "tanh, sigmoid"]),
     (2, ["right"], "pass", ["agree with autodiff"]),
-    (2, ["half"], "wrong", ["your dL/dw = -2 at w=1, b=0, x=1, y=3; autodiff says -4", "exactly half",
-                            "the 2 from the square is missing"]),
+    (
+        2,
+        ["half"],
+        "wrong",
+        [
+            "your dL/dw = -2 at w=1, b=0, x=1, y=3; autodiff says -4",
+            "exactly half",
+            "the 2 from the square is missing",
+        ],
+    ),
     (2, ["sign"], "wrong", ["your dL/dw = 4", "autodiff says -4", "wrong sign"]),
     (2, ["missing_x"], "wrong", ["x=2, y=5", "your dL/dw = -6", "autodiff says -12", "d(w*x)/dw"]),
     (2, ["swapped"], "wrong", ["swapped"]),
@@ -58,10 +66,19 @@ CASES = [
     (4, ["update_uphill", "gd"], "wrong", ["returns w=0.6, b=-0.18", "gives w=1.4, b=0.18", "uphill"]),
     (4, ["update_no_lr", "gd"], "wrong", ["returns w=41, b=18", "whole gradient"]),
     (4, ["update_swapped", "gd"], "wrong", ["returns w=1.18, b=0.4", "gradients are swapped"]),
-    (4, ["update", "gd_stale"], "wrong", ["steps=1000) returns w=401, b=180", "reaches w=2.000148389",
-                                          "once, before the loop", "stale"]),
+    (
+        4,
+        ["update", "gd_stale"],
+        "wrong",
+        ["steps=1000) returns w=401, b=180", "reaches w=2.000148389", "once, before the loop", "stale"],
+    ),
     (4, ["update", "gd_off_by_one"], "wrong", ["made 0 step(s), not 1"]),
-    (4, ["update", "gd_split"], "wrong", ["returns w=1.4, b=0.132", "twice per step", "after w has already moved"]),
+    (
+        4,
+        ["update", "gd_split"],
+        "wrong",
+        ["returns w=1.4, b=0.132", "twice per step", "after w has already moved"],
+    ),
     (4, ["update", "gd_returns_start"], "wrong", ["returns w=1, b=0", "starting values"]),
     (5, ["right"], "pass", ["in order and shuffled"]),
     (5, ["no_zero_grad"], "wrong", ["never zeroed", "Step 2 used dL/dw = -15.52 = -4 + -11.52"]),
@@ -70,7 +87,12 @@ CASES = [
     (5, ["shuffled_once"], "wrong", ["drawn once and reused"]),
     (5, ["rebinds"], "wrong", ["did not move at all"]),
     (6, ["sin_forward", "sin_backward"], "pass", ["gradient checker"]),
-    (6, ["sin_forward", "backward_assigns"], "wrong", ["x_grad=0.25", "replaced (=) instead of accumulated (+=)"]),
+    (
+        6,
+        ["sin_forward", "backward_assigns"],
+        "wrong",
+        ["x_grad=0.25", "replaced (=) instead of accumulated (+=)"],
+    ),
     (6, ["sin_forward", "backward_no_chain"], "wrong", ["out_grad=3", "out_grad is not used"]),
     (6, ["sin_forward", "backward_minus"], "wrong", ["returns -0.7648421873", "sign is wrong"]),
     (6, ["sin_forward", "backward_sin"], "wrong", ["returns 0.6442176872", "sin(x) itself"]),
@@ -78,7 +100,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("n, names, status, phrases", CASES, ids=[f"ex{c[0]}-{'-'.join(c[1])}" for c in CASES])
+@pytest.mark.parametrize(
+    "n, names, status, phrases", CASES, ids=[f"ex{c[0]}-{'-'.join(c[1])}" for c in CASES]
+)
 def test_each_answer_gets_its_diagnosis(n, names, status, phrases):
     module = answers(n)
     result = check(n, *(getattr(module, name) for name in names))
@@ -149,7 +173,9 @@ def test_check_needs_the_exercises_functions():
 def test_shipped_stub_is_the_generated_one_and_is_not_done(n):
     ex = get(n)
     shipped = ROOT / "exercises" / ex.filename
-    assert shipped.read_text(encoding="utf-8") == stub(n), f"regenerate: tinygrad-lr check --new {n} {shipped}"
+    assert shipped.read_text(encoding="utf-8") == stub(n), (
+        f"regenerate: tinygrad-lr check --new {n} {shipped}"
+    )
     assert exercise_of_source(shipped.read_text()) == n
     namespace: dict = {}
     exec(compile(shipped.read_text(), str(shipped), "exec"), namespace)
@@ -164,5 +190,7 @@ def test_notebook_cells_are_the_stubs():
     nb = nbformat.read(ROOT / "notebooks" / "exercises.ipynb", as_version=4)
     code = [c.source for c in nb.cells if c.cell_type == "code"]
     for ex in EXERCISES.values():
-        assert ex.code.rstrip("\n") in code, f"notebook stub of exercise {ex.number} differs from the package's"
+        assert ex.code.rstrip("\n") in code, (
+            f"notebook stub of exercise {ex.number} differs from the package's"
+        )
         assert f"check({ex.number}, {', '.join(ex.functions)})" in code

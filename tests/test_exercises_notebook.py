@@ -42,6 +42,8 @@ def test_filled_in_notebook_passes_and_explains(tmp_path):
     for ex in EXERCISES.values():
         text = cell_text(find_cell(done, f"check({ex.number}, "))
         if ex.number == 2:
-            assert ": WRONG" in text and "exactly half of autodiff's: the 2 from the square is missing" in text
+            assert (
+                ": WRONG" in text and "exactly half of autodiff's: the 2 from the square is missing" in text
+            )
         else:
             assert f"exercise {ex.number}, {ex.title}: PASS" in text, text
