@@ -85,7 +85,7 @@ def output_path(path: str | os.PathLike[str], what: str = "the output") -> Path:
             f"(create it first: mkdir -p {parent})"
         )
     if not parent.is_dir():
-        raise NotADirectoryError(f"cannot write {what} {given}: {parent} is not a folder")
+        raise NotADirectoryError(f"cannot write {what} {given}: {parent} is a file, not a folder")
     return out
 
 
