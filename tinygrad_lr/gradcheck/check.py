@@ -3,6 +3,7 @@ Tensor parameters, :func:`check_linear_regression` for the framework's own model
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -72,6 +73,9 @@ def gradcheck(
         _check_param(p)
     names = [_entry_name(p, i, idx) for i, p in enumerate(params) for idx in _entries(p)]
     values = [_get(p, idx) for p in params for idx in _entries(p)]
+    for name, v in zip(names, values):
+        if not math.isfinite(v):
+            raise ValueError(f"gradcheck: parameter {name} is {v}; a gradient check needs finite values")
 
     loss, auto_rows = _autodiff(f, params)
     auto = [g for row in auto_rows for g in row]

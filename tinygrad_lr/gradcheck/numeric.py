@@ -189,6 +189,16 @@ class _Difference:
     loss_scale: float  # max |L| over the two evaluations, for the round-off bound
 
 
+def _evaluate(f: Callable[[], Any]) -> float:
+    """``L`` a step away from the point: inf where it overflows, so the check fails and says so
+    (numpy's overflow would otherwise be a warning, the Value engine's an OverflowError)."""
+    try:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return _scalar(f())
+    except OverflowError:
+        return math.inf
+
+
 def _central_differences(f: Callable[[], Any], params: Sequence[Any], eps: float) -> list[list[_Difference]]:
     if not (isinstance(eps, (int, float)) and math.isfinite(eps) and eps > 0.0):
         raise ValueError(f"eps must be a positive number, got {eps!r}")
@@ -205,9 +215,9 @@ def _central_differences(f: Callable[[], Any], params: Sequence[Any], eps: float
                     raise ValueError(f"eps={eps:g} is too small to move {_entry_name(p, i, idx)}={x0!r}")
                 try:
                     _set(p, idx, up)
-                    f_up = _scalar(f())
+                    f_up = _evaluate(f)
                     _set(p, idx, down)
-                    f_down = _scalar(f())
+                    f_down = _evaluate(f)
                 finally:
                     _set(p, idx, x0)  # restored exactly: x0 itself, not x0 + h - h
                 # divide by the step actually taken: (x0 + h) - (x0 - h) is exact, 2h may not be
@@ -260,11 +270,14 @@ def _autodiff(f: Callable[[], Any], params: Sequence[Any]) -> tuple[float, list[
     try:
         for p in params:
             p.zero_grad()
-        out = f()
-        loss = _scalar(out)
-        if not hasattr(out, "backward"):
-            raise TypeError(f"the loss function must return a Value or a Tensor, got {type(out).__name__}")
-        out.backward()
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # inf/nan fail the report
+            out = f()
+            loss = _scalar(out)
+            if not hasattr(out, "backward"):
+                raise TypeError(
+                    f"the loss function must return a Value or a Tensor, got {type(out).__name__}"
+                )
+            out.backward()
         grads = []
         for p in params:
             if _is_value(p):
