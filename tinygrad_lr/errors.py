@@ -36,3 +36,36 @@ def describe(x: Any) -> str:
     if isinstance(x, str):
         return f"the string {x[:40]!r}"
     return f"{type(x).__name__} {x!r}"[:80]
+
+
+def as_float_array(x: Any, name: str, expected: str = "numbers") -> np.ndarray:
+    """``x`` as a float64 array, or an :class:`InputError` saying what ``name`` held instead.
+
+    Tensors give their data; a list holding graph nodes (``Value`` or ``Tensor``), strings,
+    ``None`` or rows of different lengths is refused with what it held, never with numpy's
+    "setting an array element with a sequence".
+    """
+    if x is None:
+        raise InputError(f"{name} must be {expected}, got None")
+    data = getattr(x, "data", None)
+    if isinstance(data, (np.ndarray, np.generic)):  # a Tensor (a 0-d one may hold a numpy scalar)
+        x = data
+    if isinstance(x, (list, tuple)):
+        nodes = [type(v).__name__ for v in x if type(v).__name__ in ("Value", "Tensor")]
+        if nodes:
+            raise InputError(
+                f"{name} must be {expected}, got {describe(x)}: graph nodes are not data; "
+                f"pass their numbers ([v.data for v in {name}]) or use the engine's own loss"
+            )
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        if isinstance(x, (list, tuple)):
+            lengths = sorted({len(v) for v in x if isinstance(v, (list, tuple, np.ndarray))})
+            if len(lengths) > 1 or (lengths and len(lengths) != len(x)):
+                raise InputError(
+                    f"{name} must be {expected} in rows of equal length, got {describe(x)} "
+                    f"with rows of lengths {', '.join(map(str, lengths))}"
+                ) from None
+        raise InputError(f"{name} must be {expected}, got {describe(x)}") from None
+    return arr

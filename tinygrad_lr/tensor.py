@@ -28,6 +28,7 @@ from typing import Any, Union
 import numpy as np
 
 from . import graph, ops
+from .errors import InputError, describe
 
 __all__ = ["Tensor", "concatenate", "stack"]
 
@@ -449,7 +450,11 @@ def _to_array(data: Any) -> np.ndarray:
     """
     if isinstance(data, Tensor):
         return data.data
-    arr = np.asarray(data)
+    try:
+        arr = np.asarray(data)
+    except ValueError:  # rows of different lengths
+        what = describe(data)
+        raise InputError(f"Tensor needs a rectangular array of numbers, got ragged {what}") from None
     kind = arr.dtype.kind
     if kind == "f":
         return arr

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import InputError, describe
+
 # --- batching --------------------------------------------------------------------------------
 
 
@@ -41,8 +43,10 @@ def batch_indices(
         >>> [b.tolist() for b in batch_indices(5, 2)]
         [[0, 1], [2, 3], [4]]
     """
-    if n < 1:
-        raise ValueError(f"batch_indices: need at least one sample, got n={n}")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise InputError(
+            f"batch_indices: need at least one sample: n must be a whole number >= 1, got {describe(n)}"
+        )
     if batch_size is None:
         return [np.arange(n)]
     check_batch_size(batch_size, n)

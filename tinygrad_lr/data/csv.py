@@ -11,6 +11,7 @@ from typing import Union
 
 import numpy as np
 
+from ..errors import InputError, describe
 from .dataset import DataError, Dataset, _default_feature_names
 
 Column = Union[int, str]  # noqa: UP007 (a runtime alias: `int | str` needs 3.10)
@@ -107,6 +108,8 @@ def load_csv(
         # data.csv:  1,3 / 2,5 / 3,7
         d = load_csv("data.csv")          # X = [[1], [2], [3]], y = [3, 5, 7]
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise InputError(f"load_csv: path must be a file name (str or Path), got {describe(path)}")
     path = os.fspath(path)
     if delimiter is not None and len(delimiter) != 1:
         raise DataError(f"the delimiter must be one character (or None for whitespace), got {delimiter!r}")

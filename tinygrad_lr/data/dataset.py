@@ -7,11 +7,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import InputError, as_float_array
 from .batches import as_generator
 
+# |v| above this overflows float64 when squared (sqrt of the largest float64, ~1.34e154)
+SQUARE_OVERFLOW = float(np.sqrt(np.finfo(np.float64).max))
 
-class DataError(ValueError):
-    """Data that cannot be used for training; the message says where and why."""
+
+class DataError(InputError):
+    """Data that cannot be used for training; the message says where and why (a ``ValueError``)."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,40 @@ class Dataset:
     target_name: str = "y"
     source: str | None = None
 
+    def __post_init__(self) -> None:
+        # a hand-built Dataset is checked like one from from_arrays, except for finiteness:
+        # NaN is a number (fit and the gradient checks refuse it, naming the row and column)
+        X = as_float_array(self.X, "Dataset X", "an (n_samples, n_features) array of numbers")
+        y = as_float_array(self.y, "Dataset y", "an (n_samples,) array of numbers")
+        if X.ndim != 2:
+            fix = (
+                "; one feature per sample is X.reshape(-1, 1), or use from_arrays(x, y)"
+                if X.ndim == 1
+                else ""
+            )
+            raise DataError(f"Dataset X must be 2-D (n_samples, n_features), got shape {X.shape}{fix}")
+        if y.ndim != 1:
+            raise DataError(f"Dataset y must be 1-D (n_samples,), got shape {y.shape}")
+        if X.shape[0] != y.shape[0]:
+            raise DataError(f"Dataset X has {X.shape[0]} samples but y has {y.shape[0]}")
+        if X.shape[0] == 0 or X.shape[1] == 0:
+            raise DataError(f"Dataset X has shape {X.shape}: it needs at least one sample and one feature")
+        names = tuple(self.feature_names) if self.feature_names else _default_feature_names(X.shape[1])
+        if len(names) != X.shape[1]:
+            raise DataError(f"Dataset has {len(names)} feature names for {X.shape[1]} features")
+        object.__setattr__(self, "X", X)
+        object.__setattr__(self, "y", y)
+        object.__setattr__(self, "feature_names", names)
+
+    def check_finite(self) -> None:
+        """Raise :class:`DataError` naming the first NaN or inf (row, column name) if there is one."""
+        _check_finite(self.X, self.y, self.feature_names, self.target_name, self.source)
+
+    def check_squares(self, fix: str = "rescale the data") -> None:
+        """Raise :class:`DataError` if a column's squares (which every squared-error loss and its
+        Hessian hold) overflow float64: ``values up to 1e+200 in column x overflow when squared``."""
+        _check_squares(self.X, self.y, self.feature_names, self.target_name, fix)
+
     @property
     def n_samples(self) -> int:
         return int(self.X.shape[0])
@@ -59,6 +97,30 @@ class Dataset:
             f"Dataset(n_samples={self.n_samples}, features={list(self.feature_names)}, "
             f"target={self.target_name!r}{src})"
         )
+
+
+def _check_finite(
+    X: np.ndarray, y: np.ndarray, names: Sequence[str], target: str, source: str | None, row0: int = 0
+) -> None:
+    for arr, cols in ((X, names), (y[:, None], [target])):
+        bad = np.argwhere(~np.isfinite(arr))
+        if bad.size:
+            i, j = (int(v) for v in bad[0])
+            where = f"{source}: " if source else ""
+            raise DataError(
+                f"{where}row {row0 + i} (0-based), column {cols[j]}: {float(arr[i, j])!r}; "
+                "training needs finite numbers (no NaN or inf)"
+            )
+
+
+def _check_squares(X: np.ndarray, y: np.ndarray, names: Sequence[str], target: str, fix: str) -> None:
+    for arr, cols in ((X, names), (y[:, None], [target])):
+        big = np.max(np.abs(arr), axis=0)
+        for j in np.flatnonzero(big > SQUARE_OVERFLOW).tolist():
+            raise DataError(
+                f"values up to {float(big[j]):.3g} in column {cols[j]} overflow when squared "
+                f"(float64 holds up to {np.finfo(np.float64).max:.3g}): {fix}"
+            )
 
 
 def _default_feature_names(d: int) -> tuple[str, ...]:
@@ -87,10 +149,10 @@ def from_arrays(
         2
     """
     try:
-        X = np.array(x, dtype=np.float64)
-        Y = np.array(y, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"x and y must be numeric arrays: {exc}") from None
+        X = np.array(as_float_array(x, "x", "numeric (a 1-D list or an (n, d) array of numbers)"))
+        Y = np.array(as_float_array(y, "y", "numeric (one number per sample)"))
+    except InputError as exc:
+        raise DataError(str(exc)) from None
     if X.ndim == 0 or Y.ndim == 0:
         raise DataError("x and y must be arrays of samples, not single numbers")
     if X.ndim == 1:
@@ -138,7 +200,7 @@ def make_linear_data(
         ((50, 1), (50,))
     """
     gen = as_generator(rng)
-    w_arr = np.atleast_1d(np.asarray(w, dtype=np.float64))
+    w_arr = np.atleast_1d(as_float_array(w, "w", "a number or a list of numbers"))
     if w_arr.ndim != 1:
         raise ValueError(f"w must be a number or a 1-D list of numbers, got shape {w_arr.shape}")
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:

@@ -17,6 +17,7 @@ from .numeric import (
     RTOL_NUMERICAL,
     _as_bias,
     _as_data,
+    _as_params,
     _as_weights,
     _autodiff,
     _build_loss,
@@ -66,9 +67,7 @@ def gradcheck(
         >>> report.ok, report.autodiff()
         (True, {'w': -40.0, 'b': -18.0})
     """
-    params = list(params)
-    if not params:
-        raise ValueError("gradcheck needs at least one parameter")
+    params = _as_params(f, params, "gradcheck")
     for p in params:
         _check_param(p)
     names = [_entry_name(p, i, idx) for i, p in enumerate(params) for idx in _entries(p)]

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import InputError, describe
 from .numeric import (
     MACHINE_EPS,
     ROUNDOFF_SAFETY,
@@ -105,6 +106,10 @@ def check_gradient_fn(
     """
     from ..data import as_generator
 
+    if not callable(fn):
+        raise InputError(
+            f"check_gradient_fn: fn must be your function fn(w, b, x, y) -> (dw, db), got {describe(fn)}"
+        )
     reduction = _reduction_of(loss)
     X, Y = _as_data(x, y)
     n, d = X.shape

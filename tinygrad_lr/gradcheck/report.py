@@ -81,7 +81,7 @@ class Comparison:
             "value": _json_float(self.other),
             "abs_err": _json_float(self.abs_err),
             "rel_err": _json_float(self.rel_err),
-            "atol": self.atol,
+            "atol": _json_float(self.atol),
             "rtol": self.rtol,
             "allowed": _json_float(self.allowed),
             "ok": self.ok,
@@ -204,7 +204,7 @@ class GradReport:
         return {
             "title": self.title,
             "ok": self.ok,
-            "points": self.points,
+            "points": [{k: _json_float(v) for k, v in p.items()} for p in self.points],
             "losses": [_json_float(v) for v in self.losses],
             "eps": self.eps,
             "comparisons": [c.to_dict() for c in self.comparisons],
