@@ -1,7 +1,7 @@
 """The tiny problem: 1000 gradient-descent iterations on three points, every way we know.
 
 What it demonstrates: on a problem this small, the cost of a framework is its fixed overhead
-per operation, not arithmetic. The data, loss and settings are those of SOURCE.md section 2:
+per operation, not arithmetic. The data, loss and settings are those of docs/sources.md section 2:
 x = 1, 2, 3 and y = 3, 5, 7, loss ``sum_i (w*x_i + b - y_i)**2`` (the sum, not the mean),
 learning rate 0.01, from w = 1, b = 0; after 1000 iterations w = 2.000148389025502 and
 b = 0.9996626768662412. Look at the two speed-up columns: how many times faster the Value and
@@ -34,7 +34,7 @@ from _common import close, fmt_time, machine_line, median, table, try_import, ve
 
 XS, YS = [1.0, 2.0, 3.0], [3.0, 5.0, 7.0]
 LR, ITERATIONS = 0.01, 1000
-W_FINAL, B_FINAL = 2.000148389025502, 0.9996626768662412  # SOURCE.md section 2
+W_FINAL, B_FINAL = 2.000148389025502, 0.9996626768662412  # docs/sources.md section 2
 GRAD_W0, GRAD_B0 = -40.0, -18.0  # dLoss/dw, dLoss/db at w = 1, b = 0 (the worked example)
 RTOL = 1e-9  # sums of three float64 terms in another order (numpy, torch) differ by ~1e-16
 
@@ -227,7 +227,8 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(f"{name}: w, b = {w!r}, {b!r} after {ITERATIONS} iterations, expected "
                              f"{W_FINAL!r}, {B_FINAL!r}")
         present.append((name, fn))
-    print("# every contestant: first gradients (-40, -18) and final w, b of SOURCE.md section 2 checked\n")
+    print("# every contestant: first gradients (-40, -18) and final w, b of docs/sources.md section 2 "
+          "checked\n")
 
     times: dict[str, list[float]] = {name: [] for name, _ in present}
     for _ in range(args.rounds):

@@ -1,4 +1,4 @@
-"""One step of gradient descent by hand (SOURCE.md section 2), with every number on the graph.
+"""One step of gradient descent by hand (docs/sources.md section 2), with every number on the graph.
 
 The tutorial's three training points (1, 3), (2, 5), (3, 7) and the loss
 ``Loss(w, b) = sum_i (w*x_i + b - y_i)^2``, from ``w = 1, b = 0``:

@@ -1,4 +1,4 @@
-"""Fitting a line to three points with gradient descent (SOURCE.md section 2), then to points
+"""Fitting a line to three points with gradient descent (docs/sources.md section 2), then to points
 that are not on one line.
 
 1. The warm-ups the tutorial closes with -- "deep learning is, in essence, finding the minimum

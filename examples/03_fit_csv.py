@@ -1,5 +1,5 @@
 """Gradient descent on a CSV of 100 points, and a hand-written gradient caught by a check
-(SOURCE.md section 1).
+(docs/sources.md section 1).
 
 1. ``examples/data/study_hours.csv``: 100 (hours studied, test score) pairs, two columns, no
    header, made by the seeded ``examples/data/make_study_hours.py`` (the project's own data).

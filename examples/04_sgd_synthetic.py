@@ -1,4 +1,4 @@
-"""Stochastic, mini-batch and full gradient descent on synthetic data (SOURCE.md section 3).
+"""Stochastic, mini-batch and full gradient descent on synthetic data (docs/sources.md section 3).
 
 The tutorial's recipe, from a seeded generator: ``X = 2*rand(100, 1)``,
 ``y = 4 + 3*X + randn(100, 1)``, so the true line is y = 3x + 4 and the best line *for this

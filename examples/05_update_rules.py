@@ -1,4 +1,4 @@
-"""Derivatives, forward propagation and the learning rate: the "tadpole" lesson (SOURCE.md section 4).
+"""Derivatives, forward propagation and the learning rate: the "tadpole" lesson (docs/sources.md section 4).
 
 Seven made-up measurements: the time since hatching (weeks) and the volume of a tadpole (ml).
 The model ``y = w*x`` has no bias, so the mean squared error is a function of one number,

@@ -1,4 +1,4 @@
-"""Gradient descent, SGD and mini-batch, the PyTorch-course way (SOURCE.md section 5).
+"""Gradient descent, SGD and mini-batch, the PyTorch-course way (docs/sources.md section 5).
 
 Data x = 1, 2, 3 with y = 2, 4, 6; the model ``y = x*w`` with no bias, from ``w = 1.0``;
 the MSE loss; learning rate 0.01; 100 epochs. Three ways to spend an epoch:

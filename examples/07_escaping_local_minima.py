@@ -1,4 +1,4 @@
-"""Escaping a local minimum: plain GD gets stuck, three remedies from SOURCE.md section 1 do not.
+"""Escaping a local minimum: plain GD gets stuck, three remedies from docs/sources.md section 1 do not.
 
 The function ``f(x) = x**4 - 4*x**2 + 2.5*x + 5`` is built from ``Value`` operations, so
 ``df/dx`` comes from backpropagation. It has two valleys:

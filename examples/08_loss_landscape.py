@@ -1,7 +1,7 @@
 """The loss landscape: where GD, SGD and mini-batch go on Loss(w, b), and why too large a
 learning rate diverges.
 
-SOURCE.md section 2's data (1, 3), (2, 5), (3, 7) and the sum of squared errors
+docs/sources.md section 2's data (1, 3), (2, 5), (3, 7) and the sum of squared errors
 ``Loss(w, b) = sum_i (w*x_i + b - y_i)^2``, a bowl over the (w, b) plane with its lowest
 point at w = 2, b = 1. From ``w = 1, b = 0`` and with ``lr = 0.04`` (the tutorial's 0.01
 makes steps too small to tell apart on the picture):

@@ -12,13 +12,15 @@ from docs_check import ROOT, check_page, pages, parse_blocks
 
 PAGES = pages()
 _REPORTS: dict = {}  # page -> Report: each page runs once per session, however many tests read it
+_WORKDIRS: dict = {}  # page -> the folder it ran in (its pictures are in docs/images/ there)
 
 
 @pytest.fixture
 def report_of(tmp_path_factory):
     def run(page):
         if page not in _REPORTS:
-            _REPORTS[page] = check_page(page, tmp_path_factory.mktemp(page.stem))
+            _WORKDIRS[page] = tmp_path_factory.mktemp(page.stem)
+            _REPORTS[page] = check_page(page, _WORKDIRS[page])
         return _REPORTS[page]
 
     return run
@@ -40,6 +42,33 @@ def test_the_pages_with_worked_output_are_really_checked(report_of):
     assert checked["docs/training.md"] >= 10  # its doctest examples
     assert checked["docs/cli.md"] >= 20  # every sub-command's help, runs and errors
     assert all(n > 0 for n in checked.values()), checked
+
+
+def test_every_picture_a_page_draws_is_the_one_it_embeds(report_of):
+    """A page's code writes its pictures into docs/images/; the committed files must be what that
+    code draws today (regenerate with ``python tests/docs_check.py PAGE``)."""
+    from figures import picture_difference
+
+    compared, differences = [], []
+    for page in PAGES:
+        report_of(page)
+        images = _WORKDIRS[page] / "docs" / "images"
+        for fresh in sorted(p for p in images.rglob("*") if p.suffix in (".png", ".svg")):
+            rel = fresh.relative_to(images)
+            committed = ROOT / "docs" / "images" / rel
+            embedded = f"images/{rel.as_posix()}" in page.read_text() or f"docs/images/{rel.as_posix()}" in (
+                ROOT / "README.md"
+            ).read_text()
+            if not committed.exists():
+                if embedded:
+                    differences.append(f"{page.name} draws docs/images/{rel} but it is not committed")
+                continue
+            compared.append(rel.as_posix())
+            problem = picture_difference(committed, fresh)
+            if problem:
+                differences.append(f"{page.name}: {problem}")
+    assert {"tutorial_fit.png", "optimizers_learning_rates.png"} <= set(compared), compared
+    assert not differences, "\n".join(differences)
 
 
 def test_parser_pairs_code_with_the_output_block_right_after_it():
@@ -71,3 +100,20 @@ def test_every_page_is_linked_from_the_index_and_every_local_link_resolves():
         for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text()):
             if "://" not in target:
                 assert (page.parent / target).exists(), f"{page.relative_to(ROOT)} links to missing {target}"
+
+
+def test_nothing_a_reader_sees_points_outside_the_repository():
+    """The tutorials' digest is docs/sources.md; no page, example, notebook or --help may send a
+    reader to a file the repository does not contain (../shared/, SOURCE.md)."""
+    seen = [ROOT / "README.md", *(ROOT / "docs").rglob("*.md"), *(ROOT / "benchmarks").rglob("*.md")]
+    for folder, pattern in (("examples", "*.py"), ("notebooks", "*.ipynb"), ("tinygrad_lr", "*.py"),
+                            ("benchmarks", "*.py"), ("tools", "*.py")):
+        seen += sorted((ROOT / folder).rglob(pattern))
+    assert len(seen) > 30
+    outside = [
+        f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+        for path in seen
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if "SOURCE.md" in line or "shared/" in line
+    ]
+    assert not outside, "point to docs/sources.md instead:\n" + "\n".join(outside)

@@ -1,5 +1,6 @@
 """Every example runs (matplotlib's Agg backend, output into a temporary folder) and shows the
-numbers it promises -- the worked numbers of SOURCE.md, not just "it ran"."""
+numbers it promises -- the worked numbers of docs/sources.md, not just "it ran" -- and the
+pictures the docs embed from it are the ones it draws today."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from figures import picture_difference
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
 PNG, SVG = b"\x89PNG\r\n\x1a\n", b"<?xml"
 
 
@@ -22,6 +25,22 @@ def run_example(name: str, out: Path, capsys=None) -> dict:
         f"{name} must open with a docstring saying what it shows"
     )
     return module.main(["--out", str(out)])
+
+
+def _docs_figures() -> dict[str, list[str]]:
+    tool = ROOT / "tools" / "update_docs_figures.py"
+    spec = importlib.util.spec_from_file_location("update_docs_figures", tool)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.FIGURES
+
+
+def assert_docs_figures_are_current(name: str, out: Path) -> None:
+    """The pictures docs/ embeds from this example are what it draws now (refresh them with
+    ``python tools/update_docs_figures.py``)."""
+    for f in _docs_figures()[name]:
+        problem = picture_difference(ROOT / "docs" / "images" / "examples" / f"{name}_{f}", out / f)
+        assert problem is None, f"{problem}; run python tools/update_docs_figures.py"
 
 
 def assert_figures(paths) -> None:
@@ -41,6 +60,8 @@ def test_every_example_has_a_test():
     }
     scripts = {p.stem for p in EXAMPLES.glob("[0-9][0-9]_*.py")}
     assert scripts <= tested, f"examples without a test: {sorted(scripts - tested)}"
+    assert set(_docs_figures()) <= scripts  # the docs' pictures come from examples that exist
+    assert not (EXAMPLES / "update_docs_figures.py").exists()  # maintenance lives in tools/
 
 
 def test_02_fit_three_points(tmp_path):
@@ -54,6 +75,7 @@ def test_02_fit_three_points(tmp_path):
     assert (w_ls, b_ls) == pytest.approx((24 / 13, 21 / 13))  # the normal equations, by hand
     assert r["w2"] == pytest.approx(w_ls, abs=1e-3) and r["b2"] == pytest.approx(b_ls, abs=1e-3)
     assert_figures(r["figures"])
+    assert_docs_figures_are_current("02_fit_three_points", tmp_path)
 
 
 def test_07_escaping_local_minima(tmp_path):
@@ -66,6 +88,7 @@ def test_07_escaping_local_minima(tmp_path):
     assert r["annealing_end"] == pytest.approx(global_min, abs=0.1)  # annealing finds the deep valley
     assert r["annealing_polished"] == pytest.approx(global_min, abs=1e-3)
     assert_figures(r["figures"])
+    assert_docs_figures_are_current("07_escaping_local_minima", tmp_path)
 
 
 def test_03_fit_csv(tmp_path):
@@ -79,6 +102,7 @@ def test_03_fit_csv(tmp_path):
     assert "assigned (=) instead of accumulated (+=)" in r["buggy_verdict"]  # ... and named
     assert r["fixed_ok"]
     assert_figures(r["figures"])
+    assert_docs_figures_are_current("03_fit_csv", tmp_path)
 
 
 def test_04_sgd_synthetic(tmp_path):
@@ -92,6 +116,7 @@ def test_04_sgd_synthetic(tmp_path):
     assert r["gd"][2] > r["sgd"][2]  # with the same 20 passes, GD (20 updates) is still far off
     assert r["gd_long"][2] < 1e-9  # ... and given time it reaches least squares exactly
     assert_figures(r["figures"])
+    assert_docs_figures_are_current("04_sgd_synthetic", tmp_path)
 
 
 def test_06_gd_sgd_minibatch(tmp_path, capsys):
@@ -106,6 +131,7 @@ def test_06_gd_sgd_minibatch(tmp_path, capsys):
     assert "w = 1.9999444396553017" in printed and "predict(4) = 7.99978" in printed
     assert printed.count("loss") > 3 * 15  # the per-epoch table
     assert_figures(r["figures"])
+    assert_docs_figures_are_current("06_gd_sgd_minibatch", tmp_path)
 
 
 def test_05_update_rules(tmp_path):
@@ -124,6 +150,7 @@ def test_05_update_rules(tmp_path):
     assert 0.2 < stable < 0.65
     assert "training diverged" in r["divergence_message"] and f"{stable:.6g}" in r["divergence_message"]
     assert_figures(r["figures"])
+    assert_docs_figures_are_current("05_update_rules", tmp_path)
 
 
 def test_01_one_step_by_hand(tmp_path, capsys):
@@ -136,6 +163,7 @@ def test_01_one_step_by_hand(tmp_path, capsys):
     assert "Loss(w=1, b=0) = 29" in printed and "= 12.9612" in printed
     assert "dLoss/dw = -40" in printed and "dLoss/db = -18" in printed
     assert_figures(r["figures"])
+    assert_docs_figures_are_current("01_one_step_by_hand", tmp_path)
     page = Path(r["walkthrough"])
     frames = sorted(page.parent.glob("step_*.svg"))
     assert len(frames) > 10 and page.read_text().count("<svg") == len(frames)
@@ -157,6 +185,7 @@ def test_08_loss_landscape(tmp_path):
     assert np.hypot(r["over_end"][0] - 2, r["over_end"][1] - 1) > 2  # just over: flung out
     assert "training diverged" in r["divergence_message"] and "0.0600983" in r["divergence_message"]
     assert_figures(r["figures"])
+    assert_docs_figures_are_current("08_loss_landscape", tmp_path)
 
 
 def test_the_shipped_csv_is_what_its_seeded_generator_makes():

@@ -191,6 +191,7 @@ def test_save_rejects_an_unknown_extension(tmp_path):
 
 def test_a_missing_matplotlib_gives_the_install_command(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)  # makes the import fail
+    monkeypatch.delitem(sys.modules, "tinygrad_lr._figure", raising=False)  # ... even when plotted before
     with pytest.raises(ImportError, match=r"pip install 'tinygrad-lr\[plot\]'"):
         plot.new_figure()
 
@@ -215,3 +216,44 @@ def test_axes_inside_a_subfigure_give_back_the_root_figure_which_saves(tmp_path)
     assert out is fig
     path = plot.save(out, tmp_path / "sub.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# --- Jupyter ------------------------------------------------------------------------------------
+
+
+def _every_figure():
+    mse = lambda w: sum((w * x - y) ** 2 for x, y in zip(XS, YS)) / 3  # noqa: E731
+    return {
+        "new_figure": plot.new_figure()[0],
+        "fit_line": plot.fit_line(XS, YS, w=2.0, b=1.0),
+        "loss_curves": plot.loss_curves({"GD": [29, 12.96, 5.8]}),
+        "loss_vs_w": plot.loss_vs_w(mse, (0, 4), at=1.0, trajectory=[1.0, 1.5]),
+        "loss_landscape": plot.loss_landscape(_sse_wb, (0, 3), (-1, 2), num=10),
+    }
+
+
+@pytest.mark.parametrize("name", ["new_figure", "fit_line", "loss_curves", "loss_vs_w", "loss_landscape"])
+def test_every_plot_result_displays_in_jupyter_as_one_png_of_the_figures_size(name):
+    """IPython's own formatter (what a notebook cell's last line goes through) finds a PNG."""
+    from IPython.core.formatters import DisplayFormatter
+
+    fig = _every_figure()[name]
+    data, metadata = DisplayFormatter().format(fig)
+    png = data["image/png"]
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width_in, height_in = fig.get_size_inches()
+    shown = metadata["image/png"]
+    assert (shown["width"], shown["height"]) == (round(width_in * 100), round(height_in * 100))
+    pixels_wide = int.from_bytes(png[16:20], "big")  # the IHDR chunk: rendered at twice the shown size
+    assert pixels_wide == pytest.approx(2 * shown["width"], abs=2)
+    assert "image/svg+xml" not in data and "text/html" not in data  # one picture, not two
+
+
+def test_plot_figures_are_not_managed_by_pyplot_so_the_inline_backend_cannot_show_them_again():
+    code = (
+        "from tinygrad_lr import plot\n"
+        "fig = plot.fit_line([1], [2], w=1)\n"
+        "import matplotlib.pyplot as plt\n"
+        "assert plt.get_fignums() == [], plt.get_fignums()\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

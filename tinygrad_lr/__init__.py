@@ -13,7 +13,23 @@ from .gradcheck import (
 from .graph import no_grad
 from .losses import mse, sse
 from .models import LinearRegression, max_stable_lr
-from .optim import GD, SGD, MiniBatchSGD, Optimizer
+from .optim import (
+    GD,
+    SGD,
+    Adagrad,
+    Adam,
+    AdamW,
+    CosineAnnealingLR,
+    ExponentialLR,
+    LinearLR,
+    LRScheduler,
+    MiniBatchSGD,
+    Momentum,
+    Nesterov,
+    Optimizer,
+    RMSprop,
+    StepLR,
+)
 from .tensor import Tensor
 from .train import DivergenceError, History, fit
 from .value import Value
@@ -28,7 +44,18 @@ __all__ = [
     "GD",
     "SGD",
     "MiniBatchSGD",
+    "Momentum",
+    "Nesterov",
+    "Adagrad",
+    "RMSprop",
+    "Adam",
+    "AdamW",
     "Optimizer",
+    "LRScheduler",
+    "StepLR",
+    "ExponentialLR",
+    "CosineAnnealingLR",
+    "LinearLR",
     "fit",
     "History",
     "DivergenceError",

@@ -7,6 +7,8 @@ only when a figure is made, never by ``import tinygrad_lr``.
 Figures are built with :class:`matplotlib.figure.Figure`, not with ``pyplot``, so no window
 ever pops up and no global "current figure" state is kept: every function returns its
 ``Figure`` (or draws onto the ``ax`` you pass) and :func:`save` writes it to PNG or SVG.
+In Jupyter a returned figure left as a cell's last line displays inline as a PNG, once, with
+no ``%matplotlib`` magic and no ``pyplot`` import.
 
 Example:
     >>> from tinygrad_lr import plot
@@ -34,7 +36,7 @@ __all__ = ["new_figure", "fit_line", "loss_curves", "loss_vs_w", "loss_landscape
 
 INSTALL_HINT = "plotting needs matplotlib: pip install 'tinygrad-lr[plot]'"
 
-# the tutorial's colours (SOURCE.md section 2): training points blue, test points red, line black
+# the tutorial's colours (docs/sources.md section 2): training points blue, test points red, line black
 TRAIN_COLOR = "tab:blue"
 TEST_COLOR = "tab:red"
 LINE_COLOR = "black"
@@ -45,12 +47,16 @@ SAVE_FORMATS = ("png", "svg", "pdf")
 
 
 def _figure_class() -> type[Figure]:
-    """Import matplotlib's ``Figure`` on first use, with an actionable message if it is missing."""
+    """Import matplotlib's ``Figure`` on first use, with an actionable message if it is missing.
+
+    The class is :class:`~tinygrad_lr._figure.NotebookFigure`, a ``Figure`` that displays
+    itself in Jupyter.
+    """
     try:
-        from matplotlib.figure import Figure
+        from ._figure import NotebookFigure
     except ImportError as exc:  # pragma: no cover - exercised by monkeypatching in the tests
         raise ImportError(INSTALL_HINT) from exc
-    return Figure
+    return NotebookFigure
 
 
 def new_figure(
@@ -105,7 +111,7 @@ def fit_line(
 ) -> Figure:
     """Training points (blue), test points (red) and the line ``y = w*x + b`` (black).
 
-    This is the tutorial's picture (SOURCE.md section 2): grid on, x in ``[0, 5]`` and y in
+    This is the tutorial's picture (docs/sources.md section 2): grid on, x in ``[0, 5]`` and y in
     ``[0, 10]`` by default. ``w`` and ``b`` may be floats or ``Value``s. With
     ``residuals=True`` each training point's error ``w*x + b - y`` is drawn as a vertical
     segment, as in the tadpole lesson (section 4).

@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         data = load_csv(args.csv)
         X, y = data.X, data.y
     else:
-        X, y = [[1.0], [2.0], [3.0]], [3.0, 5.0, 7.0]  # SOURCE.md section 2
+        X, y = [[1.0], [2.0], [3.0]], [3.0, 5.0, 7.0]  # docs/sources.md section 2
     d = len(X[0])
     if len(args.w) not in (1, d):
         expected = "1 number (the data has 1 feature)" if d == 1 else f"1 number or {d} (one per feature)"

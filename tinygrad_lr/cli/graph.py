@@ -89,7 +89,7 @@ def _graph_loss(args: argparse.Namespace) -> tuple[Any, Any, Any]:
         L = loss(f, Tensor(args.y, name="y"))
     else:
         w, b = Value(args.w, label="w"), Value(args.b, label="b")
-        many = len(args.x) > 1  # x1, x2, ... for several points; x alone for one, as in SOURCE.md
+        many = len(args.x) > 1  # x1, x2, ... for several points; x alone for one, as in docs/sources.md
         preds, targets = [], []
         for i, (x, y) in enumerate(zip(args.x, args.y), 1):
             k = str(i) if many else ""
@@ -98,7 +98,7 @@ def _graph_loss(args: argparse.Namespace) -> tuple[Any, Any, Any]:
             preds.append(f_i)
             targets.append(Value(y, label=f"y{k}"))
         L = loss(preds, targets)
-        if many:  # name each sample's squared error L_i (f_i - y_i)**2, as SOURCE.md section 2 does
+        if many:  # name each sample's squared error L_i (f_i - y_i)**2, as docs/sources.md section 2 does
             from ..graph import topological_order
 
             index = {id(f): i for i, f in enumerate(preds, 1)}

@@ -4,7 +4,7 @@ There are three ways to get the gradient of the linear-regression loss
 ``L(w, b) = sum_i (w . x_i + b - y_i)^2`` (or its mean), and they must agree:
 
 1. **autodiff** -- ``L.backward()`` through the graph the framework built from the model and loss;
-2. **analytic** -- the chain rule done once by hand (SOURCE.md section 2). With the residual
+2. **analytic** -- the chain rule done once by hand (docs/sources.md section 2). With the residual
    ``r_i = w . x_i + b - y_i``::
 
        dL/dw_j = sum_i 2 r_i x_ij        dL/db = sum_i 2 r_i        (divided by n for the mean)

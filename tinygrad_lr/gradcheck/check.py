@@ -59,7 +59,7 @@ def gradcheck(
 
     The parameters' values and ``.grad`` are left as they were.
 
-    Example (the worked example, SOURCE.md section 2):
+    Example (the worked example, docs/sources.md section 2):
         >>> w, b = Value(1.0, label="w"), Value(0.0, label="b")
         >>> xs, ys = [1, 2, 3], [3, 5, 7]
         >>> report = gradcheck(lambda: sum((w * x + b - y) ** 2 for x, y in zip(xs, ys)), [w, b],

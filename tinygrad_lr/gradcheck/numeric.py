@@ -108,7 +108,7 @@ def analytic_grads(
         ``(dw, db)``: ``dw`` a float for a single number ``w``, else an array of shape ``(d,)``;
         ``db`` a float, or ``None`` without bias.
 
-    Example (the worked example, SOURCE.md section 2):
+    Example (the worked example, docs/sources.md section 2):
         >>> analytic_grads(1.0, 0.0, [1, 2, 3], [3, 5, 7])
         (-40.0, -18.0)
     """

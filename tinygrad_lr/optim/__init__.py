@@ -1,15 +1,20 @@
-"""Optimizers: gradient descent and its stochastic and mini-batch variants, PyTorch-style.
+"""Optimizers: how the parameters move once backpropagation has given the gradients.
 
-All three apply the same update to every parameter ``p`` (a ``Value`` or a ``Tensor``)::
+Gradient descent applies, for every parameter ``p`` (a ``Value`` or a ``Tensor``)::
 
     p <- p - lr * dL/dp
-
-What tells them apart is *which samples* the loss ``L`` of one update is computed on:
 
 * :class:`GD` -- every sample, one update per epoch (batch gradient descent);
 * :class:`SGD` -- ONE sample per update, in order or in a random order (with or without
   replacement), ``n`` updates per epoch;
 * :class:`MiniBatchSGD` -- ``batch_size`` samples per update.
+
+The other optimizers change the update rule, and each keeps its memory in ``opt.state[p]``
+(written out in their docstrings and in docs/optimizers.md), with ``torch.optim``'s rules and
+defaults: :class:`Momentum` and :class:`Nesterov` (``torch.optim.SGD(momentum=...)``),
+:class:`Adagrad`, :class:`RMSprop`, :class:`Adam` and :class:`AdamW`. They use the whole data set
+per update by default, ``batch_size`` samples per update for mini-batches, one sample with
+``batch_size=1`` -- exactly as GD relates to mini-batch SGD and SGD.
 
 So an optimizer is the update rule plus the batching it stands for (``batch_size``,
 ``shuffle``, ``replacement``, ``drop_last``); :func:`~tinygrad_lr.fit` reads those to draw the
@@ -18,9 +23,10 @@ batches with :func:`~tinygrad_lr.data.batch_indices`. As in PyTorch, a training 
     opt.zero_grad()          # gradients accumulate, so clear them first
     loss = mse(model(Xb), yb)
     loss.backward()          # dL/dp for every parameter
-    opt.step()               # p <- p - lr * dL/dp, inside no_grad(): data only, no graph
+    opt.step()               # p <- update(p, dL/dp), inside no_grad(): data only, no graph
 
-``step()`` changes parameters' ``data`` and nothing else; ``zero_grad()`` their ``grad``.
+``step()`` changes parameters' ``data`` (and the optimizer's own state) and nothing else;
+``zero_grad()`` their ``grad``. Learning-rate schedules are in :mod:`.schedules`.
 """
 
 from __future__ import annotations
@@ -28,28 +34,84 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from .adaptive import Adagrad, Adam, AdamW, RMSprop
 from .base import Optimizer, check_lr
 from .gd import GD, SGD, MiniBatchSGD
+from .momentum import Momentum, Nesterov
+from .schedules import CosineAnnealingLR, ExponentialLR, LinearLR, LRScheduler, StepLR, make_scheduler
 
-__all__ = ["Optimizer", "GD", "SGD", "MiniBatchSGD", "OPTIMIZERS", "make_optimizer", "check_lr"]
+__all__ = [
+    "Optimizer",
+    "GD",
+    "SGD",
+    "MiniBatchSGD",
+    "Momentum",
+    "Nesterov",
+    "Adagrad",
+    "RMSprop",
+    "Adam",
+    "AdamW",
+    "LRScheduler",
+    "StepLR",
+    "ExponentialLR",
+    "CosineAnnealingLR",
+    "LinearLR",
+    "OPTIMIZERS",
+    "make_optimizer",
+    "make_scheduler",
+    "check_lr",
+]
 
 
-OPTIMIZERS: dict[str, type[Optimizer]] = {"gd": GD, "sgd": SGD, "minibatch": MiniBatchSGD}
+OPTIMIZERS: dict[str, type[Optimizer]] = {
+    "gd": GD,
+    "sgd": SGD,
+    "minibatch": MiniBatchSGD,
+    "momentum": Momentum,
+    "nesterov": Nesterov,
+    "adagrad": Adagrad,
+    "rmsprop": RMSprop,
+    "adam": Adam,
+    "adamw": AdamW,
+}
 
 
 def make_optimizer(
     name: str,
     params: Iterable[Any],
-    lr: float,
+    lr: float | None,
     batch_size: int | None = None,
     shuffle: bool = False,
     replacement: bool = False,
     drop_last: bool = False,
+    **options: Any,
 ) -> Optimizer:
-    """Build an optimizer by name (``"gd"``, ``"sgd"`` or ``"minibatch"``), checking the options fit it."""
+    """Build an optimizer by name (a key of :data:`OPTIMIZERS`), checking the options fit it.
+
+    ``options`` are the rule's own settings (``momentum``, ``betas``, ``eps``, ``weight_decay`` ...);
+    ``lr=None`` takes the rule's PyTorch default (GD, SGD and mini-batch SGD have none).
+
+    Example:
+        >>> from tinygrad_lr import Value
+        >>> make_optimizer("adam", [Value(0.0)], None, batch_size=2, betas=(0.8, 0.99))
+        Adam(Adam (lr 0.001, betas (0.8, 0.99), eps 1e-08, batch 2, in order))
+    """
     key = name.lower()
     if key not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
+    cls = OPTIMIZERS[key]
+    if key not in ("gd", "sgd", "minibatch"):
+        if lr is not None:
+            options["lr"] = lr
+        try:
+            batching = dict(shuffle=shuffle, replacement=replacement, drop_last=drop_last)
+            return cls(params, batch_size=batch_size, **batching, **options)
+        except TypeError as exc:  # an option this rule does not have
+            raise ValueError(f"{cls.title}: {str(exc).split('() ', 1)[-1]}") from None
+    if options:
+        raise ValueError(f"{cls.title} has no option {', '.join(sorted(options))}")
+    if lr is None:
+        raise ValueError(f"{cls.title} needs a learning rate (lr)")
     if key == "gd":
         if batch_size is not None:
             raise ValueError("gradient descent uses every sample; a batch size needs --optimizer minibatch")

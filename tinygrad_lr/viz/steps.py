@@ -57,7 +57,7 @@ def _local_expr(consumer: Any, index: int, local: float) -> str:
 
 
 def _caption(name: str, root_name: str, contributions: Sequence[Contribution], grad: float) -> str:
-    """``dL/dn = dL/dc * dc/dn [+ ...] = numbers = result``, in SOURCE.md section 2's notation."""
+    """``dL/dn = dL/dc * dc/dn [+ ...] = numbers = result``, in docs/sources.md section 2's notation."""
     lhs = _d(root_name, name)
     terms = list(contributions)
     if len(terms) == 1 and terms[0].consumer_name == root_name:

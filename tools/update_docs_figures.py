@@ -1,9 +1,12 @@
-"""Refresh the example figures that ``docs/examples.md`` shows (``docs/images/examples/``).
+"""Maintenance: refresh the example figures the docs embed (``docs/images/examples/``).
 
-Runs every example into a temporary folder and copies the one or two pictures per example that
-the docs page embeds. Run it after changing an example or the plot module::
+Not an example itself: it runs every script of ``examples/`` into a temporary folder and copies
+the one or two pictures per example that ``docs/examples.md`` and ``docs/optimizers.md`` embed,
+so each embedded picture is exactly what the script shown next to it draws.
+``tests/test_examples.py`` checks that the committed pictures still match what the scripts
+draw today. Run it from anywhere after changing an example or the plot module::
 
-    python examples/update_docs_figures.py
+    python tools/update_docs_figures.py
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-EXAMPLES = Path(__file__).resolve().parent
-TARGET = EXAMPLES.parent / "docs" / "images" / "examples"
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+TARGET = ROOT / "docs" / "images" / "examples"
 FIGURES = {  # example -> the files docs/examples.md embeds
     "01_one_step_by_hand": ["graph.svg"],
     "02_fit_three_points": ["fit_three_points.png", "fit_not_on_a_line.png"],
@@ -42,7 +46,7 @@ def main() -> int:
             for f in files:
                 dest = TARGET / f"{name}_{f}"
                 shutil.copyfile(Path(tmp) / name / f, dest)
-                print(f"wrote {dest.relative_to(EXAMPLES.parent)}")
+                print(f"wrote {dest.relative_to(ROOT)}")
     return 0
 
 

@@ -1,0 +1,286 @@
+"""Adaptive learning rates: AdaGrad, RMSProp, Adam and AdamW, with ``torch.optim``'s rules and defaults.
+
+Gradient descent moves every parameter by ``lr`` times its gradient, so a parameter whose
+gradient is large (a feature measured in big units) takes big steps and one with a small
+gradient crawls. These optimizers divide each parameter's step by a running measure of its
+own gradient's size, ``sqrt(s) + eps``, so every parameter moves at a similar pace.
+
+All updates below are for one parameter ``p`` with gradient ``g = dL/dp``; products, squares,
+square roots and divisions act number by number (element-wise for a Tensor).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .base import Optimizer, check_range, sqrt, zeros_like
+
+__all__ = ["Adagrad", "RMSprop", "Adam", "AdamW"]
+
+
+class Adagrad(Optimizer):
+    """AdaGrad: divide by the root of the sum of all squared gradients so far (``torch.optim.Adagrad``).
+
+    With ``t`` the step number (1, 2, ...) and ``s = state[p]["sum"]`` (starting at
+    ``initial_accumulator_value``)::
+
+        g <- g + weight_decay * p                          (only when weight_decay > 0)
+        lr_t = lr / (1 + (t - 1) * lr_decay)
+        s <- s + g^2
+        p <- p - lr_t * g / (sqrt(s) + eps)
+
+    The sum only grows, so the steps only shrink: good for rare, informative features,
+    too cautious for long runs.
+
+    Example (first step on the worked example: g_w = -40, so w moves by lr * 40 / (40 + eps)):
+        >>> from tinygrad_lr import Value, sse
+        >>> w, b = Value(1.0), Value(0.0)
+        >>> opt = Adagrad([w, b], lr=0.1)
+        >>> opt.zero_grad(); sse([w * x + b for x in (1, 2, 3)], [3, 5, 7]).backward(); opt.step()
+        >>> round(w.data, 12), opt.state[w]["sum"]
+        (1.1, 1600.0)
+    """
+
+    name = "adagrad"
+    title = "AdaGrad"
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-2,
+        lr_decay: float = 0.0,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
+        batch_size: int | None = None,
+        shuffle: bool = False,
+        replacement: bool = False,
+        drop_last: bool = False,
+    ) -> None:
+        super().__init__(params, lr, batch_size, shuffle, replacement, drop_last)
+        self.lr_decay = check_range("lr_decay", lr_decay, 0.0)
+        self.weight_decay = check_range("weight_decay", weight_decay, 0.0)
+        self.initial_accumulator_value = check_range(
+            "initial_accumulator_value", initial_accumulator_value, 0.0
+        )
+        self.eps = check_range("eps", eps, 0.0)
+
+    def update(self, p: Any, g: Any, state: dict[str, Any]) -> Any:
+        if self.weight_decay:
+            g = g + self.weight_decay * p
+        t = state["step"] = state.get("step", 0) + 1
+        lr_t = self.lr / (1.0 + (t - 1) * self.lr_decay)
+        s = state.get("sum", zeros_like(p) + self.initial_accumulator_value) + g * g
+        state["sum"] = s
+        return p - lr_t * (g / (sqrt(s) + self.eps))
+
+    def hyper_parameters(self) -> list[str]:
+        out = [f"eps {self.eps:g}"]
+        if self.lr_decay:
+            out.append(f"lr decay {self.lr_decay:g}")
+        if self.weight_decay:
+            out.append(f"weight decay {self.weight_decay:g}")
+        return out
+
+
+class RMSprop(Optimizer):
+    """RMSProp: divide by the root of a moving average of squared gradients (``torch.optim.RMSprop``).
+
+    With ``s = state[p]["square_avg"]`` (starting at 0)::
+
+        g <- g + weight_decay * p                          (only when weight_decay > 0)
+        s <- alpha * s + (1 - alpha) * g^2
+        d = sqrt(s) + eps
+        p <- p - lr * g / d                                (momentum = 0)
+
+    ``centered=True`` also averages the gradient, ``a <- alpha * a + (1 - alpha) * g``, and uses
+    ``d = sqrt(s - a^2) + eps`` (an estimate of the gradient's spread, not its size);
+    ``momentum = mu > 0`` keeps a velocity ``v <- mu * v + g / d`` and steps ``p <- p - lr * v``.
+
+    Unlike AdaGrad's sum, the average forgets old gradients (with ``alpha = 0.99``, over
+    about 100 steps), so the steps do not shrink for ever. There is no bias correction: the
+    first step divides by ``sqrt(1 - alpha) |g|``, a step of about ``10 lr``.
+
+    Example:
+        >>> from tinygrad_lr import Value, sse
+        >>> w, b = Value(1.0), Value(0.0)
+        >>> opt = RMSprop([w, b], lr=0.01)
+        >>> opt.zero_grad(); sse([w * x + b for x in (1, 2, 3)], [3, 5, 7]).backward(); opt.step()
+        >>> round(w.data, 6), round(opt.state[w]["square_avg"], 10)   # 1 + 0.01 * 40 / sqrt(16); 0.01 * 1600
+        (1.1, 16.0)
+    """
+
+    name = "rmsprop"
+    title = "RMSProp"
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+        batch_size: int | None = None,
+        shuffle: bool = False,
+        replacement: bool = False,
+        drop_last: bool = False,
+    ) -> None:
+        super().__init__(params, lr, batch_size, shuffle, replacement, drop_last)
+        self.alpha = check_range("alpha", alpha, 0.0, 1.0, open_high=False)
+        self.eps = check_range("eps", eps, 0.0)
+        self.weight_decay = check_range("weight_decay", weight_decay, 0.0)
+        self.momentum = check_range("momentum", momentum, 0.0)
+        self.centered = bool(centered)
+
+    def update(self, p: Any, g: Any, state: dict[str, Any]) -> Any:
+        alpha = self.alpha
+        if self.weight_decay:
+            g = g + self.weight_decay * p
+        state["step"] = state.get("step", 0) + 1
+        s = state["square_avg"] = alpha * state.get("square_avg", zeros_like(p)) + (1.0 - alpha) * (g * g)
+        if self.centered:
+            a = state["grad_avg"] = alpha * state.get("grad_avg", zeros_like(p)) + (1.0 - alpha) * g
+            d = sqrt(s - a * a) + self.eps
+        else:
+            d = sqrt(s) + self.eps
+        if self.momentum > 0.0:
+            v = state["momentum_buffer"] = self.momentum * state.get("momentum_buffer", zeros_like(p)) + g / d
+            return p - self.lr * v
+        return p - self.lr * (g / d)
+
+    def hyper_parameters(self) -> list[str]:
+        out = [f"alpha {self.alpha:g}", f"eps {self.eps:g}"]
+        if self.momentum:
+            out.append(f"momentum {self.momentum:g}")
+        if self.centered:
+            out.append("centered")
+        if self.weight_decay:
+            out.append(f"weight decay {self.weight_decay:g}")
+        return out
+
+
+def _check_betas(betas: object) -> tuple[float, float]:
+    if not isinstance(betas, Sequence) or isinstance(betas, str) or len(betas) != 2:
+        raise ValueError(f"betas must be two numbers (beta1, beta2), got {betas!r}")
+    return check_range("beta1", betas[0], 0.0, 1.0), check_range("beta2", betas[1], 0.0, 1.0)
+
+
+class Adam(Optimizer):
+    """Adam: momentum on the gradient and RMSProp's scaling, both bias-corrected (``torch.optim.Adam``).
+
+    With ``t`` the step number (1, 2, ...), ``m = state[p]["exp_avg"]`` and
+    ``v = state[p]["exp_avg_sq"]`` (both starting at 0)::
+
+        g <- g + weight_decay * p                          (only when weight_decay > 0: L2 in the gradient)
+        m <- beta1 * m + (1 - beta1) * g                   (average gradient: the direction)
+        v <- beta2 * v + (1 - beta2) * g^2                 (average squared gradient: the scale)
+        m_hat = m / (1 - beta1^t)                          (bias correction: m and v start at 0)
+        v_hat = v / (1 - beta2^t)
+        p <- p - lr * m_hat / (sqrt(v_hat) + eps)
+
+    ``amsgrad=True`` uses the largest ``v`` so far (``state[p]["max_exp_avg_sq"]``) in place of
+    ``v`` in ``v_hat``, so the scale never shrinks.
+    Computed, as in PyTorch, as ``p - (lr / (1 - beta1^t)) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)``.
+
+    The first step is ``lr * g / (|g| + eps)``: about ``lr`` in the direction of ``-g``, whatever
+    the gradient's size. So ``lr`` is roughly how far a parameter moves per step.
+
+    Example:
+        >>> from tinygrad_lr import Value, sse
+        >>> w, b = Value(1.0), Value(0.0)
+        >>> opt = Adam([w, b], lr=0.1)
+        >>> opt.zero_grad(); sse([w * x + b for x in (1, 2, 3)], [3, 5, 7]).backward(); opt.step()
+        >>> round(w.data, 9), round(b.data, 9), round(opt.state[w]["exp_avg"], 12)   # each moves by ~lr
+        (1.1, 0.1, -4.0)
+    """
+
+    name = "adam"
+    title = "Adam"
+    decoupled = False
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+        batch_size: int | None = None,
+        shuffle: bool = False,
+        replacement: bool = False,
+        drop_last: bool = False,
+    ) -> None:
+        super().__init__(params, lr, batch_size, shuffle, replacement, drop_last)
+        self.betas = _check_betas(betas)
+        self.eps = check_range("eps", eps, 0.0)
+        self.weight_decay = check_range("weight_decay", weight_decay, 0.0)
+        self.amsgrad = bool(amsgrad)
+
+    def update(self, p: Any, g: Any, state: dict[str, Any]) -> Any:
+        beta1, beta2 = self.betas
+        if self.weight_decay:
+            if self.decoupled:
+                p = p * (1.0 - self.lr * self.weight_decay)  # AdamW: shrink p itself, apart from g
+            else:
+                g = g + self.weight_decay * p
+        t = state["step"] = state.get("step", 0) + 1
+        m = state["exp_avg"] = beta1 * state.get("exp_avg", zeros_like(p)) + (1.0 - beta1) * g
+        v = state["exp_avg_sq"] = beta2 * state.get("exp_avg_sq", zeros_like(p)) + (1.0 - beta2) * (g * g)
+        if self.amsgrad:
+            old = state.get("max_exp_avg_sq")
+            v = v if old is None else (max(old, v) if isinstance(v, float) else np.maximum(old, v))
+            state["max_exp_avg_sq"] = v
+        step_size = self.lr / (1.0 - beta1**t)
+        denom = sqrt(v) / sqrt(1.0 - beta2**t) + self.eps
+        return p - step_size * (m / denom)
+
+    def hyper_parameters(self) -> list[str]:
+        out = [f"betas ({self.betas[0]:g}, {self.betas[1]:g})", f"eps {self.eps:g}"]
+        if self.weight_decay:
+            out.append(f"weight decay {self.weight_decay:g}")
+        if self.amsgrad:
+            out.append("amsgrad")
+        return out
+
+
+class AdamW(Adam):
+    """AdamW: Adam with *decoupled* weight decay (``torch.optim.AdamW``, default ``weight_decay=0.01``).
+
+    Before Adam's step, ``p`` itself shrinks, and the gradient is left alone::
+
+        p <- p - lr * weight_decay * p                     (decay: not divided by sqrt(v_hat))
+        m <- beta1 * m + (1 - beta1) * g
+        v <- beta2 * v + (1 - beta2) * g^2
+        p <- p - lr * m_hat / (sqrt(v_hat) + eps)          (m_hat, v_hat as in Adam)
+
+    In :class:`Adam`, ``weight_decay`` is added to the gradient and then divided by
+    ``sqrt(v_hat)`` like the rest of it, so parameters with large gradients are hardly decayed;
+    here every parameter decays by the same fraction ``lr * weight_decay`` per step.
+    """
+
+    name = "adamw"
+    title = "AdamW"
+    decoupled = True
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        batch_size: int | None = None,
+        shuffle: bool = False,
+        replacement: bool = False,
+        drop_last: bool = False,
+    ) -> None:
+        super().__init__(
+            params, lr, betas, eps, weight_decay, amsgrad, batch_size, shuffle, replacement, drop_last
+        )

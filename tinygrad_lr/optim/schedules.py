@@ -1,0 +1,240 @@
+"""Learning-rate schedules with ``torch.optim.lr_scheduler``'s names and semantics.
+
+A scheduler changes its optimizer's ``lr`` once per epoch. As in PyTorch, it is built after
+the optimizer (which sets the starting lr, ``base_lr``, to the optimizer's ``lr`` at that time)
+and ``scheduler.step()`` is called after each epoch's updates::
+
+    opt = GD(model.parameters(), lr=0.1)
+    sched = StepLR(opt, step_size=10, gamma=0.5)
+    for epoch in range(epochs):
+        ...                  # the epoch's updates, each ending with opt.step()
+        sched.step()         # lr for the next epoch
+    sched.get_last_lr()      # [the lr the next epoch uses]
+
+:func:`~tinygrad_lr.fit` does this for you with ``fit(..., scheduler=sched)``. Every schedule
+is a formula of the epoch count ``e`` (0 before the first ``step()``), written in its docstring.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .base import Optimizer, check_range
+
+__all__ = ["LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR", "make_scheduler"]
+
+
+def _whole(name: str, value: object, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ValueError(f"{name} must be a whole number >= {low}, got {value!r}")
+    return value
+
+
+class LRScheduler:
+    """The base class: ``lr = base_lr * factor(e)`` after ``e`` calls of :meth:`step`.
+
+    Attributes:
+        optimizer: the optimizer whose ``lr`` is set.
+        base_lr: the optimizer's lr when the scheduler was built.
+        last_epoch: ``e``, the number of ``step()`` calls so far.
+    """
+
+    name = "schedule"
+
+    def __init__(self, optimizer: Optimizer) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(self).__name__} needs an Optimizer, got {type(optimizer).__name__}")
+        self.optimizer = optimizer
+        self.base_lr = optimizer.lr
+        self.last_epoch = 0
+        self._set(self.lr_at(0))
+
+    def lr_at(self, epoch: int) -> float:
+        """The learning rate after ``epoch`` calls of :meth:`step`."""
+        raise NotImplementedError
+
+    def step(self) -> None:
+        """One more epoch is done: set the optimizer's lr for the next one."""
+        self.last_epoch += 1
+        self._set(self.lr_at(self.last_epoch))
+
+    def get_last_lr(self) -> list[float]:
+        """The lr set by the last :meth:`step` (a list of one number, as in PyTorch's one param group)."""
+        return [self.optimizer.lr]
+
+    def _set(self, lr: float) -> None:
+        self.optimizer.lr = float(lr)  # may reach 0 (a cosine's end): not checked like a user's lr
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.describe()})"
+
+
+class StepLR(LRScheduler):
+    """Multiply the lr by ``gamma`` every ``step_size`` epochs: ``lr = base_lr * gamma^floor(e / step_size)``.
+
+    Example:
+        >>> from tinygrad_lr import GD, Value
+        >>> sched = StepLR(GD([Value(0.0)], lr=0.1), step_size=2, gamma=0.5)
+        >>> lrs = []
+        >>> for _ in range(5):
+        ...     sched.step(); lrs.append(sched.get_last_lr()[0])
+        >>> lrs
+        [0.1, 0.05, 0.05, 0.025, 0.025]
+    """
+
+    name = "step"
+
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
+        self.step_size = _whole("step_size", step_size, 1)
+        self.gamma = check_range("gamma", gamma, 0.0)
+        super().__init__(optimizer)
+
+    def lr_at(self, epoch: int) -> float:
+        return self.base_lr * self.gamma ** (epoch // self.step_size)
+
+    def describe(self) -> str:
+        return f"lr x {self.gamma:g} every {self.step_size} epochs"
+
+
+class ExponentialLR(LRScheduler):
+    """Multiply the lr by ``gamma`` every epoch: ``lr = base_lr * gamma^e``.
+
+    Example:
+        >>> from tinygrad_lr import GD, Value
+        >>> sched = ExponentialLR(GD([Value(0.0)], lr=0.1), gamma=0.5)
+        >>> sched.step(); sched.step(); sched.get_last_lr()
+        [0.025]
+    """
+
+    name = "exponential"
+
+    def __init__(self, optimizer: Optimizer, gamma: float) -> None:
+        self.gamma = check_range("gamma", gamma, 0.0)
+        super().__init__(optimizer)
+
+    def lr_at(self, epoch: int) -> float:
+        return self.base_lr * self.gamma**epoch
+
+    def describe(self) -> str:
+        return f"lr x {self.gamma:g} every epoch"
+
+
+class CosineAnnealingLR(LRScheduler):
+    """Follow half a cosine from ``base_lr`` down to ``eta_min`` over ``T_max`` epochs::
+
+        lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * e / T_max)) / 2
+
+    (PyTorch's closed form; after ``T_max`` the cosine rises again.)
+
+    Example:
+        >>> from tinygrad_lr import GD, Value
+        >>> sched = CosineAnnealingLR(GD([Value(0.0)], lr=0.1), T_max=4)
+        >>> [round(sched.lr_at(e), 12) for e in range(5)]
+        [0.1, 0.085355339059, 0.05, 0.014644660941, 0.0]
+    """
+
+    name = "cosine"
+
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:  # noqa: N803 - PyTorch's name
+        self.T_max = _whole("T_max", T_max, 1)
+        self.eta_min = check_range("eta_min", eta_min, 0.0)
+        super().__init__(optimizer)
+
+    def lr_at(self, epoch: int) -> float:
+        return (
+            self.eta_min
+            + (self.base_lr - self.eta_min) * (1.0 + math.cos(math.pi * epoch / self.T_max)) / 2.0
+        )
+
+    def describe(self) -> str:
+        return f"cosine from lr to {self.eta_min:g} over {self.T_max} epochs"
+
+
+class LinearLR(LRScheduler):
+    """A linear warm-up (or cool-down): the factor goes from ``start_factor`` to ``end_factor`` in
+    ``total_iters`` epochs, then stays::
+
+        lr = base_lr * (start_factor + (end_factor - start_factor) * min(e, total_iters) / total_iters)
+
+    The defaults are PyTorch's: a third of the lr at first, the full lr after 5 epochs.
+
+    Example:
+        >>> from tinygrad_lr import GD, Value
+        >>> sched = LinearLR(GD([Value(0.0)], lr=0.3), start_factor=0.5, total_iters=2)
+        >>> [round(sched.lr_at(e), 12) for e in range(4)]
+        [0.15, 0.225, 0.3, 0.3]
+    """
+
+    name = "warmup"
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        start_factor: float = 1.0 / 3.0,
+        end_factor: float = 1.0,
+        total_iters: int = 5,
+    ) -> None:
+        self.start_factor = check_range("start_factor", start_factor, 0.0, 1.0, open_high=False)
+        if self.start_factor == 0.0:
+            raise ValueError("start_factor must be > 0 (a learning rate of 0 would not move)")
+        self.end_factor = check_range("end_factor", end_factor, 0.0, 1.0, open_high=False)
+        self.total_iters = _whole("total_iters", total_iters, 1)
+        super().__init__(optimizer)
+
+    def lr_at(self, epoch: int) -> float:
+        frac = min(epoch, self.total_iters) / self.total_iters
+        return self.base_lr * (self.start_factor + (self.end_factor - self.start_factor) * frac)
+
+    def describe(self) -> str:
+        return f"lr x {self.start_factor:g} -> x {self.end_factor:g} over {self.total_iters} epochs"
+
+
+SCHEDULE_SYNTAX = (
+    "step:STEP_SIZE[:GAMMA], exponential:GAMMA, cosine[:T_MAX[:ETA_MIN]] or warmup[:ITERS[:START_FACTOR]]"
+)
+
+
+def make_scheduler(spec: str, optimizer: Optimizer, epochs: int) -> LRScheduler:
+    """Build a schedule from a short text, as the command line's ``--schedule`` takes it.
+
+    ``step:10:0.5`` is ``StepLR(opt, 10, 0.5)``; ``exponential:0.99`` is ``ExponentialLR(opt, 0.99)``;
+    ``cosine`` is ``CosineAnnealingLR(opt, T_max=epochs)`` (``cosine:50:0.001`` sets both);
+    ``warmup`` is ``LinearLR(opt)`` (``warmup:10:0.1`` warms up over 10 epochs from lr/10).
+
+    Example:
+        >>> from tinygrad_lr import GD, Value
+        >>> make_scheduler("step:10:0.5", GD([Value(0.0)], lr=0.1), epochs=100)
+        StepLR(lr x 0.5 every 10 epochs)
+    """
+    kind, *args = spec.strip().split(":")
+    kind = kind.lower()
+    makers: dict[str, tuple[Any, int, int]] = {  # class, required args, max args
+        "step": (StepLR, 1, 2),
+        "exponential": (ExponentialLR, 1, 1),
+        "cosine": (CosineAnnealingLR, 0, 2),
+        "warmup": (LinearLR, 0, 2),
+    }
+    if kind not in makers:
+        raise ValueError(f"unknown schedule {spec!r}; use {SCHEDULE_SYNTAX}")
+    cls, low, high = makers[kind]
+    if not low <= len(args) <= high:
+        raise ValueError(
+            f"schedule {spec!r}: {kind} takes {low} to {high} numbers after ':'; use {SCHEDULE_SYNTAX}"
+        )
+    try:
+        nums = [float(a) for a in args]
+    except ValueError:
+        raise ValueError(f"schedule {spec!r}: the values after ':' must be numbers") from None
+    whole = [int(n) if n.is_integer() else n for n in nums[:1]]  # first value: epochs for step/cosine/warmup
+    if kind == "step":
+        return StepLR(optimizer, whole[0], *nums[1:])  # type: ignore[arg-type]
+    if kind == "exponential":
+        return ExponentialLR(optimizer, nums[0])
+    if kind == "cosine":
+        return CosineAnnealingLR(optimizer, whole[0] if nums else max(int(epochs), 1), *nums[1:])  # type: ignore[arg-type]
+    start = nums[1] if len(nums) > 1 else 1.0 / 3.0
+    return LinearLR(optimizer, start_factor=start, total_iters=whole[0] if nums else 5)  # type: ignore[arg-type]
