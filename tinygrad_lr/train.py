@@ -346,6 +346,7 @@ def fit(
         # of epoch k+1 computes anyway (same parameters, same samples in the same order), so it
         # is read there instead of being computed twice; only the last epoch needs its own pass.
         whole = opt.batch_size is None and not opt.shuffle and not opt.replacement
+        second_order = bool(getattr(opt, "create_graph", False))
         pending = None  # the epoch whose loss the next forward pass gives
         try:
             for epoch in epoch_iter:
@@ -365,7 +366,10 @@ def fit(
                         if pending is not None:
                             end_epoch(pending, float(L.data))
                             pending = None
-                        L.backward()
+                        if second_order:  # Newton differentiates the gradient again
+                            L.backward(create_graph=True)
+                        else:
+                            L.backward()
                         before = model.param_vector() if callback is not None else None
                         opt.step()
                         history.updates += 1
