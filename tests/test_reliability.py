@@ -221,11 +221,12 @@ def test_tensor_index_with_fractions_is_refused():
     "call, message",
     [
         (
-            lambda: mse([Value(1.0), Value(2.0)], Tensor([1.0, 2.0])),
-            "pred is a list of 2 items of Value but target is a Tensor",
+            lambda: mse([Value(1.0), Value(2.0)], Tensor([1.0, 2.0], requires_grad=True)),
+            "pred is a list of 2 items of Value but target is a Tensor .* requires grad",
         ),
         (lambda: mse(Tensor([1.0, 2.0]), [Value(1.0), Value(2.0)]), "pred is a Tensor of shape"),
         (lambda: sse([[1, 2], [3]], [1, 2]), r"pred\[0\] must be a Value or a number, got a list"),
+        (lambda: mse([Value(1.0), Value(2.0)], Tensor([1.0, 2.0, 3.0])), "2 predictions but 3 targets"),
         (lambda: mse(3, 4), "pred must be a list of Values or numbers, or a Tensor, got int 3"),
         (lambda: mse([Value(1.0)], "ab"), "target must be numbers"),
         (

@@ -51,10 +51,11 @@ def _tensor_sq_errors_sum(pred: Any, target: Any) -> Any:
 
 
 def _value_sq_errors_sum(pred: Sequence[Any], target: Any) -> Value:
-    if isinstance(target, Tensor):
+    if isinstance(target, Tensor) and target.requires_grad:  # as data it is just numbers
         raise InputError(
-            f"loss: pred is {describe(pred)} but target is a Tensor of shape {target.data.shape}; "
-            "use one engine: numbers (target.data.tolist()) for target, or a Tensor for pred"
+            f"loss: pred is {describe(pred)} but target is a Tensor of shape {target.data.shape} "
+            "that requires grad, which cannot flow through Values; use one engine (Tensor pred), "
+            "or give the targets as data (target.detach() or numbers)"
         )
     if isinstance(pred, (str, bytes)) or not isinstance(pred, (Sequence, np.ndarray)):
         raise InputError(f"loss: pred must be a list of Values or numbers, or a Tensor, got {describe(pred)}")
