@@ -171,6 +171,19 @@ def test_01_one_step_by_hand(tmp_path, capsys):
     assert "grad &#45;40" in Path(r["figures"][0]).read_text()  # the gradients, "-" escaped
 
 
+def test_01_without_graphviz_prints_everything_then_names_the_skipped_pictures(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "no-programs-here"))  # no `dot` anywhere
+    r = run_example("01_one_step_by_hand", tmp_path)
+    assert (r["dw"], r["db"], r["loss_after"]) == (-40.0, -18.0, pytest.approx(12.9612, abs=1e-12))
+    printed = capsys.readouterr().out
+    numbers, _, skipped = printed.partition("pictures skipped (3):")
+    assert "dLoss/dw = -40" in numbers and "= 12.9612" in numbers  # all the text comes first ...
+    assert all(n in skipped for n in ("graph.svg", "graph.png", "walkthrough/"))  # ... then what was skipped
+    assert "'dot' program was not found" in skipped and "install Graphviz: " in skipped
+    assert [Path(p).name for p in r["figures"]] == ["after_step.png"]  # matplotlib's picture still drawn
+    assert (tmp_path / "graph.dot").exists() and r["walkthrough"] is None
+
+
 def test_08_loss_landscape(tmp_path):
     r = run_example("08_loss_landscape", tmp_path)
     for w, b in r["ends"].values():  # every optimizer heads for the minimum (2, 1)
@@ -198,3 +211,14 @@ def test_the_shipped_csv_is_what_its_seeded_generator_makes():
     hours, scores = module.make_study_hours()
     assert len(hours) == 100 and 25 <= hours.min() and hours.max() <= 71
     assert 25 < scores.min() < 40 and 105 < scores.max() < 125  # the tutorial's range, roughly 31..119
+
+
+def test_09_newton_vs_gd(tmp_path):
+    r = run_example("09_newton_vs_gd", tmp_path)
+    np.testing.assert_allclose(r["hessian"], r["closed_form"], rtol=1e-12, atol=1e-12)
+    assert 2.0 / r["lambda_max"] == pytest.approx(r["stable_lr"], rel=1e-15)
+    assert r["newton_after_one_step"] < 1e-12  # least squares in one step
+    assert r["gd_after_one_step"] > 0.1
+    assert 100 < r["gd_steps_to_close"] < 600  # hundreds of steps
+    assert_figures(r["figures"])
+    assert_docs_figures_are_current("09_newton_vs_gd", tmp_path)
