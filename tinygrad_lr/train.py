@@ -219,6 +219,7 @@ def fit(
     patience: int | None = 5,
     progress: bool | None = None,
     callback: Callable[[FitUpdate], None] | None = None,
+    compile: bool = False,
 ) -> History:
     """Train ``model`` on ``data`` for ``epochs`` epochs and return the :class:`History`.
 
@@ -246,6 +247,9 @@ def fit(
             terminal; ``False`` never; ``True`` always.
         callback: called after every update with a :class:`FitUpdate` (what the replay in
             :mod:`tinygrad_lr.replay` records); ``None`` (default) costs nothing.
+        compile: run every update as a compiled step (:func:`~tinygrad_lr.compile.compile_step`):
+            the graph is traced once and replayed as generated code, with the same numbers (not
+            with ``callback``, which needs each step's graph).
 
     Raises:
         DivergenceError: the loss became inf/nan or kept growing (a ``ValueError``).
@@ -348,6 +352,14 @@ def fit(
         whole = opt.batch_size is None and not opt.shuffle and not opt.replacement
         second_order = bool(getattr(opt, "create_graph", False))
         pending = None  # the epoch whose loss the next forward pass gives
+        step = None
+        if compile:
+            from .compile import compile_step
+
+            if callback is not None:
+                raise ValueError("fit: compile=True runs no graph per step, and a callback needs one")
+
+            step = compile_step(lambda Xb, yb: loss_fn(model(Xb), yb), opt)
         try:
             for epoch in epoch_iter:
                 batches = [None] if whole else batch_indices(
@@ -360,18 +372,27 @@ def fit(
                 )
                 try:
                     for idx in batches:
-                        opt.zero_grad()
-                        pred = model(X) if idx is None else model(X[idx])
-                        L = loss_fn(pred, y) if idx is None else loss_fn(pred, y[idx])
-                        if pending is not None:
-                            end_epoch(pending, float(L.data))
-                            pending = None
-                        if second_order:  # Newton differentiates the gradient again
-                            L.backward(create_graph=True)
+                        if step is not None:  # zero_grad, forward and backward, compiled
+                            Xb, yb = (X, y) if idx is None else (X[idx], y[idx])
+                            loss_now = step.forward_backward(Xb, yb)
                         else:
-                            L.backward()
-                        before = model.param_vector() if callback is not None else None
-                        opt.step()
+                            opt.zero_grad()
+                            pred = model(X) if idx is None else model(X[idx])
+                            L = loss_fn(pred, y) if idx is None else loss_fn(pred, y[idx])
+                            loss_now = float(L.data)
+                        if pending is not None:
+                            end_epoch(pending, loss_now)
+                            pending = None
+                        before = None
+                        if step is not None:
+                            step.update()
+                        else:
+                            if second_order:  # Newton differentiates the gradient again
+                                L.backward(create_graph=True)
+                            else:
+                                L.backward()
+                            before = model.param_vector() if callback is not None else None
+                            opt.step()
                         history.updates += 1
                         if record_params:
                             history.params.append(model.param_vector())

@@ -81,6 +81,11 @@ def add(sub: argparse._SubParsersAction) -> None:
         default=5,
         help="stop when the loss grows this many epochs in a row (default 5)",
     )
+    p.add_argument(
+        "--compile",
+        action="store_true",
+        help="trace the training step once and run it as generated code (same numbers, no graph per step)",
+    )
     p.add_argument("--predict", type=float, nargs="+", metavar="X", help="also predict these inputs")
     p.add_argument(
         "--progress",
@@ -145,6 +150,8 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.patience < 1:
         raise UsageError(f"--patience must be at least 1, got {args.patience}")
+    if args.replay is not None and args.compile:
+        raise UsageError("--compile and --replay do not go together: the replay records every step's graph")
     if args.replay is not None:
         history = _replay(args, model, data, opt)
     else:
@@ -157,6 +164,7 @@ def run(args: argparse.Namespace) -> int:
             rng=args.seed,
             patience=args.patience,
             progress=args.progress,
+            compile=args.compile,
         )
     w = [float(v) for v in model.weights]
     b = model.intercept
