@@ -76,6 +76,7 @@ def test_02_gd_sgd_and_mini_batch(executed):
     assert "SGD (in order)   w = 1.9999999999999236   300 updates" in runs  # the course's numbers
     assert "mini-batch of 2" in runs and "200 updates" in runs
     assert rich_kinds(find_cell(nb, "plot.loss_curves(")) == ["image/png"]
+    assert rich_kinds(find_cell(nb, "plot.loss_vs_w(")) == ["image/png"]
 
 
 def test_03_checking_your_own_gradient(executed):
