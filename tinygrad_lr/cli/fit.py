@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
+from .output import strict_json
 
 if TYPE_CHECKING:
-
     pass
 
 
@@ -113,12 +114,10 @@ def _fit_column(text: str) -> int | str:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-
     from ..data import load_csv
     from ..models import LinearRegression
     from ..optim import make_optimizer
-    from ..train import fit
+    from ..train import SQUARES_FIX, fit
 
     delimiter = {"tab": "\t", "\\t": "\t", "whitespace": None}.get(args.delimiter, args.delimiter)
     data = load_csv(
@@ -135,6 +134,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--init-w takes 1 number or {d} (one per feature), got {len(args.init_w)}")
     if args.predict is not None and len(args.predict) % d:
         raise UsageError(f"--predict takes {d} numbers per sample (one per feature), got {len(args.predict)}")
+    if not getattr(args, "standardize", False):  # else diverging would blame the learning rate
+        data.check_squares(
+            "rescale the data or use --standardize" if hasattr(args, "standardize") else SQUARES_FIX
+        )
     model = LinearRegression(d, bias=not args.no_bias, w=args.init_w, b=args.init_b, engine=args.engine)
     opt = make_optimizer(
         args.optimizer,
@@ -169,6 +172,9 @@ def run(args: argparse.Namespace) -> int:
     if args.predict is not None:
         inputs = [args.predict[i : i + d] for i in range(0, len(args.predict), d)]
         predictions = [float(v) for v in model.predict(inputs)]
+        for x, pred in zip(inputs, predictions):
+            if not math.isfinite(pred):
+                raise UsageError(f"--predict {' '.join(map(repr, x))}: the prediction is {pred} (overflow)")
 
     if args.json:
         out: dict[str, object] = {"w": w[0] if d == 1 else w}
@@ -191,7 +197,7 @@ def run(args: argparse.Namespace) -> int:
         if predictions is not None:
             out["inputs"] = [args.predict[i : i + d] for i in range(0, len(args.predict), d)]
             out["predictions"] = predictions
-        print(json.dumps(out))
+        print(strict_json(out))
         return 0
 
     names = model.param_names()
