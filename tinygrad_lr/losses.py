@@ -40,7 +40,10 @@ def _tensor_sq_errors_sum(pred: Any, target: Any) -> Any:
             "use one engine: a Tensor (or numbers) for target, or a list of Values for pred"
         )
     # the targets become the data tensor y, so pictures name it
-    t = target if isinstance(target, Tensor) else Tensor(as_float_array(target, "target", "numbers"), name="y")
+    if isinstance(target, Tensor):
+        t = target
+    else:
+        t = Tensor(as_float_array(target, "target", "numbers"), name="y")
     if pred.data.shape != t.data.shape:
         raise InputError(
             f"loss: predictions have shape {pred.data.shape} but targets have shape {t.data.shape}"
