@@ -220,7 +220,7 @@ def _folded_names(
     names = dict(named.name)
     prec = dict(named.precedence)
     titles: dict[int, str] = {}
-    stem = named.name[id(root)] if len(named.name[id(root)]) <= 4 else "L"
+    stem = named.name[id(root)] if len(named.name[id(root)]) == 1 else "L"
     roots = {id(r) for r in fold.sample_roots}
     for node, column in zip(fold.rep, fold.members):
         i = id(node)

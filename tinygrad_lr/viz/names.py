@@ -205,7 +205,7 @@ def _loss_sum(order: Sequence[Any], root: Any) -> tuple[Any, list[Any], list[Any
     stack = [top]
     while stack:  # left to right: the order the terms were added in
         node = stack.pop()
-        if node is top or (node.op == "+" and not node.label and users.get(id(node)) == 1):
+        if node is top or (node.op == "+" and users.get(id(node)) == 1):
             if node is not top:
                 partial.append(node)
             stack.extend(reversed(node._prev))
@@ -275,7 +275,7 @@ def node_names(order: Sequence[Any], root: Any) -> Names:
         if node.op == "**2" and node._prev[0].op == "-" and not node._prev[0]._prev[1]._prev
     }
     root_name = str(root.label) if root.label else "L"
-    term_stem = root_name if len(root_name) <= 4 and _IDENT.match(root_name) else "L"
+    term_stem = root_name if len(root_name) == 1 and _IDENT.match(root_name) else "L"
     used: dict[str, int] = {}
     letters: dict[str, str] = {}
     plain_terms: dict[int, list[str]] = {}  # a partial sum's terms' names, for "L1 + L2 + L3"
@@ -325,7 +325,7 @@ def node_names(order: Sequence[Any], root: Any) -> Names:
         used.setdefault(name, 1)
         names[i] = name
         prec[i] = precedence
-        if i in partial_ids:
+        if i in partial_ids and not node.label:
             titles[i] = f"partial sum {name}"
         elif formula is not None and formula != name:
             titles[i] = f"{name} = {formula}"
