@@ -53,7 +53,8 @@ def test_demo_backprops_trains_and_renders(tmp_path, capsys):
     assert svg.lstrip().startswith("<?xml") and "grad &#45;40" in svg and "grad &#45;18" in svg
     page = (tmp_path / "walkthrough" / "index.html").read_text()
     assert "<svg" in page and "http://" not in page and "https://" not in page
-    assert f"watch it learn, update by update (open in a browser): {tmp_path / 'replay' / 'index.html'}" in out
+    replay_page = tmp_path / "replay" / "index.html"
+    assert f"watch it learn, update by update (open in a browser): {replay_page}" in out
     replay = (tmp_path / "replay" / "index.html").read_text()
     assert "<svg" in replay and "http://" not in replay and "https://" not in replay
 
