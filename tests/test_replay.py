@@ -268,5 +268,5 @@ def test_an_optimizer_with_another_update_rule_is_refused_with_a_reason() -> Non
     from tinygrad_lr.optim import Momentum
 
     m = LinearRegression()
-    with pytest.raises(ValueError, match="p <- p - lr \\* dL/dp .* momentum updates its parameters another way"):
+    with pytest.raises(ValueError, match="p - lr \\* dL/dp .* momentum updates its parameters another way"):
         record(m, (XS, YS), Momentum(m.parameters(), lr=0.01), epochs=1)
