@@ -18,7 +18,7 @@ import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Any, Union
 
 import numpy as np
 
@@ -339,13 +339,19 @@ def _col_label(j: int, names: Sequence[str] | None) -> str:
 # --- batching --------------------------------------------------------------------------------
 
 
-def as_generator(rng: np.random.Generator | int | None) -> np.random.Generator:
-    """A ``numpy.random.Generator``: ``rng`` itself, a new one seeded with an int, or an unseeded one."""
-    if isinstance(rng, np.random.Generator):
+def as_generator(rng: np.random.Generator | np.random.RandomState | int | None) -> Any:
+    """A ``numpy.random.Generator``: ``rng`` itself, a new one seeded with an int, or an unseeded one.
+
+    A legacy ``numpy.random.RandomState`` is returned as it is, so code seeded the old way
+    (``np.random.seed(0)``; ``rand``, ``randn``, ``randint``) can be reproduced draw for draw.
+    """
+    if isinstance(rng, (np.random.Generator, np.random.RandomState)):
         return rng
     if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
         return np.random.default_rng(rng)
-    raise TypeError(f"rng must be a numpy.random.Generator, an int seed or None, got {type(rng).__name__}")
+    raise TypeError(
+        f"rng must be a numpy.random.Generator, a RandomState, an int seed or None, got {type(rng).__name__}"
+    )
 
 
 def batch_indices(
@@ -383,7 +389,10 @@ def batch_indices(
             raise ValueError(
                 "batch_indices: shuffling or sampling with replacement needs an rng (a Generator)"
             )
-        order = rng.integers(0, n, size=n) if replacement else rng.permutation(n)
+        if replacement and isinstance(rng, np.random.RandomState):
+            order = np.array([rng.randint(n) for _ in range(n)])  # the legacy `randint(n)` per update
+        else:
+            order = rng.integers(0, n, size=n) if replacement else rng.permutation(n)
     else:
         order = np.arange(n)
     batches = [order[i : i + batch_size] for i in range(0, n, batch_size)]
@@ -401,3 +410,32 @@ def check_batch_size(batch_size: object, n: int | None = None) -> int:
     if n is not None and batch_size > n:
         raise ValueError(f"batch size {batch_size} is larger than the data set ({n} samples)")
     return int(batch_size)
+
+
+def train_test_split(
+    X: Any, y: Any, test_size: float = 0.25, rng: np.random.Generator | int | None = 0
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """``((X_train, y_train), (X_test, y_test))``: a seeded random split of the rows.
+
+    ``test_size`` is the fraction held out (at least one row in each part); the rows are drawn
+    by a permutation from ``rng``, so the same seed gives the same split.
+
+    Example:
+        >>> (Xtr, ytr), (Xte, yte) = train_test_split([[1], [2], [3], [4]], [3, 5, 7, 9], 0.25, rng=0)
+        >>> len(ytr), len(yte)
+        (3, 1)
+    """
+    Xa = np.asarray(getattr(X, "data", X), dtype=np.float64)
+    Xa = Xa.reshape(-1, 1) if Xa.ndim == 1 else Xa
+    ya = np.asarray(getattr(y, "data", y), dtype=np.float64).reshape(-1)
+    n = ya.size
+    if Xa.shape[0] != n:
+        raise ValueError(f"X has {Xa.shape[0]} rows but y has {n} values")
+    if isinstance(test_size, bool) or not isinstance(test_size, (int, float)) or not 0 < test_size < 1:
+        raise ValueError(f"test_size must be a fraction between 0 and 1, got {test_size!r}")
+    n_test = int(round(test_size * n))
+    if n_test < 1 or n_test > n - 1:
+        raise ValueError(f"a test fraction of {test_size:g} of {n} rows leaves an empty part")
+    order = as_generator(rng).permutation(n)
+    test, train = np.sort(order[:n_test]), np.sort(order[n_test:])
+    return (Xa[train], ya[train]), (Xa[test], ya[test])
