@@ -35,7 +35,7 @@ from .models import LinearRegression
 from .optim import LRScheduler, Optimizer, make_optimizer
 from .scaling import Standardizer
 
-__all__ = ["fit", "History", "DivergenceError", "evaluate_loss"]
+__all__ = ["fit", "History", "DivergenceError", "FitUpdate", "evaluate_loss"]
 
 PROGRESS_MIN_WORK = 200_000  # sample-updates (Value engine) above which a run is "long" (~seconds)
 
@@ -143,6 +143,32 @@ class History:
             return list(range(1, n + 1))
         picks = np.unique(np.round(np.geomspace(1, n, max_rows)).astype(int))
         return [int(e) for e in picks]
+
+
+@dataclass(frozen=True)
+class FitUpdate:
+    """What one optimizer step of :func:`fit` saw, handed to its ``callback`` right after the step.
+
+    The gradients are still in the parameters' ``grad`` (``step()`` does not clear them), so a
+    callback reads ``dL/dp`` there and the new values in ``model``.
+
+    Attributes:
+        update: the update's number (1-based, counted over the whole run).
+        epoch: the epoch it belongs to (1-based).
+        batch: the indices of the samples the loss was computed on.
+        loss: the loss node of this update (backpropagated: every node holds its ``grad``).
+        predictions: the model's predictions on the batch (graph nodes, also backpropagated).
+        params_before: the parameter vector ``[w..., b]`` the loss was computed at.
+        model: the model, holding the parameters after the step.
+    """
+
+    update: int
+    epoch: int
+    batch: np.ndarray
+    loss: Any
+    predictions: Any
+    params_before: np.ndarray
+    model: Any
 
 
 def evaluate_loss(model: Any, X: np.ndarray, y: np.ndarray, loss_fn: Callable[[Any, Any], Any]) -> float:
@@ -276,6 +302,7 @@ def fit(
     record_params: bool = False,
     patience: int | None = 5,
     progress: bool | None = None,
+    callback: Callable[[FitUpdate], None] | None = None,
     scheduler: LRScheduler | None = None,
     grad_tol: float | None = None,
     loss_tol: float | None = None,
@@ -307,6 +334,8 @@ def fit(
             value (``None``: only inf/nan stop the run).
         progress: a tqdm progress bar: ``None`` (default) shows it only for long runs on a
             terminal; ``False`` never; ``True`` always.
+        callback: called after every update with a :class:`FitUpdate` (what the replay in
+            :mod:`tinygrad_lr.replay` records); ``None`` (default) costs nothing.
         scheduler: a learning-rate schedule on the optimizer, stepped after every epoch.
         grad_tol: stop once the gradient norm of the loss over the whole data set is at most
             this (``History.converged``, ``converged_epoch``).
@@ -470,17 +499,22 @@ def fit(
                 try:
                     for idx in batches:
                         opt.zero_grad()
-                        L = loss_fn(model(X), y) if idx is None else loss_fn(model(X[idx]), y[idx])
+                        pred = model(X) if idx is None else model(X[idx])
+                        L = loss_fn(pred, y) if idx is None else loss_fn(pred, y[idx])
                         L.backward()
                         if pending is not None:
                             stopped = end_epoch(pending, float(L.data), grad_norm(params))
                             pending = None
                             if stopped:
                                 break
+                        before = model.param_vector() if callback is not None else None
                         opt.step()
                         history.updates += 1
                         if record_params:
                             history.params.append(model.param_vector())
+                        if callback is not None and before is not None:
+                            batch = np.arange(ds.n_samples) if idx is None else np.asarray(idx)
+                            callback(FitUpdate(history.updates, epoch, batch, L, pred, before, model))
                     if stopped:
                         break
                     history.lrs.append(lr_now)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -126,6 +127,18 @@ def add(sub: argparse._SubParsersAction) -> None:
         help="a progress bar on stderr (default: only for long runs on a terminal)",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    p.add_argument(
+        "--replay",
+        metavar="DIR",
+        help="also record every update and write DIR/index.html, a page that replays the training "
+        "(graph, line, landscape, loss curve) step by step, and DIR/updates.csv",
+    )
+    p.add_argument(
+        "--replay-axes",
+        nargs=2,
+        metavar="PARAM",
+        help="the two parameters the replay's landscape is drawn over (default w b, or w1 w2)",
+    )
     p.set_defaults(func=run)
 
 
@@ -222,22 +235,25 @@ def run(args: argparse.Namespace) -> int:
         **_options(args, name),
     )
     sched = None if args.schedule is None else make_scheduler(args.schedule, opt, args.epochs)
-    history = fit(
-        model,
-        train,
-        opt,
-        loss=args.loss,
-        epochs=args.epochs,
-        rng=args.seed,
-        patience=args.patience,
-        progress=args.progress,
-        scheduler=sched,
-        grad_tol=args.tol,
-        loss_tol=args.loss_tol,
-        standardize=args.standardize,
-        l1=args.l1,
-        l2=args.l2,
-    )
+    if args.replay is not None:
+        history = _replay(args, model, train, opt)
+    else:
+        history = fit(
+            model,
+            train,
+            opt,
+            loss=args.loss,
+            epochs=args.epochs,
+            rng=args.seed,
+            patience=args.patience,
+            progress=args.progress,
+            scheduler=sched,
+            grad_tol=args.tol,
+            loss_tol=args.loss_tol,
+            standardize=args.standardize,
+            l1=args.l1,
+            l2=args.l2,
+        )
     if history.converged is None:  # no tolerance to stop at: judge the end
         history.converged = history.final_grad_norm <= DEFAULT_TOL
         verdict = "converged" if history.converged else "NOT converged"
@@ -372,6 +388,28 @@ def run(args: argparse.Namespace) -> int:
             xs = ", ".join(f"{f}={v:g}" for f, v in zip(data.feature_names, x))
             print(f"prediction at {xs}: {pred!r}")
     return 0
+
+
+def _replay(args: argparse.Namespace, model: Any, data: Any, opt: Any) -> Any:
+    """Train with every update recorded, write the replay page; the History, as fit's."""
+    from ..replay import check_replay_folder, record, write_replay
+
+    names = model.param_names()
+    axes = None
+    if args.replay_axes is not None:
+        unknown = [a for a in args.replay_axes if a not in names]
+        if unknown or args.replay_axes[0] == args.replay_axes[1]:
+            raise UsageError(f"--replay-axes takes two different parameters of {', '.join(names)}")
+        axes = (names.index(args.replay_axes[0]), names.index(args.replay_axes[1]))
+    check_replay_folder(args.replay)
+    rec = record(model, data, opt, loss=args.loss, epochs=args.epochs, rng=args.seed, patience=args.patience)
+    page = write_replay(rec, args.replay, axes=axes)
+    out = sys.stderr if args.json else sys.stdout  # --json prints one JSON object and nothing else
+    if rec.diverged is not None:
+        print(f"wrote {page}: the replay of {rec.updates} updates, up to where training blew up", file=out)
+        raise ValueError(rec.diverged)
+    print(f"wrote {page}: open it in a browser to replay the {rec.updates} updates", file=out)
+    return rec.history
 
 
 def _fit_params(names: Sequence[str], values: Iterable[float]) -> str:

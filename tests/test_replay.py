@@ -1,0 +1,247 @@
+"""The replay: its recorded numbers are the optimizer's, and its page writes whole or not at all.
+
+Expected numbers are worked out independently: the tutorial's first GD step on (1, 3), (2, 5),
+(3, 7) from w = 1, b = 0 with the SSE loss (dL/dw = -40, dL/db = -18, w -> 1.4, b -> 0.18), the
+per-sample gradients 2 (f - y) [x, 1] written out by hand, and numpy's eigenvalues for the
+stable learning rate. The page itself is driven in a real browser in test_replay_browser.py.
+"""
+
+from __future__ import annotations
+
+import re
+
+import graphviz
+import numpy as np
+import pytest
+
+from tinygrad_lr import LinearRegression, fit, load_csv
+from tinygrad_lr.cli import main
+from tinygrad_lr.optim import make_optimizer
+from tinygrad_lr.replay import ReplayTooLargeError, frame_updates, record, write_replay
+from tinygrad_lr.replay import page as page_module
+from tinygrad_lr.replay.graphs import fmt, graph_frames, update_loss_graph
+from tinygrad_lr.viz import GraphvizNotFoundError
+
+XS, YS = [1.0, 2.0, 3.0], [3.0, 5.0, 7.0]
+STUDY = "examples/data/study_hours.csv"
+
+# (optimizer, options): every way fit batches the data
+RUNS = [
+    ("gd", {}),
+    ("sgd", {}),
+    ("sgd", {"shuffle": True}),
+    ("sgd", {"replacement": True}),
+    ("minibatch", {"batch_size": 2}),
+    ("minibatch", {"batch_size": 2, "shuffle": True}),
+    ("minibatch", {"batch_size": 2, "drop_last": True}),
+]
+
+
+def data_2d() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(7, 2))
+    return X, X @ np.array([1.5, -2.0]) + 0.5 + 0.01 * rng.normal(size=7)
+
+
+@pytest.mark.parametrize("engine", ["value", "tensor"])
+@pytest.mark.parametrize(("name", "options"), RUNS)
+def test_every_recorded_update_is_the_optimizers_own(engine, name, options) -> None:
+    for X, y, d in (([[x] for x in XS], YS, 1), (*data_2d(), 2)):
+        model = LinearRegression(d, w=0.5, b=0.0, engine=engine)
+        rec = record(model, (X, y), name, lr=0.02, loss="mse", epochs=4, rng=7, **options)
+        assert rec.updates == rec.history.updates > 0 and rec.diverged is None
+        # p <- p - lr * dL/dp, to the bit
+        assert np.array_equal(rec.after, rec.before - rec.lr * rec.grads)
+        # each update starts where the previous one ended
+        assert np.array_equal(rec.before[1:], rec.after[:-1])
+        # the per-sample contributions add up to the gradient (summed in another order: 1e-12)
+        for k in range(rec.updates):
+            assert rec.contributions[k].shape == (len(rec.batches[k]), d + 1)
+            np.testing.assert_allclose(rec.contributions[k].sum(axis=0), rec.grads[k], rtol=1e-12, atol=1e-12)
+        # replaying the record alone gives fit's history
+        replayed = rec.replayed_params()
+        assert np.array_equal(replayed[0], rec.history.initial_params)
+        assert np.array_equal(replayed[-1], rec.history.final_params)
+        ends = [int(np.flatnonzero(rec.epoch == e)[-1]) for e in range(1, rec.history.epochs + 1)]
+        assert np.array_equal(replayed[[k + 1 for k in ends]], np.array(rec.history.epoch_params))
+        # ... and the run of a plain fit (same seed) with its own parameter record
+        plain = LinearRegression(d, w=0.5, b=0.0, engine=engine)
+        h = fit(plain, (X, y), name, lr=0.02, loss="mse", epochs=4, rng=7, record_params=True, **options)
+        assert np.array_equal(np.array(h.params), replayed)
+        assert h.losses == rec.history.losses
+
+
+def test_the_worked_example_is_recorded_with_the_tutorials_numbers() -> None:
+    rec = record(LinearRegression(w=1.0, b=0.0), (XS, YS), "gd", lr=0.01, loss="sse", epochs=1000)
+    assert rec.param_names == ["w", "b"] and rec.updates == 1000
+    assert rec.losses[0] == 29.0  # (1-3)^2 + (2-5)^2 + (3-7)^2
+    assert rec.grads[0].tolist() == [-40.0, -18.0]
+    np.testing.assert_allclose(rec.after[0], [1.4, 0.18], rtol=0, atol=1e-15)
+    # 2 (f - y) [x, 1] for f = 1, 2, 3 and y = 3, 5, 7
+    assert rec.contributions[0].tolist() == [[-4.0, -4.0], [-12.0, -6.0], [-24.0, -8.0]]
+    assert rec.predictions[0].tolist() == [1.0, 2.0, 3.0]
+    np.testing.assert_allclose(rec.after[-1], [2.0, 1.0], atol=5e-4)  # the least-squares line y = 2x + 1
+    assert all(len(b) == 3 for b in rec.batches)
+
+
+def test_sgd_batches_are_the_samples_fit_used() -> None:
+    rec = record(LinearRegression(w=1.0, b=0.0), (XS, YS), "sgd", lr=0.01, loss="sse", epochs=2)
+    assert [b.tolist() for b in rec.batches] == [[0], [1], [2], [0], [1], [2]]
+    assert rec.epoch.tolist() == [1, 1, 1, 2, 2, 2]
+    # the first update sees sample 1 alone: dL/dw = 2 (1 - 3) * 1 = -4
+    assert rec.grads[0].tolist() == [-4.0, -4.0]
+
+
+def test_a_diverging_run_is_recorded_up_to_the_blow_up() -> None:
+    rec = record(LinearRegression(w=1.0, b=0.0), (XS, YS), "gd", lr=0.1, loss="sse", epochs=100)
+    A = np.array([[1.0, 1.0], [2.0, 1.0], [3.0, 1.0]])
+    bound = 2.0 / np.linalg.eigvalsh(2 * A.T @ A).max()
+    assert rec.diverged is not None and "diverged at epoch 5" in rec.diverged
+    assert rec.max_stable_lr == pytest.approx(bound, rel=1e-12)
+    assert rec.updates == 5 and rec.losses[-1] > 500 * rec.losses[0]
+    assert np.array_equal(rec.after, rec.before - rec.lr * rec.grads)
+
+
+def test_a_run_too_large_is_refused_before_training() -> None:
+    with pytest.raises(ReplayTooLargeError, match=r"300000 updates \(100000 epochs x 3 per epoch\)"):
+        record(LinearRegression(), (XS, YS), "sgd", lr=0.01, epochs=100_000)
+
+
+def test_frames_are_the_first_updates_then_log_spaced() -> None:
+    assert frame_updates(3) == [0, 1, 2]
+    picks = frame_updates(1000)
+    assert picks[:20] == list(range(20)) and picks[-1] == 999 and len(picks) <= 60
+    gaps = np.diff(picks[19:])
+    assert np.all(gaps[1:] >= gaps[:-1] - 1)  # spaced further and further apart
+
+
+def test_the_graph_of_an_update_holds_the_recorded_numbers() -> None:
+    rec = record(LinearRegression(w=1.0, b=0.0), (XS, YS), "gd", lr=0.01, loss="sse", epochs=3)
+    for k in range(3):
+        L, params, own = update_loss_graph(rec, k)
+        assert float(L.data) == rec.losses[k]
+        assert [p.grad for p in params] == rec.grads[k].tolist()
+        assert [[n.label for n in nodes if n.label] for nodes in own] == [
+            [f"x{i}", f"f{i}", f"y{i}", f"L{i}"] for i in (1, 2, 3)
+        ]
+    frames = graph_frames(rec, [0, 1, 2], render=False)
+    w_node = frames.params[0]["w"]
+    assert frames.labels[0][0][w_node] == ["w (parameter)", "data 1", "grad ? (not computed yet)"]
+    assert frames.labels[0][1][w_node] == ["w (parameter)", "data 1", "grad -40"]
+    assert frames.labels[0][2][w_node] == ["w (parameter)", "data 1.4 (was 1)", "grad -40"]
+    assert frames.labels[1][0][w_node][1] == f"data {fmt(rec.before[1][0])}" == "data 1.4"
+
+
+def test_a_large_batch_is_folded_with_every_samples_numbers() -> None:
+    data = load_csv(STUDY)
+    rec = record(LinearRegression(), data, "gd", lr=0.0002, epochs=2)
+    frames = graph_frames(rec, [0, 1], render=False)
+    assert frames.folded == [True, True]
+    samples = frames.samples[1]
+    xs = [v for v in samples.values() if v[0] == data.X[:, 0].tolist()]
+    assert len(xs) == 1  # the x node: every sample's x, in batch order
+    f = rec.predictions[1].tolist()
+    assert any(np.allclose(v[0], f, rtol=1e-15) for v in samples.values())  # the f node
+
+
+def test_the_page_is_self_contained(tmp_path) -> None:
+    rec = record(LinearRegression(w=1.0, b=0.0), (XS, YS), "gd", lr=0.01, loss="sse", epochs=1000)
+    page = write_replay(rec, tmp_path / "replay")
+    assert sorted(p.name for p in page.parent.iterdir()) == ["index.html", "updates.csv"]
+    text = page.read_text(encoding="utf-8")
+    assert not re.search(r"(?:src|href)\s*=|https?:|@import|fetch\(|XMLHttpRequest", text)
+    assert "<svg" in text and "graph frames are drawn for" in text
+    rows = (page.parent / "updates.csv").read_text().splitlines()
+    assert rows[0] == "update,epoch,batch,loss,w_before,b_before,dL/dw,dL/db,w_after,b_after"
+    assert rows[1] == "1,1,all,29.0,1.0,0.0,-40.0,-18.0,1.4,0.18"
+    assert len(rows) == 1001
+    # a second replay into the same folder replaces the first
+    rec2 = record(LinearRegression(w=1.0, b=0.0), (XS, YS), "gd", lr=0.01, loss="sse", epochs=2)
+    write_replay(rec2, tmp_path / "replay")
+    assert len((page.parent / "updates.csv").read_text().splitlines()) == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["replay"]
+
+
+def test_a_folder_holding_other_files_is_refused_and_left_alone(tmp_path) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("keep me")
+    rec = record(LinearRegression(), (XS, YS), "gd", lr=0.01, epochs=2)
+    with pytest.raises(FileExistsError, match="holds other files \\(notes.txt\\)"):
+        write_replay(rec, folder)
+    assert [p.name for p in folder.iterdir()] == ["notes.txt"]
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(NotADirectoryError, match="is a file"):
+        write_replay(rec, blocker / "replay")
+    with pytest.raises(FileExistsError, match="is a file, not a folder"):
+        write_replay(rec, blocker)
+
+
+def test_a_failed_write_leaves_nothing_half_written(tmp_path, monkeypatch) -> None:
+    rec = record(LinearRegression(), (XS, YS), "gd", lr=0.01, epochs=2)
+    write_replay(rec, tmp_path / "replay")
+    before = (tmp_path / "replay" / "index.html").read_bytes()
+
+    def broken(_rec):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(page_module, "_updates_csv", broken)
+    with pytest.raises(OSError, match="No space left"):
+        write_replay(record(LinearRegression(), (XS, YS), "gd", lr=0.01, epochs=5), tmp_path / "replay")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["replay"]  # no temporary folder left
+    assert (tmp_path / "replay" / "index.html").read_bytes() == before
+
+
+def test_without_graphviz_the_numbers_and_other_panels_are_still_written(tmp_path, monkeypatch) -> None:
+    def no_dot(self, *args, **kwargs):
+        raise graphviz.ExecutableNotFound(["dot"])
+
+    monkeypatch.setattr(graphviz.Digraph, "pipe", no_dot)
+    rec = record(LinearRegression(w=1.0, b=0.0), (XS, YS), "gd", lr=0.01, loss="sse", epochs=10)
+    with pytest.raises(GraphvizNotFoundError, match="written without the graph.*install Graphviz with"):
+        write_replay(rec, tmp_path / "replay")
+    text = (tmp_path / "replay" / "index.html").read_text()
+    assert 'class="template"' not in text  # no graph template
+    assert "Graphviz's 'dot' program was not found" in text
+    assert (tmp_path / "replay" / "updates.csv").read_text().count("\n") == 11
+
+
+def test_fit_replay_on_the_command_line(tmp_path, capsys) -> None:
+    out = tmp_path / "replay"
+    assert main(["fit", STUDY, "--lr", "0.0002", "--epochs", "20", "--replay", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert f"wrote {out / 'index.html'}: open it in a browser to replay the 20 updates" in printed
+    assert (out / "updates.csv").read_text().count("\n") == 21
+    # a diverging run: the page up to the blow-up, and the divergence as the one-line error
+    out2 = tmp_path / "diverged"
+    assert main(["fit", STUDY, "--lr", "0.001", "--epochs", "50", "--replay", str(out2)]) == 2
+    captured = capsys.readouterr()
+    assert "up to where training blew up" in captured.out
+    assert captured.err.count("\n") == 1 and "training diverged at epoch 5" in captured.err
+    assert (
+        "lr &lt; 0.000429607" in (out2 / "index.html").read_text()
+        or "0.000429607" in (out2 / "index.html").read_text()
+    )
+    # bad input: one line, nothing written
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["fit", STUDY, "--epochs", "2", "--replay", str(blocker)]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+    assert (
+        main(["fit", STUDY, "--optimizer", "sgd", "--epochs", "5000", "--replay", str(tmp_path / "big")]) == 2
+    )
+    assert "more than max_updates=100000" in capsys.readouterr().err
+    assert not (tmp_path / "big").exists()
+    assert (
+        main(["fit", STUDY, "--epochs", "2", "--replay", str(tmp_path / "r"), "--replay-axes", "w", "w"]) == 2
+    )
+    assert "--replay-axes takes two different parameters of w, b" in capsys.readouterr().err
+
+
+def test_make_optimizer_runs_record_like_fit() -> None:
+    m = LinearRegression(w=1.0, b=0.0)
+    opt = make_optimizer("minibatch", m.parameters(), 0.01, batch_size=2)
+    rec = record(m, (XS, YS), opt, loss="sse", epochs=1)
+    assert [b.tolist() for b in rec.batches] == [[0, 1], [2]]
+    assert rec.description == "mini-batch SGD (lr 0.01, batch 2, in order)"

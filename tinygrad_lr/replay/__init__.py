@@ -1,0 +1,27 @@
+"""Replaying a fit: record every update, then watch it in linked views.
+
+* :func:`record` trains with :func:`~tinygrad_lr.fit` (through its ``callback``) and keeps
+  every update's numbers in a :class:`Recording`;
+* :func:`write_replay` writes one self-contained HTML page that steps through it: the
+  computation graph of each update (forward values, then gradients, then the new parameters),
+  the data with the current line, the loss landscape with the path so far, the loss curve
+  and the update written out with real numbers, all showing the same moment;
+* :func:`replay_widget` shows the same view in Jupyter (the ``widget`` extra), and
+  :func:`save_animation` writes it as an animated GIF or MP4 (the ``plot`` extra).
+"""
+
+from .graphs import frame_updates
+from .page import check_replay_folder, write_replay
+from .record import MAX_SAMPLES, MAX_UPDATES, Recorder, Recording, ReplayTooLargeError, record
+
+__all__ = [
+    "record",
+    "write_replay",
+    "check_replay_folder",
+    "frame_updates",
+    "Recording",
+    "Recorder",
+    "ReplayTooLargeError",
+    "MAX_UPDATES",
+    "MAX_SAMPLES",
+]

@@ -1,0 +1,250 @@
+"""The replay as one self-contained HTML page (no server, no network): :func:`write_replay`.
+
+The page holds the recording's numbers (every update's parameters, gradient and loss), the
+graph frames of :mod:`.graphs` (one SVG template per graph shape, and the label lines of every
+frame), a small stylesheet and a script; the script draws the data, landscape and loss-curve
+panels as SVG and keeps every panel on the same moment: an update and one of its three phases.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import html
+import io
+import json
+import os
+import shutil
+import tempfile
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._files import _umask
+from ..viz.page import _inline_svg
+from .graphs import FOLD_ABOVE, GraphFrames, frame_updates, graph_frames, missing_dot_error
+from .record import Recording
+
+__all__ = ["write_replay", "check_replay_folder", "replay_data", "replay_html", "OUR_FILES"]
+
+OUR_FILES = ("index.html", "updates.csv")  # what a replay folder holds; nothing else is touched
+
+
+def landscape_axes(rec: Recording) -> tuple[int, int]:
+    """The two parameters the landscape is drawn over: ``(w, b)`` for one feature with a bias,
+    else the first two weights (``(0, 0)`` when there is only one parameter)."""
+    P = len(rec.param_names)
+    if P == 1:
+        return 0, 0
+    return (0, P - 1) if rec.n_features == 1 else (0, 1)
+
+
+def _minimum(rec: Recording) -> list[float] | None:
+    A = rec.design()
+    sol, *_ = np.linalg.lstsq(A, rec.y, rcond=None)
+    return [float(v) for v in sol] if np.all(np.isfinite(sol)) else None
+
+
+def _box(values: np.ndarray, extra: list[float]) -> list[float]:
+    vals = np.concatenate([values[np.isfinite(values)], np.asarray(extra, dtype=float)])
+    lo, hi = float(vals.min()), float(vals.max())
+    pad = 0.15 * (hi - lo) if hi > lo else max(1.0, abs(lo)) * 0.5
+    return [lo - pad, hi + pad]
+
+
+def replay_data(rec: Recording, frames: GraphFrames, axes: tuple[int, int] | None = None) -> dict[str, Any]:
+    """Everything the page's script reads, as plain lists and numbers."""
+    i, j = landscape_axes(rec) if axes is None else axes
+    P = len(rec.param_names)
+    for a in (i, j):
+        if not 0 <= a < P:
+            raise ValueError(f"landscape axis {a} is not a parameter index (0 to {P - 1})")
+    A = rec.design()
+    minimum = _minimum(rec)
+    path = np.vstack([rec.before, rec.after]) if rec.updates else rec.history_initial()[None, :]
+    extra = [] if minimum is None else minimum
+    n = rec.n_samples
+    everyone = np.arange(n)
+    batches = [None if len(b) == n and np.array_equal(b, everyone) else b.tolist() for b in rec.batches]
+    history = rec.history
+    return {
+        "param_names": rec.param_names,
+        "feature_names": rec.feature_names,
+        "target_name": rec.target_name,
+        "bias": rec.bias,
+        "engine": rec.engine,
+        "lr": rec.lr,
+        "optimizer": rec.optimizer,
+        "description": rec.description,
+        "loss_name": rec.loss_name,
+        "X": rec.X.tolist(),
+        "y": rec.y.tolist(),
+        "before": rec.before.tolist(),
+        "after": rec.after.tolist(),
+        "grads": rec.grads.tolist(),
+        "losses": rec.losses.tolist(),
+        "epoch": rec.epoch.tolist(),
+        "batches": batches,
+        "epoch_losses": [] if history is None else list(history.losses),
+        "initial_loss": None if history is None else history.initial_loss,
+        "initial_params": rec.history_initial().tolist(),
+        "diverged": rec.diverged,
+        "max_stable_lr": rec.max_stable_lr,
+        "moments": {"G": (A.T @ A).tolist(), "c": (A.T @ rec.y).tolist(), "yy": float(rec.y @ rec.y), "n": n},
+        "axes": [i, j],
+        "minimum": minimum,
+        "ranges": [_box(path[:, a], [extra[a]] if extra else []) for a in (i, j)],
+        "frames": {
+            "updates": frames.updates,
+            "template": frames.template,
+            "labels": frames.labels,
+            "folded": frames.folded,
+            "samples": frames.samples,
+            "params": frames.params,
+            "fold_above": FOLD_ABOVE,
+        },
+        "graph_error": frames.error,
+    }
+
+
+def _script_data(data: dict[str, Any]) -> str:
+    """The data as a JavaScript expression: JSON, where ``Infinity`` and ``NaN`` (a diverged
+    run's numbers) are JavaScript's own names, and ``</`` cannot end the script early."""
+    return json.dumps(data, separators=(",", ":"), allow_nan=True).replace("</", "<\\/")
+
+
+def _asset(name: str) -> str:
+    return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+
+
+def replay_html(rec: Recording, frames: GraphFrames, *, title: str | None = None,
+                axes: tuple[int, int] | None = None) -> str:  # fmt: skip
+    """The page's HTML text (see :func:`write_replay`)."""
+    data = replay_data(rec, frames, axes)
+    if title is None:
+        model = " + ".join(
+            [f"{w}*{x}" for w, x in zip(rec.param_names, rec.feature_names)] + (["b"] if rec.bias else [])
+        )
+        title = f"Watching {rec.description.split(' (')[0]} learn {rec.target_name} = {model}"
+    templates = "\n".join(
+        f'<div class="template" data-template="{t}" hidden>{_inline_svg(svg)}</div>'
+        for t, svg in enumerate(frames.templates)
+        if svg is not None
+    )
+    page = _asset("page.html")
+    return (
+        page.replace("{{TITLE}}", html.escape(title))
+        .replace("{{CSS}}", _asset("page.css"))
+        .replace("{{TEMPLATES}}", templates)
+        .replace("{{DATA}}", _script_data(data))
+        .replace("{{SCRIPT}}", _asset("page.js"))
+    )
+
+
+def _updates_csv(rec: Recording) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    names = rec.param_names
+    writer.writerow(
+        ["update", "epoch", "batch", "loss"]
+        + [f"{n}_before" for n in names]
+        + [f"dL/d{n}" for n in names]
+        + [f"{n}_after" for n in names]
+    )
+    for k in range(rec.updates):
+        batch = rec.batches[k]
+        rows = (
+            "all"
+            if len(batch) == rec.n_samples and np.array_equal(batch, np.arange(rec.n_samples))
+            else (" ".join(str(int(r) + 1) for r in batch))
+        )
+        writer.writerow(
+            [k + 1, int(rec.epoch[k]), rows, repr(float(rec.losses[k]))]
+            + [repr(float(v)) for v in rec.before[k]]
+            + [repr(float(v)) for v in rec.grads[k]]
+            + [repr(float(v)) for v in rec.after[k]]
+        )
+    return out.getvalue().encode("utf-8")
+
+
+def check_replay_folder(folder: str | os.PathLike[str]) -> Path:
+    """Refuse, before any work, a folder the replay cannot be written to (one-line ``OSError``):
+    a file in the way, a folder holding other files, a parent that is a file or not writable."""
+    folder = Path(folder)
+    if folder.exists():
+        if not folder.is_dir():
+            raise FileExistsError(f"cannot write the replay to {folder}: it is a file, not a folder")
+        others = sorted(p.name for p in folder.iterdir() if p.name not in OUR_FILES)
+        if others:
+            raise FileExistsError(
+                f"cannot write the replay to {folder}: the folder holds other files ({', '.join(others[:3])}"
+                f"{', ...' if len(others) > 3 else ''}); choose a new or empty folder"
+            )
+    parent = folder.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise NotADirectoryError(f"cannot write the replay to {folder}: {parent} is a file, not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise PermissionError(f"cannot write the replay to {folder}: the folder {parent} is not writable")
+    return folder
+
+
+def write_replay(
+    rec: Recording,
+    folder: str | os.PathLike[str],
+    *,
+    first: int = 20,
+    frames: int = 60,
+    axes: tuple[int, int] | None = None,
+    title: str | None = None,
+) -> Path:
+    """Write the replay of ``rec`` into ``folder``: ``index.html`` (open it in any browser) and
+    ``updates.csv`` (every update's numbers). Returns the page's path.
+
+    Graph frames are drawn for at most ``frames`` updates: the first ``first``, then log-spaced
+    ones (the page says so); the other panels show every update. ``axes`` picks the two
+    parameters (indices into ``rec.param_names``) the landscape is drawn over, the others held
+    at their current values; default ``(w, b)``, or ``(w1, w2)`` for two or more features.
+
+    The folder is written whole or not at all: into a temporary sibling folder first, then
+    renamed. An existing replay folder is replaced; a folder holding other files is refused.
+
+    Raises:
+        GraphvizNotFoundError: Graphviz's ``dot`` is missing -- raised *after* the page (without
+            the graph panel) and the numbers were written.
+        OSError: the folder cannot be written.
+    """
+    folder = check_replay_folder(folder)
+    parent = folder.parent
+    picks = frame_updates(rec.updates, first=first, total=frames)
+    gf = graph_frames(rec, picks)
+    page = replay_html(rec, gf, title=title, axes=axes)
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=parent))
+    except OSError as exc:
+        raise PermissionError(f"cannot write the replay to {folder}: {exc.strerror or exc}") from None
+    try:
+        (tmp / "index.html").write_text(page, encoding="utf-8")
+        (tmp / "updates.csv").write_bytes(_updates_csv(rec))
+        mode = 0o777 & ~_umask()
+        os.chmod(tmp, mode)
+        for name in OUR_FILES:
+            os.chmod(tmp / name, mode & 0o666)
+        if folder.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".old", dir=parent))
+            os.replace(folder, old / folder.name)
+            os.replace(tmp, folder)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, folder)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(tmp)
+        raise
+    if gf.error is not None:
+        raise missing_dot_error(gf, f"the replay {folder / 'index.html'}")
+    return folder / "index.html"

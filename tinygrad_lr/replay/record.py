@@ -1,0 +1,284 @@
+"""Recording a fit, update by update: what the replay's views are drawn from.
+
+:func:`record` runs :func:`~tinygrad_lr.fit` with a :class:`Recorder` as its ``callback`` -- the
+very same training loop, not a second one -- and keeps, for every update ``k``:
+
+* the parameters before and after it (``before[k]``, ``after[k]``, vectors ``[w..., b]``),
+* the batch of samples its loss was computed on, and that loss,
+* the gradient ``dL/dp`` the optimizer used, read from the parameters after ``backward()``,
+* each sample's contribution to that gradient, ``dL/df_i * df_i/dp`` with ``df_i/dw_j = x_ij``
+  and ``df_i/db = 1``, where ``dL/df_i`` is read from the prediction node of the graph.
+
+So ``after[k] == before[k] - lr * grads[k]`` holds to the bit (it is the optimizer's own
+arithmetic) and the contributions of a batch add up to its gradient.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..data import Dataset
+from ..losses import get_loss
+from ..models import LinearRegression
+from ..optim import Optimizer, make_optimizer
+from ..train import DivergenceError, FitUpdate, History, _as_dataset, fit
+
+__all__ = ["Recording", "Recorder", "record", "MAX_UPDATES", "MAX_SAMPLES", "ReplayTooLargeError"]
+
+MAX_UPDATES = 100_000  # every update's numbers go into the page: ~60 bytes each for one feature
+MAX_SAMPLES = 5_000  # points drawn in the data panel, and rows of per-sample numbers per frame
+
+
+class ReplayTooLargeError(ValueError):
+    """The run has more updates or samples than a replay can show."""
+
+
+@dataclass
+class Recording:
+    """Every update of one fit of a linear model, with the data it was fitted to.
+
+    Attributes:
+        X, y: the data (``X`` of shape ``(n, d)``).
+        feature_names, target_name: column names, for axis labels.
+        param_names: ``['w', 'b']``, ``['w1', 'w2', 'b']``, ... (the order of every vector).
+        bias: whether the model has ``b``.
+        engine: ``"value"`` or ``"tensor"``.
+        lr: the learning rate.
+        optimizer: ``"gd"``, ``"sgd"`` or ``"minibatch"``; ``description`` says it in words.
+        loss_name: ``"sse"`` or ``"mse"``.
+        before, after, grads: arrays of shape ``(updates, n_params)``.
+        losses: the loss of every update's batch, at ``before`` (shape ``(updates,)``).
+        epoch: the epoch of every update (1-based).
+        batches: the sample indices of every update.
+        predictions: every update's predictions on its batch, ``f_i`` at ``before``.
+        contributions: every update's per-sample gradients, shape ``(batch size, n_params)``.
+        history: what :func:`~tinygrad_lr.fit` returned (or the history of its divergence).
+        diverged: the divergence message when the run blew up, else ``None``.
+        max_stable_lr: the largest stable learning rate for this run, when known.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    feature_names: list[str]
+    target_name: str
+    param_names: list[str]
+    bias: bool
+    engine: str
+    lr: float
+    optimizer: str
+    description: str
+    loss_name: str
+    before: np.ndarray
+    after: np.ndarray
+    grads: np.ndarray
+    losses: np.ndarray
+    epoch: np.ndarray
+    batches: list[np.ndarray] = field(default_factory=list)
+    predictions: list[np.ndarray] = field(default_factory=list)
+    contributions: list[np.ndarray] = field(default_factory=list)
+    history: History | None = None
+    diverged: str | None = None
+    max_stable_lr: float | None = None
+
+    @property
+    def updates(self) -> int:
+        """The number of recorded updates."""
+        return int(self.before.shape[0])
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.X.shape[0])
+
+    @property
+    def n_features(self) -> int:
+        return int(self.X.shape[1])
+
+    def replayed_params(self) -> np.ndarray:
+        """The parameters re-computed from the record alone: start at ``before[0]`` and apply
+        ``p <- p - lr * grad`` with every recorded gradient. Shape ``(updates + 1, n_params)``;
+        it equals ``[before[0], after[0], after[1], ...]`` exactly when the record is honest."""
+        out = np.empty((self.updates + 1, len(self.param_names)))
+        p = self.before[0].copy() if self.updates else self.history_initial()
+        out[0] = p
+        for k in range(self.updates):
+            p = p - self.lr * self.grads[k]
+            out[k + 1] = p
+        return out
+
+    def history_initial(self) -> np.ndarray:
+        if self.history is not None and self.history.initial_params.size:
+            return self.history.initial_params.copy()
+        return np.zeros(len(self.param_names))
+
+    def full_loss(self, params: np.ndarray) -> float:
+        """The loss over the whole data set at the parameter vector ``params`` (no graph)."""
+        A = self.design()
+        r = A @ np.asarray(params, dtype=np.float64) - self.y
+        sse = float(r @ r)
+        return sse / self.n_samples if self.loss_name == "mse" else sse
+
+    def design(self) -> np.ndarray:
+        """``A = [X, 1]`` (the 1 only with a bias): ``f = A @ [w..., b]``."""
+        if not self.bias:
+            return self.X
+        return np.hstack([self.X, np.ones((self.n_samples, 1))])
+
+
+class Recorder:
+    """A ``callback`` for :func:`~tinygrad_lr.fit` that keeps every update's numbers.
+
+    Example:
+        >>> from tinygrad_lr import LinearRegression, fit
+        >>> rec = Recorder()
+        >>> m = LinearRegression(w=1.0, b=0.0)
+        >>> h = fit(m, ([1, 2, 3], [3, 5, 7]), "gd", lr=0.01, loss="sse", epochs=1, callback=rec)
+        >>> rec.grads[0].tolist(), rec.after[0].tolist()
+        ([-40.0, -18.0], [1.4, 0.18])
+    """
+
+    def __init__(self, X: np.ndarray, bias: bool = True) -> None:
+        self.X = np.asarray(X, dtype=np.float64)
+        self.bias = bias
+        self.before: list[np.ndarray] = []
+        self.after: list[np.ndarray] = []
+        self.grads: list[np.ndarray] = []
+        self.losses: list[float] = []
+        self.epoch: list[int] = []
+        self.batches: list[np.ndarray] = []
+        self.predictions: list[np.ndarray] = []
+        self.contributions: list[np.ndarray] = []
+
+    def __call__(self, u: FitUpdate) -> None:
+        grads = [np.asarray(p.grad, dtype=np.float64).reshape(-1) for p in u.model.parameters()]
+        self.before.append(np.array(u.params_before, dtype=np.float64))
+        self.after.append(u.model.param_vector())
+        self.grads.append(np.concatenate(grads))
+        self.losses.append(float(np.asarray(u.loss.data)))
+        self.epoch.append(u.epoch)
+        self.batches.append(np.asarray(u.batch, dtype=np.int64))
+        if isinstance(u.predictions, list):  # the Value engine: one node per sample
+            f = np.array([v.data for v in u.predictions], dtype=np.float64)
+            dldf = np.array([v.grad for v in u.predictions], dtype=np.float64)
+        else:
+            f = np.asarray(u.predictions.data, dtype=np.float64).reshape(-1)
+            dldf = np.asarray(u.predictions.grad, dtype=np.float64).reshape(-1)
+        A = self.X[u.batch]
+        if self.bias:
+            A = np.hstack([A, np.ones((A.shape[0], 1))])
+        self.predictions.append(f)
+        self.contributions.append(dldf[:, None] * A)  # dL/dp = sum_i dL/df_i * df_i/dp
+
+
+def _updates_per_epoch(opt: Optimizer, n: int) -> int:
+    if opt.batch_size is None:
+        return 1
+    if opt.replacement:
+        return math.ceil(n / opt.batch_size)
+    return n // opt.batch_size if opt.drop_last else math.ceil(n / opt.batch_size)
+
+
+def record(
+    model: LinearRegression,
+    data: Dataset | tuple[Any, Any],
+    optimizer: Optimizer | str = "gd",
+    *,
+    loss: str = "mse",
+    epochs: int = 100,
+    lr: float | None = None,
+    batch_size: int | None = None,
+    shuffle: bool = False,
+    replacement: bool = False,
+    drop_last: bool = False,
+    rng: np.random.Generator | int | None = None,
+    patience: int | None = 5,
+    max_updates: int = MAX_UPDATES,
+) -> Recording:
+    """Train ``model`` with :func:`~tinygrad_lr.fit` and record every update.
+
+    The arguments are :func:`~tinygrad_lr.fit`'s. A run that diverges is recorded up to the
+    update where it blew up; its message and the stable learning rate are kept in
+    ``diverged`` and ``max_stable_lr`` instead of being raised.
+
+    Raises:
+        ReplayTooLargeError: more than ``max_updates`` updates or :data:`MAX_SAMPLES` samples
+            (checked before training starts).
+        ValueError: not a :class:`~tinygrad_lr.LinearRegression`, a loss other than ``"sse"``
+            or ``"mse"``, or fit's own errors.
+
+    Example (the worked example: GD from w = 1, b = 0 on (1, 3), (2, 5), (3, 7)):
+        >>> from tinygrad_lr import LinearRegression
+        >>> rec = record(LinearRegression(w=1.0, b=0.0), ([1, 2, 3], [3, 5, 7]), "gd",
+        ...              lr=0.01, loss="sse", epochs=1000)
+        >>> rec.updates, rec.after[0].tolist(), rec.after[-1].round(3).tolist()
+        (1000, [1.4, 0.18], [2.0, 1.0])
+    """
+    if not isinstance(model, LinearRegression):
+        raise ValueError(f"a replay records a LinearRegression model, got {type(model).__name__}")
+    loss_name, _ = get_loss(loss)
+    if loss_name not in ("sse", "mse"):
+        raise ValueError(f"a replay draws the SSE or MSE loss landscape; got loss {loss_name!r}")
+    ds = _as_dataset(data)
+    if isinstance(optimizer, str):
+        if lr is None:
+            raise ValueError(f"record(optimizer={optimizer!r}) needs a learning rate: lr=...")
+        opt = make_optimizer(optimizer, model.parameters(), lr, batch_size, shuffle, replacement, drop_last)
+    else:
+        opt = optimizer
+        if lr is not None or batch_size is not None or shuffle or replacement or drop_last:
+            raise ValueError("lr and batch options go to the optimizer when it is built, not to record()")
+    if ds.n_samples > MAX_SAMPLES:
+        raise ReplayTooLargeError(
+            f"a replay draws every sample; the data has {ds.n_samples}, more than {MAX_SAMPLES}: "
+            "replay a sample of the rows"
+        )
+    if isinstance(epochs, (int, np.integer)) and not isinstance(epochs, bool) and epochs >= 0:
+        total = int(epochs) * _updates_per_epoch(opt, ds.n_samples)
+        if total > max_updates:
+            raise ReplayTooLargeError(
+                f"the replay would record {total} updates ({epochs} epochs x "
+                f"{total // max(int(epochs), 1)} per epoch), more than max_updates={max_updates}: "
+                "use fewer epochs or a larger batch"
+            )
+    rec = Recorder(ds.X, bias=model.bias)
+    history: History | None = None
+    diverged = None
+    stable = None
+    try:
+        history = fit(model, ds, opt, loss=loss_name, epochs=epochs, rng=rng, patience=patience, callback=rec)
+    except DivergenceError as err:
+        history, diverged, stable = err.history, str(err), err.max_stable_lr
+    if stable is None and math.isfinite(model.max_stable_lr(ds.X, loss_name)):
+        stable = model.max_stable_lr(ds.X, loss_name, batch_size=1 if opt.batch_size == 1 else None)
+    P = len(model.param_names())
+
+    def stack(rows: list[np.ndarray]) -> np.ndarray:
+        return np.array(rows, dtype=np.float64).reshape(len(rows), P)
+
+    return Recording(
+        X=ds.X.copy(),
+        y=ds.y.copy(),
+        feature_names=list(ds.feature_names),
+        target_name=str(ds.target_name),
+        param_names=model.param_names(),
+        bias=model.bias,
+        engine=model.engine,
+        lr=opt.lr,
+        optimizer=getattr(opt, "name", type(opt).__name__),
+        description=opt.describe(),
+        loss_name=loss_name,
+        before=stack(rec.before),
+        after=stack(rec.after),
+        grads=stack(rec.grads),
+        losses=np.array(rec.losses, dtype=np.float64),
+        epoch=np.array(rec.epoch, dtype=np.int64),
+        batches=rec.batches,
+        predictions=rec.predictions,
+        contributions=rec.contributions,
+        history=history,
+        diverged=diverged,
+        max_stable_lr=stable,
+    )
