@@ -1,5 +1,7 @@
 """tinygrad_lr: a from-scratch autodiff micro-framework for studying backpropagation."""
 
+from .anomaly import AnomalyError, detect_anomaly
+from .checkpoint import load, save
 from .data import DataError, Dataset, batch_indices, from_arrays, load_csv, make_linear_data
 from .gradcheck import (
     GradReport,
@@ -10,7 +12,8 @@ from .gradcheck import (
     numerical_grads,
     per_sample_breakdown,
 )
-from .graph import no_grad
+from .graph import enable_grad, grad, no_grad
+from .hessian import hessian, hvp, largest_eigenvalue
 from .losses import mse, sse
 from .models import LinearRegression, max_stable_lr
 from .optim import (
@@ -26,6 +29,7 @@ from .optim import (
     MiniBatchSGD,
     Momentum,
     Nesterov,
+    Newton,
     Optimizer,
     RMSprop,
     StepLR,
@@ -44,6 +48,7 @@ __all__ = [
     "GD",
     "SGD",
     "MiniBatchSGD",
+    "Newton",
     "Momentum",
     "Nesterov",
     "Adagrad",
@@ -81,5 +86,14 @@ __all__ = [
     "walkthrough_text",
     "write_walkthrough",
     "no_grad",
+    "enable_grad",
+    "grad",
+    "hessian",
+    "hvp",
+    "largest_eigenvalue",
+    "detect_anomaly",
+    "AnomalyError",
+    "save",
+    "load",
     "__version__",
 ]

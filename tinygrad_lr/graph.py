@@ -15,16 +15,41 @@ explicit stack, never recursion, so a graph of millions of nodes backpropagates 
 Python's default recursion limit.
 
 It also holds the ``no_grad`` switch: inside ``with no_grad():`` operations build no graph.
+
+**Gradients of gradients.** :func:`backward_graph` (``L.backward(create_graph=True)``) and
+:func:`grad` run the same chain rule with graph nodes instead of numbers: each node's
+``_backward_graph(g)`` returns ``dL/d(parent)`` built from the engine's own operations, so the
+gradient is a graph that can be drawn and differentiated again. The first-order pass above
+never builds those nodes.
+
+**Watching a pass.** Hooks (``register_hook``) and ``detect_anomaly()`` need to look at every
+gradient as it is completed. While any hook exists or anomaly mode is on, ``run_backward``
+takes a second, watched loop (one flag test per pass); otherwise it runs the plain loop.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import math
+import weakref
 from collections.abc import Callable
 from typing import Any, Protocol
 
-__all__ = ["Node", "topological_order", "run_backward", "no_grad", "is_grad_enabled", "gc_paused"]
+import numpy as np
+
+__all__ = [
+    "Node",
+    "topological_order",
+    "run_backward",
+    "backward_graph",
+    "grad",
+    "no_grad",
+    "enable_grad",
+    "is_grad_enabled",
+    "gc_paused",
+    "RemovableHandle",
+]
 
 
 class Node(Protocol):
@@ -80,6 +105,8 @@ def run_backward(root: Node, seed: Callable[[Any], None]) -> list[Any]:
 
     Returns the order (parents first), for callers that want to show the pass step by step.
     """
+    if _watched:  # a hook is registered or detect_anomaly() is on
+        return _run_backward_watched(root, seed)
     # The cyclic garbage collector is paused (see gc_paused), switched off before anything is
     # allocated here: an allocation could set off the collection that a paused build deferred.
     was_enabled = gc.isenabled()
@@ -96,6 +123,295 @@ def run_backward(root: Node, seed: Callable[[Any], None]) -> list[Any]:
         if was_enabled:
             gc.enable()
     return order
+
+
+def _run_backward_watched(root: Node, seed: Callable[[Any], None]) -> list[Any]:
+    """``run_backward`` with every completed gradient shown to the hooks and the anomaly checker.
+
+    The same steps, visiting the leaves too: a node's gradient is complete when it is reached
+    in the reversed order (everything computed from it was visited), which is when its hooks
+    run. A leaf with hooks collects this pass's gradient on its own first, so the hook sees
+    that, not the sum with earlier passes.
+    """
+    observer = _observer
+    with gc_paused():
+        order = topological_order(root)
+        if observer is not None:
+            observer.check_forward(order, root)
+        for node in order:
+            if node._prev:
+                node._reset_grad()
+        earlier = {}
+        for node in order:
+            if not node._prev and getattr(node, "_hooks", None):
+                earlier[node] = node.grad
+                node._reset_grad()
+        seed(root)
+        if observer is not None:
+            observer.check_backward(None, root, order)
+        for node in reversed(order):
+            hooks = getattr(node, "_hooks", None)
+            if hooks:
+                _call_hooks(node, hooks, node.grad, _set_grad)
+            if node._prev:
+                node._backward()
+                if observer is not None:
+                    observer.check_backward(node, root, order)
+        for leaf, old in earlier.items():
+            leaf.grad = _add(old, leaf.grad)
+    return order
+
+
+def _set_grad(node: Any, g: Any) -> None:
+    node.grad = g
+
+
+def _call_hooks(
+    node: Any, hooks: list[Callable[[Any], Any]], g: Any, store: Callable[[Any, Any], None]
+) -> None:
+    """Show ``g`` (the node's complete gradient) to each hook; a returned value replaces it."""
+    if g is None:  # a Tensor that nothing downstream sent a gradient to
+        return
+    changed = False
+    for hook in list(hooks):
+        new = hook(g)
+        if new is not None:
+            g, changed = _check_replacement(node, g, new), True
+    if changed:
+        store(node, g)
+
+
+def _check_replacement(node: Any, old: Any, new: Any) -> Any:
+    if np.shape(new) != np.shape(old):
+        raise ValueError(
+            f"a hook on {_describe(node)} returned a gradient of shape {np.shape(new)}; "
+            f"it must have the gradient's shape {np.shape(old)}"
+        )
+    if isinstance(old, float):
+        return new if type(new) is float or hasattr(new, "_prev") else float(new)
+    return new
+
+
+def _describe(node: Any) -> str:
+    name = getattr(node, "label", None)
+    return repr(name) if name else (f"the {node.op!r} node" if node._prev else "a leaf")
+
+
+def _add(old: Any, new: Any) -> Any:
+    """``old + new`` for gradients that may be missing (a Tensor's ``None``)."""
+    if old is None:
+        return new
+    if new is None:
+        return old
+    return old + new
+
+
+# --- gradients as graphs ---------------------------------------------------------------------
+
+
+def _graph_grads(root: Node, seed: Any) -> tuple[list[Any], dict[Any, Any]]:
+    """The chain rule with graph nodes: ``{node: dL/d(node)}`` for every node ``root`` depends on.
+
+    Each node's ``_backward_graph(g)`` returns ``g * d(node)/d(parent)`` for each parent as a
+    graph node (or ``None``); contributions to a parent are added with the engine's ``+``.
+    Hooks run when a node's gradient is complete, as in the first-order pass.
+    """
+    order = topological_order(root)
+    observer = _observer
+    if observer is not None:
+        observer.check_forward(order, root)
+    grads: dict[Any, Any] = {root: seed}
+    for node in reversed(order):
+        g = grads.get(node)
+        if g is None:
+            continue
+        hooks = getattr(node, "_hooks", None)
+        if hooks:
+            _call_hooks(node, hooks, g, grads.__setitem__)
+            g = grads[node]
+        if not node._prev:
+            continue
+        for parent, pg in zip(node._prev, node._backward_graph(g)):
+            if pg is not None:
+                grads[parent] = _add(grads.get(parent), pg)
+        if observer is not None:
+            observer.check_graph_backward(node, root, order, grads)
+    return order, grads
+
+
+def backward_graph(root: Node, seed: Any) -> None:
+    """``root.backward(create_graph=True)``: leaves' ``grad`` become graph nodes.
+
+    A leaf's new gradient graph is added to what its ``grad`` held (gradients accumulate, as in
+    the first-order pass); an intermediate node's ``grad`` is set to the numbers.
+    """
+    order, grads = _graph_grads(root, seed)
+    for node in order:
+        g = grads.get(node)
+        if node._prev:
+            node._reset_grad()
+            if g is not None:
+                node.grad = g.data
+        elif g is not None:
+            old = node.grad
+            node.grad = g if old is None or (type(old) is float and old == 0.0) else old + g
+
+
+def grad(
+    outputs: Any,
+    inputs: Any,
+    grad_outputs: Any = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Any, ...]:
+    """The gradients of ``outputs`` with respect to ``inputs``, as ``torch.autograd.grad``.
+
+    Nothing's ``.grad`` is read or written: the gradients are returned, one per input, as
+    nodes of the inputs' engine (``Value`` or ``Tensor``). With ``create_graph=True`` they are
+    graphs built from the engine's operations, which can be differentiated again (a second
+    derivative, a Hessian); otherwise they are plain leaves holding the numbers.
+
+    Args:
+        outputs: a node (a scalar loss), or a sequence of nodes whose gradients are added.
+        inputs: a node or a sequence of nodes.
+        grad_outputs: ``dL/d(output)`` for each output (default 1; needed for a non-scalar
+            Tensor output, as in ``backward(grad)``).
+        create_graph: build the gradient as a graph.
+        allow_unused: give ``None`` for an input the outputs do not depend on (else an error).
+
+    Example:
+        >>> from tinygrad_lr import Value
+        >>> x = Value(2.0)
+        >>> (dy,) = grad(x ** 3, x, create_graph=True)    # 3 x^2
+        >>> (d2y,) = grad(dy, x)                          # 6 x
+        >>> dy.data, d2y.data
+        (12.0, 12.0)
+    """
+    outs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+    ins = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    if not outs or not ins:
+        raise ValueError("grad(): needs at least one output and one input")
+    seeds = list(grad_outputs) if isinstance(grad_outputs, (list, tuple)) else [grad_outputs] * len(outs)
+    if len(seeds) != len(outs):
+        raise ValueError(f"grad(): {len(seeds)} grad_outputs for {len(outs)} outputs")
+    global _grad_enabled
+    previous = _grad_enabled
+    _grad_enabled = bool(create_graph)
+    try:
+        totals: dict[Any, Any] = {}
+        for out, seed in zip(outs, seeds):
+            _, grads = _graph_grads(out, out._seed_node(seed))
+            for node in ins:
+                if node in grads:
+                    totals[node] = _add(totals.get(node), grads[node])
+    finally:
+        _grad_enabled = previous
+    result = []
+    for k, node in enumerate(ins):
+        if node not in totals and not allow_unused:
+            raise ValueError(
+                f"grad(): input {k} ({_describe(node)}) was not used to compute the outputs; "
+                f"pass allow_unused=True to get None for it"
+            )
+        result.append(totals.get(node))
+    return tuple(result)
+
+
+# --- hooks -----------------------------------------------------------------------------------
+
+_hooked: dict[int, weakref.ref[Any]] = {}  # id -> weak reference, for every node's non-empty hook list
+_observer: Any = None  # detect_anomaly()'s checker while it is on
+_watched = False  # a hook exists or _observer is set: run_backward takes the watched loop
+
+
+def _update_watched() -> None:
+    global _watched
+    _watched = bool(_hooked) or _observer is not None
+
+
+class _Hooks(list):  # a list that can be weakly referenced
+    """A node's hooks. Weakly referenced from ``_hooked``: when the node dies, so does this list,
+    and the backward pass goes back to the plain loop once no hooked node is left."""
+
+    __slots__ = ("__weakref__",)
+
+
+def _forget(key: int) -> None:
+    _hooked.pop(key, None)
+    _update_watched()
+
+
+def _forgetter(key: int) -> Callable[[Any], None]:
+    def dead(_ref: Any) -> None:  # the hooked node (and with it its list) was freed
+        _forget(key)
+
+    return dead
+
+
+class RemovableHandle:
+    """What ``register_hook`` returns: ``handle.remove()`` takes the hook off again.
+
+    It holds the node's hook list weakly, so keeping a handle does not keep the node alive.
+    """
+
+    __slots__ = ("_hooks", "_hook")
+
+    def __init__(self, hooks: _Hooks, hook: Callable[[Any], Any]) -> None:
+        self._hooks: weakref.ref[_Hooks] | None = weakref.ref(hooks)
+        self._hook = hook
+
+    def remove(self) -> None:
+        """Remove the hook (a second call does nothing)."""
+        hooks = self._hooks() if self._hooks is not None else None
+        self._hooks = None
+        if hooks is None:
+            return
+        for i, h in enumerate(hooks):
+            if h is self._hook:
+                del hooks[i]
+                break
+        if not hooks:
+            _forget(id(hooks))
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
+
+
+def add_hook(node: Any, hook: Callable[[Any], Any]) -> RemovableHandle:
+    """Register ``hook`` on ``node`` (``Value.register_hook``, ``Tensor.register_hook``)."""
+    if not callable(hook):
+        raise TypeError(f"register_hook needs a function, got {hook!r}")
+    hooks = getattr(node, "_hooks", None)
+    if hooks is None:
+        hooks = node._hooks = _Hooks()
+    hooks.append(hook)
+    key = id(hooks)
+    if key not in _hooked:
+        _hooked[key] = weakref.ref(hooks, _forgetter(key))
+    _update_watched()
+    return RemovableHandle(hooks, hook)
+
+
+def set_observer(observer: Any) -> Any:
+    """Install ``observer`` (or ``None``) as the pass checker; return the one it replaces."""
+    global _observer
+    previous, _observer = _observer, observer
+    _update_watched()
+    return previous
+
+
+def is_finite(x: Any) -> bool:
+    """True if the number or array ``x`` holds no NaN and no infinity (``None`` counts as finite)."""
+    if x is None:
+        return True
+    if type(x) is float:
+        return math.isfinite(x)
+    if hasattr(x, "_prev"):  # a graph node: its numbers
+        x = x.data
+    return bool(np.all(np.isfinite(np.asarray(x, dtype=np.float64))))
 
 
 class gc_paused:
@@ -156,3 +472,13 @@ class no_grad(contextlib.ContextDecorator):
     def __exit__(self, *exc: object) -> None:
         global _grad_enabled
         _grad_enabled = self._previous
+
+
+class enable_grad(no_grad):
+    """Context manager (and decorator) that turns graph building back on inside ``no_grad()``."""
+
+    def __enter__(self) -> enable_grad:
+        global _grad_enabled
+        self._previous = _grad_enabled
+        _grad_enabled = True
+        return self

@@ -118,6 +118,69 @@ class LinearRegression:
             params.append(self.b)
         return params
 
+    def named_parameters(self) -> list[tuple[str, Any]]:
+        """``(name, parameter)`` pairs, as PyTorch's: ``w`` (or ``w1``, ``w2``, ... on the Value
+        engine, one leaf per weight) and ``b``.
+
+        Example:
+            >>> [name for name, p in LinearRegression(2).named_parameters()]
+            ['w1', 'w2', 'b']
+        """
+        if self.engine == "value":
+            return list(zip(self.param_names(), self.parameters()))
+        return [("w", self.w)] + ([("b", self.b)] if self.bias else [])
+
+    def zero_grad(self) -> None:
+        """Reset every parameter's gradient (as ``torch.nn.Module.zero_grad``)."""
+        for p in self.parameters():
+            p.zero_grad()
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """The parameters' numbers: ``{"w": array (n_features,), "b": array ()}`` (copies).
+
+        The same keys and shapes on both engines, so a model trained on one loads into the
+        other. Save it with :func:`tinygrad_lr.save`.
+        """
+        state = {"w": self.weights}
+        if self.bias:
+            state["b"] = np.array(self.intercept, dtype=np.float64)
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> LinearRegression:
+        """Set the parameters from a :meth:`state_dict` (checked: names, shapes, finite numbers).
+
+        Returns the model, so ``LinearRegression(2).load_state_dict(load(path))`` reads well.
+        """
+        expected = ["w", "b"] if self.bias else ["w"]
+        if not isinstance(state, dict) or sorted(state) != sorted(expected):
+            got = sorted(state) if isinstance(state, dict) else type(state).__name__
+            raise ValueError(f"load_state_dict: expected the keys {expected}, got {got}")
+        w = np.asarray(state["w"], dtype=np.float64).reshape(-1)
+        if w.shape != (self.n_features,):
+            raise ValueError(
+                f"load_state_dict: w has {w.size} numbers, the model has {self.n_features} features"
+            )
+        values = w.tolist()
+        if self.bias:
+            b = np.asarray(state["b"], dtype=np.float64)
+            if b.size != 1:
+                raise ValueError(f"load_state_dict: b must be one number, got shape {b.shape}")
+            values.append(float(b.reshape(())))
+        if not all(np.isfinite(values)):
+            raise ValueError(f"load_state_dict: the parameters must be finite numbers, got {values}")
+        with no_grad():
+            if self.engine == "value":
+                for p, v in zip(self.w, values):
+                    p.data = float(v)
+            else:
+                self.w.data = np.array(values[: self.n_features])
+            if self.bias:
+                if self.engine == "value":
+                    self.b.data = values[-1]
+                else:
+                    self.b.data = np.array(values[-1])
+        return self
+
     @property
     def weights(self) -> np.ndarray:
         """The current weights as a float array of shape ``(n_features,)`` (a copy)."""
@@ -147,7 +210,7 @@ class LinearRegression:
     # --- forward -------------------------------------------------------------------------------
 
     def _as_matrix(self, X: Any) -> np.ndarray:
-        arr = np.asarray(X, dtype=np.float64)
+        arr = np.asarray(X, dtype=np.float64)  # a Tensor, an array or a list (Tensor has __array__)
         if arr.ndim == 0 or (arr.ndim == 1 and self.n_features == 1):
             arr = arr.reshape(-1, 1)
         elif arr.ndim == 1:

@@ -39,7 +39,15 @@ from typing import Any, ClassVar, Union, final, overload
 
 import numpy as np
 
-__all__ = ["Function", "Scaled", "dense", "unbroadcast", "unbroadcast_product", "uniform_value"]
+__all__ = [
+    "Function",
+    "Scaled",
+    "broadcast_axes",
+    "dense",
+    "unbroadcast",
+    "unbroadcast_product",
+    "uniform_value",
+]
 
 Array = np.ndarray
 
@@ -120,15 +128,19 @@ def unbroadcast(grad: Grad, shape: tuple[int, ...]) -> Grad:
         return out
     if not shape:  # everything into one number
         return np.array(_total(grad))
-    lead = grad.ndim - len(shape)  # axes broadcasting added in front
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
-    )
+    axes = broadcast_axes(grad.shape, shape)
     c = uniform_value(grad)
     if c is not None:  # a broadcast constant (the gradient of a sum or mean): no need to add it up
         count = math.prod(grad.shape[i] for i in axes)
         return np.full(shape, c * count)
     return grad.sum(axis=axes, keepdims=True).reshape(shape)
+
+
+def broadcast_axes(grad_shape: tuple[int, ...], shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The axes of ``grad_shape`` that broadcasting ``shape`` to it added or stretched."""
+    lead = len(grad_shape) - len(shape)  # axes broadcasting added in front
+    stretched = tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad_shape[lead + i] != 1)
+    return tuple(range(lead)) + stretched
 
 
 def _total(grad: Array) -> Any:
@@ -210,6 +222,16 @@ class Function:
         """Given ``dL/d(out)``, return ``dL/d(parent)`` for each parent (``None`` if not needed)."""
         raise NotImplementedError
 
+    def backward_graph(self, grad: Any, inputs: Sequence[Any], out: Any) -> tuple[Any, ...]:
+        """``backward`` built from Tensor operations, for gradients of gradients.
+
+        ``grad`` is ``dL/d(out)`` as a Tensor, ``inputs`` the parent Tensors and ``out`` this op's
+        output Tensor. Returns ``dL/d(parent)`` for each parent as a Tensor (or ``None``), in
+        the output's shape or the parent's (the Tensor side sums a broadcast one back). Only
+        ``backward(create_graph=True)`` and ``grad()`` call it; the first-order pass never does.
+        """
+        raise NotImplementedError(f"{type(self).__name__} has no graph-building backward")
+
 
 # --- elementwise binary ops (they broadcast) --------------------------------------------------
 
@@ -230,6 +252,9 @@ class Add(Function):
     def backward(self, grad: Grad) -> Grads:
         return (grad if self.needs[0] else None, grad if self.needs[1] else None)
 
+    def backward_graph(self, grad: Any, inputs: Sequence[Any], out: Any) -> tuple[Any, ...]:
+        return (grad if self.needs[0] else None, grad if self.needs[1] else None)
+
 
 class Sub(Function):
     """``a - b``. ``d(a-b)/da = 1``, ``d(a-b)/db = -1``."""
@@ -245,6 +270,9 @@ class Sub(Function):
             raise _broadcast_error("sub", a, b) from None
 
     def backward(self, grad: Grad) -> Grads:
+        return (grad if self.needs[0] else None, -grad if self.needs[1] else None)
+
+    def backward_graph(self, grad: Any, inputs: Sequence[Any], out: Any) -> tuple[Any, ...]:
         return (grad if self.needs[0] else None, -grad if self.needs[1] else None)
 
 
@@ -268,6 +296,10 @@ class Mul(Function):
             unbroadcast_product(grad, b, a.shape) if self.needs[0] else None,  # dL/da = dL/dout * b
             unbroadcast_product(grad, a, b.shape) if self.needs[1] else None,  # dL/db = dL/dout * a
         )
+
+    def backward_graph(self, grad: Any, inputs: Sequence[Any], out: Any) -> tuple[Any, ...]:
+        a, b = inputs
+        return (grad * b if self.needs[0] else None, grad * a if self.needs[1] else None)
 
 
 class Div(Function):
@@ -297,6 +329,10 @@ class Div(Function):
         gb = -unbroadcast_product(grad, a, b.shape) / (b * b) if self.needs[1] else None
         return (ga, gb)
 
+    def backward_graph(self, grad: Any, inputs: Sequence[Any], out: Any) -> tuple[Any, ...]:
+        a, b = inputs
+        return (grad / b if self.needs[0] else None, -(grad * a) / (b * b) if self.needs[1] else None)
+
 
 class Maximum(Function):
     """``maximum(a, b)``, entry by entry.
@@ -317,6 +353,14 @@ class Maximum(Function):
 
     def backward(self, grad: Array) -> Grads:
         a, b = self.a, self.b
+        tie = 0.5 * (a == b)
+        return (
+            grad * ((a > b) + tie) if self.needs[0] else None,
+            grad * ((b > a) + tie) if self.needs[1] else None,
+        )
+
+    def backward_graph(self, grad: Any, inputs: Sequence[Any], out: Any) -> tuple[Any, ...]:
+        a, b = self.a, self.b  # the slopes are 0, 1/2 or 1: constants, whose own slope is 0
         tie = 0.5 * (a == b)
         return (
             grad * ((a > b) + tie) if self.needs[0] else None,
@@ -353,6 +397,13 @@ class PowTensor(Function):
         return (
             grad * (b * np.power(a, b - 1.0)) if self.needs[0] else None,
             grad * (out * np.log(a)) if self.needs[1] else None,
+        )
+
+    def backward_graph(self, grad: Any, inputs: Sequence[Any], out: Any) -> tuple[Any, ...]:
+        a, b = inputs
+        return (
+            grad * (b * a ** (b - 1.0)) if self.needs[0] else None,
+            grad * (out * a.log()) if self.needs[1] else None,
         )
 
 
@@ -400,6 +451,9 @@ class Neg(Function):
     def backward(self, grad: Array) -> Grads:
         return (-grad,)
 
+    def backward_graph(self, grad: Any, inputs: Sequence[Any], out: Any) -> tuple[Any, ...]:
+        return (-grad,)
+
 
 class Pow(Function):
     """``a ** n`` for a number ``n``. ``d(a**n)/da = n * a**(n-1)``.
@@ -433,6 +487,12 @@ class Pow(Function):
             local = n * np.power(a, n - 1.0)
         return (local * c if c is not None else grad * local,)
 
+    def backward_graph(self, grad: Any, inputs: Sequence[Any], out: Any) -> tuple[Any, ...]:
+        (a,), n = inputs, self.n
+        if n == 0:
+            return (grad * 0.0,)
+        return (grad * (a * 2.0) if n == 2 else grad * (n * a ** (n - 1.0)),)
+
 
 class Exp(Function):
     """``exp(a)``. ``d(exp a)/da = exp a``: the output is its own derivative."""
@@ -446,6 +506,9 @@ class Exp(Function):
 
     def backward(self, grad: Array) -> Grads:
         return (grad * self.out,)
+
+    def backward_graph(self, grad: Any, inputs: Sequence[Any], out: Any) -> tuple[Any, ...]:
+        return (grad * out,)
 
 
 class Log(Function):
@@ -463,6 +526,9 @@ class Log(Function):
 
     def backward(self, grad: Array) -> Grads:
         return (grad / self.a,)
+
+    def backward_graph(self, grad: Any, inputs: Sequence[Any], out: Any) -> tuple[Any, ...]:
+        return (grad / inputs[0],)
 
 
 class Sqrt(Function):
@@ -482,6 +548,12 @@ class Sqrt(Function):
         with np.errstate(divide="ignore"):
             return (grad * (0.5 / self.out),)
 
+    def backward_graph(self, grad: Any, inputs: Sequence[Any], out: Any) -> tuple[Any, ...]:
+        if np.any(self.out == 0):  # the slope is infinite there: kept as numbers, as in backward
+            with np.errstate(divide="ignore"):
+                return (grad * (0.5 / self.out),)
+        return (grad * (0.5 / out),)
+
 
 class Abs(Function):
     """``|a|``. ``d|a|/da = sign(a)`` (0 at a = 0, the subgradient PyTorch uses too)."""
@@ -495,6 +567,9 @@ class Abs(Function):
 
     def backward(self, grad: Array) -> Grads:
         return (grad * np.sign(self.a),)
+
+    def backward_graph(self, grad: Any, inputs: Sequence[Any], out: Any) -> tuple[Any, ...]:
+        return (grad * np.sign(self.a),)  # a constant slope: its own slope is 0
 
 
 class Tanh(Function):
@@ -510,6 +585,9 @@ class Tanh(Function):
     def backward(self, grad: Array) -> Grads:
         t = self.out
         return (grad * (1.0 - t * t),)
+
+    def backward_graph(self, grad: Any, inputs: Sequence[Any], out: Any) -> tuple[Any, ...]:
+        return (grad * (1.0 - out * out),)
 
 
 class Sigmoid(Function):
@@ -529,6 +607,9 @@ class Sigmoid(Function):
         s = self.out
         return (grad * (s * (1.0 - s)),)
 
+    def backward_graph(self, grad: Any, inputs: Sequence[Any], out: Any) -> tuple[Any, ...]:
+        return (grad * (out * (1.0 - out)),)
+
 
 class Relu(Function):
     """``relu(a) = max(a, 0)``. ``d(relu a)/da = 1`` where ``a > 0``, else 0."""
@@ -542,6 +623,9 @@ class Relu(Function):
 
     def backward(self, grad: Array) -> Grads:
         return (grad * (self.a > 0),)
+
+    def backward_graph(self, grad: Any, inputs: Sequence[Any], out: Any) -> tuple[Any, ...]:
+        return (grad * (self.a > 0),)  # a constant slope: its own slope is 0
 
 
 # --- reductions -------------------------------------------------------------------------------
@@ -585,6 +669,9 @@ class Sum(Function):
     def backward(self, grad: Array) -> Grads:
         return (_spread(grad, self.axes, self.keepdims, self.shape),)
 
+    def backward_graph(self, grad: Any, inputs: Sequence[Any], out: Any) -> tuple[Any, ...]:
+        return (_spread_graph(grad, self.axes, self.shape),)
+
 
 class Mean(Function):
     """``a.mean(axis)``. ``d(mean a)/da[i] = 1/n``, with ``n`` the number of entries averaged.
@@ -610,6 +697,10 @@ class Mean(Function):
         n = math.prod(self.shape[i] for i in self.axes)
         return (_spread(grad / n, self.axes, self.keepdims, self.shape),)
 
+    def backward_graph(self, grad: Any, inputs: Sequence[Any], out: Any) -> tuple[Any, ...]:
+        n = math.prod(self.shape[i] for i in self.axes)
+        return (_spread_graph(grad / n, self.axes, self.shape),)
+
 
 def _spread(grad: Array, axes: tuple[int, ...], keepdims: bool, shape: tuple[int, ...]) -> Array:
     """The gradient of a reduction: ``grad`` copied (as a view) along the reduced axes."""
@@ -621,6 +712,21 @@ def _spread(grad: Array, axes: tuple[int, ...], keepdims: bool, shape: tuple[int
     if not keepdims:
         grad = np.expand_dims(grad, axes)
     return np.broadcast_to(grad, shape)
+
+
+def _spread_graph(grad: Any, axes: tuple[int, ...], shape: tuple[int, ...]) -> Any:
+    """``_spread`` as Tensor ops: ``grad`` given back its reduced axes (as 1s), then broadcast."""
+    kept = tuple(1 if i in axes else n for i, n in enumerate(shape))
+    if grad.shape != kept:
+        grad = grad.reshape(kept)
+    return grad.broadcast_to(shape)
+
+
+def _swap_last(t: Any) -> Any:
+    """``t`` with its last two axes swapped (the transpose of each matrix in a batch)."""
+    perm = list(range(t.ndim))
+    perm[-2], perm[-1] = perm[-1], perm[-2]
+    return t.transpose(tuple(perm))
 
 
 # --- shape ops: they move numbers around, the gradient moves back -----------------------------
@@ -647,6 +753,9 @@ class Reshape(Function):
     def backward(self, grad: Array) -> Grads:
         return (grad.reshape(self.in_shape),)
 
+    def backward_graph(self, grad: Any, inputs: Sequence[Any], out: Any) -> tuple[Any, ...]:
+        return (grad.reshape(self.in_shape),)
+
 
 class Transpose(Function):
     """``a.transpose(axes)``: a permutation of the axes. The gradient gets the inverse one."""
@@ -668,6 +777,9 @@ class Transpose(Function):
     def backward(self, grad: Array) -> Grads:
         return (grad.transpose(np.argsort(self.perm)),)
 
+    def backward_graph(self, grad: Any, inputs: Sequence[Any], out: Any) -> tuple[Any, ...]:
+        return (grad.transpose(tuple(int(i) for i in np.argsort(self.perm))),)
+
 
 class BroadcastTo(Function):
     """``a`` copied (as a view) to a larger shape. The gradient is :func:`unbroadcast` back."""
@@ -687,6 +799,9 @@ class BroadcastTo(Function):
 
     def backward(self, grad: Array) -> Grads:
         return (unbroadcast(grad, self.in_shape),)
+
+    def backward_graph(self, grad: Any, inputs: Sequence[Any], out: Any) -> tuple[Any, ...]:
+        return (grad,)  # the Tensor side sums it back to the input's shape
 
 
 class GetItem(Function):
@@ -715,12 +830,43 @@ class GetItem(Function):
             raise IndexError(f"index: {e} (tensor of shape {a.shape})") from None
 
     def backward(self, grad: Array) -> Grads:
-        full = np.zeros(self.shape, dtype=grad.dtype)
-        if self.basic:
-            full[self.index] += grad
-        else:
-            np.add.at(full, self.index, grad)
-        return (full,)
+        return (_scatter(grad, self.index, self.shape, self.basic),)
+
+    def backward_graph(self, grad: Any, inputs: Sequence[Any], out: Any) -> tuple[Any, ...]:
+        return (type(grad)._apply(ScatterAdd(self.index, self.shape, self.basic), grad),)
+
+
+def _scatter(g: Array, index: Any, shape: tuple[int, ...], basic: bool) -> Array:
+    """Zeros of ``shape`` with ``g`` added in at ``index`` (repeated positions add up)."""
+    full = np.zeros(shape, dtype=g.dtype)
+    if basic:
+        full[index] += g
+    else:
+        np.add.at(full, index, g)
+    return full
+
+
+class ScatterAdd(Function):
+    """``g`` added into zeros of ``shape`` at ``index``: the backward of ``a[index]`` as an op.
+
+    Only gradients of gradients build it (:meth:`GetItem.backward_graph`). Its own derivative
+    picks the positions again: ``d/dg`` of the scatter is ``grad[index]``.
+    """
+
+    symbol = "scatter"
+    __slots__ = ("index", "shape", "basic")
+
+    def __init__(self, index: Any, shape: tuple[int, ...], basic: bool) -> None:
+        self.index, self.shape, self.basic = index, shape, basic
+
+    def forward(self, g: Array) -> Array:
+        return _scatter(g, self.index, self.shape, self.basic)
+
+    def backward(self, grad: Array) -> Grads:
+        return (grad[self.index],)
+
+    def backward_graph(self, grad: Any, inputs: Sequence[Any], out: Any) -> tuple[Any, ...]:
+        return (grad[self.index],)
 
 
 class MatMul(Function):
@@ -766,6 +912,21 @@ class MatMul(Function):
             gb = None if gb is None else gb * scale
         return (ga, gb)
 
+    def backward_graph(self, grad: Any, inputs: Sequence[Any], out: Any) -> tuple[Any, ...]:
+        a, b = inputs
+        a2 = a.reshape((1,) + a.shape) if a.ndim == 1 else a
+        b2 = b.reshape(b.shape + (1,)) if b.ndim == 1 else b
+        batch = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
+        g2 = grad.reshape(batch + (a2.shape[-2], b2.shape[-1]))
+        ga = gb = None
+        if self.needs[0]:  # dL/da = dL/dout @ b.T (batch axes are summed back by the Tensor side)
+            ga = g2 @ _swap_last(b2)
+            ga = ga.reshape(ga.shape[:-2] + ga.shape[-1:]) if a.ndim == 1 else ga
+        if self.needs[1]:  # dL/db = a.T @ dL/dout
+            gb = _swap_last(a2) @ g2
+            gb = gb.reshape(gb.shape[:-1]) if b.ndim == 1 else gb
+        return (ga, gb)
+
 
 # --- joining several tensors ------------------------------------------------------------------
 
@@ -793,6 +954,14 @@ class Concatenate(Function):
         pieces = np.split(grad, ends[:-1], axis=self.axis)
         return tuple(p if need else None for p, need in zip(pieces, self.needs))
 
+    def backward_graph(self, grad: Any, inputs: Sequence[Any], out: Any) -> tuple[Any, ...]:
+        ends = np.cumsum(self.sizes)
+        lead = (slice(None),) * self.axis
+        return tuple(
+            grad[lead + (slice(int(end - size), int(end)),)] if need else None
+            for size, end, need in zip(self.sizes, ends, self.needs)
+        )
+
 
 class Stack(Function):
     """``stack(tensors, axis)``: a new axis. Input ``i``'s gradient is ``grad`` at position ``i``."""
@@ -814,3 +983,7 @@ class Stack(Function):
     def backward(self, grad: Array) -> Grads:
         moved = np.moveaxis(grad, self.axis, 0)
         return tuple(moved[i] if need else None for i, need in enumerate(self.needs))
+
+    def backward_graph(self, grad: Any, inputs: Sequence[Any], out: Any) -> tuple[Any, ...]:
+        lead = (slice(None),) * self.axis
+        return tuple(grad[lead + (i,)] if need else None for i, need in enumerate(self.needs))

@@ -22,7 +22,7 @@ way inside the backward pass, and multiplied out only when ``.grad`` is read.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Union
 
 import numpy as np
@@ -32,6 +32,7 @@ from . import graph, ops
 __all__ = ["Tensor", "concatenate", "stack"]
 
 ArrayLike = Union["Tensor", np.ndarray, float, int, Sequence[Any]]
+Axis = Union[int, Sequence[int], None]  # noqa: UP007 - a runtime alias, as ArrayLike
 
 
 class Tensor:
@@ -54,19 +55,20 @@ class Tensor:
         (29.0, -40.0, -18.0)
     """
 
-    __slots__ = ("data", "_grad", "requires_grad", "name", "_prev", "_fn", "_owns_grad")
+    __slots__ = ("data", "_grad", "requires_grad", "name", "_prev", "_fn", "_owns_grad", "_hooks")
 
     # numpy must not treat a Tensor as an array of objects: `ndarray * Tensor` and
     # `np.float64 * Tensor` then fall back to Tensor.__rmul__, which builds a graph node.
     __array_ufunc__ = None
 
     data: np.ndarray
-    _grad: np.ndarray | ops.Scaled | None  # the gradient, maybe not yet multiplied out
+    _grad: np.ndarray | ops.Scaled | Tensor | None  # maybe not multiplied out; a Tensor: create_graph
     requires_grad: bool
     name: str | None
     _prev: tuple[Tensor, ...]
     _fn: ops.Function | None
     _owns_grad: bool
+    _hooks: list[Callable[[Any], Any]]  # set by register_hook only: a plain node never has it
 
     def __init__(self, data: ArrayLike, requires_grad: bool = False, name: str | None = None) -> None:
         self.data = _to_array(data)
@@ -78,15 +80,19 @@ class Tensor:
         self._owns_grad = False
 
     @property
-    def grad(self) -> np.ndarray | None:
-        """``dL/d(this node)``, an array shaped like ``data`` (``None`` before backward)."""
+    def grad(self) -> Any:
+        """``dL/d(this node)``, an array shaped like ``data`` (``None`` before backward).
+
+        After ``backward(create_graph=True)`` a leaf's gradient is a ``Tensor`` instead: a
+        graph that can be differentiated again.
+        """
         g = self._grad
         if type(g) is ops.Scaled:  # multiplied out on first read
             g = self._grad = g.value()
         return g
 
     @grad.setter
-    def grad(self, value: np.ndarray | None) -> None:
+    def grad(self, value: Any) -> None:
         self._grad = value
         self._owns_grad = False  # an assigned array is never written into
 
@@ -119,6 +125,30 @@ class Tensor:
             handed.append(g)
             parent._accumulate(g, owned)
 
+    def _backward_graph(self, grad: Tensor) -> list[Tensor | None]:
+        # the same chain rule built from Tensor ops (backward(create_graph=True), grad())
+        fn: ops.Function = self._fn  # type: ignore[assignment]
+        out: list[Tensor | None] = []
+        for parent, g in zip(self._prev, fn.backward_graph(grad, self._prev, self)):
+            if g is None or not parent.requires_grad:
+                out.append(None)
+            else:
+                out.append(g if g.shape == parent.shape else _sum_to(g, parent.shape))
+        return out
+
+    def _seed_node(self, seed: Any) -> Tensor:
+        """``dL/dL`` as a node, for :func:`tinygrad_lr.grad` (ones for a one-entry tensor)."""
+        if not self.requires_grad:
+            raise RuntimeError("grad(): the output does not require grad (nothing to differentiate)")
+        if seed is None:
+            if self.data.size != 1:
+                raise ValueError(f"grad(): an output of shape {self.shape} needs grad_outputs= of that shape")
+            return Tensor(np.ones(self.data.shape, self.data.dtype))
+        t = _as_tensor(seed)
+        if t.shape != self.shape:
+            raise ValueError(f"grad(): grad_outputs has shape {t.shape}, the output has {self.shape}")
+        return t
+
     def _accumulate(self, g: np.ndarray | ops.Scaled, owned: bool) -> None:
         """``self.grad += g``, never writing into an array that other nodes may share."""
         old = self._grad
@@ -129,6 +159,8 @@ class Tensor:
                 elif not owned or g.dtype != self.data.dtype:
                     g, owned = np.array(g, dtype=self.data.dtype), True
             self._grad, self._owns_grad = g, owned
+        elif isinstance(old, Tensor):  # a gradient graph from backward(create_graph=True): it grows
+            self._grad = old + ops.dense(g)
         elif self._owns_grad:
             self._grad += ops.dense(g)
         else:
@@ -138,7 +170,7 @@ class Tensor:
         self._grad = None
         self._owns_grad = False
 
-    def backward(self, grad: ArrayLike | None = None) -> None:
+    def backward(self, grad: ArrayLike | None = None, create_graph: bool = False) -> None:
         """Compute ``dL/d(node)`` for every node that this tensor ``L`` depends on.
 
         On a single-number tensor ``dL/dL = 1`` is the seed. On a larger tensor, pass
@@ -146,6 +178,10 @@ class Tensor:
         the gradients of ``sum(g * L)``). Leaf gradients accumulate across calls (call
         :meth:`zero_grad` on parameters between updates); intermediate nodes start every call
         from nothing, so two calls give exactly twice the leaf gradients of one.
+
+        With ``create_graph=True`` the chain rule is itself built from ``Tensor`` operations:
+        every leaf's ``grad`` is then a ``Tensor``, a graph that can be drawn and
+        differentiated again (see :func:`tinygrad_lr.grad`).
 
         Raises:
             ValueError: if ``self`` holds several numbers and no ``grad`` is given, or if
@@ -169,6 +205,9 @@ class Tensor:
             if seed.shape != self.shape:
                 raise ValueError(f"backward(): grad has shape {seed.shape}, the tensor has {self.shape}")
             owned = False  # the caller's array: never added into
+        if create_graph:
+            graph.backward_graph(self, grad if isinstance(grad, Tensor) else Tensor(seed))
+            return
 
         def seed_root(root: Tensor) -> None:
             root._accumulate(seed, owned)
@@ -179,6 +218,24 @@ class Tensor:
         """Forget this tensor's gradient (``grad = None``, as PyTorch's ``set_to_none``)."""
         self._grad = None
         self._owns_grad = False
+
+    def register_hook(self, hook: Callable[[Any], Any]) -> graph.RemovableHandle:
+        """Call ``hook(grad)`` when this tensor's gradient is complete in a backward pass.
+
+        ``grad`` is ``dL/d(this tensor)`` from this pass (an array; a ``Tensor`` under
+        ``create_graph=True``). If ``hook`` returns an array of the same shape, that replaces
+        the gradient: it flows on to the inputs (and, for a leaf, is added into ``.grad``).
+        Returns a handle whose ``remove()`` takes the hook off again.
+
+        Example:
+            >>> w = Tensor([1.0, 2.0], requires_grad=True)
+            >>> h = w.register_hook(lambda g: 2 * g)      # double what reaches w
+            >>> (w * w).sum().backward()
+            >>> w.grad
+            array([4., 8.])
+            >>> h.remove()
+        """
+        return graph.add_hook(self, hook)
 
     # --- building graph nodes ----------------------------------------------------------------
 
@@ -242,6 +299,10 @@ class Tensor:
             return Tensor._apply(ops.Pow(float(exponent)), self)
         return Tensor._apply(ops.PowTensor(), self, _as_tensor(exponent))
 
+    def pow(self, exponent: ArrayLike) -> Tensor:
+        """``self ** exponent`` (PyTorch's method name)."""
+        return self ** exponent
+
     def __rpow__(self, base: ArrayLike) -> Tensor:
         return Tensor._apply(ops.PowTensor(), _as_tensor(base), self)
 
@@ -292,17 +353,27 @@ class Tensor:
 
     # --- reductions --------------------------------------------------------------------------
 
-    def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+    def sum(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
         """The sum over ``axis`` (all entries by default). ``d(sum a)/da[i] = 1``.
+
+        ``dim`` and ``keepdim`` are PyTorch's names for ``axis`` and ``keepdims``.
 
         Example:
             >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).sum(axis=0)
             Tensor([4. 6.])
+            >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).sum(dim=1)
+            Tensor([3. 7.])
         """
+        axis, keepdims = _torch_names("sum", axis, keepdims, dim, keepdim)
         return Tensor._apply(ops.Sum(axis, keepdims), self)
 
-    def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        """The mean over ``axis`` (all entries by default). ``d(mean a)/da[i] = 1/n``."""
+    def mean(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
+        """The mean over ``axis`` (all entries by default; ``dim`` too). ``d(mean a)/da[i] = 1/n``."""
+        axis, keepdims = _torch_names("mean", axis, keepdims, dim, keepdim)
         return Tensor._apply(ops.Mean(axis, keepdims), self)
 
     # --- shapes ------------------------------------------------------------------------------
@@ -312,6 +383,24 @@ class Tensor:
         if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
             shape = tuple(shape[0])
         return Tensor._apply(ops.Reshape(tuple(int(n) for n in shape)), self)  # type: ignore[arg-type]
+
+    view = reshape  # PyTorch's name (here always a new node sharing the data where numpy can)
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        """A new axis of length 1 at position ``dim`` (``-1``: last), as ``torch.unsqueeze``.
+
+        Example:
+            >>> Tensor([1.0, 2.0]).unsqueeze(1).shape
+            (2, 1)
+        """
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"unsqueeze: dim must be an int, got {dim!r}")
+        ndim = self.data.ndim + 1
+        if not -ndim <= dim < ndim:
+            raise ValueError(f"unsqueeze: dim {dim} is out of range for a result of {ndim} dimensions")
+        shape = list(self.data.shape)
+        shape.insert(int(dim) % ndim, 1)
+        return self.reshape(tuple(shape))
 
     def transpose(self, *axes: int | Sequence[int]) -> Tensor:
         """Permute the axes (reverse them by default), as ``np.transpose``."""
@@ -382,6 +471,19 @@ class Tensor:
             raise ValueError(f"item() needs a tensor with one entry, got shape {self.shape}")
         return float(self.data.item())
 
+    def __float__(self) -> float:
+        return self.item()
+
+    def __int__(self) -> int:
+        if self.data.size != 1:
+            raise ValueError(f"int() needs a tensor with one entry, got shape {self.shape}")
+        return int(self.data.item())
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        # np.asarray(t) is t's numbers (as for torch tensors): numpy code and the models,
+        # losses and gradient checks accept a Tensor wherever they accept an array
+        return self.data if dtype is None else self.data.astype(dtype)
+
     def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied, as ``torch.Tensor.numpy``)."""
         return self.data
@@ -446,6 +548,11 @@ def _to_array(data: Any) -> np.ndarray:
     """
     if isinstance(data, Tensor):
         return data.data
+    if isinstance(data, (list, tuple)) and any(isinstance(v, Tensor) for v in data):
+        raise TypeError(
+            "Tensor needs real numbers, got a list holding Tensors; "
+            "to join tensors, use stack() or concatenate()"
+        )
     arr = np.asarray(data)
     kind = arr.dtype.kind
     if kind == "f":
@@ -456,6 +563,20 @@ def _to_array(data: Any) -> np.ndarray:
     if kind == "O" and any(isinstance(v, Tensor) for v in arr.flat):
         hint = "; to join tensors, use stack() or concatenate()"
     raise TypeError(f"Tensor needs real numbers, got an array of dtype {arr.dtype}{hint}")
+
+
+def _torch_names(op: str, axis: Axis, keepdims: bool, dim: Axis, keepdim: bool | None) -> tuple[Axis, bool]:
+    """``axis`` and ``keepdims`` from either numpy's names or PyTorch's ``dim`` and ``keepdim``."""
+    if dim is not None:
+        if axis is not None:
+            raise TypeError(f"{op}(): give axis or dim (the same thing), not both")
+        axis = dim
+    return axis, keepdims if keepdim is None else bool(keepdim)
+
+
+def _sum_to(g: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """``unbroadcast`` as graph ops: ``g`` summed over the axes broadcasting added or stretched."""
+    return g.sum(axis=ops.broadcast_axes(g.shape, shape), keepdims=True).reshape(shape)
 
 
 def _as_tensor(x: ArrayLike) -> Tensor:

@@ -183,6 +183,7 @@ def grad_norm(params: Sequence[Any]) -> float:
     for p in params:
         g = p.grad
         if g is not None:
+            g = getattr(g, "data", g)  # after backward(create_graph=True) the gradient is a graph node
             total += float(np.sum(np.square(g)))
     return math.sqrt(total)
 
@@ -482,6 +483,7 @@ def fit(
         # of epoch k+1 computes anyway (same parameters, same samples in the same order), so it
         # is read there instead of being computed twice; only the last epoch needs its own pass.
         whole = opt.batch_size is None and not opt.shuffle and not opt.replacement
+        second_order = bool(getattr(opt, "create_graph", False))
         pending = None  # the epoch whose loss (and gradient) the next forward pass gives
         params = model.parameters()
         stopped = False
@@ -501,7 +503,10 @@ def fit(
                         opt.zero_grad()
                         pred = model(X) if idx is None else model(X[idx])
                         L = loss_fn(pred, y) if idx is None else loss_fn(pred, y[idx])
-                        L.backward()
+                        if second_order:  # Newton differentiates the gradient again
+                            L.backward(create_graph=True)
+                        else:
+                            L.backward()
                         if pending is not None:
                             stopped = end_epoch(pending, float(L.data), grad_norm(params))
                             pending = None

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import math
 import sys
-from typing import TypeAlias
+from collections.abc import Callable
+from typing import Any, TypeAlias
 
 from . import graph
 
@@ -39,8 +40,15 @@ _POW_NAMES: dict[float, str] = {}  # "**2" etc., one string per exponent, shared
 def _pow_name(exponent: float) -> str:
     name = _POW_NAMES.get(exponent)
     if name is None:
-        name = _POW_NAMES[exponent] = sys.intern(f"**{exponent:g}")
+        name = _POW_NAMES[exponent] = sys.intern(f"**{_exact(exponent)}")
     return name
+
+
+def _exact(x: float) -> str:
+    """``x`` short (``2``, ``0.5``) when that is exact, else in full: the second derivative
+    reads the exponent back from the op's name."""
+    short = f"{x:g}"
+    return short if float(short) == x else repr(x)
 
 
 class Value:
@@ -59,14 +67,15 @@ class Value:
         (4.0, -4.0, -4.0)
     """
 
-    __slots__ = ("data", "grad", "label", "_prev", "_op", "_local")
+    __slots__ = ("data", "grad", "label", "_prev", "_op", "_local", "_hooks")
 
     data: float
-    grad: float
+    grad: Any  # a float; a Value (a graph) after backward(create_graph=True)
     label: str | None
     _prev: tuple[Value, ...]
     _op: str
     _local: tuple[float, ...]
+    _hooks: list[Callable[[Any], Any]]  # set by register_hook only: a plain node never has it
 
     def __init__(self, data: float, label: str | None = None) -> None:
         """A leaf: a parameter, a data point or a constant (results of operations come from
@@ -94,15 +103,62 @@ class Value:
     def _reset_grad(self) -> None:
         self.grad = 0.0
 
-    def backward(self) -> None:
+    def _backward_graph(self, g: Value) -> tuple[Value, ...]:
+        # the same chain rule with graph nodes instead of numbers (backward(create_graph=True))
+        return tuple([_times(g, d) for d in _local_graph(self)])
+
+    def backward(self, create_graph: bool = False) -> None:
         """Compute ``d(self)/d(node)`` for every node this value depends on.
 
         Sets ``dL/dL = 1`` and applies the chain rule in reverse topological order. Leaf
         gradients accumulate across calls (call :meth:`zero_grad` on parameters between
         updates); intermediate nodes start every call from zero, so two calls give exactly
         twice the leaf gradients of one.
+
+        With ``create_graph=True`` the chain rule is itself built from ``Value`` operations:
+        every leaf's ``grad`` is then a ``Value``, a graph that can be drawn and differentiated
+        again (intermediate nodes get the numbers, as usual). See :func:`tinygrad_lr.grad`.
+
+        Example:
+            >>> x = Value(3.0, label="x")
+            >>> (x ** 3).backward(create_graph=True)
+            >>> x.grad.data          # d(x^3)/dx = 3 x^2
+            27.0
+            >>> g = x.grad
+            >>> x.zero_grad()
+            >>> g.backward()
+            >>> x.grad               # d(3 x^2)/dx = 6 x
+            18.0
         """
-        graph.run_backward(self, _seed_one)
+        if create_graph:
+            graph.backward_graph(self, Value(1.0))
+        else:
+            graph.run_backward(self, _seed_one)
+
+    def _seed_node(self, seed: Any) -> Value:
+        """``dL/dL`` as a node, for :func:`tinygrad_lr.grad` (1 unless given)."""
+        if seed is None:
+            return Value(1.0)
+        return seed if isinstance(seed, Value) else Value(seed)
+
+    def register_hook(self, hook: Callable[[Any], Any]) -> graph.RemovableHandle:
+        """Call ``hook(grad)`` when this node's gradient is complete in a backward pass.
+
+        ``grad`` is ``dL/d(this node)`` from this pass (a float; a ``Value`` under
+        ``create_graph=True``). If ``hook`` returns something other than ``None``, that
+        replaces the gradient: it is what flows on to the inputs (and, for a leaf, what is
+        added into ``.grad``). Returns a handle whose ``remove()`` takes the hook off again.
+
+        Example:
+            >>> w = Value(2.0, label="w")
+            >>> seen = []
+            >>> h = w.register_hook(seen.append)
+            >>> (w * 3).backward()
+            >>> seen, w.grad
+            ([3.0], 3.0)
+            >>> h.remove()
+        """
+        return graph.add_hook(self, hook)
 
     def zero_grad(self) -> None:
         """Reset this node's gradient to 0 (for a parameter, before the next backward pass)."""
@@ -182,7 +238,7 @@ class Value:
             raise ValueError(f"pow: {c!r} ** x needs a positive base (d(c**x)/dx = c**x * log(c))")
         out = _real_pow(c, self.data)
         # d(c**x)/dx = c**x * log(c)
-        return _node(out, (self,), f"{c:g}**", (out * math.log(c),))
+        return _node(out, (self,), f"{_exact(c)}**", (out * math.log(c),))
 
     # --- functions ---------------------------------------------------------------------------
 
@@ -200,6 +256,14 @@ class Value:
             raise ValueError(f"log: the logarithm of {a!r} is undefined (it needs a positive number)")
         # d(log a)/da = 1/a
         return _node(math.log(a), (self,), "log", (1.0 / a,))
+
+    def sqrt(self) -> Value:
+        a = self.data
+        if a < 0.0:
+            raise ValueError(f"sqrt: the square root of {a!r} is not a real number")
+        out = math.sqrt(a)
+        # d(sqrt a)/da = 1 / (2 sqrt a): infinite at a = 0 (detect_anomaly() points at it)
+        return _node(out, (self,), "sqrt", (0.5 / out if out > 0.0 else math.inf,))
 
     def tanh(self) -> Value:
         t = math.tanh(self.data)
@@ -283,6 +347,65 @@ def _node(data: float, parents: tuple[Value, ...], op: str, local: tuple[float, 
     else:
         out._prev, out._op, out._local = (), "", ()
     return out
+
+
+# --- the same local derivatives as graphs, for gradients of gradients ---------------------------
+
+
+def _local_graph(out: Value) -> tuple[Value | float, ...]:
+    """``d(out)/d(parent)`` for each parent, built from ``Value`` operations.
+
+    These are the numbers of ``out.local_grads`` again, op by op, but as graph nodes connected
+    to the parents (and to ``out`` itself where the derivative is the output, as for ``exp``),
+    so that ``backward(create_graph=True)`` makes a gradient that can be differentiated again.
+    Only called when asked: the first-order pass uses the stored numbers.
+    """
+    op, parents = out._op, out._prev
+    a = parents[0]
+    if op == "+":
+        return (1.0, 1.0)
+    if op == "-":
+        return (1.0, -1.0)
+    if op == "*":
+        return (parents[1], a)  # d(a*b)/da = b, d(a*b)/db = a
+    if op == "/":
+        b = parents[1]
+        return (1.0 / b, -a / (b * b))
+    if op == "neg":
+        return (-1.0,)
+    if op == "**":  # a ** b, both nodes
+        b = parents[1]
+        return (b * a ** (b - 1.0), out * a.log())
+    if op.startswith("**"):  # a ** n: d/da = n a**(n-1)
+        n = float(op[2:])
+        if n == 2.0:
+            return (2.0 * a,)
+        return (0.0,) if n == 0.0 else (n * a ** (n - 1.0),)
+    if op.endswith("**"):  # c ** a: d/da = c**a log(c)
+        return (out * math.log(float(op[:-2])),)
+    if op == "exp":
+        return (out,)
+    if op == "log":
+        return (1.0 / a,)
+    if op == "sqrt":  # infinite at 0: kept as that number (its own derivative is not needed there)
+        return (0.5 / out,) if out.data > 0.0 else out._local
+    if op == "tanh":
+        return (1.0 - out * out,)
+    if op == "sigmoid":
+        return (out * (1.0 - out),)
+    if op in ("relu", "abs"):  # piecewise constant slopes: their own derivative is 0
+        return out._local
+    raise NotImplementedError(f"no second derivative for the op {op!r}")
+
+
+def _times(g: Value, d: Value | float) -> Value:
+    """``g * d``, without a node for the factors 1 and -1 of ``+`` and ``-``."""
+    if type(d) is float:
+        if d == 1.0:
+            return g
+        if d == -1.0:
+            return -g
+    return g * d
 
 
 def _to_float(x: object) -> float:

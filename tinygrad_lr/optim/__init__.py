@@ -38,6 +38,7 @@ from .adaptive import Adagrad, Adam, AdamW, RMSprop
 from .base import Optimizer, check_lr
 from .gd import GD, SGD, MiniBatchSGD
 from .momentum import Momentum, Nesterov
+from .newton import Newton
 from .schedules import CosineAnnealingLR, ExponentialLR, LinearLR, LRScheduler, StepLR, make_scheduler
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "GD",
     "SGD",
     "MiniBatchSGD",
+    "Newton",
     "Momentum",
     "Nesterov",
     "Adagrad",
@@ -73,6 +75,7 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {
     "rmsprop": RMSprop,
     "adam": Adam,
     "adamw": AdamW,
+    "newton": Newton,
 }
 
 

@@ -109,6 +109,7 @@ class Optimizer:
     """
 
     name = "optimizer"
+    create_graph = False  # True: fit() calls loss.backward(create_graph=True) (Newton differentiates it)
 
     def __init__(
         self,
