@@ -96,10 +96,10 @@ def main(argv: list[str] | None = None) -> dict:
     fig = plot.loss_curves(
         {"GD, lr 1e-4": [loss - loss_ls for loss in [history.initial_loss, *history.losses]]},
         log=True,
+        xlog=True,  # iteration 0 stays on the axis, left of a marked break
         ylabel="MSE - least-squares MSE",
         title="how far above the best line, per iteration",
     )
-    fig.axes[0].set_xscale("symlog", linthresh=1)  # iteration 0 stays on the axis
     fig.axes[0].set_xlim(0, ITERATIONS)
     plot.save(fig, out / "loss.png")
     print(f"\nfigures: {out / 'fit.png'}, {out / 'loss.png'}")

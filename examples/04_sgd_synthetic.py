@@ -14,10 +14,11 @@ Three optimizers, each with the framework's ``fit`` and the MSE loss, and the sa
 * full-batch GD: every sample in every update, lr 0.1 -- only 20 updates; it is then run on to
   1,000 epochs to show where it is heading: exactly the least-squares solution.
 
-What to look at: ``loss_curves.png`` -- the loss over the whole data against the number of
-passes over the data (log x): per sample read, SGD gets close soonest but keeps jittering
-(every step follows one noisy sample), GD is smooth but needs far more passes, mini-batch
-sits in between; ``fit.png`` -- the data and SGD's line.
+What to look at: ``loss_curves.png`` -- the loss over the whole data (above the least-squares
+loss, log scale) against the number of passes over the data. Left, the same 20 epochs for
+all three: per sample read, SGD gets close soonest but keeps jittering (every step follows
+one noisy sample), mini-batch sits in between, GD is smooth but still far off. Right, GD alone
+over 1,000 epochs: it does get there, exactly. ``fit.png`` -- the data and SGD's line.
 
     python examples/04_sgd_synthetic.py [--out DIR]
 """
@@ -82,19 +83,43 @@ def main(argv: list[str] | None = None) -> dict:
     loss_ls = float(np.mean((A @ [b_ls, w_ls] - data.y) ** 2))
     print(f"{'least squares':<24} loss {loss_ls:.4f} (the lowest any line can reach on this data)")
 
-    # the loss ABOVE the best possible one, so the log scale shows how close each run gets
+    # the loss ABOVE the best possible one, so the log scale shows how close each run gets;
+    # left: the same budget of 20 epochs for all three; right: GD alone, given 1000 epochs
     excess = {label: [loss - loss_ls for loss in losses] for label, losses in curves.items()}
-    fig = plot.loss_curves(
-        excess,
+    gd_label = "full-batch GD, lr 0.1"
+    fig, (left, right) = plot.new_figure(ncols=2, width=5.4)
+    plot.loss_curves(
+        {label: losses[: EPOCHS + 1] for label, losses in excess.items()},
         log=True,
         xlabel="epochs (passes over the data)",
         ylabel="MSE - least-squares MSE",
-        title="the same data, three optimizers",
+        title=f"the same budget: {EPOCHS} epochs each",
+        ax=left,
     )
-    ax = fig.axes[0]
-    ax.set_xscale("symlog", linthresh=1)  # epoch 0 (the start) stays on the axis
-    ax.set_xlim(0, GD_EPOCHS)
-    ax.set_ylim(1e-6, None)
+    left.set_xlim(0, EPOCHS)
+    left.set_xticks(range(0, EPOCHS + 1, 5))
+    gd_excess = excess[gd_label]
+    exact = next(i for i, e in enumerate(gd_excess) if e < 1e-12)  # least squares, up to rounding
+    plot.loss_curves(
+        {gd_label: gd_excess[: exact + 1]},
+        log=True,
+        colors={gd_label: plot.CYCLE[2]},  # GD keeps its colour from the left panel
+        xlabel="epochs (passes over the data)",
+        ylabel="MSE - least-squares MSE",
+        title=f"GD given time: {GD_EPOCHS} epochs",
+        ax=right,
+    )
+    right.set_xlim(0, GD_EPOCHS)
+    right.axvspan(0, EPOCHS, color="0.85", zorder=0, label=f"the left panel's {EPOCHS} epochs")
+    right.annotate(
+        f"epoch {exact}: within 1e-12 of least squares,\nthen equal to it up to rounding",
+        (exact, gd_excess[exact]),
+        xytext=(10, 4),
+        textcoords="offset points",
+        ha="left",
+        fontsize=8,
+    )
+    right.legend()
     plot.save(fig, out / "loss_curves.png")
     b_sgd, w_sgd = results["one-sample SGD, lr 0.01"][:2]
     fig = plot.fit_line(

@@ -128,7 +128,8 @@ def main(argv: list[str] | None = None) -> dict:
         paths[label] = path
         losses[label] = [slope_at(w)[0] for w in path]
         print(f"   {label:<19} w after 12 steps = {path[-1]:.4f}, MSE = {losses[label][-1]:.4g}")
-        plot.loss_vs_w(loss_of, view(path[:7]), trajectory=path[:7], ylabel="MSE(w)", title=label, ax=ax)
+        # all 12 steps, as printed; the too-large rate's path leaves the view after a few of them
+        plot.loss_vs_w(loss_of, view(path[:7]), trajectory=path, ylabel="MSE(w)", title=label, ax=ax)
     plot.save(fig, out / "learning_rates.png")
     fig = plot.loss_curves(losses, log=True, xlabel="step", ylabel="MSE", title="the loss per step")
     plot.save(fig, out / "learning_rate_losses.png")

@@ -156,8 +156,13 @@ def main(argv: list[str] | None = None) -> dict:
         {"plain GD": gd, "SGD-like (seed 0)": sgd, "annealing (seed 0)": annealing},
         xlabel="update",
         ylabel="x",
-        title="x over the updates (pit at 1.22, global minimum at -1.55)",
+        title="x over the updates",
     )
+    ax = fig.axes[0]
+    for level, name in ((PIT, "the pit"), (GLOBAL_MIN, "the global minimum")):
+        ax.axhline(level, color="0.3", linestyle=":", linewidth=1, zorder=1)
+        ax.annotate(f"{name}, x = {level:.2f}", (1.0, level), xycoords=("axes fraction", "data"),
+                    xytext=(-4, 3), textcoords="offset points", ha="right", fontsize=8, color="0.2")
     plot.save(fig, out / "paths.png")
     print(f"\nfigures: {out / 'function.png'}, {out / 'paths.png'}")
     return {

@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> dict:
     fig, axes = plot.new_figure(ncols=2, width=6.0, height=5.0)
     for ax, (label, path) in zip(axes, stability.items()):
         plot.loss_landscape(
-            loss, (0.5, 3.5), (-0.5, 2.5), trajectories={label: path}, minimum=(2.0, 1.0), ax=ax
+            loss, (0.5, 3.5), (-0.5, 2.5), trajectories={"GD": path}, minimum=(2.0, 1.0), ax=ax
         )
         ax.set_title(label)
     plot.save(fig, out / "stability.png")

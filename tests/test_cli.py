@@ -55,6 +55,20 @@ def test_demo_backprops_trains_and_renders(tmp_path, capsys):
     assert "<svg" in page and "http://" not in page and "https://" not in page
 
 
+def test_demo_without_graphviz_prints_everything_then_says_which_pictures_it_skipped(tmp_path, capsys,
+                                                                                      monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "no-programs-here"))  # no `dot` anywhere
+    assert main(["demo", "--out", str(tmp_path / "out")]) == 0  # the lesson is complete without pictures
+    out = capsys.readouterr().out
+    text, _, skipped = out.partition("pictures skipped (2):")
+    assert "Loss(1, 0) = 29   dLoss/dw = -40   dLoss/db = -18" in text
+    assert "w = 2.000148389025502, b = 0.9996626768662412" in text  # part 3 ran after the failed pictures
+    assert "graph.svg" in skipped and "walkthrough/" in skipped and "'dot' program was not found" in skipped
+    assert "install Graphviz: " in skipped and skipped.strip().endswith("then run this again.")
+    assert (tmp_path / "out" / "graph.dot").exists()  # the DOT source is there to render later
+    assert not (tmp_path / "out" / "graph.svg").exists()
+
+
 def test_module_entry_point_runs():
     proc = subprocess.run(
         [sys.executable, "-m", "tinygrad_lr", "--version"], capture_output=True, text=True, check=False,

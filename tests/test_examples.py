@@ -171,6 +171,19 @@ def test_01_one_step_by_hand(tmp_path, capsys):
     assert "grad &#45;40" in Path(r["figures"][0]).read_text()  # the gradients, "-" escaped
 
 
+def test_01_without_graphviz_prints_everything_then_names_the_skipped_pictures(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "no-programs-here"))  # no `dot` anywhere
+    r = run_example("01_one_step_by_hand", tmp_path)
+    assert (r["dw"], r["db"], r["loss_after"]) == (-40.0, -18.0, pytest.approx(12.9612, abs=1e-12))
+    printed = capsys.readouterr().out
+    numbers, _, skipped = printed.partition("pictures skipped (3):")
+    assert "dLoss/dw = -40" in numbers and "= 12.9612" in numbers  # all the text comes first ...
+    assert all(n in skipped for n in ("graph.svg", "graph.png", "walkthrough/"))  # ... then what was skipped
+    assert "'dot' program was not found" in skipped and "install Graphviz: " in skipped
+    assert [Path(p).name for p in r["figures"]] == ["after_step.png"]  # matplotlib's picture still drawn
+    assert (tmp_path / "graph.dot").exists() and r["walkthrough"] is None
+
+
 def test_08_loss_landscape(tmp_path):
     r = run_example("08_loss_landscape", tmp_path)
     for w, b in r["ends"].values():  # every optimizer heads for the minimum (2, 1)

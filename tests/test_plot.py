@@ -86,6 +86,28 @@ def test_loss_curves_turn_a_diverging_run_into_a_line_that_stops():
     assert list(y[:2]) == [1.0, 10.0] and np.isnan(y[2:]).all()
 
 
+def test_a_line_that_stops_ends_in_a_cross_that_says_why():
+    fig = plot.loss_curves({"too large": [1.0, 10.0, float("inf")], "exact": [1.0, 1e-8, 0.0]}, log=True)
+    ax = fig.axes[0]
+    np.testing.assert_array_equal(_by_gid(ax, "end:too large").get_offsets(), [[1, 10.0]])
+    np.testing.assert_array_equal(_by_gid(ax, "end:exact").get_offsets(), [[1, 1e-8]])  # 0 has no log
+    notes = [t.get_text() for t in ax.texts]
+    assert "diverged at 2" in notes and "0 (off the log scale) at 2" in notes
+    ax = plot.loss_curves({"fine": [3.0, 2.0, 1.0]}, log=True).axes[0]
+    assert not ax.texts and not ax.collections  # a run that never stops gets no cross
+
+
+def test_loss_curves_log_x_keeps_zero_and_marks_the_break_and_colours_stay_given():
+    fig = plot.loss_curves({"GD": [29, 13, 6, 3]}, xlog=True, colors={"GD": "tab:green"})
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "symlog" and ax.get_xlim()[0] == 0.0
+    brk = _by_gid(ax, "axis-break")
+    assert list(brk.get_xdata()) == [1.0, 1.0]  # the seam between linear and log
+    assert any(t.get_text() == "//" for t in ax.texts)
+    assert "linear, then log" in ax.get_xlabel()
+    assert _by_gid(ax, "curve:GD").get_color() == "tab:green"
+
+
 def test_loss_curves_check_their_input():
     with pytest.raises(ValueError, match="at least one curve"):
         plot.loss_curves({})
@@ -128,6 +150,36 @@ def test_loss_vs_w_draws_the_curve_the_path_and_the_marks():
     assert ax.get_xlim() == (0.0, 4.0)
 
 
+def _exit_notes(ax):
+    return [t.get_text() for t in ax.texts if t.get_gid() == "exit"]
+
+
+def test_a_path_that_leaves_loss_vs_w_gets_an_arrow_on_the_edge_and_a_note():
+    path = [1.0, 3.0, -2.0, 9.0, -20.0]  # leaves the view (0, 4) at step 2
+    ax = plot.loss_vs_w(_mse_w, (0.0, 4.0), trajectory=path, num=30).axes[0]
+    (note,) = _exit_notes(ax)
+    assert note.startswith("step 2 leaves the plot:\nw = -2") and "(3 of 4 steps off the plot)" in note
+    arrows = [t for t in ax.texts if t.get_text() == "" and t.arrow_patch is not None]
+    assert len(arrows) == 1
+    x_edge, y_edge = arrows[0].xy  # on the edge the path crosses, between step 1 and step 2
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    assert x_edge == pytest.approx(x0) or y_edge == pytest.approx(y1)
+    assert -2.0 < x_edge < 3.0
+    inside = plot.loss_vs_w(_mse_w, (0.0, 4.0), trajectory=[1.0, 1.5, 1.8], num=30).axes[0]
+    assert _exit_notes(inside) == []
+
+
+def test_marks_on_the_same_spot_nest_inside_each_other_with_their_own_shapes():
+    marks = {"restart": -1.55, "annealing": -1.55, "far away": 1.2}
+    ax = plot.loss_vs_w(_mse_w, (-2.0, 2.0), marks=marks, num=30).axes[0]
+    sizes = {label: _by_gid(ax, f"mark:{label}").get_sizes()[0] for label in marks}
+    assert sizes["annealing"] < sizes["restart"]  # the later mark is smaller and drawn on top
+    assert sizes["far away"] == sizes["restart"]  # a mark alone keeps the full size
+    shapes = {_by_gid(ax, f"mark:{label}").get_paths()[0].vertices.tobytes() for label in marks}
+    assert len(shapes) == 3
+
+
 def test_loss_vs_w_needs_a_loss_built_from_the_value():
     with pytest.raises(TypeError, match="build its loss from the Value"):
         plot.loss_vs_w(lambda w: 3.0, (0, 1), at=0.5)
@@ -146,6 +198,19 @@ def test_loss_landscape_draws_the_trajectories_over_fixed_limits():
     np.testing.assert_array_equal(_by_gid(ax, "minimum").get_offsets(), [[2, 1]])
     assert ax.get_xlim() == (0.0, 3.0) and ax.get_ylim() == (-1.0, 2.0)
     assert len(fig.axes) == 2  # the plot and its colour bar
+
+
+def test_landscape_paths_sharing_a_start_get_one_circle_their_ends_nest_and_exits_are_marked():
+    paths = {"GD": [(1.0, 0.0), (2.0, 1.0)], "SGD": [(1.0, 0.0), (1.5, 0.5), (2.0, 1.0)],
+             "wild": [(1.0, 0.0), (2.5, 1.5), (40.0, -30.0)]}
+    ax = plot.loss_landscape(_sse_wb, (0, 3), (-1, 2), trajectories=paths, num=20).axes[0]
+    starts = [a for a in ax.get_children() if a.get_gid() == "start"]
+    assert len(starts) == 1 and "start (1, 0)" in ax.get_legend_handles_labels()[1]
+    gd, sgd = (_by_gid(ax, f"end:{k}").get_sizes()[0] for k in ("GD", "SGD"))
+    assert sgd < gd  # both end at (2, 1): the second sits inside the first
+    assert "GD (1 update), ends at (2, 1)" in ax.get_legend_handles_labels()[1]
+    (note,) = _exit_notes(ax)
+    assert note.startswith("step 2 leaves the plot:\nw = 40, b = -30")
 
 
 def test_loss_landscape_accepts_value_losses():

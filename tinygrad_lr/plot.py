@@ -92,6 +92,95 @@ def _floats(values: Any, name: str) -> np.ndarray:
     return arr
 
 
+# markers that stay tellable apart when several points sit on the same spot (drawn big to small)
+MARKERS = ("o", "s", "D", "^", "v", "P")
+LINESTYLES = ("-", "--", ":", "-.")
+
+
+def _nested_sizes(
+    points: Sequence[tuple[float, float]], near: tuple[float, float], big: float
+) -> list[float]:
+    """Marker areas such that points on (nearly) the same spot nest inside each other, all visible.
+
+    A point within ``near`` (dx, dy) of k earlier points gets ``big * 0.5**k``: drawn in order
+    with rising z-order, a smaller marker sits on top of the bigger one it would otherwise hide.
+    """
+    sizes = []
+    for i, (x, y) in enumerate(points):
+        k = sum(1 for (px, py) in points[:i] if abs(px - x) <= near[0] and abs(py - y) <= near[1])
+        sizes.append(big * 0.5**k)
+    return sizes
+
+
+def _edge_point(
+    inside: tuple[float, float],
+    outside: tuple[float, float],
+    xlim: tuple[float, float],
+    ylim: tuple[float, float],
+) -> tuple[float, float]:
+    """Where the segment from a point inside the box to one outside crosses the box's edge."""
+    (px, py), (qx, qy) = inside, outside
+    t = 1.0
+    for start, delta, lo, hi in ((px, qx - px, *xlim), (py, qy - py, *ylim)):
+        if delta > 0:
+            t = min(t, (hi - start) / delta)
+        elif delta < 0:
+            t = min(t, (lo - start) / delta)
+    return px + t * (qx - px), py + t * (qy - py)
+
+
+def _mark_exit(
+    ax: Axes,
+    xs: np.ndarray,
+    ys: np.ndarray,
+    color: str,
+    describe: Callable[[int], str],
+) -> int | None:
+    """If a path leaves the axes, say so: an arrow onto the edge where it leaves and a note.
+
+    The note names the first step outside and where it went (``describe(k)``), and how many of
+    the remaining steps are off the picture too. Call it after the axes' limits are final.
+    Returns the first step outside, or ``None`` when the whole path is in view.
+    """
+    xlim, ylim = ax.get_xlim(), ax.get_ylim()
+    finite = np.isfinite(xs) & np.isfinite(ys)
+    inside = finite & (xs >= min(xlim)) & (xs <= max(xlim)) & (ys >= min(ylim)) & (ys <= max(ylim))
+    outside = np.flatnonzero(~inside)
+    if outside.size == 0 or outside[0] == 0:
+        return None
+    k = int(outside[0])
+    start = (float(xs[k - 1]), float(ys[k - 1]))
+    edge = _edge_point(start, (float(xs[k]), float(ys[k])), xlim, ylim) if finite[k] else start
+    ax.annotate(
+        "",
+        xy=edge,
+        xytext=start,
+        arrowprops={"arrowstyle": "-|>", "color": color, "lw": 1.6, "mutation_scale": 14},
+        annotation_clip=False,
+        zorder=6,
+    )
+    later = int((~inside[k:]).sum())
+    note = f"step {k} leaves the plot:\n{describe(k)}"
+    if later > 1:
+        note += f"\n({later} of {xs.size - 1} steps off the plot)"
+    fx = (edge[0] - xlim[0]) / (xlim[1] - xlim[0])
+    fy = (edge[1] - ylim[0]) / (ylim[1] - ylim[0])
+    ax.annotate(
+        note,
+        edge,
+        xytext=(-8 if fx > 0.5 else 8, -8 if fy > 0.5 else 8),
+        textcoords="offset points",
+        ha="right" if fx > 0.5 else "left",
+        va="top" if fy > 0.5 else "bottom",
+        fontsize=8,
+        color=color,
+        bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "edgecolor": color, "alpha": 0.9},
+        zorder=7,
+        gid="exit",
+    )
+    return k
+
+
 # --- the fitted line -------------------------------------------------------------------------
 
 
@@ -164,6 +253,8 @@ def loss_curves(
     *,
     x: Mapping[str, Sequence[float]] | None = None,
     log: bool = False,
+    xlog: bool = False,
+    colors: Mapping[str, str] | None = None,
     xlabel: str = "iteration",
     ylabel: str = "loss",
     title: str | None = None,
@@ -174,7 +265,11 @@ def loss_curves(
     By default the i-th loss is drawn at x = i; ``x`` maps a label to its own x values (for
     instance the epoch, fractional for per-sample updates, so one-sample SGD and full GD share
     an axis). ``log=True`` puts the loss on a log scale, where steady convergence is a
-    straight line. Non-finite losses (a diverging run) simply end the line.
+    straight line. ``xlog=True`` puts x on a log scale that still shows x = 0 (the start):
+    linear from 0 to 1, logarithmic beyond, with a visible break mark at 1 on the axis. Where a
+    run's loss becomes infinite or NaN (it diverged), or 0 on a log scale, its line ends in a
+    cross with a note saying so. ``colors`` maps a label to its colour (default: the order of
+    ``curves``), so one run keeps its colour across panels.
 
     Example:
         >>> fig = loss_curves({"GD": [29, 12.96, 5.8], "SGD": [29, 9.1, 3.3]}, log=True)
@@ -190,17 +285,29 @@ def loss_curves(
                 raise ValueError(f"{label!r}: {xs.size} x values for {ys.size} losses")
         else:
             xs = np.arange(ys.size, dtype=float)
-        ys = np.where(np.isfinite(ys), ys, np.nan)
+        shown = np.isfinite(ys) & ((ys > 0) if log else True)
+        color = (colors or {}).get(label, CYCLE[i % len(CYCLE)])
         ax.plot(
             xs,
-            ys,
-            color=CYCLE[i % len(CYCLE)],
+            np.where(shown, ys, np.nan),
+            color=color,
             label=label,
             gid=f"curve:{label}",
             marker="." if ys.size <= 30 else None,
         )
+        gone = np.flatnonzero(~shown)
+        if gone.size and gone[0] > 0:  # the line stops here: say why instead of just ending
+            k = int(gone[0])
+            why = "diverged" if not np.isfinite(ys[k]) else "0 (off the log scale)"
+            ax.scatter([xs[k - 1]], [ys[k - 1]], marker="X", s=60, color=color, edgecolors="black",
+                       zorder=5, gid=f"end:{label}")
+            ax.annotate(f"{why} at {xs[k]:g}", (xs[k - 1], ys[k - 1]), xytext=(6, 0),
+                        textcoords="offset points", fontsize=8, color=color, va="center")
     if log:
         ax.set_yscale("log")
+    if xlog:
+        _symlog_x_with_break(ax)
+        xlabel += " (0 to 1 linear, then log scale)"
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel + (" (log scale)" if log else ""))
     ax.grid(True, which="both" if log else "major", alpha=0.5)
@@ -208,6 +315,16 @@ def loss_curves(
     if title:
         ax.set_title(title)
     return fig
+
+
+def _symlog_x_with_break(ax: Axes) -> None:
+    """x on a log scale that keeps x = 0: linear on [0, 1], log beyond, the seam marked ``//``."""
+    ax.set_xscale("symlog", linthresh=1.0, linscale=0.6)
+    ax.set_xlim(left=0)
+    ax.axvline(1.0, color="0.4", linestyle=(0, (2, 2)), linewidth=0.8, zorder=1, gid="axis-break")
+    ax.text(1.0, 0.0, "//", transform=ax.get_xaxis_transform(), ha="center", va="center",
+            fontsize=11, fontweight="bold", color="0.2", clip_on=False, zorder=8,
+            bbox={"boxstyle": "square,pad=0.05", "facecolor": "white", "edgecolor": "none"})
 
 
 # --- loss(w) with its tangent -----------------------------------------------------------------
@@ -246,7 +363,9 @@ def loss_vs_w(
     slope at ``at`` is ``dloss/dw`` computed by backpropagation (not by finite differences),
     so the picture shows exactly the number gradient descent uses. ``trajectory`` is the
     sequence of ``w`` an optimizer visited (drawn as numbered points on the curve, joined by
-    arrows); ``marks`` labels single points (``{"GD": 0.9, "annealing": -1.3}``).
+    lines; if it leaves the picture an arrow on the edge says at which step and where it went);
+    ``marks`` labels single points (``{"GD": 0.9, "annealing": -1.3}``), each with its own
+    shape, marks on the same spot nested inside each other so none is hidden.
 
     Example:
         >>> xs, ys = [1, 2, 3], [2, 4, 6]
@@ -275,19 +394,29 @@ def loss_vs_w(
             label=f"path ({len(ws) - 1} steps)",
             gid="trajectory",
         )
-        # number the steps, skipping points that would sit on top of the last number written
-        last_x = None
-        for k in np.flatnonzero(shown):
-            if last_x is not None and abs(ws[k] - last_x) < 0.04 * (hi - lo):
+        # number the steps, skipping points that would sit on top of the last number written;
+        # the last step in view is always numbered (it replaces a number too close to it)
+        in_view = [int(k) for k in np.flatnonzero(shown) if lo <= ws[k] <= hi]
+        numbered: list[int] = []
+        for k in in_view:
+            if numbered and abs(ws[k] - ws[numbered[-1]]) < 0.04 * (hi - lo):
+                if k == in_view[-1] and len(numbered) > 1:
+                    numbered[-1] = k
                 continue
-            last_x = ws[k]
+            numbered.append(k)
+        from matplotlib import patheffects
+
+        halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
+        for k in numbered:
             ax.annotate(
                 str(k),
                 (ws[k], losses[k]),
                 textcoords="offset points",
-                xytext=(4, 4),
-                fontsize=7,
+                xytext=(5, 3),
+                fontsize=8,
                 color=TEST_COLOR,
+                path_effects=halo,
+                zorder=6,
             )
     if at is not None:
         l0, g = _value_and_slope(loss_fn, at)
@@ -303,13 +432,17 @@ def loss_vs_w(
         )
         ax.scatter([at], [l0], color=TRAIN_COLOR, zorder=4, gid="tangent_point")
     if marks:
-        for i, (label, w) in enumerate(marks.items()):
-            lw = _value_and_slope(loss_fn, w)[0]
+        # marks on (nearly) the same spot nest inside each other, big to small, so none is hidden
+        spots = [(float(w), _value_and_slope(loss_fn, w)[0]) for w in marks.values()]
+        span_y = float(np.nanmax(curve) - np.nanmin(curve)) or 1.0
+        sizes = _nested_sizes(spots, (0.03 * (hi - lo), 0.05 * span_y), big=180.0)
+        for i, (label, (w, lw)) in enumerate(zip(marks, spots)):
             ax.scatter(
                 [w],
                 [lw],
-                s=70,
-                zorder=5,
+                s=sizes[i],
+                marker=MARKERS[i % len(MARKERS)],
+                zorder=5 + i,
                 color=CYCLE[(i + 1) % len(CYCLE)],
                 edgecolors="black",
                 label=f"{label}: {xlabel}={w:.3g}, {ylabel}={lw:.3g}",
@@ -321,6 +454,10 @@ def loss_vs_w(
     else:  # keep the curve in view even when a diverging path shoots off it
         span = np.nanmax(curve) - np.nanmin(curve)
         ax.set_ylim(np.nanmin(curve) - 0.05 * span, np.nanmax(curve) + 0.1 * span)
+    if trajectory is not None and len(trajectory) > 0:
+        _mark_exit(
+            ax, ws, losses, TEST_COLOR, lambda k: f"{xlabel} = {ws[k]:.3g}, {ylabel} = {losses[k]:.3g}"
+        )
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(True, alpha=0.5)
@@ -352,8 +489,11 @@ def loss_landscape(
     ``num x num`` grid. Contour levels are spaced logarithmically by default, because a
     quadratic loss spans orders of magnitude between the valley floor and the corners.
     ``trajectories`` maps a label to a sequence of ``(w, b)`` pairs (array of shape (n, 2)),
-    one per update; each is drawn from its start (hollow circle) to its end (filled circle).
-    ``minimum`` marks the least-squares solution with a star.
+    one per update; each is drawn from its start (hollow circle; one circle when all paths
+    share it) to its end (a filled marker, a different shape per path; ends on the same spot
+    nest inside each other, so none hides another). A path that leaves the picture gets an
+    arrow where it leaves and a note of where it went. ``minimum`` marks the least-squares
+    solution with a star.
 
     Example:
         >>> loss = lambda w, b: sum((w * x + b - y) ** 2 for x, y in [(1, 3), (2, 5), (3, 7)])
@@ -376,36 +516,56 @@ def loss_landscape(
     )
     ax.contour(ws, bs, Z, levels=filled.levels, colors="0.35", linewidths=0.5)
     fig.colorbar(filled, ax=ax, label="loss", format="%.3g")
-    for i, (label, path) in enumerate((trajectories or {}).items()):
-        pts = np.asarray(path, dtype=float).reshape(-1, 2)
+    paths = {
+        label: np.asarray(path, dtype=float).reshape(-1, 2) for label, path in (trajectories or {}).items()
+    }
+    starts = [(float(p[0, 0]), float(p[0, 1])) for p in paths.values()]
+    shared_start = len(set(starts)) == 1 and len(starts) > 1
+    if shared_start:  # one hollow circle for a start all paths share, not several on top of each other
+        ax.scatter([starts[0][0]], [starts[0][1]], s=70, facecolors="none", edgecolors="black",
+                   linewidths=1.5, zorder=4, gid="start",
+                   label=f"start ({starts[0][0]:.3g}, {starts[0][1]:.3g})")
+    ends = [tuple(p[np.isfinite(p).all(axis=1)][-1]) for p in paths.values()]
+    near = (0.02 * (ws[-1] - ws[0]), 0.02 * (bs[-1] - bs[0]))
+    end_sizes = _nested_sizes(ends, near, big=75.0)
+    for i, (label, pts) in enumerate(paths.items()):
         color = CYCLE[i % len(CYCLE)]
         ax.plot(
             pts[:, 0],
             pts[:, 1],
             color=color,
-            linewidth=1.2 if len(pts) > 60 else 0.8,
+            linestyle=LINESTYLES[i % len(LINESTYLES)],
+            linewidth=1.4 if len(pts) > 60 else 1.0,
             marker="o" if len(pts) <= 60 else None,
             markersize=3,
-            label=f"{label} ({len(pts) - 1} updates)",
+            label=f"{label} ({len(pts) - 1} update{'s' if len(pts) != 2 else ''}), "
+            f"ends at ({ends[i][0]:.3g}, {ends[i][1]:.3g})",
             gid=f"trajectory:{label}",
         )
-        ax.scatter(pts[0, 0], pts[0, 1], s=50, facecolors="none", edgecolors=color, zorder=4)
-        last = pts[np.isfinite(pts).all(axis=1)][-1]
-        ax.scatter(last[0], last[1], s=40, color=color, edgecolors="black", zorder=5)
+        if not shared_start:
+            ax.scatter(pts[0, 0], pts[0, 1], s=50, facecolors="none", edgecolors=color, zorder=4)
+        ax.scatter([ends[i][0]], [ends[i][1]], s=end_sizes[i], marker=MARKERS[i % len(MARKERS)], color=color,
+                   edgecolors="black", zorder=6 + i, gid=f"end:{label}")
     if minimum is not None:
         ax.scatter(
             [minimum[0]],
             [minimum[1]],
             marker="*",
-            s=180,
+            s=260,
             color="gold",
             edgecolors="black",
-            zorder=6,
+            zorder=5,  # under the paths' end markers, whose tips it frames
             label=f"minimum ({minimum[0]:.3g}, {minimum[1]:.3g})",
             gid="minimum",
         )
-    ax.set_xlim(ws[0], ws[-1])  # a diverging path must not zoom the picture out
+    ax.set_xlim(ws[0], ws[-1])  # a diverging path must not zoom the picture out ...
     ax.set_ylim(bs[0], bs[-1])
+    for i, pts in enumerate(paths.values()):  # ... it gets an arrow where it leaves instead
+
+        def where(k: int, pts: np.ndarray = pts) -> str:
+            return f"w = {pts[k, 0]:.3g}, b = {pts[k, 1]:.3g}"
+
+        _mark_exit(ax, pts[:, 0], pts[:, 1], CYCLE[i % len(CYCLE)], where)
     ax.set_xlabel("w")
     ax.set_ylabel("b")
     if ax.get_legend_handles_labels()[0]:

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 TARGET = ROOT / "docs" / "images" / "examples"
 FIGURES = {  # example -> the files docs/examples.md embeds
-    "01_one_step_by_hand": ["graph.svg"],
+    "01_one_step_by_hand": ["graph.svg", "after_step.png"],
     "02_fit_three_points": ["fit_three_points.png", "fit_not_on_a_line.png"],
     "03_fit_csv": ["fit.png", "loss.png"],
     "04_sgd_synthetic": ["loss_curves.png"],

@@ -6,10 +6,10 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..pictures import Pictures
 from ..value import Value
 
 if TYPE_CHECKING:
-
     pass
 
 
@@ -75,15 +75,22 @@ def run(args: argparse.Namespace) -> int:
     print("\n2. Three points (1,3) (2,5) (3,7): Loss(w, b) = sum_i (w*x_i + b - y_i)^2")
     print(f"   Loss({args.w:g}, {args.b:g}) = {loss.data:g}   "
           f"dLoss/dw = {w3.grad:g}   dLoss/db = {b3.grad:g}")
+    pictures = Pictures()
     if not args.no_render:
         from ..viz import draw_graph, save_graph, write_walkthrough
 
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
-        graph_file = save_graph(draw_graph(loss), out / "graph.svg")
-        page = write_walkthrough(loss, out / "walkthrough")
-        print(f"   graph with every node's data and gradient: {graph_file}")
-        print(f"   backward pass step by step (open in a browser, arrow keys): {page}")
+        graph_file = pictures.draw(
+            str(out / "graph.svg"), lambda: save_graph(draw_graph(loss), out / "graph.svg")
+        )
+        page = pictures.draw(
+            str(out / "walkthrough") + "/", lambda: write_walkthrough(loss, out / "walkthrough")
+        )
+        if graph_file is not None:
+            print(f"   graph with every node's data and gradient: {graph_file}")
+        if page is not None:
+            print(f"   backward pass step by step (open in a browser, arrow keys): {page}")
 
     # (3) training: 1000 steps of full-batch gradient descent, as in the tutorial
     model = LinearRegression(w=args.w, b=args.b)
@@ -95,4 +102,6 @@ def run(args: argparse.Namespace) -> int:
     print(f"   loss {history.initial_loss:g} -> after 1 step {history.losses[0]:g} -> after 1000 "
           f"{history.final_loss:.6g}")
     print(f"   w = {wf!r}, b = {bf!r}; prediction for the test point x = 4: {wf * 4 + bf:.6f} (y = 9)")
+    if pictures.skipped:
+        print(f"\n{pictures.report()}")
     return 0
