@@ -211,3 +211,14 @@ def test_the_shipped_csv_is_what_its_seeded_generator_makes():
     hours, scores = module.make_study_hours()
     assert len(hours) == 100 and 25 <= hours.min() and hours.max() <= 71
     assert 25 < scores.min() < 40 and 105 < scores.max() < 125  # the tutorial's range, roughly 31..119
+
+
+def test_09_newton_vs_gd(tmp_path):
+    r = run_example("09_newton_vs_gd", tmp_path)
+    np.testing.assert_allclose(r["hessian"], r["closed_form"], rtol=1e-12, atol=1e-12)
+    assert 2.0 / r["lambda_max"] == pytest.approx(r["stable_lr"], rel=1e-15)
+    assert r["newton_after_one_step"] < 1e-12  # least squares in one step
+    assert r["gd_after_one_step"] > 0.1
+    assert 100 < r["gd_steps_to_close"] < 600  # hundreds of steps
+    assert_figures(r["figures"])
+    assert_docs_figures_are_current("09_newton_vs_gd", tmp_path)

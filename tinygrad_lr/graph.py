@@ -32,7 +32,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import math
-import weakref
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -143,14 +142,14 @@ def _run_backward_watched(root: Node, seed: Callable[[Any], None]) -> list[Any]:
                 node._reset_grad()
         earlier = {}
         for node in order:
-            if not node._prev and getattr(node, "_hooks", None):
+            if not node._prev and hooks_of(node):
                 earlier[node] = node.grad
                 node._reset_grad()
         seed(root)
         if observer is not None:
             observer.check_backward(None, root, order)
         for node in reversed(order):
-            hooks = getattr(node, "_hooks", None)
+            hooks = hooks_of(node)
             if hooks:
                 _call_hooks(node, hooks, node.grad, _set_grad)
             if node._prev:
@@ -225,7 +224,7 @@ def _graph_grads(root: Node, seed: Any) -> tuple[list[Any], dict[Any, Any]]:
         g = grads.get(node)
         if g is None:
             continue
-        hooks = getattr(node, "_hooks", None)
+        hooks = hooks_of(node)
         if hooks:
             _call_hooks(node, hooks, g, grads.__setitem__)
             g = grads[node]
@@ -319,59 +318,52 @@ def grad(
 
 # --- hooks -----------------------------------------------------------------------------------
 
-_hooked: dict[int, weakref.ref[Any]] = {}  # id -> weak reference, for every node's non-empty hook list
+# id(node) -> (node, its hooks). The hooks live here, not on the nodes: a node carries nothing
+# for them (a Value stays as small as the fast path needs), and a hook keeps its node alive
+# until its handle's remove().
+_hooks: dict[int, tuple[Any, list[Callable[[Any], Any]]]] = {}
 _observer: Any = None  # detect_anomaly()'s checker while it is on
-_watched = False  # a hook exists or _observer is set: run_backward takes the watched loop
+_watched = False  # a hook is registered or _observer is set: run_backward takes the watched loop
 
 
 def _update_watched() -> None:
     global _watched
-    _watched = bool(_hooked) or _observer is not None
+    _watched = bool(_hooks) or _observer is not None
 
 
-class _Hooks(list):  # a list that can be weakly referenced
-    """A node's hooks. Weakly referenced from ``_hooked``: when the node dies, so does this list,
-    and the backward pass goes back to the plain loop once no hooked node is left."""
-
-    __slots__ = ("__weakref__",)
-
-
-def _forget(key: int) -> None:
-    _hooked.pop(key, None)
-    _update_watched()
-
-
-def _forgetter(key: int) -> Callable[[Any], None]:
-    def dead(_ref: Any) -> None:  # the hooked node (and with it its list) was freed
-        _forget(key)
-
-    return dead
+def hooks_of(node: Any) -> list[Callable[[Any], Any]] | None:
+    """The hooks registered on ``node`` (``None`` if there are none)."""
+    entry = _hooks.get(id(node))
+    return entry[1] if entry is not None else None
 
 
 class RemovableHandle:
     """What ``register_hook`` returns: ``handle.remove()`` takes the hook off again.
 
-    It holds the node's hook list weakly, so keeping a handle does not keep the node alive.
+    Also a context manager that removes the hook at the end of the block. While any hook is
+    registered, every backward pass takes the watched loop: remove hooks you no longer need.
     """
 
-    __slots__ = ("_hooks", "_hook")
+    __slots__ = ("_key", "_hook")
 
-    def __init__(self, hooks: _Hooks, hook: Callable[[Any], Any]) -> None:
-        self._hooks: weakref.ref[_Hooks] | None = weakref.ref(hooks)
+    def __init__(self, key: int, hook: Callable[[Any], Any]) -> None:
+        self._key: int | None = key
         self._hook = hook
 
     def remove(self) -> None:
         """Remove the hook (a second call does nothing)."""
-        hooks = self._hooks() if self._hooks is not None else None
-        self._hooks = None
-        if hooks is None:
+        key, self._key = self._key, None
+        if key is None or key not in _hooks:
             return
+        entry = _hooks[key]
+        hooks = entry[1]
         for i, h in enumerate(hooks):
             if h is self._hook:
                 del hooks[i]
                 break
         if not hooks:
-            _forget(id(hooks))
+            del _hooks[key]
+            _update_watched()
 
     def __enter__(self) -> RemovableHandle:
         return self
@@ -384,15 +376,10 @@ def add_hook(node: Any, hook: Callable[[Any], Any]) -> RemovableHandle:
     """Register ``hook`` on ``node`` (``Value.register_hook``, ``Tensor.register_hook``)."""
     if not callable(hook):
         raise TypeError(f"register_hook needs a function, got {hook!r}")
-    hooks = getattr(node, "_hooks", None)
-    if hooks is None:
-        hooks = node._hooks = _Hooks()
-    hooks.append(hook)
-    key = id(hooks)
-    if key not in _hooked:
-        _hooked[key] = weakref.ref(hooks, _forgetter(key))
+    key = id(node)
+    _hooks.setdefault(key, (node, []))[1].append(hook)
     _update_watched()
-    return RemovableHandle(hooks, hook)
+    return RemovableHandle(key, hook)
 
 
 def set_observer(observer: Any) -> Any:

@@ -55,7 +55,7 @@ class Tensor:
         (29.0, -40.0, -18.0)
     """
 
-    __slots__ = ("data", "_grad", "requires_grad", "name", "_prev", "_fn", "_owns_grad", "_hooks")
+    __slots__ = ("data", "_grad", "requires_grad", "name", "_prev", "_fn", "_owns_grad")
 
     # numpy must not treat a Tensor as an array of objects: `ndarray * Tensor` and
     # `np.float64 * Tensor` then fall back to Tensor.__rmul__, which builds a graph node.
@@ -68,7 +68,6 @@ class Tensor:
     _prev: tuple[Tensor, ...]
     _fn: ops.Function | None
     _owns_grad: bool
-    _hooks: list[Callable[[Any], Any]]  # set by register_hook only: a plain node never has it
 
     def __init__(self, data: ArrayLike, requires_grad: bool = False, name: str | None = None) -> None:
         self.data = _to_array(data)

@@ -304,6 +304,7 @@ def fit(
     patience: int | None = 5,
     progress: bool | None = None,
     callback: Callable[[FitUpdate], None] | None = None,
+    compile: bool = False,
     scheduler: LRScheduler | None = None,
     grad_tol: float | None = None,
     loss_tol: float | None = None,
@@ -337,6 +338,9 @@ def fit(
             terminal; ``False`` never; ``True`` always.
         callback: called after every update with a :class:`FitUpdate` (what the replay in
             :mod:`tinygrad_lr.replay` records); ``None`` (default) costs nothing.
+        compile: run every update as a compiled step (:func:`~tinygrad_lr.compile.compile_step`):
+            the graph is traced once and replayed as generated code, with the same numbers (not
+            with ``callback``, which needs each step's graph).
         scheduler: a learning-rate schedule on the optimizer, stepped after every epoch.
         grad_tol: stop once the gradient norm of the loss over the whole data set is at most
             this (``History.converged``, ``converged_epoch``).
@@ -487,6 +491,14 @@ def fit(
         pending = None  # the epoch whose loss (and gradient) the next forward pass gives
         params = model.parameters()
         stopped = False
+        step = None
+        if compile:
+            from .compile import compile_step
+
+            if callback is not None:
+                raise ValueError("fit: compile=True runs no graph per step, and a callback needs one")
+
+            step = compile_step(lambda Xb, yb: loss_fn(model(Xb), yb), opt)
         try:
             for epoch in epoch_iter:
                 batches = [None] if whole else batch_indices(
@@ -500,20 +512,29 @@ def fit(
                 lr_now = opt.lr
                 try:
                     for idx in batches:
-                        opt.zero_grad()
-                        pred = model(X) if idx is None else model(X[idx])
-                        L = loss_fn(pred, y) if idx is None else loss_fn(pred, y[idx])
-                        if second_order:  # Newton differentiates the gradient again
-                            L.backward(create_graph=True)
+                        if step is not None:  # zero_grad, forward and backward, compiled
+                            Xb, yb = (X, y) if idx is None else (X[idx], y[idx])
+                            loss_now = step.forward_backward(Xb, yb)
                         else:
-                            L.backward()
+                            opt.zero_grad()
+                            pred = model(X) if idx is None else model(X[idx])
+                            L = loss_fn(pred, y) if idx is None else loss_fn(pred, y[idx])
+                            loss_now = float(L.data)
+                            if second_order:  # Newton differentiates the gradient again
+                                L.backward(create_graph=True)
+                            else:
+                                L.backward()
                         if pending is not None:
-                            stopped = end_epoch(pending, float(L.data), grad_norm(params))
+                            stopped = end_epoch(pending, loss_now, grad_norm(params))
                             pending = None
                             if stopped:
                                 break
-                        before = model.param_vector() if callback is not None else None
-                        opt.step()
+                        before = None
+                        if step is not None:
+                            step.update()
+                        else:
+                            before = model.param_vector() if callback is not None else None
+                            opt.step()
                         history.updates += 1
                         if record_params:
                             history.params.append(model.param_vector())

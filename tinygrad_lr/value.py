@@ -67,7 +67,7 @@ class Value:
         (4.0, -4.0, -4.0)
     """
 
-    __slots__ = ("data", "grad", "label", "_prev", "_op", "_local", "_hooks")
+    __slots__ = ("data", "grad", "label", "_prev", "_op", "_local")
 
     data: float
     grad: Any  # a float; a Value (a graph) after backward(create_graph=True)
@@ -75,7 +75,6 @@ class Value:
     _prev: tuple[Value, ...]
     _op: str
     _local: tuple[float, ...]
-    _hooks: list[Callable[[Any], Any]]  # set by register_hook only: a plain node never has it
 
     def __init__(self, data: float, label: str | None = None) -> None:
         """A leaf: a parameter, a data point or a constant (results of operations come from

@@ -31,6 +31,7 @@ FIGURES = {  # example -> the files docs/examples.md embeds
     "06_gd_sgd_minibatch": ["loss_curves.png"],
     "07_escaping_local_minima": ["function.png"],
     "08_loss_landscape": ["landscape.png", "stability_losses.png"],
+    "09_newton_vs_gd": ["newton_vs_gd.png"],
 }
 
 

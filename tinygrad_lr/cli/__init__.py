@@ -16,10 +16,10 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from .. import __version__
-from . import demo, fit, gradcheck, graph, solve
+from . import check, demo, fit, gradcheck, graph, solve
 from .errors import UsageError
 
-COMMANDS = [demo, gradcheck, fit, solve, graph]
+COMMANDS = [demo, gradcheck, fit, solve, graph, check]
 
 __all__ = ["COMMANDS", "UsageError", "build_parser", "main"]
 

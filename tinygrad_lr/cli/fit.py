@@ -119,6 +119,11 @@ def add(sub: argparse._SubParsersAction) -> None:
         default=5,
         help="stop when the loss grows this many epochs in a row (default 5)",
     )
+    p.add_argument(
+        "--compile",
+        action="store_true",
+        help="trace the training step once and run it as generated code (same numbers, no graph per step)",
+    )
     p.add_argument("--predict", type=float, nargs="+", metavar="X", help="also predict these inputs")
     p.add_argument(
         "--progress",
@@ -234,6 +239,8 @@ def run(args: argparse.Namespace) -> int:
         drop_last=args.drop_last,
         **_options(args, name),
     )
+    if args.replay is not None and args.compile:
+        raise UsageError("--compile and --replay do not go together: the replay records every step's graph")
     sched = None if args.schedule is None else make_scheduler(args.schedule, opt, args.epochs)
     if args.replay is not None:
         history = _replay(args, model, train, opt)
@@ -247,6 +254,7 @@ def run(args: argparse.Namespace) -> int:
             rng=args.seed,
             patience=args.patience,
             progress=args.progress,
+            compile=args.compile,
             scheduler=sched,
             grad_tol=args.tol,
             loss_tol=args.loss_tol,
