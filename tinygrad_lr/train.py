@@ -29,6 +29,7 @@ import numpy as np
 
 from .closed_form import LeastSquares, lstsq
 from .data import Dataset, as_generator, batch_indices, check_batch_size, from_arrays
+from .errors import InputError, describe
 from .graph import no_grad
 from .losses import get_loss, regularized
 from .models import LinearRegression
@@ -36,6 +37,9 @@ from .optim import LRScheduler, Optimizer, make_optimizer
 from .scaling import Standardizer
 
 __all__ = ["fit", "History", "DivergenceError", "FitUpdate", "evaluate_loss"]
+
+# what to do about data whose squares overflow float64 (the CLI names its own option for it)
+SQUARES_FIX = "rescale the data (e.g. standardize each column: (x - mean) / std)"
 
 PROGRESS_MIN_WORK = 200_000  # sample-updates (Value engine) above which a run is "long" (~seconds)
 
@@ -229,7 +233,7 @@ def _as_dataset(data: Dataset | tuple[Any, Any]) -> Dataset:
         return data
     if isinstance(data, (tuple, list)) and len(data) == 2:
         return from_arrays(data[0], data[1])
-    raise TypeError("data must be a Dataset or a pair (X, y)")
+    raise InputError(f"data must be a Dataset or a pair (X, y), got {describe(data)}")
 
 
 def _want_progress(progress: bool | None, work: int) -> bool:
@@ -361,7 +365,10 @@ def fit(
         >>> float(m.weights[0]), m.intercept
         (2.000148389025502, 0.9996626768662412)
     """
+    if not callable(getattr(model, "parameters", None)) or not callable(model):
+        raise InputError(f"model must be a model such as LinearRegression(), got {describe(model)}")
     ds = _as_dataset(data)
+    ds.check_finite()  # a hand-built Dataset may hold NaN: name its row and column before training
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
         raise ValueError(f"epochs must be a whole number >= 0, got {epochs!r}")
     if patience is not None and (isinstance(patience, bool) or not isinstance(patience, int) or patience < 1):
@@ -384,6 +391,8 @@ def fit(
         check_batch_size(opt.batch_size, ds.n_samples)
     gen = as_generator(rng) if (opt.shuffle or opt.replacement) else None
     loss_name, loss_fn = get_loss(loss)
+    if loss_name in ("sse", "mse"):  # else a diverging run would blame the learning rate
+        ds.check_squares(SQUARES_FIX)
     n_features = getattr(model, "n_features", ds.n_features)
     if n_features != ds.n_features:
         raise ValueError(f"the model has {n_features} features but the data has {ds.n_features}")

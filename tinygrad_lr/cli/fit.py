@@ -10,6 +10,7 @@ from typing import Any
 
 from .data_options import add_data_options, load_data
 from .errors import UsageError
+from .output import strict_json
 
 OPTIMIZER_NAMES = ["gd", "sgd", "minibatch", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"]
 DEFAULT_TOL = 1e-8
@@ -189,8 +190,6 @@ def _auto_lr(name: str, X: Any, loss: str, bias: bool) -> float | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-
     import numpy as np
 
     from ..closed_form import lstsq
@@ -215,6 +214,8 @@ def run(args: argparse.Namespace) -> int:
     _check_number("--loss-tol", args.loss_tol)
     _check_number("--l1", args.l1)
     _check_number("--l2", args.l2)
+    if not args.standardize:  # else diverging would blame the learning rate
+        data.check_squares("rescale the data or use --standardize")
     name = args.optimizer or ("minibatch" if args.batch_size is not None else "gd")
     test = None
     train = data
@@ -277,6 +278,9 @@ def run(args: argparse.Namespace) -> int:
     if args.predict is not None:
         inputs = [args.predict[i : i + d] for i in range(0, len(args.predict), d)]
         predictions = [float(v) for v in model.predict(inputs)]
+        for x, pred in zip(inputs, predictions):
+            if not math.isfinite(pred):
+                raise UsageError(f"--predict {' '.join(map(repr, x))}: the prediction is {pred} (overflow)")
     cf = history.closed_form
     if cf is None and not args.l1:
         cf = lstsq(train.X, train.y, bias=bias, loss=args.loss, l2=args.l2)
@@ -327,7 +331,7 @@ def run(args: argparse.Namespace) -> int:
         if predictions is not None:
             out["inputs"] = inputs
             out["predictions"] = predictions
-        print(json.dumps(out))
+        print(strict_json(out))
         return 0
 
     names = model.param_names()
