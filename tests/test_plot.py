@@ -311,7 +311,9 @@ def test_every_plot_result_displays_in_jupyter_as_one_png_of_the_figures_size(na
     """IPython's own formatter (what a notebook cell's last line goes through) finds a PNG."""
     from IPython.core.formatters import DisplayFormatter
 
-    fig = _every_figure()[name]
+    figures = _every_figure()
+    assert set(figures) == set(plot.__all__) - {"save"}  # a new plot function is checked here too
+    fig = figures[name]
     data, metadata = DisplayFormatter().format(fig)
     png = data["image/png"]
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
