@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
           f"{history.final_loss:.6g}")
     print(f"   w = {wf!r}, b = {bf!r}; prediction for the test point x = 4: {wf * 4 + bf:.6f} (y = 9)")
     if not args.no_render:
-        out = Path(args.out)
+        out = output_path(args.out, "--out")
         replay = pictures.draw(str(out / "replay") + "/", lambda: write_replay(rec, out / "replay"))
         if replay is not None:
             print(f"   watch it learn, update by update (open in a browser): {replay}")
