@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from .data import Dataset, as_generator, batch_indices, check_batch_size, from_arrays
-from .graph import no_grad
+from .graph import is_checking, no_grad
 from .losses import get_loss
 from .models import LinearRegression
 from .optim import Optimizer, make_optimizer
@@ -338,6 +338,7 @@ def fit(
         # is read there instead of being computed twice; only the last epoch needs its own pass.
         whole = opt.batch_size is None and not opt.shuffle and not opt.replacement
         second_order = bool(getattr(opt, "create_graph", False))
+        checking = is_checking()  # inside detect_anomaly(): let it find a NaN before we report it
         pending = None  # the epoch whose loss the next forward pass gives
         try:
             for epoch in epoch_iter:
@@ -355,6 +356,8 @@ def fit(
                         pred = model(X) if idx is None else model(X[idx])
                         L = loss_fn(pred, y) if idx is None else loss_fn(pred, y[idx])
                         if pending is not None:
+                            if checking and not math.isfinite(float(L.data)):
+                                L.backward()  # detect_anomaly() names the node and draws it
                             end_epoch(pending, float(L.data))
                             pending = None
                         if second_order:  # Newton differentiates the gradient again
