@@ -245,3 +245,20 @@ def test_make_optimizer_runs_record_like_fit() -> None:
     rec = record(m, (XS, YS), opt, loss="sse", epochs=1)
     assert [b.tolist() for b in rec.batches] == [[0, 1], [2]]
     assert rec.description == "mini-batch SGD (lr 0.01, batch 2, in order)"
+
+
+def test_the_gif_has_one_frame_per_update_asked_for(tmp_path) -> None:
+    from PIL import Image
+
+    from tinygrad_lr.replay import save_animation
+
+    rec = record(LinearRegression(w=1.0, b=0.0), (XS, YS), "gd", lr=0.01, loss="sse", epochs=100)
+    gif = save_animation(rec, tmp_path / "learning.gif", updates=[0, 1, 2, 10, 99], fps=2)
+    with Image.open(gif) as im:
+        assert im.format == "GIF" and im.n_frames == 5
+        assert im.info["duration"] == 500  # 2 frames per second
+    assert [p.name for p in tmp_path.iterdir()] == ["learning.gif"]  # no temporary file left
+    with pytest.raises(ValueError, match="use .gif or .mp4"):
+        save_animation(rec, tmp_path / "learning.avi")
+    with pytest.raises(ValueError, match="update 100 is not in the recording"):
+        save_animation(rec, tmp_path / "x.gif", updates=[100])

@@ -2,6 +2,7 @@
 
 from .anomaly import AnomalyError, detect_anomaly
 from .checkpoint import load, save
+from .compile import CompileWarning, compile_step
 from .data import DataError, Dataset, batch_indices, from_arrays, load_csv, make_linear_data
 from .gradcheck import (
     GradReport,
@@ -95,5 +96,7 @@ __all__ = [
     "AnomalyError",
     "save",
     "load",
+    "compile_step",
+    "CompileWarning",
     "__version__",
 ]

@@ -23,6 +23,7 @@ from typing import Any, Union
 
 import numpy as np
 
+from .errors import InputError, as_float_array, describe
 from .graph import gc_paused
 from .tensor import Tensor
 from .value import Value
@@ -33,27 +34,43 @@ Prediction = Union[Sequence[Any], Any]  # noqa: UP007 - a list of Values/numbers
 
 
 def _tensor_sq_errors_sum(pred: Any, target: Any) -> Any:
-    t = target if isinstance(target, Tensor) else Tensor(np.asarray(target, dtype=np.float64))
+    if _is_value_seq(target):
+        raise InputError(
+            f"loss: pred is a Tensor of shape {pred.data.shape} but target is {describe(target)}; "
+            "use one engine: a Tensor (or numbers) for target, or a list of Values for pred"
+        )
+    t = target if isinstance(target, Tensor) else Tensor(as_float_array(target, "target", "numbers"))
     if pred.data.shape != t.data.shape:
-        raise ValueError(
+        raise InputError(
             f"loss: predictions have shape {pred.data.shape} but targets have shape {t.data.shape}"
         )
     if pred.data.size == 0:
-        raise ValueError("loss: no samples (empty predictions)")
+        raise InputError("loss: no samples (empty predictions)")
     diff = pred - t
     return (diff**2).sum()
 
 
 def _value_sq_errors_sum(pred: Sequence[Any], target: Any) -> Value:
+    if isinstance(target, Tensor) and target.requires_grad:  # as data it is just numbers
+        raise InputError(
+            f"loss: pred is {describe(pred)} but target is a Tensor of shape {target.data.shape} "
+            "that requires grad, which cannot flow through Values; use one engine (Tensor pred), "
+            "or give the targets as data (target.detach() or numbers)"
+        )
+    if isinstance(pred, (str, bytes)) or not isinstance(pred, (Sequence, np.ndarray)):
+        raise InputError(f"loss: pred must be a list of Values or numbers, or a Tensor, got {describe(pred)}")
     preds = list(pred)
+    for i, f in enumerate(preds):
+        if not isinstance(f, (Value, int, float, np.integer, np.floating)) or isinstance(f, bool):
+            raise InputError(f"loss: pred[{i}] must be a Value or a number, got {describe(f)}")
     if _is_value_seq(target):
         targets = list(target)
     else:
-        targets = np.asarray(target, dtype=np.float64).ravel().tolist()
+        targets = as_float_array(target, "target", "numbers, one per prediction").ravel().tolist()
     if len(preds) != len(targets):
-        raise ValueError(f"loss: {len(preds)} predictions but {len(targets)} targets")
+        raise InputError(f"loss: {len(preds)} predictions but {len(targets)} targets")
     if not preds:
-        raise ValueError("loss: no samples (empty predictions)")
+        raise InputError("loss: no samples (empty predictions)")
     total: Value | None = None
     with gc_paused():  # a graph of ~4 nodes a sample: spare it the collector's rescans
         for f, y in zip(preds, targets):

@@ -15,11 +15,14 @@ This module also holds the one formula for the largest stable gradient-descent l
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from .data.dataset import DataError, _check_finite, _check_squares, _default_feature_names
+from .errors import InputError, as_float_array, describe
 from .graph import gc_paused, no_grad
 from .tensor import Tensor
 from .value import Value
@@ -78,7 +81,7 @@ class LinearRegression:
             gen = as_generator(rng)
         # random draws in the tutorial's order theta = [b, w1, ..., wn]
         if b is not None:
-            b0 = float(b)
+            b0 = _number(b, "b")
         elif gen is not None and self.bias:
             b0 = float(gen.standard_normal())
         else:
@@ -98,7 +101,7 @@ class LinearRegression:
         d = self.n_features
         if w is None:
             return gen.standard_normal(d) if gen is not None else np.zeros(d)
-        arr = np.atleast_1d(np.asarray(w, dtype=np.float64))
+        arr = np.atleast_1d(as_float_array(w, "w", f"a number or {d} numbers (one per feature)"))
         if arr.ndim != 1 or arr.size not in (1, d):
             raise ValueError(
                 f"the initial w needs 1 or {d} numbers (one per feature), got {arr.size}"
@@ -210,7 +213,8 @@ class LinearRegression:
     # --- forward -------------------------------------------------------------------------------
 
     def _as_matrix(self, X: Any) -> np.ndarray:
-        arr = np.asarray(X, dtype=np.float64)  # a Tensor, an array or a list (Tensor has __array__)
+        # a Tensor, an array or a list
+        arr = as_float_array(X, "X", f"numbers, shape (n_samples, {self.n_features}) or (n_samples,)")
         if arr.ndim == 0 or (arr.ndim == 1 and self.n_features == 1):
             arr = arr.reshape(-1, 1)
         elif arr.ndim == 1:
@@ -272,6 +276,29 @@ class LinearRegression:
 # --- the stability limit of gradient descent --------------------------------------------------
 
 
+def _number(v: Any, name: str) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a number, got {describe(v)}") from None
+
+
+def _design_matrix(X: Any, where: str) -> np.ndarray:
+    """``X`` as an ``(n, d)`` float64 matrix with n >= 1 finite rows whose squares fit in float64."""
+    A = as_float_array(X, f"{where}: X", "an (n_samples, n_features) array of numbers")
+    if A.ndim == 1:
+        A = A.reshape(-1, 1)
+    if A.ndim != 2:
+        raise DataError(f"{where}: X must be 1-D or 2-D (n_samples, n_features), got shape {A.shape}")
+    if A.shape[0] == 0:
+        raise DataError(f"{where}: X has no rows; a bound on the learning rate needs data")
+    names = _default_feature_names(A.shape[1])
+    empty = np.zeros(A.shape[0])
+    _check_finite(A, empty, names, "y", where)
+    _check_squares(A, empty, names, "y", "rescale the data (e.g. standardize each column: (x - mean) / std)")
+    return A
+
+
 def loss_hessian(X: Any, loss: str = "mse", bias: bool = True) -> np.ndarray:
     """The Hessian of a linear model's squared-error loss with respect to ``(w1..wn[, b])``.
 
@@ -283,12 +310,16 @@ def loss_hessian(X: Any, loss: str = "mse", bias: bool = True) -> np.ndarray:
         >>> loss_hessian([[1], [2], [3]], "sse").tolist()
         [[28.0, 12.0], [12.0, 6.0]]
     """
-    A = np.asarray(X, dtype=np.float64)
-    if A.ndim == 1:
-        A = A.reshape(-1, 1)
+    A = _design_matrix(X, "loss_hessian")
     if bias:
         A = np.hstack([A, np.ones((A.shape[0], 1))])
-    H = 2.0 * (A.T @ A)
+    with np.errstate(over="ignore", invalid="ignore"):
+        H = 2.0 * (A.T @ A)
+    if not np.all(np.isfinite(H)):
+        raise DataError(
+            f"loss_hessian: the sums of squares of X's columns overflow float64 (largest |x| "
+            f"{float(np.max(np.abs(A))):.3g} over {A.shape[0]} rows); rescale the data"
+        )
     key = loss.lower()
     if key == "mse":
         return H / A.shape[0]
@@ -312,7 +343,9 @@ def max_stable_lr(X: Any, loss: str = "mse", bias: bool = True, batch_size: int 
     (``a`` includes the bias's 1). Other batch sizes are not supported: their batches' Hessians
     depend on how the samples are grouped.
 
-    Returns ``inf`` when the Hessian is zero (no learning rate can diverge).
+    Returns ``inf`` only when the Hessian is zero (no learning rate can diverge). Data with NaN
+    or inf, no rows, or values whose squares overflow float64 is refused with a
+    :class:`~tinygrad_lr.DataError` (a bound computed from it would mean nothing).
 
     Example (the step-by-step tutorial: x = 1, 2, 3 with bias, SSE):
         >>> round(max_stable_lr([1, 2, 3], "sse"), 6)
@@ -321,9 +354,11 @@ def max_stable_lr(X: Any, loss: str = "mse", bias: bool = True, batch_size: int 
         0.1111111111111111
     """
     if batch_size == 1:
-        A = np.asarray(X, dtype=np.float64)
-        A = A.reshape(-1, 1) if A.ndim == 1 else A
-        lam = 2.0 * (float(np.max(np.sum(A * A, axis=1))) + (1.0 if bias else 0.0))
+        A = _design_matrix(X, "max_stable_lr")
+        with np.errstate(over="ignore"):
+            lam = 2.0 * (float(np.max(np.sum(A * A, axis=1))) + (1.0 if bias else 0.0))
+        if not math.isfinite(lam):
+                raise DataError("max_stable_lr: a sample's |x|^2 overflows float64; rescale the data")
         return 2.0 / lam if lam > 0.0 else float("inf")
     if batch_size is not None:
         raise ValueError(

@@ -28,6 +28,7 @@ from typing import Any, Union
 import numpy as np
 
 from . import graph, ops
+from .errors import InputError, describe
 
 __all__ = ["Tensor", "concatenate", "stack"]
 
@@ -55,7 +56,7 @@ class Tensor:
         (29.0, -40.0, -18.0)
     """
 
-    __slots__ = ("data", "_grad", "requires_grad", "name", "_prev", "_fn", "_owns_grad")
+    __slots__ = ("data", "_grad", "requires_grad", "name", "_prev", "_fn", "_owns_grad", "_mask")
 
     # numpy must not treat a Tensor as an array of objects: `ndarray * Tensor` and
     # `np.float64 * Tensor` then fall back to Tensor.__rmul__, which builds a graph node.
@@ -71,6 +72,9 @@ class Tensor:
 
     def __init__(self, data: ArrayLike, requires_grad: bool = False, name: str | None = None) -> None:
         self.data = _to_array(data)
+        if self.data.dtype.kind == "f" and np.asarray(data).dtype.kind == "b":
+            # numbers 0.0/1.0 for arithmetic, and the booleans kept for t[mask], as numpy selects
+            self._mask = np.asarray(data)
         self._grad = None
         self.requires_grad = bool(requires_grad)
         self.name = name
@@ -554,7 +558,11 @@ def _to_array(data: Any) -> np.ndarray:
             "Tensor needs real numbers, got a list holding Tensors; "
             "to join tensors, use stack() or concatenate()"
         )
-    arr = np.asarray(data)
+    try:
+        arr = np.asarray(data)
+    except ValueError:  # rows of different lengths
+        what = describe(data)
+        raise InputError(f"Tensor needs a rectangular array of numbers, got ragged {what}") from None
     kind = arr.dtype.kind
     if kind == "f":
         return arr
@@ -589,6 +597,17 @@ def _index_data(index: Any) -> Any:
     if isinstance(index, tuple):
         return tuple(_index_data(i) for i in index)
     if isinstance(index, Tensor):
+        mask = getattr(index, "_mask", None)  # a Tensor built from booleans
+        if mask is not None:
+            return mask
         data = index.data
-        return data.astype(np.intp) if data.dtype.kind == "f" else data
+        if data.dtype.kind != "f":
+            return data
+        whole = data.astype(np.intp)
+        if not np.array_equal(whole, data):
+            raise IndexError(
+                f"a Tensor used as an index must hold whole numbers (or be built from booleans, a mask), "
+                f"got {data.ravel()[:5].tolist()}"
+            )
+        return whole
     return index

@@ -22,12 +22,16 @@ from typing import Any
 import numpy as np
 
 from .data import Dataset, as_generator, batch_indices, check_batch_size, from_arrays
+from .errors import InputError, describe
 from .graph import is_checking, no_grad
 from .losses import get_loss
 from .models import LinearRegression
 from .optim import Optimizer, make_optimizer
 
 __all__ = ["fit", "History", "DivergenceError", "FitUpdate", "evaluate_loss"]
+
+# what to do about data whose squares overflow float64 (the CLI names its own option for it)
+SQUARES_FIX = "rescale the data (e.g. standardize each column: (x - mean) / std)"
 
 PROGRESS_MIN_WORK = 200_000  # sample-updates (Value engine) above which a run is "long" (~seconds)
 
@@ -140,7 +144,7 @@ def _as_dataset(data: Dataset | tuple[Any, Any]) -> Dataset:
         return data
     if isinstance(data, (tuple, list)) and len(data) == 2:
         return from_arrays(data[0], data[1])
-    raise TypeError("data must be a Dataset or a pair (X, y)")
+    raise InputError(f"data must be a Dataset or a pair (X, y), got {describe(data)}")
 
 
 def _want_progress(progress: bool | None, work: int) -> bool:
@@ -215,6 +219,7 @@ def fit(
     patience: int | None = 5,
     progress: bool | None = None,
     callback: Callable[[FitUpdate], None] | None = None,
+    compile: bool = False,
 ) -> History:
     """Train ``model`` on ``data`` for ``epochs`` epochs and return the :class:`History`.
 
@@ -242,6 +247,9 @@ def fit(
             terminal; ``False`` never; ``True`` always.
         callback: called after every update with a :class:`FitUpdate` (what the replay in
             :mod:`tinygrad_lr.replay` records); ``None`` (default) costs nothing.
+        compile: run every update as a compiled step (:func:`~tinygrad_lr.compile.compile_step`):
+            the graph is traced once and replayed as generated code, with the same numbers (not
+            with ``callback``, which needs each step's graph).
 
     Raises:
         DivergenceError: the loss became inf/nan or kept growing (a ``ValueError``).
@@ -254,7 +262,10 @@ def fit(
         >>> float(m.weights[0]), m.intercept
         (2.000148389025502, 0.9996626768662412)
     """
+    if not callable(getattr(model, "parameters", None)) or not callable(model):
+        raise InputError(f"model must be a model such as LinearRegression(), got {describe(model)}")
     ds = _as_dataset(data)
+    ds.check_finite()  # a hand-built Dataset may hold NaN: name its row and column before training
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
         raise ValueError(f"epochs must be a whole number >= 0, got {epochs!r}")
     if patience is not None and (isinstance(patience, bool) or not isinstance(patience, int) or patience < 1):
@@ -271,6 +282,8 @@ def fit(
         check_batch_size(opt.batch_size, ds.n_samples)
     gen = as_generator(rng) if (opt.shuffle or opt.replacement) else None
     loss_name, loss_fn = get_loss(loss)
+    if loss_name in ("sse", "mse"):  # else a diverging run would blame the learning rate
+        ds.check_squares(SQUARES_FIX)
     n_features = getattr(model, "n_features", ds.n_features)
     if n_features != ds.n_features:
         raise ValueError(f"the model has {n_features} features but the data has {ds.n_features}")
@@ -340,6 +353,14 @@ def fit(
         second_order = bool(getattr(opt, "create_graph", False))
         checking = is_checking()  # inside detect_anomaly(): let it find a NaN before we report it
         pending = None  # the epoch whose loss the next forward pass gives
+        step = None
+        if compile:
+            from .compile import compile_step
+
+            if callback is not None:
+                raise ValueError("fit: compile=True runs no graph per step, and a callback needs one")
+
+            step = compile_step(lambda Xb, yb: loss_fn(model(Xb), yb), opt)
         try:
             for epoch in epoch_iter:
                 batches = [None] if whole else batch_indices(
@@ -352,20 +373,29 @@ def fit(
                 )
                 try:
                     for idx in batches:
-                        opt.zero_grad()
-                        pred = model(X) if idx is None else model(X[idx])
-                        L = loss_fn(pred, y) if idx is None else loss_fn(pred, y[idx])
-                        if pending is not None:
-                            if checking and not math.isfinite(float(L.data)):
-                                L.backward()  # detect_anomaly() names the node and draws it
-                            end_epoch(pending, float(L.data))
-                            pending = None
-                        if second_order:  # Newton differentiates the gradient again
-                            L.backward(create_graph=True)
+                        if step is not None:  # zero_grad, forward and backward, compiled
+                            Xb, yb = (X, y) if idx is None else (X[idx], y[idx])
+                            loss_now = step.forward_backward(Xb, yb)
                         else:
-                            L.backward()
-                        before = model.param_vector() if callback is not None else None
-                        opt.step()
+                            opt.zero_grad()
+                            pred = model(X) if idx is None else model(X[idx])
+                            L = loss_fn(pred, y) if idx is None else loss_fn(pred, y[idx])
+                            loss_now = float(L.data)
+                        if pending is not None:
+                            if checking and step is None and not math.isfinite(loss_now):
+                                L.backward()  # detect_anomaly() names the node and draws it
+                            end_epoch(pending, loss_now)
+                            pending = None
+                        before = None
+                        if step is not None:
+                            step.update()
+                        else:
+                            if second_order:  # Newton differentiates the gradient again
+                                L.backward(create_graph=True)
+                            else:
+                                L.backward()
+                            before = model.param_vector() if callback is not None else None
+                            opt.step()
                         history.updates += 1
                         if record_params:
                             history.params.append(model.param_vector())

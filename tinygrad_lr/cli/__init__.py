@@ -16,10 +16,11 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from .. import __version__
-from . import demo, fit, gradcheck, graph
+from . import check, demo, fit, gradcheck, graph
 from .errors import UsageError
+from .output import nonfinite_option
 
-COMMANDS = [demo, gradcheck, fit, graph]
+COMMANDS = [demo, gradcheck, fit, graph, check]
 
 __all__ = ["COMMANDS", "UsageError", "build_parser", "main"]
 
@@ -50,6 +51,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
+    bad = nonfinite_option(parser, args)  # every number option of every command: nan/inf refused
+    if bad is not None:
+        print(f"tinygrad-lr {args.command}: error: {bad}", file=sys.stderr)
+        return 2
     try:
         return int(args.func(args))
     except BrokenPipeError:  # the reader (e.g. `| head`) has all it wanted: not an error

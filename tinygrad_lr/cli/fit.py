@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
+from .output import strict_json
 
 if TYPE_CHECKING:
-
     pass
 
 
@@ -80,6 +81,11 @@ def add(sub: argparse._SubParsersAction) -> None:
         default=5,
         help="stop when the loss grows this many epochs in a row (default 5)",
     )
+    p.add_argument(
+        "--compile",
+        action="store_true",
+        help="trace the training step once and run it as generated code (same numbers, no graph per step)",
+    )
     p.add_argument("--predict", type=float, nargs="+", metavar="X", help="also predict these inputs")
     p.add_argument(
         "--progress",
@@ -108,12 +114,10 @@ def _fit_column(text: str) -> int | str:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-
     from ..data import load_csv
     from ..models import LinearRegression
     from ..optim import make_optimizer
-    from ..train import fit
+    from ..train import SQUARES_FIX, fit
 
     delimiter = {"tab": "\t", "\\t": "\t", "whitespace": None}.get(args.delimiter, args.delimiter)
     data = load_csv(
@@ -130,6 +134,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--init-w takes 1 number or {d} (one per feature), got {len(args.init_w)}")
     if args.predict is not None and len(args.predict) % d:
         raise UsageError(f"--predict takes {d} numbers per sample (one per feature), got {len(args.predict)}")
+    if not getattr(args, "standardize", False):  # else diverging would blame the learning rate
+        data.check_squares(
+            "rescale the data or use --standardize" if hasattr(args, "standardize") else SQUARES_FIX
+        )
     model = LinearRegression(d, bias=not args.no_bias, w=args.init_w, b=args.init_b, engine=args.engine)
     opt = make_optimizer(
         args.optimizer,
@@ -142,6 +150,8 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.patience < 1:
         raise UsageError(f"--patience must be at least 1, got {args.patience}")
+    if args.replay is not None and args.compile:
+        raise UsageError("--compile and --replay do not go together: the replay records every step's graph")
     if args.replay is not None:
         history = _replay(args, model, data, opt)
     else:
@@ -154,6 +164,7 @@ def run(args: argparse.Namespace) -> int:
             rng=args.seed,
             patience=args.patience,
             progress=args.progress,
+            compile=args.compile,
         )
     w = [float(v) for v in model.weights]
     b = model.intercept
@@ -161,6 +172,9 @@ def run(args: argparse.Namespace) -> int:
     if args.predict is not None:
         inputs = [args.predict[i : i + d] for i in range(0, len(args.predict), d)]
         predictions = [float(v) for v in model.predict(inputs)]
+        for x, pred in zip(inputs, predictions):
+            if not math.isfinite(pred):
+                raise UsageError(f"--predict {' '.join(map(repr, x))}: the prediction is {pred} (overflow)")
 
     if args.json:
         out: dict[str, object] = {"w": w[0] if d == 1 else w}
@@ -183,7 +197,7 @@ def run(args: argparse.Namespace) -> int:
         if predictions is not None:
             out["inputs"] = [args.predict[i : i + d] for i in range(0, len(args.predict), d)]
             out["predictions"] = predictions
-        print(json.dumps(out))
+        print(strict_json(out))
         return 0
 
     names = model.param_names()

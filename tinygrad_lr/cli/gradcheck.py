@@ -6,6 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from .errors import UsageError
+from .output import strict_json
 
 if TYPE_CHECKING:
     import numpy as np
@@ -40,7 +41,6 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
     import math
 
     from ..data import load_csv
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         out = report.to_dict()
         if breakdown is not None:
             out["breakdown"] = breakdown.to_dict()
-        print(json.dumps(out, indent=2))
+        print(strict_json(out, indent=2))
     else:
         print(report)
         if breakdown is not None:

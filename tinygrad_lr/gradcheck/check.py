@@ -3,6 +3,7 @@ Tensor parameters, :func:`check_linear_regression` for the framework's own model
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -16,6 +17,7 @@ from .numeric import (
     RTOL_NUMERICAL,
     _as_bias,
     _as_data,
+    _as_params,
     _as_weights,
     _autodiff,
     _build_loss,
@@ -65,13 +67,14 @@ def gradcheck(
         >>> report.ok, report.autodiff()
         (True, {'w': -40.0, 'b': -18.0})
     """
-    params = list(params)
-    if not params:
-        raise ValueError("gradcheck needs at least one parameter")
+    params = _as_params(f, params, "gradcheck")
     for p in params:
         _check_param(p)
     names = [_entry_name(p, i, idx) for i, p in enumerate(params) for idx in _entries(p)]
     values = [_get(p, idx) for p in params for idx in _entries(p)]
+    for name, v in zip(names, values):
+        if not math.isfinite(v):
+            raise ValueError(f"gradcheck: parameter {name} is {v}; a gradient check needs finite values")
 
     loss, auto_rows = _autodiff(f, params)
     auto = [g for row in auto_rows for g in row]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
+from ..errors import InputError, describe
 from .numeric import (
     MACHINE_EPS,
     ROUNDOFF_SAFETY,
@@ -34,6 +36,9 @@ NEAR_MISS = 1e-3
 def _hint(yours: float, auto: float, contributions: np.ndarray, n: int) -> str:
     """The classic mistake ``yours`` matches, if any (``contributions``: this entry's per-sample
     terms of the true gradient, already reduced, so ``auto == contributions.sum()``)."""
+
+    if not (math.isfinite(yours) and math.isfinite(auto)):
+        return ""  # inf matches every multiple of everything; the verdict says it is not a number
 
     def close(a: float, b: float) -> bool:
         return abs(a - b) <= 1e-6 * max(abs(a), abs(b)) and b != 0.0
@@ -101,6 +106,10 @@ def check_gradient_fn(
     """
     from ..data import as_generator
 
+    if not callable(fn):
+        raise InputError(
+            f"check_gradient_fn: fn must be your function fn(w, b, x, y) -> (dw, db), got {describe(fn)}"
+        )
     reduction = _reduction_of(loss)
     X, Y = _as_data(x, y)
     n, d = X.shape
@@ -155,12 +164,19 @@ def _call_learner(
         dw, db = out
     except (TypeError, ValueError):
         raise ValueError(f"your gradient function must return (dw, db), got {out!r}") from None
-    dw_arr = np.asarray(dw, dtype=np.float64).ravel()
+    try:
+        dw_arr = np.asarray(dw, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        raise ValueError(f"your gradient function returned dw = {dw!r}; dw must be numbers") from None
     if dw_arr.size != d:
         raise ValueError(f"your gradient function returned dw with {dw_arr.size} number(s); w has {d}")
     values = dw_arr.tolist()
     if bias:
-        if db is None or np.size(db) != 1:
+        try:
+            db_arr = np.asarray(db, dtype=np.float64)
+        except (TypeError, ValueError):
+            db_arr = np.zeros(0)
+        if db is None or db_arr.size != 1:
             raise ValueError(f"your gradient function must return one number for db, got {db!r}")
-        values.append(float(np.asarray(db, dtype=np.float64).reshape(())))
+        values.append(float(db_arr.reshape(())))
     return values

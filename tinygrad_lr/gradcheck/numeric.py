@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .. import graph
+from ..errors import InputError, as_float_array, describe
 from ..value import Value
 
 # u: the gap between 1.0 and the next float64. Every float64 operation is exact up to a
@@ -58,7 +59,7 @@ def _as_data(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _as_weights(w: Any, d: int) -> np.ndarray:
-    arr = np.atleast_1d(np.asarray(w, dtype=np.float64))
+    arr = np.atleast_1d(as_float_array(w, "w", f"{d} number(s), one per feature of x"))
     if arr.ndim != 1 or arr.size != d:
         raise ValueError(f"w needs {d} number(s), one per feature of x, got shape {np.shape(w)}")
     if not np.all(np.isfinite(arr)):
@@ -69,7 +70,10 @@ def _as_weights(w: Any, d: int) -> np.ndarray:
 def _as_bias(b: Any) -> float | None:
     if b is None:
         return None
-    bf = float(b)
+    try:
+        bf = float(b)
+    except (TypeError, ValueError):
+        raise InputError(f"b must be a number (or None for no bias), got {describe(b)}") from None
     if not math.isfinite(bf):
         raise ValueError(f"b must be a finite number (or None for no bias), got {b!r}")
     return bf
@@ -126,6 +130,20 @@ def _is_value(p: Any) -> bool:
     return isinstance(p, Value)
 
 
+def _as_params(f: Any, params: Any, where: str) -> list[Any]:
+    """``params`` as a non-empty list, ``f`` callable: the arguments every check starts from."""
+    if not callable(f):
+        raise InputError(
+            f"{where}: f must be a function of no arguments returning the loss, got {describe(f)}"
+        )
+    if isinstance(params, (Value, str)) or not hasattr(params, "__iter__"):
+        raise InputError(f"{where}: params must be a list of Values or Tensors, got {describe(params)}")
+    params = list(params)
+    if not params:
+        raise InputError(f"{where} needs at least one parameter")
+    return params
+
+
 def _check_param(p: Any) -> None:
     if _is_value(p):
         return
@@ -171,7 +189,7 @@ def _scalar(out: Any) -> float:
     """The number a loss function returned (a Value, a one-entry Tensor, or a plain number)."""
     if _is_value(out):
         return out.data
-    arr = np.asarray(getattr(out, "data", out), dtype=np.float64)
+    arr = as_float_array(out, "the loss", "a Value or a one-entry Tensor")
     if arr.size != 1:
         raise ValueError(
             f"the loss must be a single number, got shape {arr.shape}; reduce it with .sum() or .mean()"
@@ -187,6 +205,16 @@ class _Difference:
     grad: float  # (L(p + h) - L(p - h)) / ((p + h) - (p - h))
     step: float  # h actually taken
     loss_scale: float  # max |L| over the two evaluations, for the round-off bound
+
+
+def _evaluate(f: Callable[[], Any]) -> float:
+    """``L`` a step away from the point: inf where it overflows, so the check fails and says so
+    (numpy's overflow would otherwise be a warning, the Value engine's an OverflowError)."""
+    try:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return _scalar(f())
+    except OverflowError:
+        return math.inf
 
 
 def _central_differences(f: Callable[[], Any], params: Sequence[Any], eps: float) -> list[list[_Difference]]:
@@ -205,9 +233,9 @@ def _central_differences(f: Callable[[], Any], params: Sequence[Any], eps: float
                     raise ValueError(f"eps={eps:g} is too small to move {_entry_name(p, i, idx)}={x0!r}")
                 try:
                     _set(p, idx, up)
-                    f_up = _scalar(f())
+                    f_up = _evaluate(f)
                     _set(p, idx, down)
-                    f_down = _scalar(f())
+                    f_down = _evaluate(f)
                 finally:
                     _set(p, idx, x0)  # restored exactly: x0 itself, not x0 + h - h
                 # divide by the step actually taken: (x0 + h) - (x0 - h) is exact, 2h may not be
@@ -245,6 +273,7 @@ def numerical_grads(
         >>> [round(g, 6) for g in numerical_grads(lambda: w ** 2, [w])]   # d(w^2)/dw = 2w
         [6.0]
     """
+    params = _as_params(f, params, "numerical_grads")
     diffs = _central_differences(f, params, eps)
     return [_shaped(p, [d.grad for d in row]) for p, row in zip(params, diffs)]
 
@@ -260,11 +289,14 @@ def _autodiff(f: Callable[[], Any], params: Sequence[Any]) -> tuple[float, list[
     try:
         for p in params:
             p.zero_grad()
-        out = f()
-        loss = _scalar(out)
-        if not hasattr(out, "backward"):
-            raise TypeError(f"the loss function must return a Value or a Tensor, got {type(out).__name__}")
-        out.backward()
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # inf/nan fail the report
+            out = f()
+            loss = _scalar(out)
+            if not hasattr(out, "backward"):
+                raise TypeError(
+                    f"the loss function must return a Value or a Tensor, got {type(out).__name__}"
+                )
+            out.backward()
         grads = []
         for p in params:
             if _is_value(p):

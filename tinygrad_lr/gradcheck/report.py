@@ -17,9 +17,11 @@ from .numeric import _as_bias, _as_data, _as_weights, _check_reduction
 class Comparison:
     """One gradient entry at one point, autodiff against another method.
 
-    ``ok`` when ``abs_err <= atol + rtol * max(|autodiff|, |other|)``: a relative tolerance plus
-    an absolute round-off allowance ``atol`` that scales with the size of the numbers the
-    gradient was computed from.
+    ``ok`` when both numbers are finite and ``abs_err <= atol + rtol * max(|autodiff|, |other|)``:
+    a relative tolerance plus an absolute round-off allowance ``atol`` that scales with the size
+    of the numbers the gradient was computed from. A NaN or an infinity never passes: ``inf``
+    against ``inf`` (or against a finite number, where the allowance itself becomes ``inf``)
+    compares nothing.
     """
 
     point: int  # which evaluation point (0: the one given)
@@ -46,8 +48,29 @@ class Comparison:
         return self.atol + self.rtol * max(abs(self.autodiff), abs(self.other))
 
     @property
+    def finite(self) -> bool:
+        """Both gradients are finite numbers (neither NaN nor +-inf)."""
+        return math.isfinite(self.autodiff) and math.isfinite(self.other)
+
+    @property
     def ok(self) -> bool:
-        return bool(self.abs_err <= self.allowed)  # False for NaN
+        return self.finite and bool(self.abs_err <= self.allowed)
+
+    def nonfinite_reason(self) -> str:
+        """Which number is not finite and the likely cause ("" when both are finite)."""
+        if self.finite:
+            return ""
+        parts = []
+        if not math.isfinite(self.autodiff):
+            parts.append(f"autodiff gave {self.autodiff}")
+        if not math.isfinite(self.other):
+            parts.append(f"{_METHOD_NAME[self.method]} gave {self.other}")
+        causes = {
+            "numerical": "the loss overflowed float64 (beyond ~1.8e308) or is undefined a step h away",
+            "yours": "an overflow or a division by zero in your gradient function?",
+        }
+        cause = causes.get(self.method, "the loss or its gradient overflowed float64 (beyond ~1.8e308)")
+        return f"{' and '.join(parts)}: not a finite number, so nothing can be compared ({cause})"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -58,12 +81,16 @@ class Comparison:
             "value": _json_float(self.other),
             "abs_err": _json_float(self.abs_err),
             "rel_err": _json_float(self.rel_err),
-            "atol": self.atol,
+            "atol": _json_float(self.atol),
             "rtol": self.rtol,
             "allowed": _json_float(self.allowed),
             "ok": self.ok,
             "hint": self.hint,
+            "problem": self.nonfinite_reason(),
         }
+
+
+_METHOD_NAME = {"numerical": "finite differences", "analytic": "the analytic formula", "yours": "yours"}
 
 
 def _json_float(v: float) -> float | str:
@@ -99,7 +126,8 @@ class GradReport:
 
     @property
     def ok(self) -> bool:
-        return all(c.ok for c in self.comparisons)
+        """Every comparison passes and every loss is finite (a NaN or inf never passes)."""
+        return all(c.ok for c in self.comparisons) and all(map(math.isfinite, self.losses))
 
     @property
     def failures(self) -> list[Comparison]:
@@ -116,8 +144,24 @@ class GradReport:
             return f"OK: all {n} comparisons agree."
         bad = self.failures
         params = list(dict.fromkeys(c.param for c in bad))
-        lines = [f"FAILED: {len(bad)} of {n} comparisons disagree, for {', '.join(params)}."]
+        lines = (
+            [f"FAILED: {len(bad)} of {n} comparisons disagree, for {', '.join(params)}."]
+            if bad
+            else [f"FAILED: the gradients agree in all {n} comparisons, but the loss is not finite."]
+        )
+        for k, loss in enumerate(self.losses):
+            if not math.isfinite(loss):
+                lines.append(
+                    f"  the loss at point {k} ({_point_text(self.points[k])}) is {loss}: a gradient "
+                    "check needs a finite loss (rescale the data or choose smaller parameters)"
+                )
         for c in bad:
+            if not c.finite:
+                lines.append(
+                    f"  {c.param} at point {c.point} ({_point_text(self.points[c.point])}): "
+                    f"{c.nonfinite_reason()}"
+                )
+                continue
             lines.append(
                 f"  {c.param} at point {c.point} ({_point_text(self.points[c.point])}): "
                 f"{c.method} = {_g(c.other)}, autodiff = {_g(c.autodiff)}; off by {_e(c.abs_err)} "
@@ -160,7 +204,7 @@ class GradReport:
         return {
             "title": self.title,
             "ok": self.ok,
-            "points": self.points,
+            "points": [{k: _json_float(v) for k, v in p.items()} for p in self.points],
             "losses": [_json_float(v) for v in self.losses],
             "eps": self.eps,
             "comparisons": [c.to_dict() for c in self.comparisons],

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..data import check_batch_size
+from ..errors import InputError, describe
 from ..graph import no_grad
 
 __all__ = ["Optimizer", "ParamState", "check_lr", "check_range"]
@@ -120,6 +121,11 @@ class Optimizer:
         replacement: bool = False,
         drop_last: bool = False,
     ) -> None:
+        if isinstance(params, str) or not hasattr(params, "__iter__"):
+            raise InputError(
+                f"{type(self).__name__}: params must be a list of Values or Tensors "
+                f"(model.parameters()), got {describe(params)}"
+            )
         self.params = list(params)
         if not self.params:
             raise ValueError(f"{type(self).__name__}: no parameters to optimize")

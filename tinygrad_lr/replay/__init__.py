@@ -10,13 +10,18 @@
   :func:`save_animation` writes it as an animated GIF or MP4 (the ``plot`` extra).
 """
 
+from .animate import save_animation
 from .graphs import frame_updates
 from .page import check_replay_folder, write_replay
 from .record import MAX_SAMPLES, MAX_UPDATES, Recorder, Recording, ReplayTooLargeError, record
+from .widget import ReplayWidget, replay_widget
 
 __all__ = [
     "record",
     "write_replay",
+    "save_animation",
+    "replay_widget",
+    "ReplayWidget",
     "check_replay_folder",
     "frame_updates",
     "Recording",

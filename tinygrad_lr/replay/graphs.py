@@ -31,7 +31,15 @@ from ..value import Value
 from ..viz import GraphvizNotFoundError, draw_graph, graphviz_install_hint
 from .record import Recording
 
-__all__ = ["GraphFrames", "frame_updates", "graph_frames", "update_loss_graph", "fill_svg", "fmt"]
+__all__ = [
+    "GraphFrames",
+    "frame_updates",
+    "graph_frames",
+    "update_loss_graph",
+    "sample_labels",
+    "fill_svg",
+    "fmt",
+]
 
 FOLD_ABOVE = 4  # batches of more samples are drawn folded, one sub-graph for all
 PHASES = ("forward", "backward", "update")
@@ -244,6 +252,24 @@ def graph_frames(rec: Recording, updates: Sequence[int], *, render: bool = True)
 def missing_dot_error(frames: GraphFrames, where: str) -> GraphvizNotFoundError:
     """The one-line error for a replay written without its graph panel."""
     return GraphvizNotFoundError(f"{where} was written without the graph: {frames.error}")
+
+
+def sample_labels(
+    rec: Recording, frames: GraphFrames, fi: int, phase: int, sample: int
+) -> dict[str, list[str]]:
+    """The label lines of frame ``fi`` in ``phase``; in a folded frame, the box shows the batch's
+    ``sample``-th sample (``-1``: the ranges over all samples). The page's script does the same."""
+    labels = {nid: list(lines) for nid, lines in frames.labels[fi][phase].items()}
+    if not frames.folded[fi] or sample < 0:
+        return labels
+    row = int(rec.batches[frames.updates[fi]][sample]) + 1
+    index = str(row) if rec.n_features == 1 else f"_{row}"
+    for nid, (data, grad) in frames.samples[fi].items():
+        lines = labels[nid]
+        lines[0] = re.sub(r"_i\b", index, lines[0])
+        lines[1] = f"data {fmt(data[sample])}"
+        lines[2] = f"grad {fmt(grad[sample])}" if phase >= 1 else "grad ? (not computed yet)"
+    return labels
 
 
 _SVG = "{http://www.w3.org/2000/svg}"

@@ -54,6 +54,14 @@ def _box(values: np.ndarray, extra: list[float]) -> list[float]:
     return [lo - pad, hi + pad]
 
 
+def landscape_ranges(rec: Recording, axes: tuple[int, int]) -> list[list[float]]:
+    """The ranges of the two landscape axes: the whole path (its finite points) and the
+    least-squares minimum, with a margin."""
+    path = np.vstack([rec.before, rec.after]) if rec.updates else rec.history_initial()[None, :]
+    minimum = _minimum(rec)
+    return [_box(path[:, a], [] if minimum is None else [minimum[a]]) for a in axes]
+
+
 def replay_data(rec: Recording, frames: GraphFrames, axes: tuple[int, int] | None = None) -> dict[str, Any]:
     """Everything the page's script reads, as plain lists and numbers."""
     i, j = landscape_axes(rec) if axes is None else axes
@@ -63,8 +71,6 @@ def replay_data(rec: Recording, frames: GraphFrames, axes: tuple[int, int] | Non
             raise ValueError(f"landscape axis {a} is not a parameter index (0 to {P - 1})")
     A = rec.design()
     minimum = _minimum(rec)
-    path = np.vstack([rec.before, rec.after]) if rec.updates else rec.history_initial()[None, :]
-    extra = [] if minimum is None else minimum
     n = rec.n_samples
     everyone = np.arange(n)
     batches = [None if len(b) == n and np.array_equal(b, everyone) else b.tolist() for b in rec.batches]
@@ -95,7 +101,7 @@ def replay_data(rec: Recording, frames: GraphFrames, axes: tuple[int, int] | Non
         "moments": {"G": (A.T @ A).tolist(), "c": (A.T @ rec.y).tolist(), "yy": float(rec.y @ rec.y), "n": n},
         "axes": [i, j],
         "minimum": minimum,
-        "ranges": [_box(path[:, a], [extra[a]] if extra else []) for a in (i, j)],
+        "ranges": landscape_ranges(rec, (i, j)),
         "frames": {
             "updates": frames.updates,
             "template": frames.template,
@@ -119,8 +125,9 @@ def _asset(name: str) -> str:
     return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
 
 
-def replay_html(rec: Recording, frames: GraphFrames, *, title: str | None = None,
-                axes: tuple[int, int] | None = None) -> str:  # fmt: skip
+def replay_html(
+    rec: Recording, frames: GraphFrames, *, title: str | None = None, axes: tuple[int, int] | None = None
+) -> str:
     """The page's HTML text (see :func:`write_replay`)."""
     data = replay_data(rec, frames, axes)
     if title is None:

@@ -1,0 +1,161 @@
+"""The replay page in a real headless Chromium: every panel shows the same moment.
+
+The numbers the panels show are compared with the recording (the optimizer's own numbers,
+checked against the tutorial's in test_replay.py): the parameters in the text, the landscape's
+current point and the graph's parameter boxes must be the same values at every moment reached
+by the buttons, the keys, the slider and play.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from browser import chromium, console_errors
+
+from tinygrad_lr import LinearRegression, load_csv
+from tinygrad_lr.replay import frame_updates, record, write_replay
+from tinygrad_lr.replay.graphs import fmt
+
+pytest.importorskip("selenium")  # a dev dependency; chromium() fails loudly if it is missing
+
+PHASES = ["forward", "backward", "update"]
+
+
+def moment(driver) -> dict:
+    """What the page shows now, read from each panel on its own."""
+    return driver.execute_script(
+        """
+        var out = {update: +document.body.dataset.update, phase: document.body.dataset.phase, text: {},
+                   graph: {}, state: document.getElementById("state").textContent};
+        document.querySelectorAll("#state .pv").forEach(function (s) {
+            out.text[s.dataset.name] = parseFloat(s.dataset.value); });
+        var p = document.getElementById("landscape-point");
+        out.point = [parseFloat(p.getAttribute("data-x")), parseFloat(p.getAttribute("data-y"))];
+        out.cursor = +document.getElementById("loss-cursor").getAttribute("data-update");
+        document.querySelectorAll("div.template:not([hidden]) g.node").forEach(function (g) {
+            var t = g.querySelectorAll("text");
+            out.graph[t[0].textContent] = Array.prototype.map.call(t, function (e) { return e.textContent; });
+        });
+        out.note = document.getElementById("graph-note").textContent;
+        out.phases = ["forward", "backward", "update"].map(function (n) {
+            return document.getElementById("phase-" + n).textContent; });
+        return out;
+        """
+    )
+
+
+def check(m: dict, rec, k: int, phase: int) -> None:
+    """The moment (update k, 0-based, and phase) as every panel must show it."""
+    p = (rec.before if phase < 2 else rec.after)[k]
+    assert m["update"] == k + 1 and m["phase"] == PHASES[phase] and m["cursor"] == k + 1
+    assert m["text"] == {"w": p[0], "b": p[1]}  # exactly the recorded doubles
+    assert m["point"] == [p[0], p[1]]
+    assert f"w = {fmt(p[0])}, b = {fmt(p[1])}" in m["state"]
+    if k in frame_updates(rec.updates):
+        w_box, b_box = m["graph"]["w (parameter)"], m["graph"]["b (parameter)"]
+        if phase < 2:
+            assert w_box[1] == f"data {fmt(p[0])}" and b_box[1] == f"data {fmt(p[1])}"
+        else:
+            assert w_box[1] == f"data {fmt(p[0])} (was {fmt(rec.before[k][0])})"
+            assert b_box[1] == f"data {fmt(p[1])} (was {fmt(rec.before[k][1])})"
+        grads = rec.grads[k]
+        want = "grad ? (not computed yet)" if phase == 0 else f"grad {fmt(grads[0])}"
+        assert w_box[2] == want
+    else:
+        assert m["graph"] == {} and m["note"].startswith(f"No graph frame for update {k + 1}:")
+
+
+def scrub(driver, update: int) -> None:
+    driver.execute_script(
+        "var s = document.getElementById('scrub'); s.value = arguments[0];"
+        "s.dispatchEvent(new Event('input'));",
+        str(update),
+    )
+
+
+def test_stepping_scrubbing_and_playing_keep_every_panel_on_the_same_moment(tmp_path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    rec = record(
+        LinearRegression(w=1.0, b=0.0), ([1, 2, 3], [3, 5, 7]), "gd", lr=0.01, loss="sse", epochs=1000
+    )
+    page = write_replay(rec, tmp_path / "replay")
+    with chromium() as driver:
+        driver.get(page.as_uri())
+        check(moment(driver), rec, 0, 0)
+        m = moment(driver)
+        assert m["phases"][0].endswith("L = SSE = 29")
+        driver.find_element(By.ID, "next").click()
+        m = moment(driver)
+        check(m, rec, 0, 1)
+        assert m["phases"][1] == "backward: dL/dw = -40, dL/db = -18"
+        driver.find_element(By.ID, "next").click()
+        m = moment(driver)
+        check(m, rec, 0, 2)
+        assert m["phases"][2] == "update: w <- 1 - 0.01 * (-40) = 1.4   b <- 0 - 0.01 * (-18) = 0.18"
+        body = driver.find_element(By.TAG_NAME, "body")
+        body.send_keys(Keys.ARROW_RIGHT)
+        check(moment(driver), rec, 1, 0)
+        body.send_keys(Keys.SHIFT, Keys.ARROW_RIGHT)
+        check(moment(driver), rec, 2, 0)
+        body.send_keys(Keys.ARROW_LEFT)
+        check(moment(driver), rec, 1, 2)
+        driver.find_element(By.ID, "prev-step").click()
+        check(moment(driver), rec, 0, 2)
+        body.send_keys(Keys.END)
+        check(moment(driver), rec, 999, 2)
+        assert driver.find_element(By.ID, "next").get_attribute("disabled") is not None
+        body.send_keys(Keys.HOME)
+        check(moment(driver), rec, 0, 0)
+        # the slider: an update without a graph frame, then one with
+        scrub(driver, 500)
+        check(moment(driver), rec, 499, 0)
+        framed = frame_updates(rec.updates)[40]
+        scrub(driver, framed + 1)
+        check(moment(driver), rec, framed, 0)
+        driver.find_element(By.ID, "next").click()
+        check(moment(driver), rec, framed, 1)
+        # play runs through the phases by itself; pause stops it
+        driver.execute_script("document.getElementById('speed').value = '100';")
+        scrub(driver, 1)
+        driver.find_element(By.ID, "play").click()
+        deadline = time.time() + 10
+        while moment(driver)["update"] < 4 and time.time() < deadline:
+            time.sleep(0.05)
+        driver.find_element(By.ID, "play").click()  # pause
+        assert driver.find_element(By.TAG_NAME, "body").get_attribute("data-playing") == "false"
+        stopped = moment(driver)
+        assert stopped["update"] >= 4
+        time.sleep(0.3)
+        assert moment(driver)["update"] == stopped["update"]
+        check(moment(driver), rec, stopped["update"] - 1, PHASES.index(stopped["phase"]))
+        # nothing was fetched, nothing went wrong
+        assert driver.execute_script("return performance.getEntriesByType('resource').length") == 0
+        assert console_errors(driver) == []
+
+
+def test_the_folded_graph_shows_the_picked_samples_numbers(tmp_path) -> None:
+    from selenium.webdriver.support.ui import Select
+
+    data = load_csv("examples/data/study_hours.csv")
+    rec = record(LinearRegression(), data, "gd", lr=0.0002, epochs=30)
+    page = write_replay(rec, tmp_path / "replay")
+    with chromium() as driver:
+        driver.get(page.as_uri())
+        driver.execute_script("document.getElementById('next').click()")  # phase 2: gradients
+        picker = Select(driver.find_element("id", "sample"))
+        assert picker.first_selected_option.text.startswith("sample 1: x = 54.3052")
+        picker.select_by_value("6")  # the 7th sample of the batch, row 7 of the file
+        m = moment(driver)
+        x7, y7 = data.X[6, 0], data.y[6]
+        assert m["graph"]["x7 (data)"][1] == f"data {fmt(x7)}"
+        assert m["graph"]["y7 (data)"][1] == f"data {fmt(y7)}"
+        f7 = rec.predictions[0][6]
+        assert m["graph"]["f7"][1] == f"data {fmt(f7)}"
+        assert m["graph"]["f7"][2] == f"grad {fmt(2 * (f7 - y7) / 100)}"  # dMSE/df_7 = 2 (f - y) / n
+        picker.select_by_value("-1")  # ranges over all samples
+        m = moment(driver)
+        assert m["graph"]["x_i (data)"][1] == f"data {fmt(data.X[:, 0].min())} ... {fmt(data.X[:, 0].max())}"
+        assert console_errors(driver) == []

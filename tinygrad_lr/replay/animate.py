@@ -1,0 +1,86 @@
+"""The replay as an animated GIF (Pillow) or MP4 (ffmpeg), for slides and READMEs.
+
+The frames are :class:`~tinygrad_lr.replay.figure.MomentFigure` moments, written by matplotlib's
+own animation writers (``PillowWriter`` for ``.gif``, ``FFMpegWriter`` for ``.mp4``): no
+hand-rolled encoder. The file is written to a temporary sibling and renamed, so it appears
+whole or not at all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from .._files import _umask
+from .graphs import frame_updates
+from .record import Recording
+
+__all__ = ["save_animation", "animation_updates"]
+
+
+def animation_updates(rec: Recording, frames: int = 40) -> list[int]:
+    """The updates (0-based) an animation shows by default: the first ones one by one, then
+    log-spaced ones to the last, ``frames`` at most (see :func:`~tinygrad_lr.replay.frame_updates`)."""
+    return frame_updates(rec.updates, first=max(1, frames // 3), total=frames)
+
+
+def save_animation(
+    rec: Recording,
+    path: str | os.PathLike[str],
+    *,
+    updates: Sequence[int] | None = None,
+    fps: int = 4,
+    dpi: int = 80,
+    axes: tuple[int, int] | None = None,
+) -> Path:
+    """Write the replay of ``rec`` as an animation: ``.gif`` (Pillow) or ``.mp4`` (needs ffmpeg).
+
+    One frame per update in ``updates`` (0-based; default :func:`animation_updates`), each
+    showing the update done: the new line, the path so far with the step just taken, the loss
+    curve's cursor and the update written out. Returns the path.
+
+    Example:
+        >>> from tinygrad_lr import LinearRegression
+        >>> from tinygrad_lr.replay import record
+        >>> rec = record(LinearRegression(w=1.0, b=0.0), ([1, 2, 3], [3, 5, 7]), "gd",
+        ...              lr=0.01, loss="sse", epochs=200)
+        >>> save_animation(rec, "learning.gif")  # doctest: +SKIP
+    """
+    from matplotlib import animation
+
+    from .figure import MomentFigure
+
+    path = Path(path)
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in ("gif", "mp4"):
+        raise ValueError(f"cannot tell the animation format of {str(path)!r}: use .gif or .mp4")
+    if fmt == "mp4" and not animation.writers.is_available("ffmpeg"):
+        raise OSError("an MP4 needs the ffmpeg program (sudo apt-get install ffmpeg); or write a .gif")
+    picks = list(animation_updates(rec) if updates is None else updates)
+    if not picks:
+        raise ValueError("no updates to animate")
+    for k in picks:
+        if not 0 <= k < rec.updates:
+            raise ValueError(f"update {k} is not in the recording (0 to {rec.updates - 1})")
+    view = MomentFigure(rec, axes=axes)
+    anim = animation.FuncAnimation(
+        view.fig, lambda i: [view.show(picks[i], 2)], frames=len(picks), blit=False
+    )
+    writer = animation.PillowWriter(fps=fps) if fmt == "gif" else animation.FFMpegWriter(fps=fps)
+    if path.parent.exists() and not path.parent.is_dir():
+        raise NotADirectoryError(f"cannot write {path}: {path.parent} is a file, not a folder")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        anim.save(tmp, writer=writer, dpi=dpi)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return path
