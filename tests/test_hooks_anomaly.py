@@ -11,6 +11,18 @@ from tinygrad_lr import AnomalyError, Tensor, Value, detect_anomaly, save_graph
 from tinygrad_lr import graph as graph_module
 from tinygrad_lr.graph import topological_order
 
+
+@pytest.fixture(autouse=True)
+def no_other_hooks():
+    """Each test starts with no hooks registered (another module's test may have left one)."""
+    saved = dict(graph_module._hooks)
+    graph_module._hooks.clear()
+    graph_module._update_watched()
+    yield
+    graph_module._hooks.clear()
+    graph_module._hooks.update(saved)
+    graph_module._update_watched()
+
 # --- hooks ------------------------------------------------------------------------------------------
 
 
