@@ -262,3 +262,11 @@ def test_the_gif_has_one_frame_per_update_asked_for(tmp_path) -> None:
         save_animation(rec, tmp_path / "learning.avi")
     with pytest.raises(ValueError, match="update 100 is not in the recording"):
         save_animation(rec, tmp_path / "x.gif", updates=[100])
+
+
+def test_an_optimizer_with_another_update_rule_is_refused_with_a_reason() -> None:
+    from tinygrad_lr.optim import Momentum
+
+    m = LinearRegression()
+    with pytest.raises(ValueError, match="p - lr \\* dL/dp .* momentum updates its parameters another way"):
+        record(m, (XS, YS), Momentum(m.parameters(), lr=0.01), epochs=1)

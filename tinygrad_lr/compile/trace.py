@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ..graph import hooks_of, topological_order
+from ..graph import topological_order
 from ..tensor import Tensor
 from ..value import Value
 
@@ -149,8 +149,6 @@ def record(fn: Callable[..., Any], inputs: Sequence[Any], params: Sequence[Any])
             f"(straight-line code for it would take long to compile); use the Tensor engine"
         )
     for node in order:
-        if hooks_of(node):
-            raise CannotCompile("a node of the graph has a hook (register_hook), which the code cannot call")
         if not isinstance(node, type(root)):
             raise CannotCompile(f"the graph mixes {type(root).__name__} and {type(node).__name__} nodes")
     trace = Trace(engine, root, order)

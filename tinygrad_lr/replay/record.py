@@ -24,7 +24,7 @@ import numpy as np
 from ..data import Dataset
 from ..losses import get_loss
 from ..models import LinearRegression
-from ..optim import Optimizer, make_optimizer
+from ..optim import GD, SGD, MiniBatchSGD, Optimizer, make_optimizer
 from ..train import DivergenceError, FitUpdate, History, _as_dataset, fit
 
 __all__ = ["Recording", "Recorder", "record", "MAX_UPDATES", "MAX_SAMPLES", "ReplayTooLargeError"]
@@ -230,6 +230,11 @@ def record(
         opt = optimizer
         if lr is not None or batch_size is not None or shuffle or replacement or drop_last:
             raise ValueError("lr and batch options go to the optimizer when it is built, not to record()")
+    if type(opt) not in (GD, SGD, MiniBatchSGD):
+        raise ValueError(
+            f"the replay writes every update as p <- p - lr * dL/dp (gd, sgd, minibatch); "
+            f"{getattr(opt, 'name', type(opt).__name__)} updates its parameters another way"
+        )
     if ds.n_samples > MAX_SAMPLES:
         raise ReplayTooLargeError(
             f"a replay draws every sample; the data has {ds.n_samples}, more than {MAX_SAMPLES}: "
