@@ -382,11 +382,6 @@ def add_hook(node: Any, hook: Callable[[Any], Any]) -> RemovableHandle:
     return RemovableHandle(key, hook)
 
 
-def is_checking() -> bool:
-    """True while a pass checker is installed (inside ``detect_anomaly()``)."""
-    return _observer is not None
-
-
 def set_observer(observer: Any) -> Any:
     """Install ``observer`` (or ``None``) as the pass checker; return the one it replaces."""
     global _observer
