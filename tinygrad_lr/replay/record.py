@@ -114,12 +114,14 @@ class Recording:
             return self.history.initial_params.copy()
         return np.zeros(len(self.param_names))
 
-    def full_loss(self, params: np.ndarray) -> float:
-        """The loss over the whole data set at the parameter vector ``params`` (no graph)."""
-        A = self.design()
-        r = A @ np.asarray(params, dtype=np.float64) - self.y
-        sse = float(r @ r)
-        return sse / self.n_samples if self.loss_name == "mse" else sse
+    def full_loss(self, params: Any) -> Any:
+        """The loss over the whole data set at the parameter vector ``params`` (no graph); for a
+        matrix of parameter vectors (one per row), the array of their losses."""
+        theta = np.asarray(params, dtype=np.float64)
+        r = self.design() @ theta.T - (self.y if theta.ndim == 1 else self.y[:, None])
+        sse = (r * r).sum(axis=0)
+        out = sse / self.n_samples if self.loss_name == "mse" else sse
+        return float(out) if theta.ndim == 1 else out
 
     def design(self) -> np.ndarray:
         """``A = [X, 1]`` (the 1 only with a bias): ``f = A @ [w..., b]``."""
