@@ -673,3 +673,48 @@ def test_walkthrough_frames_hold_still_and_read_at_11px(tmp_path) -> None:
             " v.scrollWidth > v.clientWidth];"
         )
         assert overflow <= 0 and len(set(lefts)) == 1 and pannable
+
+
+def _svg_geometry(svg: str) -> tuple[dict, list]:
+    """Node boxes (name -> x0, y0, x1, y1) and edges (tail, head, points of the path) of an SVG."""
+    nodes, edges = {}, []
+    group = r'<g id="(?:node|edge)\d+" class="(node|edge)[^"]*">\s*<title>(.*?)</title>(.*?)</g>'
+    pair = r"-?[\d.]+,-?[\d.]+"
+    ellipse = r'cx="([-\d.]+)" cy="([-\d.]+)" rx="([-\d.]+)" ry="([-\d.]+)"'
+    groups = re.findall(group, svg, re.S)
+    for kind, title, body in groups:
+        title = html.unescape(title)
+        pairs = [tuple(map(float, p.split(","))) for p in re.findall(pair, body)]
+        if kind == "node":
+            for cx, cy, rx, ry in re.findall(ellipse, body):
+                c, r = (float(cx), float(cy)), (float(rx), float(ry))
+                pairs += [(c[0] - r[0], c[1] - r[1]), (c[0] + r[0], c[1] + r[1])]
+            xs, ys = [p[0] for p in pairs], [p[1] for p in pairs]
+            nodes[title] = (min(xs), min(ys), max(xs), max(ys))
+        else:
+            tail, head = title.split("->")
+            d = re.search(r'<path[^>]* d="([^"]+)"', body).group(1)
+            edges.append((tail, head, [tuple(map(float, p.split(","))) for p in re.findall(pair, d)]))
+    return nodes, edges
+
+
+@pytest.mark.parametrize("engine", ["value", "tensor"])
+def test_every_edge_of_a_fixed_layout_frame_joins_its_own_two_nodes(engine) -> None:
+    from tinygrad_lr.viz.render import run_graphviz
+
+    if engine == "value":
+        L = three_points()[0]
+    else:
+        from tinygrad_lr import LinearRegression, mse
+
+        L = mse(LinearRegression(w=1.0, b=0.0, engine="tensor")([[1.0], [2.0], [3.0]]), [3.0, 5.0, 7.0])
+    L.backward()
+    frames = walkthrough_frames(L, captions=False)
+    near = 4.0  # points: a path starts at its tail's border and ends (before the arrowhead) near its head
+    for frame in (frames[0], frames[-1]):
+        nodes, edges = _svg_geometry(run_graphviz(frame, "svg", "test").decode())
+        assert edges
+        for tail, head, points in edges:
+            for (x, y), name, slack in ((points[0], tail, near), (points[-1], head, 4 * near)):
+                x0, y0, x1, y1 = nodes[name]
+                assert x0 - slack <= x <= x1 + slack and y0 - slack <= y <= y1 + slack, (tail, head, name)
