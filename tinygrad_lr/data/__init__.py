@@ -11,12 +11,13 @@ Mini-batches are lists of sample indices, drawn by :func:`batch_indices` from an
 ``numpy.random.Generator`` -- never from numpy's global random state -- so a seed reproduces a run.
 
 The package, one file per idea: :mod:`.dataset` (the Dataset, from arrays), :mod:`.csv` (reading
-a file), :mod:`.batches` (which samples each update uses).
+a file), :mod:`.batches` (which samples each update uses), :mod:`.split` (a seeded train/test split).
 """
 
 from .batches import as_generator, batch_indices, check_batch_size
 from .csv import Column, load_csv
 from .dataset import DataError, Dataset, from_arrays, make_linear_data
+from .split import train_test_split
 
 __all__ = [
     "DataError",
@@ -28,4 +29,5 @@ __all__ = [
     "as_generator",
     "check_batch_size",
     "Column",
+    "train_test_split",
 ]
