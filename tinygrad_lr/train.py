@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .data import Dataset, as_generator, batch_indices, check_batch_size, from_arrays
+from .data import CSVStream, Dataset, as_generator, batch_indices, check_batch_size, from_arrays
 from .errors import InputError, describe
 from .graph import no_grad
 from .losses import get_loss
@@ -220,6 +220,7 @@ def fit(
     progress: bool | None = None,
     callback: Callable[[FitUpdate], None] | None = None,
     compile: bool = False,
+    shuffle_window: int | None = None,
 ) -> History:
     """Train ``model`` on ``data`` for ``epochs`` epochs and return the :class:`History`.
 
@@ -247,6 +248,10 @@ def fit(
             terminal; ``False`` never; ``True`` always.
         callback: called after every update with a :class:`FitUpdate` (what the replay in
             :mod:`tinygrad_lr.replay` records); ``None`` (default) costs nothing.
+        shuffle_window: shuffle (or draw with replacement) within runs of this many samples
+            only, the order a :class:`~tinygrad_lr.data.CSVStream` with ``chunk_rows`` equal to
+            it uses; ``None`` (default): across the whole data set. A ``CSVStream`` as ``data``
+            trains streamed, chunk by chunk (:func:`~tinygrad_lr.train_stream.fit_stream`).
         compile: run every update as a compiled step (:func:`~tinygrad_lr.compile.compile_step`):
             the graph is traced once and replayed as generated code, with the same numbers (not
             with ``callback``, which needs each step's graph).
@@ -264,6 +269,15 @@ def fit(
     """
     if not callable(getattr(model, "parameters", None)) or not callable(model):
         raise InputError(f"model must be a model such as LinearRegression(), got {describe(model)}")
+    if isinstance(data, CSVStream):  # larger than memory: the same loop, a chunk at a time
+        from .train_stream import fit_stream
+
+        if callback is not None or compile or record_params or shuffle_window is not None:
+            raise InputError("fit on a CSVStream takes no callback, compile, record_params or shuffle_window")
+        return fit_stream(
+            model, data, optimizer, loss=loss, epochs=epochs, lr=lr, batch_size=batch_size, shuffle=shuffle,
+            replacement=replacement, drop_last=drop_last, rng=rng, patience=patience,
+        )
     ds = _as_dataset(data)
     ds.check_finite()  # a hand-built Dataset may hold NaN: name its row and column before training
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
@@ -369,6 +383,7 @@ def fit(
                     replacement=opt.replacement,
                     drop_last=opt.drop_last,
                     rng=gen,
+                    window=shuffle_window,
                 )
                 try:
                     for idx in batches:

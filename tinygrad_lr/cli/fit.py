@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
-from .output import strict_json
+from .output import announce_wait, strict_json
 
 if TYPE_CHECKING:
     pass
@@ -25,7 +25,16 @@ def add(sub: argparse._SubParsersAction) -> None:
         "parameters and loss. Columns are chosen by 0-based index (negative from the end) or by "
         "header name; positions in error messages are 1-based, as an editor shows them.",
     )
-    p.add_argument("csv", help="the data file")
+    p.add_argument("csv", help="the data file ('-': standard input)")
+    p.add_argument(
+        "--stream",
+        action="store_true",
+        help="read the file in chunks every epoch instead of whole (for data larger than memory); "
+        "shuffling is within each chunk",
+    )
+    p.add_argument(
+        "--chunk-rows", type=int, metavar="N", help="rows per chunk for --stream (default 65536)"
+    )
     p.add_argument(
         "--features", nargs="+", metavar="COL", help="feature columns (default: all but the target)"
     )
@@ -120,13 +129,20 @@ def run(args: argparse.Namespace) -> int:
     from ..train import SQUARES_FIX, fit
 
     delimiter = {"tab": "\t", "\\t": "\t", "whitespace": None}.get(args.delimiter, args.delimiter)
-    data = load_csv(
-        args.csv,
-        features=None if args.features is None else [_fit_column(c) for c in args.features],
-        target=None if args.target is None else _fit_column(args.target),
-        header=args.header,
-        delimiter=delimiter,
-    )
+    columns = {
+        "features": None if args.features is None else [_fit_column(c) for c in args.features],
+        "target": None if args.target is None else _fit_column(args.target),
+        "header": args.header,
+        "delimiter": delimiter,
+    }
+    announce_wait(args.csv, "fit")
+    data: Any
+    if args.stream:
+        data = _stream(args, columns)
+    else:
+        if args.chunk_rows is not None:
+            raise UsageError("--chunk-rows needs --stream")
+        data = load_csv(args.csv, **columns)
     if args.no_bias and args.init_b is not None:
         raise UsageError("--init-b needs a bias; drop --no-bias or --init-b")
     d = data.n_features
@@ -134,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--init-w takes 1 number or {d} (one per feature), got {len(args.init_w)}")
     if args.predict is not None and len(args.predict) % d:
         raise UsageError(f"--predict takes {d} numbers per sample (one per feature), got {len(args.predict)}")
-    if not getattr(args, "standardize", False):  # else diverging would blame the learning rate
+    if not args.stream and not getattr(args, "standardize", False):  # else diverging would blame the lr
         data.check_squares(
             "rescale the data or use --standardize" if hasattr(args, "standardize") else SQUARES_FIX
         )
@@ -247,6 +263,22 @@ def _replay(args: argparse.Namespace, model: Any, data: Any, opt: Any) -> Any:
         raise ValueError(rec.diverged)
     print(f"wrote {page}: open it in a browser to replay the {rec.updates} updates", file=out)
     return rec.history
+
+
+def _stream(args: argparse.Namespace, columns: dict[str, Any]) -> Any:
+    """The CSV as a CSVStream, after refusing what streaming cannot do."""
+    from ..data import DEFAULT_CHUNK_ROWS, CSVStream
+
+    for flag, given in (("--replay", args.replay is not None), ("--compile", args.compile)):
+        if given:
+            raise UsageError(f"--stream and {flag} do not go together")
+    for name in ("standardize", "closed_form", "solver"):
+        if getattr(args, name, None) not in (None, False):
+            raise UsageError(f"--stream and --{name.replace('_', '-')} do not go together")
+    rows = DEFAULT_CHUNK_ROWS if args.chunk_rows is None else args.chunk_rows
+    if rows < 1:
+        raise UsageError(f"--chunk-rows must be at least 1, got {rows}")
+    return CSVStream(args.csv, chunk_rows=rows, **columns)
 
 
 def _fit_params(names: Sequence[str], values: Iterable[float]) -> str:

@@ -17,6 +17,8 @@ a file), :mod:`.batches` (which samples each update uses).
 from .batches import as_generator, batch_indices, check_batch_size
 from .csv import Column, load_csv
 from .dataset import DataError, Dataset, from_arrays, make_linear_data
+from .source import memory_budget
+from .stream import DEFAULT_CHUNK_ROWS, CSVStream
 
 __all__ = [
     "DataError",
@@ -28,4 +30,7 @@ __all__ = [
     "as_generator",
     "check_batch_size",
     "Column",
+    "CSVStream",
+    "DEFAULT_CHUNK_ROWS",
+    "memory_budget",
 ]
