@@ -3,9 +3,11 @@
 A class is generated in a temporary folder: exercise 3 (the data-set gradient) answered right,
 with the classic slips (``=`` for ``+=``, the sum for the mean), left as the stub, with a syntax
 error, crashing, and looping forever, in the proportions a real class might show. The folder is
-graded with 1, 2 and 4 worker processes, one run each, and the wall times and the speed-up over
-one worker are printed. Each submission costs a Python start-up with numpy and the framework
-(most of the time), the check itself (milliseconds), and for a loop the time limit (here 2 s).
+graded, one run each, by the baseline -- a fresh Python process per file, two at a time, which
+pays for starting Python and importing numpy and the framework (~0.5-1 s) on every file -- and
+by ``grade`` with 1, 2 and 4 workers, which import once and fork a process per file. Printed:
+wall time, time per file, and the speed-up over the baseline. A looping submission costs its
+time limit (here 2 s) either way.
 
     python benchmarks/bench_grading.py            # 30 submissions
     python benchmarks/bench_grading.py --n 10
@@ -16,12 +18,13 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from _common import ROOT  # noqa: F401 - puts this checkout first on sys.path
 
 from tinygrad_lr.exercises import stub
-from tinygrad_lr.exercises.sandbox import grade, submissions
+from tinygrad_lr.exercises.sandbox import grade, run_file, submissions
 
 RIGHT = """\
 def grad_dataset(w, b, xs, ys):
@@ -62,16 +65,29 @@ def main() -> None:
         make_class(folder, args.n)
         files = submissions(folder)
         print(f"grading {len(files)} submissions of exercise 3 (time limit {args.time_limit:g} s)")
-        base = None
+
+        def fresh_processes() -> list:
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                return list(pool.map(lambda f: run_file(f, 3, time_limit=args.time_limit), files))
+
+        runs = [("a process per file, 2 at a time", fresh_processes)]
         for jobs in (1, 2, 4):
+            runs.append(
+                (
+                    f"grade, {jobs} worker(s)",
+                    lambda jobs=jobs: grade(files, 3, jobs=jobs, time_limit=args.time_limit),
+                )
+            )
+        base = None
+        for name, run in runs:
             start = time.perf_counter()
-            results = grade(files, 3, jobs=jobs, time_limit=args.time_limit)
+            results = run()
             seconds = time.perf_counter() - start
             base = base or seconds
             counts = {s: sum(r.status == s for r in results) for s in ("pass", "wrong", "not done", "error")}
             print(
-                f"jobs={jobs}: {seconds:6.1f} s  ({seconds / len(files):.2f} s per file, "
-                f"{base / seconds:.2f}x of jobs=1)  {counts}"
+                f"{name:<32} {seconds:6.1f} s  {seconds / len(files):.2f} s/file  "
+                f"{base / seconds:5.2f}x  {counts}"
             )
 
 

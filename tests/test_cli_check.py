@@ -89,6 +89,7 @@ def _submissions(folder: Path) -> dict[str, str]:
         "dave.py": "def grad_dataset(w, b, xs, ys)\n    return 0, 0\n",
         "erin.py": "def grad_dataset(w, b, xs, ys):\n    while True:\n        pass\n",
         "frank.py": "import os\n\ndef grad_dataset(w, b, xs, ys):\n    os._exit(3)\n",
+        "gina.py": "def grad_dataset(w, b, xs, ys):\n    return [0] * 10**10, 0\n",
     }
     for name, text in files.items():
         (folder / name).write_text(text)
@@ -105,17 +106,34 @@ def test_teacher_grades_a_folder_and_one_broken_file_never_stops_the_rest(tmp_pa
     args = ["check", "--grade", str(folder), "--exercise", "3", "--out", str(out), "--time-limit", "1"]
     assert main(args) == 0
     printed = capsys.readouterr().out
-    assert "1 pass, 1 wrong, 1 not done, 3 could not run (6 files" in printed
+    assert "1 pass, 1 wrong, 1 not done, 4 could not run (7 files" in printed
     with out.open() as fh:
         rows = {r["file"]: r for r in csv.DictReader(fh)}
-    assert list(rows) == ["alice.py", "bob.py", "carol.py", "dave.py", "erin.py", "frank.py"]
+    assert list(rows) == ["alice.py", "bob.py", "carol.py", "dave.py", "erin.py", "frank.py", "gina.py"]
     assert rows["alice.py"]["status"] == "pass" and rows["alice.py"]["exit_code"] == "0"
     assert rows["bob.py"]["status"] == "wrong" and "SUM over the 3 samples" in rows["bob.py"]["diagnosis"]
     assert rows["carol.py"]["status"] == "not done"
     assert rows["dave.py"]["status"] == "error" and "does not compile" in rows["dave.py"]["diagnosis"]
     assert "did not return within 1 s" in rows["erin.py"]["diagnosis"]
     assert "exit status 3" in rows["frank.py"]["diagnosis"]
+    assert "ran out of memory (the limit is 512 MB)" in rows["gina.py"]["diagnosis"]
     assert sorted(p.name for p in folder.iterdir()) == before  # nothing written into the class's folder
+
+
+def test_a_submission_that_kills_its_worker_is_one_row(tmp_path, capsys):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "a.py").write_text(
+        "import os, signal\n\ndef grad_one_sample(w, b, x, y):\n    os.kill(os.getppid(), signal.SIGKILL)\n"
+    )
+    (folder / "b.py").write_text(
+        (SOLUTIONS / "ex2.py").read_text().replace("def right(", "def grad_one_sample(")
+    )
+    out = tmp_path / "grades.json"
+    assert main(["check", "--grade", str(folder), "--exercise", "2", "--jobs", "1", "--out", str(out)]) == 0
+    a, b = json.loads(out.read_text())
+    assert a["status"] == "error" and "grading worker died" in a["diagnosis"]
+    assert b["status"] == "pass"  # checked by a new worker
 
 
 def test_grade_as_json_and_a_failed_grading_leaves_the_old_table(tmp_path, capsys):

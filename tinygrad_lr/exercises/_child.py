@@ -1,20 +1,27 @@
 """The child process of :func:`tinygrad_lr.exercises.sandbox.run_file`: load a learner's file and
 check it, under limits, writing the Result as JSON.
 
-``python -m tinygrad_lr.exercises._child SPEC_JSON``. The framework is imported first; only then
-are the limits set, so they bound the learner's code and not the imports: the address space may
-grow by ``memory_limit`` MB beyond what is mapped now, files written are capped, CPU time is
-capped (a backstop: the timer below fires first). Loading the file and running the checker each
-get ``time_limit`` seconds.
+``python -m tinygrad_lr.exercises._child SPEC_JSON`` checks one file; ``... _child --serve`` is a
+grading worker: it reads one request per line and forks a fresh process for each.
+
+The framework is imported first; only then are the limits set, so they bound the learner's code
+and not the imports: the address space may grow by ``memory_limit`` MB beyond what is mapped
+now, files written are capped, CPU time is capped (a backstop: the timer below fires first).
+Loading the file and running the checker each get ``time_limit`` seconds.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import math
+import os
 import resource
+import signal
 import sys
+import time
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -59,8 +66,6 @@ def _load(path: str) -> Any:
 
 
 def _where(exc: BaseException, path: str) -> str:
-    import traceback
-
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == path]
     return f" (line {frames[-1].lineno})" if frames else ""
 
@@ -100,7 +105,66 @@ def main(spec: dict[str, Any]) -> Result:
     return result
 
 
-if __name__ == "__main__":
-    spec = json.loads(sys.argv[1])
+def check_and_write(spec: dict[str, Any]) -> None:
     result = main(spec)
     Path(spec["result"]).write_text(json.dumps(result.to_dict()), encoding="utf-8")
+
+
+# --- serving: one process per file, forked from this one -------------------------------------
+
+
+def _forked(request: dict[str, Any]) -> None:
+    """In the forked process: output to the log, no stdin, then the check. Never returns."""
+    code = 1
+    try:
+        os.chdir(request["cwd"])
+        log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        sys.stdin = open(os.devnull)  # not the worker's buffered requests
+        check_and_write(request["spec"])
+        code = 0
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        with contextlib.suppress(BaseException):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+
+
+def run_forked(request: dict[str, Any]) -> tuple[int, bool]:
+    """Fork, check in the child, wait for it; kill it at ``request["timeout"]`` seconds."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        _forked(request)
+    deadline = time.monotonic() + float(request["timeout"])
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status), False
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            return -signal.SIGKILL, True
+        time.sleep(0.005)
+
+
+def serve() -> None:
+    """Read one JSON request per line on stdin; answer ``{"code", "timed_out"}`` per line."""
+    sys.dont_write_bytecode = True
+    for line in sys.stdin:
+        code, timed_out = run_forked(json.loads(line))
+        sys.stdout.write(json.dumps({"code": code, "timed_out": timed_out}) + "\n")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--serve"]:
+        serve()
+    else:
+        check_and_write(json.loads(sys.argv[1]))

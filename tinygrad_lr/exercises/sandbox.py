@@ -14,10 +14,13 @@ hang. :func:`grade` runs many files, two at a time by default; one broken file n
 from __future__ import annotations
 
 import ast
+import contextlib
 import csv
 import io
 import json
 import os
+import queue
+import select
 import signal
 import subprocess
 import sys
@@ -68,6 +71,7 @@ def run_file(
     hints: int = 0,
     time_limit: float = DEFAULT_TIME_LIMIT,
     memory_limit: float = DEFAULT_MEMORY_LIMIT,
+    _worker: _Worker | None = None,
 ) -> Result:
     """Check the learner's file ``path`` for ``exercise`` (default: the one the file declares) in a
     separate process; ``functions`` renames the functions checked (in the exercise's order).
@@ -101,14 +105,32 @@ def run_file(
             f"exercise {number} checks {len(ex.functions)} function(s) ({', '.join(ex.functions)}), "
             f"got {', '.join(names)}",
         )
-    result = _run_child(p, number, names, hints, time_limit, memory_limit)
+    result = _run_child(p, number, names, hints, time_limit, memory_limit, _worker)
     result.file = str(p)
     return result
 
 
+def _env() -> dict[str, str]:
+    """The child's environment: this package importable, no bytecode written, one BLAS thread."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = _ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env["PYTHONDONTWRITEBYTECODE"] = "1"  # no __pycache__ in the learner's (or teacher's) folder
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[var] = "1"  # one thread: small address space, and fair to the other graders
+    return env
+
+
 def _run_child(
-    path: Path, number: int, names: list[str], hints: int, time_limit: float, memory_limit: float
+    path: Path,
+    number: int,
+    names: list[str],
+    hints: int,
+    time_limit: float,
+    memory_limit: float,
+    worker: _Worker | None = None,
 ) -> Result:
+    # loading the file and checking it are each timed in the child; this is the backstop
+    hard_timeout = 2 * time_limit + STARTUP_GRACE
     with tempfile.TemporaryDirectory(prefix="tinygrad-lr-check-") as tmp:
         out_path = Path(tmp, "result.json")
         spec = {
@@ -120,32 +142,35 @@ def _run_child(
             "memory_limit": memory_limit,
             "result": str(out_path),
         }
-        env = dict(os.environ)
-        env["PYTHONPATH"] = _ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-        env["PYTHONDONTWRITEBYTECODE"] = "1"  # no __pycache__ in the learner's (or teacher's) folder
-        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            env[var] = "1"  # one thread: small address space, and fair to the other graders
         log = Path(tmp, "output.txt")
-        with open(log, "wb") as fh:
-            try:
-                proc = subprocess.run(
-                    [sys.executable, "-m", "tinygrad_lr.exercises._child", json.dumps(spec)],
-                    stdin=subprocess.DEVNULL,
-                    stdout=fh,
-                    stderr=subprocess.STDOUT,
-                    cwd=tmp,
-                    env=env,
-                    # loading the file and checking it are each timed in the child
-                    timeout=2 * time_limit + STARTUP_GRACE,
-                )
-            except subprocess.TimeoutExpired:
-                return _error(number, path, timeout_text(time_limit))
+        if worker is not None:
+            ended = worker.run(spec, log, tmp, hard_timeout)
+            if ended is None:  # never run twice: the file may be what broke the worker
+                return _error(number, path, "the grading worker died while checking this file")
+        else:
+            with open(log, "wb") as fh:
+                try:
+                    proc = subprocess.run(
+                        [sys.executable, "-m", "tinygrad_lr.exercises._child", json.dumps(spec)],
+                        stdin=subprocess.DEVNULL,
+                        stdout=fh,
+                        stderr=subprocess.STDOUT,
+                        cwd=tmp,
+                        env=_env(),
+                        timeout=hard_timeout,
+                    )
+                except subprocess.TimeoutExpired:
+                    return _error(number, path, timeout_text(time_limit))
+            ended = (proc.returncode, False)
+        code, timed_out = ended
+        if timed_out:
+            return _error(number, path, timeout_text(time_limit))
         if out_path.exists():
             try:
                 return Result.from_dict(json.loads(out_path.read_text(encoding="utf-8")))
             except (ValueError, KeyError, TypeError):
                 pass  # half-written: the child died while writing; judged below
-        return _error(number, path, _death(proc.returncode, _tail(log), time_limit, memory_limit))
+        return _error(number, path, _death(code, _tail(log), time_limit, memory_limit))
 
 
 def _tail(log: Path, limit: int = 2000) -> str:
@@ -168,6 +193,63 @@ def _death(code: int, output: str, time_limit: float, memory_limit: float) -> st
         return f"your code crashed the checker's process ({name})"
     last = [line for line in output.strip().splitlines() if line.strip()][-1:] or ["no output"]
     return f"your code ended the checking process before it returned (exit status {code}): {last[0]}"
+
+
+# --- a worker that starts once and forks per file -------------------------------------------
+
+
+class _Worker:
+    """A child that imports numpy and the framework once, then forks a fresh process per file.
+
+    Starting Python and importing numpy takes most of a second, a fork a few milliseconds, so a
+    teacher's folder is graded by a few workers instead of a process start per file. The forked
+    process is as isolated as a fresh one (its own limits, its own copy of everything, the
+    learner's module loaded only there); the worker waits for it, kills it at the hard timeout,
+    and answers ``{"code": exit status, "timed_out": bool}`` on one line.
+    """
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tinygrad_lr.exercises._child", "--serve"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=_env(),
+            text=True,
+        )
+
+    def run(self, spec: dict[str, Any], log: Path, cwd: str, hard_timeout: float) -> tuple[int, bool] | None:
+        """``(exit status, timed out)`` of the forked check, or None if the worker failed."""
+        stdin, stdout = self.proc.stdin, self.proc.stdout
+        assert stdin is not None and stdout is not None
+        request = {"spec": spec, "log": str(log), "cwd": cwd, "timeout": hard_timeout}
+        try:
+            stdin.write(json.dumps(request) + "\n")
+            stdin.flush()
+            # the worker kills the check at hard_timeout; the grace covers its own start-up
+            ready, _, _ = select.select([stdout], [], [], hard_timeout + STARTUP_GRACE)
+            line = stdout.readline() if ready else ""
+            reply = json.loads(line)
+            return int(reply["code"]), bool(reply["timed_out"])
+        except (OSError, ValueError, KeyError, TypeError):
+            self.close()
+            return None
+
+    @property
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
 
 
 # --- grading a folder ------------------------------------------------------------------------
@@ -196,14 +278,28 @@ def grade(
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs must be a whole number >= 1, got {jobs!r}")
 
+    workers: queue.Queue[_Worker] = queue.Queue()
+    for _ in range(min(jobs, len(files))):
+        workers.put(_Worker())
+
     def one(f: str | os.PathLike[str]) -> Result:
+        worker = workers.get()
         start = time.perf_counter()
-        result = run_file(f, exercise, hints=hints, time_limit=time_limit, memory_limit=memory_limit)
+        try:
+            result = run_file(
+                f, exercise, hints=hints, time_limit=time_limit, memory_limit=memory_limit, _worker=worker
+            )
+        finally:
+            workers.put(worker if worker.alive else _Worker())  # a failed worker is replaced
         result.seconds = time.perf_counter() - start  # the table says which submissions were slow
         return result
 
-    with ThreadPoolExecutor(max_workers=jobs) as pool:  # each thread waits on one child process
-        return list(pool.map(one, files))
+    try:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:  # each thread talks to one worker
+            return list(pool.map(one, files))
+    finally:
+        while not workers.empty():
+            workers.get().close()
 
 
 def _row(r: Result) -> dict[str, Any]:
