@@ -65,6 +65,18 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "$want" >"$stamp"
 fi
 
+if [ "$job" = test ]; then
+    # the notebook tests run notebooks/ on the venv's own Jupyter kernel (ipykernel, from the dev extra)
+    if ! .venv/bin/python -c 'import sys
+from jupyter_client.kernelspec import KernelSpecManager
+spec = KernelSpecManager().get_kernel_spec("python3")
+sys.exit(spec.argv[0] not in ("python", "python3", sys.executable))' >/dev/null 2>&1; then
+        echo "setup: .venv has no usable Jupyter kernel for the notebook tests; install it with:" \
+            ".venv/bin/python -m pip install ipykernel && .venv/bin/python -m ipykernel install --sys-prefix" >&2
+        exit 1
+    fi
+fi
+
 export MPLBACKEND=Agg
 if [ "$job" = demo ]; then
     exec .venv/bin/tinygrad-lr demo

@@ -53,6 +53,10 @@ def test_demo_backprops_trains_and_renders(tmp_path, capsys):
     assert svg.lstrip().startswith("<?xml") and "grad &#45;40" in svg and "grad &#45;18" in svg
     page = (tmp_path / "walkthrough" / "index.html").read_text()
     assert "<svg" in page and "http://" not in page and "https://" not in page
+    replay_page = tmp_path / "replay" / "index.html"
+    assert f"watch it learn, update by update (open in a browser): {replay_page}" in out
+    replay = (tmp_path / "replay" / "index.html").read_text()
+    assert "<svg" in replay and "http://" not in replay and "https://" not in replay
 
 
 def test_demo_without_graphviz_prints_everything_then_says_which_pictures_it_skipped(tmp_path, capsys,
@@ -60,10 +64,12 @@ def test_demo_without_graphviz_prints_everything_then_says_which_pictures_it_ski
     monkeypatch.setenv("PATH", str(tmp_path / "no-programs-here"))  # no `dot` anywhere
     assert main(["demo", "--out", str(tmp_path / "out")]) == 0  # the lesson is complete without pictures
     out = capsys.readouterr().out
-    text, _, skipped = out.partition("pictures skipped (2):")
+    text, _, skipped = out.partition("pictures skipped (3):")
     assert "Loss(1, 0) = 29   dLoss/dw = -40   dLoss/db = -18" in text
     assert "w = 2.000148389025502, b = 0.9996626768662412" in text  # part 3 ran after the failed pictures
-    assert "graph.svg" in skipped and "walkthrough/" in skipped and "'dot' program was not found" in skipped
+    assert "graph.svg" in skipped and "walkthrough/" in skipped and "replay/" in skipped
+    assert "'dot' program was not found" in skipped
+    assert (tmp_path / "out" / "replay" / "updates.csv").exists()  # the replay's numbers and other panels
     assert "install Graphviz: " in skipped and skipped.strip().endswith("then run this again.")
     assert (tmp_path / "out" / "graph.dot").exists()  # the DOT source is there to render later
     assert not (tmp_path / "out" / "graph.svg").exists()

@@ -44,7 +44,8 @@ def test_section2_json(capsys, step_by_step_csv, engine):
 
 
 def test_section2_text(capsys, step_by_step_csv):
-    argv = ["fit", step_by_step_csv, "--loss", "sse", "--epochs", "1000", "--init-w", "1", "--predict", "4"]
+    argv = ["fit", step_by_step_csv, "--loss", "sse", "--lr", "0.01", "--epochs", "1000", "--init-w", "1"]
+    argv += ["--predict", "4"]
     assert main(argv) == 0
     out = capsys.readouterr().out
     lines = out.splitlines()
@@ -123,7 +124,7 @@ def test_divergence_is_one_line_on_stderr(capsys, step_by_step_csv):
         ("1\n2\n", [], "only one column"),
         ("1,2\n3,4\n", ["--lr", "0"], "the learning rate must be positive"),
         ("1,2\n3,4\n", ["--lr", "nan"], "finite"),
-        ("1,2\n3,4\n", ["--batch-size", "2"], "needs --optimizer minibatch"),
+        ("1,2\n3,4\n", ["--optimizer", "gd", "--batch-size", "2"], "needs --optimizer minibatch"),
         ("1,2\n3,4\n", ["--optimizer", "minibatch", "--batch-size", "3"], "larger than the data set"),
         ("1,2\n3,4\n", ["--optimizer", "minibatch"], "needs a batch size"),
         ("1,2\n3,4\n", ["--init-w", "1", "2"], "--init-w takes 1 number or 1"),

@@ -443,11 +443,17 @@ def test_domain_error_is_the_engines_own(engine):
 
 def test_hooks_fall_back():
     w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
-    w.register_hook(lambda g: 2 * g)
     step = compile_step(lambda: (w * w).sum(), GD([w], lr=0.1))
-    with pytest.warns(CompileWarning, match="hook"):
-        step()
-    assert w.grad.tolist() == [4.0, 8.0]  # the hook ran: eager
+    step()  # compiled
+    handle = w.register_hook(lambda g: 2 * g)
+    try:
+        with pytest.warns(CompileWarning, match="hook"):
+            step()
+        assert w.grad.tolist() == [2 * 2 * 0.8, 2 * 2 * 1.6]  # w = [0.8, 1.6]; the hook doubled 2w, eagerly
+    finally:
+        handle.remove()
+    step()
+    assert step.compiled and step._last is not None  # compiled again once the hook is gone
 
 
 def test_bad_arguments():

@@ -145,6 +145,19 @@ def test_hints_come_in_levels_and_only_when_wrong():
     assert "hint 1:" in str(one) and "hint 2:" not in str(one)
 
 
+def test_hints_and_diagnoses_give_no_code():
+    # no line of any right answer appears in a hint or in the diagnosis of a wrong answer
+    code = set()
+    for n in EXERCISES:
+        for line in (SOLUTIONS / f"ex{n}.py").read_text().splitlines():
+            if ("=" in line or "return" in line) and len(line.strip()) > 12:
+                code.add(line.strip())
+    said = [h for ex in EXERCISES.values() for h in ex.hints]
+    said += [str(check(n, *(getattr(answers(n), f) for f in names))) for n, names, _, _ in CASES]
+    for line in code:
+        assert not any(line in s for s in said), line
+
+
 def test_time_limit_in_process():
     m = answers(4)
     result = check(4, m.update, m.gd_forever, time_limit=1)

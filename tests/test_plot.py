@@ -51,6 +51,15 @@ def test_fit_line_limits_are_overridable_and_residuals_are_vertical_segments():
     assert sorted(abs(s[1][1] - s[0][1]) for s in segments) == [2.0, 3.0, 4.0]  # |w*x + b - y|
 
 
+def test_the_line_in_the_legend_reads_like_the_printed_numbers():
+    ax = plot.fit_line(XS, YS, w=2.000148389025502, b=0.9996626768662412).axes[0]
+    assert _by_gid(ax, "fit").get_label() == "y = 2.0001x + 0.9997"  # not "2x": it is not exactly 2
+    ax = plot.fit_line(XS, YS, w=1.4, b=-0.25).axes[0]
+    assert _by_gid(ax, "fit").get_label() == "y = 1.4x - 0.25"
+    ax = plot.fit_line(XS, YS, w=2.5e-5, b=0.0).axes[0]
+    assert _by_gid(ax, "fit").get_label() == "y = 2.5e-05x + 0"  # too small for 4 decimals
+
+
 def test_fit_line_rejects_mismatched_lengths():
     with pytest.raises(ValueError, match="x_train has 3 values but y_train has 2"):
         plot.fit_line(XS, YS[:2], w=1.0)
@@ -302,7 +311,9 @@ def test_every_plot_result_displays_in_jupyter_as_one_png_of_the_figures_size(na
     """IPython's own formatter (what a notebook cell's last line goes through) finds a PNG."""
     from IPython.core.formatters import DisplayFormatter
 
-    fig = _every_figure()[name]
+    figures = _every_figure()
+    assert set(figures) == set(plot.__all__) - {"save"}  # a new plot function is checked here too
+    fig = figures[name]
     data, metadata = DisplayFormatter().format(fig)
     png = data["image/png"]
     assert png[:8] == b"\x89PNG\r\n\x1a\n"

@@ -178,6 +178,24 @@ def test_a_folder_holding_other_files_is_refused_and_left_alone(tmp_path) -> Non
         write_replay(rec, blocker)
 
 
+def test_a_folder_that_cannot_be_written_is_refused_before_training(tmp_path, monkeypatch, capsys) -> None:
+    import os
+
+    real_access = os.access
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    # as root every folder is writable, so the operating system's answer is simulated
+    monkeypatch.setattr(
+        os, "access", lambda p, mode: False if str(p) == str(locked) else real_access(p, mode)
+    )
+    assert main(["fit", STUDY, "--epochs", "2", "--replay", str(locked / "replay")]) == 2
+    err = capsys.readouterr().err
+    target = locked / "replay"
+    want = f"cannot write the replay to {target}: the folder {locked} is not writable"
+    assert err == f"tinygrad-lr fit: error: {want}\n"
+    assert list(locked.iterdir()) == []
+
+
 def test_a_failed_write_leaves_nothing_half_written(tmp_path, monkeypatch) -> None:
     rec = record(LinearRegression(), (XS, YS), "gd", lr=0.01, epochs=2)
     write_replay(rec, tmp_path / "replay")
@@ -262,3 +280,11 @@ def test_the_gif_has_one_frame_per_update_asked_for(tmp_path) -> None:
         save_animation(rec, tmp_path / "learning.avi")
     with pytest.raises(ValueError, match="update 100 is not in the recording"):
         save_animation(rec, tmp_path / "x.gif", updates=[100])
+
+
+def test_an_optimizer_with_another_update_rule_is_refused_with_a_reason() -> None:
+    from tinygrad_lr.optim import Momentum
+
+    m = LinearRegression()
+    with pytest.raises(ValueError, match="p - lr \\* dL/dp .* momentum updates its parameters another way"):
+        record(m, (XS, YS), Momentum(m.parameters(), lr=0.01), epochs=1)

@@ -108,34 +108,29 @@ def test_load_csv_refuses_a_file_above_the_memory_budget(tmp_path, monkeypatch):
         load_csv(p, max_bytes=1000)
     monkeypatch.setenv("TINYGRAD_LR_MEMORY_BUDGET", "0.001")  # MB: 1048 bytes
     assert main(["fit", str(p), "--epochs", "1"]) == 2
-    assert main(["fit", str(p), "--epochs", "1", "--stream", "--json"]) == 0
+    assert main(["fit", str(p), "--epochs", "1", "--stream", "--lr", "0.01", "--json"]) == 0
 
 
 def test_cli_stream_matches_in_memory(csv_path, capsys):
     import json
 
-    assert (
-        main(
-            [
-                "fit",
-                str(csv_path),
-                "--optimizer",
-                "minibatch",
-                "--batch-size",
-                "16",
-                "--epochs",
-                "2",
-                "--json",
-            ]
-        )
-        == 0
-    )
+    argv = [
+        "fit",
+        str(csv_path),
+        "--optimizer=minibatch",
+        "--batch-size=16",
+        "--lr=0.01",
+        "--epochs=2",
+        "--json",
+    ]
+    assert main(argv) == 0
     whole = json.loads(capsys.readouterr().out)
-    argv = ["fit", str(csv_path), "--optimizer", "minibatch", "--batch-size", "16", "--epochs", "2", "--json"]
     assert main([*argv, "--stream", "--chunk-rows", "100"]) == 0
     streamed = json.loads(capsys.readouterr().out)
     assert streamed["w"] == whole["w"] and streamed["b"] == whole["b"]  # in order: same batches
     assert streamed["n_samples"] == 500
+    assert main([*argv, "--stream", "--standardize"]) == 2
+    assert "--standardize needs the data in memory" in capsys.readouterr().err
 
 
 def test_stdin_is_read_with_dash(monkeypatch, capsys):

@@ -184,6 +184,13 @@ def _mark_exit(
 # --- the fitted line -------------------------------------------------------------------------
 
 
+def _coefficient(v: float) -> str:
+    """A line's coefficient as a learner reads it: 4 decimals (2.000148 -> 2.0001, not 2), or
+    3 significant digits when it is smaller than that."""
+    return f"{round(v, 4):g}" if abs(v) >= 1e-3 or v == 0 else f"{v:.3g}"
+
+
+
 def fit_line(
     x_train: Sequence[float],
     y_train: Sequence[float],
@@ -233,7 +240,8 @@ def fit_line(
         ax.scatter(xt, yt, color=TEST_COLOR, zorder=3, label="test points", gid="test")
     line_x = np.linspace(xlim[0], xlim[1], 2)
     sign = "+" if b >= 0 else "-"
-    ax.plot(line_x, w * line_x + b, color=LINE_COLOR, label=f"y = {w:.4g}x {sign} {abs(b):.4g}", gid="fit")
+    label = f"y = {_coefficient(w)}x {sign} {_coefficient(abs(b))}"
+    ax.plot(line_x, w * line_x + b, color=LINE_COLOR, label=label, gid="fit")
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
     ax.set_xlabel("x")

@@ -9,6 +9,12 @@ Divergence: gradient descent on a quadratic loss converges only when ``lr < 2 / 
 (see :func:`~tinygrad_lr.models.max_stable_lr`); above it every step overshoots further. The loop
 stops with :class:`DivergenceError` as soon as the loss (or a parameter) is inf or nan, or the
 loss has grown for ``patience`` epochs in a row to above its starting value.
+
+Convergence: with ``grad_tol`` the run stops after the first epoch whose full-data gradient
+norm ``|dL/dtheta|`` is at most ``grad_tol``; with ``loss_tol``, after the first epoch whose loss
+changed by at most ``loss_tol`` times the previous loss. The :class:`History` says whether and
+when that happened, and -- for linear regression with SSE or MSE -- how far the result is from
+the closed-form least-squares answer (:mod:`~tinygrad_lr.closed_form`).
 """
 
 from __future__ import annotations
@@ -21,17 +27,19 @@ from typing import Any
 
 import numpy as np
 
+from .closed_form import LeastSquares, lstsq
 from .data import CSVStream, Dataset, as_generator, batch_indices, check_batch_size, from_arrays
 from .errors import InputError, describe
 from .graph import no_grad
-from .losses import get_loss
+from .losses import get_loss, regularized
 from .models import LinearRegression
-from .optim import Optimizer, make_optimizer
+from .optim import LRScheduler, Optimizer, make_optimizer
+from .scaling import Standardizer
 
 __all__ = ["fit", "History", "DivergenceError", "FitUpdate", "evaluate_loss"]
 
 # what to do about data whose squares overflow float64 (the CLI names its own option for it)
-SQUARES_FIX = "rescale the data (e.g. standardize each column: (x - mean) / std)"
+SQUARES_FIX = "rescale the data (fit(..., standardize=True), or divide the column by a power of ten)"
 
 PROGRESS_MIN_WORK = 200_000  # sample-updates (Value engine) above which a run is "long" (~seconds)
 
@@ -73,6 +81,19 @@ class History:
         optimizer: the optimizer's name (``"gd"``, ``"sgd"``, ``"minibatch"``).
         loss_name: ``"sse"``, ``"mse"`` or the custom loss function's name.
         final_params: the parameter vector after training.
+        lrs: the learning rate each epoch used (it changes under a ``scheduler``).
+        grad_norms: with ``grad_tol``, the full-data gradient norm after each epoch.
+        final_grad_norm: ``|dL/dtheta|`` over the whole data set at the final parameters.
+        converged: ``True``/``False`` whether a tolerance (``grad_tol``/``loss_tol``) was met;
+            ``None`` when no tolerance was given.
+        converged_epoch: the epoch at which it was met (``None`` if not).
+        stop_reason: why the run ended, in words.
+        standardizer: with ``standardize=True``, the feature means and stds; the parameter
+            vectors above are then the model's on the standardized features.
+        original_params: the final parameters in the data's units (= ``final_params`` unless
+            standardized).
+        closed_form: the closed-form least-squares (ridge with ``l2``) answer in the data's
+            units, for linear regression with SSE or MSE and no L1 term; else ``None``.
     """
 
     initial_loss: float
@@ -86,6 +107,27 @@ class History:
     optimizer: str = ""
     loss_name: str = ""
     final_params: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    lrs: list[float] = field(default_factory=list)
+    grad_norms: list[float] = field(default_factory=list)
+    final_grad_norm: float = float("nan")
+    converged: bool | None = None
+    converged_epoch: int | None = None
+    stop_reason: str = ""
+    standardizer: Standardizer | None = None
+    original_params: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    closed_form: LeastSquares | None = None
+
+    @property
+    def param_distance(self) -> float | None:
+        """``|theta - theta*|``: how far the final parameters (data's units) are from the closed form."""
+        if self.closed_form is None:
+            return None
+        return float(np.linalg.norm(self.original_params - self.closed_form.param_vector()))
+
+    @property
+    def loss_gap(self) -> float | None:
+        """``L(theta) - L(theta*)``: the final loss above the closed form's (never below, up to rounding)."""
+        return None if self.closed_form is None else self.final_loss - self.closed_form.loss
 
     @property
     def epochs(self) -> int:
@@ -137,6 +179,53 @@ def evaluate_loss(model: Any, X: np.ndarray, y: np.ndarray, loss_fn: Callable[[A
     """The loss of ``model`` on ``(X, y)`` as a float, computed by the model's engine without a graph."""
     with no_grad():
         return float(np.asarray(loss_fn(model(X), y).data))
+
+
+def grad_norm(params: Sequence[Any]) -> float:
+    """``sqrt(sum_p |dL/dp|^2)`` over the parameters' current gradients."""
+    total = 0.0
+    for p in params:
+        g = p.grad
+        if g is not None:
+            g = getattr(g, "data", g)  # after backward(create_graph=True) the gradient is a graph node
+            total += float(np.sum(np.square(g)))
+    return math.sqrt(total)
+
+
+def _loss_and_grad_norm(
+    model: Any, X: np.ndarray, y: np.ndarray, loss_fn: Callable[[Any, Any], Any]
+) -> tuple[float, float]:
+    """The loss over the whole data set and the norm of its gradient (the gradients are cleared after)."""
+    params = model.parameters()
+    for p in params:
+        p.zero_grad()
+    L = loss_fn(model(X), y)
+    L.backward()
+    norm = grad_norm(params)
+    for p in params:
+        p.zero_grad()
+    return float(np.asarray(L.data)), norm
+
+
+def _write_params(model: Any, vector: np.ndarray) -> None:
+    """Set a LinearRegression's parameters from ``[w1..wn, b]`` (data only, no graph)."""
+    d = model.n_features
+    if model.engine == "value":
+        for p, v in zip(model.w, vector[:d].tolist()):
+            p.data = v
+    else:
+        model.w.data = np.array(vector[:d], dtype=model.w.data.dtype)
+    if model.bias:
+        if model.engine == "value":
+            model.b.data = float(vector[d])
+        else:
+            model.b.data = np.array(vector[d], dtype=model.b.data.dtype)
+
+
+def _convert(scaler: Standardizer, vector: np.ndarray, d: int, bias: bool, to_original: bool) -> np.ndarray:
+    b = float(vector[d]) if bias else None
+    w, b2 = (scaler.to_original if to_original else scaler.to_standardized)(vector[:d], b)
+    return np.concatenate([w, [] if b2 is None else [b2]])
 
 
 def _as_dataset(data: Dataset | tuple[Any, Any]) -> Dataset:
@@ -204,7 +293,7 @@ def _diverged(
 
 def fit(
     model: Any,
-    data: Dataset | tuple[Any, Any],
+    data: Dataset | CSVStream | tuple[Any, Any],
     optimizer: Optimizer | str = "gd",
     *,
     loss: str | Callable[[Any, Any], Any] = "mse",
@@ -220,6 +309,12 @@ def fit(
     progress: bool | None = None,
     callback: Callable[[FitUpdate], None] | None = None,
     compile: bool = False,
+    scheduler: LRScheduler | None = None,
+    grad_tol: float | None = None,
+    loss_tol: float | None = None,
+    standardize: bool = False,
+    l1: float = 0.0,
+    l2: float = 0.0,
     shuffle_window: int | None = None,
 ) -> History:
     """Train ``model`` on ``data`` for ``epochs`` epochs and return the :class:`History`.
@@ -255,6 +350,14 @@ def fit(
         compile: run every update as a compiled step (:func:`~tinygrad_lr.compile.compile_step`):
             the graph is traced once and replayed as generated code, with the same numbers (not
             with ``callback``, which needs each step's graph).
+        scheduler: a learning-rate schedule on the optimizer, stepped after every epoch.
+        grad_tol: stop once the gradient norm of the loss over the whole data set is at most
+            this (``History.converged``, ``converged_epoch``).
+        loss_tol: stop once an epoch changes the loss by at most ``loss_tol * |previous loss|``.
+        standardize: train on standardized features ``(x - mean) / std`` (for a
+            LinearRegression); the model ends with its coefficients in the data's units.
+        l1, l2: add ``l1 * sum_j |w_j| + l2 * sum_j w_j^2`` to the loss (the bias is not
+            penalised), as nodes of the graph.
 
     Raises:
         DivergenceError: the loss became inf/nan or kept growing (a ``ValueError``).
@@ -272,8 +375,15 @@ def fit(
     if isinstance(data, CSVStream):  # larger than memory: the same loop, a chunk at a time
         from .train_stream import fit_stream
 
-        if callback is not None or compile or record_params or shuffle_window is not None:
-            raise InputError("fit on a CSVStream takes no callback, compile, record_params or shuffle_window")
+        extras = {
+            "callback": callback is not None, "compile": compile, "record_params": record_params,
+            "shuffle_window": shuffle_window is not None, "scheduler": scheduler is not None,
+            "grad_tol": grad_tol is not None, "loss_tol": loss_tol is not None,
+            "standardize": standardize, "l1": bool(l1), "l2": bool(l2),
+        }
+        if any(extras.values()):
+            given = ", ".join(k for k, v in extras.items() if v)
+            raise InputError(f"fit on a CSVStream trains GD/SGD/mini-batch only; it takes no {given}")
         return fit_stream(
             model, data, optimizer, loss=loss, epochs=epochs, lr=lr, batch_size=batch_size, shuffle=shuffle,
             replacement=replacement, drop_last=drop_last, rng=rng, patience=patience,
@@ -284,35 +394,60 @@ def fit(
         raise ValueError(f"epochs must be a whole number >= 0, got {epochs!r}")
     if patience is not None and (isinstance(patience, bool) or not isinstance(patience, int) or patience < 1):
         raise ValueError(f"patience must be a whole number >= 1 or None, got {patience!r}")
+    for tol_name, tol in (("grad_tol", grad_tol), ("loss_tol", loss_tol)):
+        number = isinstance(tol, (int, float, np.integer, np.floating)) and not isinstance(tol, bool)
+        if tol is not None and not (number and tol >= 0):
+            raise ValueError(f"{tol_name} must be a number >= 0 or None, got {tol!r}")
     if isinstance(optimizer, str):
-        if lr is None:
+        if lr is None and optimizer.lower() in ("gd", "sgd", "minibatch"):
             raise ValueError(f"fit(optimizer={optimizer!r}) needs a learning rate: lr=...")
         opt = make_optimizer(optimizer, model.parameters(), lr, batch_size, shuffle, replacement, drop_last)
     else:
         if lr is not None or batch_size is not None or shuffle or replacement or drop_last:
             raise ValueError("lr and batch options go to the optimizer when it is built, not to fit()")
         opt = optimizer
+    if scheduler is not None and getattr(scheduler, "optimizer", None) is not opt:
+        raise ValueError("the scheduler must be built on the optimizer that fit() uses")
     if opt.batch_size is not None:
         check_batch_size(opt.batch_size, ds.n_samples)
     gen = as_generator(rng) if (opt.shuffle or opt.replacement) else None
     loss_name, loss_fn = get_loss(loss)
-    if loss_name in ("sse", "mse"):  # else a diverging run would blame the learning rate
+    if loss_name in ("sse", "mse") and not standardize:  # else a diverging run would blame the lr
         ds.check_squares(SQUARES_FIX)
     n_features = getattr(model, "n_features", ds.n_features)
     if n_features != ds.n_features:
         raise ValueError(f"the model has {n_features} features but the data has {ds.n_features}")
+    is_linear = isinstance(model, LinearRegression)
+    if (standardize or l1 or l2) and not is_linear:
+        raise ValueError("standardize, l1 and l2 need a LinearRegression model")
+    if is_linear:
+        loss_fn = regularized(loss_fn, model.w, l1, l2)
 
     X, y = ds.X, ds.y
+    scaler = None
+    if standardize:
+        scaler = Standardizer.fit(X, ds.feature_names)
+        X = scaler.transform(X)
+        _write_params(model, _convert(scaler, model.param_vector(), model.n_features, model.bias, False))
     history = History(
         initial_loss=float("nan"),
         param_names=list(model.param_names()) if hasattr(model, "param_names") else [],
         lr=opt.lr,
         optimizer=getattr(opt, "name", type(opt).__name__),
         loss_name=loss_name,
+        standardizer=scaler,
     )
 
     def hint() -> tuple[float, str] | None:
         return _stable_lr_hint(model, X, loss_name, opt.batch_size)
+
+    def finish() -> None:
+        """The final parameters, in the data's units in the model (undoing the standardization)."""
+        history.final_params = model.param_vector()
+        if scaler is not None:
+            original = _convert(scaler, history.final_params, model.n_features, model.bias, True)
+            _write_params(model, original)
+        history.original_params = model.param_vector()
 
     with np.errstate(over="ignore", invalid="ignore"):  # inf/nan are detected below, with a reason
         history.initial_loss = evaluate_loss(model, X, y, loss_fn)
@@ -329,8 +464,8 @@ def fit(
         prev = history.initial_loss
         rising = 0
 
-        def end_epoch(epoch: int, current: float) -> None:
-            """Record the loss after ``epoch``, or stop the run if it diverged."""
+        def end_epoch(epoch: int, current: float, gnorm: float | None) -> bool:
+            """Record the loss after ``epoch``; stop the run if it diverged; True if it converged."""
             nonlocal prev, rising
             params_now = model.param_vector()
             reason = None
@@ -342,6 +477,10 @@ def fit(
                 raise _diverged(reason, epoch, opt.lr, current, hint())
             history.losses.append(current)
             history.epoch_params.append(params_now)
+            if gnorm is not None:
+                history.final_grad_norm = gnorm
+                if grad_tol is not None:
+                    history.grad_norms.append(gnorm)
             rising = rising + 1 if current > prev else 0
             if patience is not None and rising >= patience and current > history.initial_loss:
                 start = (
@@ -356,16 +495,32 @@ def fit(
                     current,
                     hint(),
                 )
-            prev = current
+            before, prev = prev, current
+            change = abs(current - before)
             if bar is not None:
                 bar.set_postfix(loss=f"{current:.6g}", refresh=False)
+            if grad_tol is not None and gnorm is not None and gnorm <= grad_tol:
+                history.stop_reason = (
+                    f"converged at epoch {epoch}: gradient norm {gnorm:.3g} <= tolerance {grad_tol:g}"
+                )
+            elif loss_tol is not None and change <= loss_tol * abs(before):
+                history.stop_reason = (
+                    f"converged at epoch {epoch}: the loss changed by {change:.3g}, "
+                    f"at most {loss_tol:g} times the previous loss"
+                )
+            else:
+                return False
+            history.converged, history.converged_epoch = True, epoch
+            return True
 
         # Full-batch GD in order: the loss after epoch k is exactly the loss that the forward pass
         # of epoch k+1 computes anyway (same parameters, same samples in the same order), so it
         # is read there instead of being computed twice; only the last epoch needs its own pass.
         whole = opt.batch_size is None and not opt.shuffle and not opt.replacement
         second_order = bool(getattr(opt, "create_graph", False))
-        pending = None  # the epoch whose loss the next forward pass gives
+        pending = None  # the epoch whose loss (and gradient) the next forward pass gives
+        params = model.parameters()
+        stopped = False
         step = None
         if compile:
             from .compile import compile_step
@@ -385,6 +540,7 @@ def fit(
                     rng=gen,
                     window=shuffle_window,
                 )
+                lr_now = opt.lr
                 try:
                     for idx in batches:
                         if step is not None:  # zero_grad, forward and backward, compiled
@@ -395,17 +551,19 @@ def fit(
                             pred = model(X) if idx is None else model(X[idx])
                             L = loss_fn(pred, y) if idx is None else loss_fn(pred, y[idx])
                             loss_now = float(L.data)
-                        if pending is not None:
-                            end_epoch(pending, loss_now)
-                            pending = None
-                        before = None
-                        if step is not None:
-                            step.update()
-                        else:
                             if second_order:  # Newton differentiates the gradient again
                                 L.backward(create_graph=True)
                             else:
                                 L.backward()
+                        if pending is not None:
+                            stopped = end_epoch(pending, loss_now, grad_norm(params))
+                            pending = None
+                            if stopped:
+                                break
+                        before = None
+                        if step is not None:
+                            step.update()
+                        else:
                             before = model.param_vector() if callback is not None else None
                             opt.step()
                         history.updates += 1
@@ -414,27 +572,53 @@ def fit(
                         if callback is not None and before is not None:
                             batch = np.arange(ds.n_samples) if idx is None else np.asarray(idx)
                             callback(FitUpdate(history.updates, epoch, batch, L, pred, before, model))
+                    if stopped:
+                        break
+                    history.lrs.append(lr_now)
                     if whole:
                         pending = epoch
+                    elif grad_tol is not None:
+                        stopped = end_epoch(epoch, *_loss_and_grad_norm(model, X, y, loss_fn))
                     else:
-                        end_epoch(epoch, evaluate_loss(model, X, y, loss_fn))
+                        stopped = end_epoch(epoch, evaluate_loss(model, X, y, loss_fn), None)
+                    if scheduler is not None:
+                        scheduler.step()
+                    if stopped:
+                        break
                 except OverflowError as exc:
                     raise _diverged(
                         f"the numbers overflowed ({exc})", pending or epoch, opt.lr, float("inf"), hint()
                     ) from None
-            if pending is not None:
-                try:
-                    end_epoch(pending, evaluate_loss(model, X, y, loss_fn))
-                except OverflowError as exc:
-                    raise _diverged(
-                        f"the numbers overflowed ({exc})", pending, opt.lr, float("inf"), hint()
-                    ) from None
+            try:
+                if pending is not None:
+                    end_epoch(pending, *_loss_and_grad_norm(model, X, y, loss_fn))
+                elif not stopped:
+                    history.final_grad_norm = _loss_and_grad_norm(model, X, y, loss_fn)[1]
+            except OverflowError as exc:
+                raise _diverged(
+                    f"the numbers overflowed ({exc})", pending or int(epochs), opt.lr, float("inf"), hint()
+                ) from None
         except DivergenceError as err:
-            history.final_params = model.param_vector()
+            finish()
             err.history = history
             raise
         finally:
             if bar is not None:
                 bar.close()
-    history.final_params = model.param_vector()
+    if history.converged is None:
+        if grad_tol is not None or loss_tol is not None:
+            history.converged = False
+            history.stop_reason = (
+                f"not converged after {history.epochs} epochs: gradient norm {history.final_grad_norm:.3g}"
+                + (f" > tolerance {grad_tol:g}" if grad_tol is not None else "")
+            )
+        else:
+            history.stop_reason = f"ran all {history.epochs} epochs (no tolerance given)"
+    finish()
+    if is_linear and loss_name in ("sse", "mse") and not l1:
+        cf = lstsq(X, y, bias=model.bias, loss=loss_name, l2=l2)
+        if scaler is not None:
+            w0, b0 = scaler.to_original(cf.weights, cf.intercept)
+            cf = LeastSquares(w0, b0, cf.loss, cf.loss_name, cf.l2, cf.condition_number)
+        history.closed_form = cf
     return history

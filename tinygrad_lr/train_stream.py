@@ -38,7 +38,7 @@ def fit_stream(
     stream: CSVStream,
     optimizer: Optimizer | str = "gd",
     *,
-    loss: str = "mse",
+    loss: str | Callable[[Any, Any], Any] = "mse",
     epochs: int = 100,
     lr: float | None = None,
     batch_size: int | None = None,

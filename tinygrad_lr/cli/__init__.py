@@ -16,11 +16,11 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from .. import __version__
-from . import check, demo, fit, gradcheck, graph
+from . import check, demo, fit, gradcheck, graph, solve
 from .errors import UsageError
 from .output import nonfinite_option
 
-COMMANDS = [demo, gradcheck, fit, graph, check]
+COMMANDS = [demo, gradcheck, fit, solve, graph, check]
 
 __all__ = ["COMMANDS", "UsageError", "build_parser", "main"]
 

@@ -21,14 +21,15 @@ def add(sub: argparse._SubParsersAction) -> None:
         "(w*x + b - y)^2 for one sample, backpropagated, every node's data and gradient printed with "
         "the chain rule written out; (2) the three-point loss sum (w*x_i + b - y_i)^2 at w=1, b=0 "
         "rendered with Graphviz, with its backward walkthrough (one SVG per step and an HTML page); "
-        "(3) 1000 steps of gradient descent with lr 0.01.",
+        "(3) 1000 steps of gradient descent with lr 0.01, recorded and written as a page that replays "
+        "them (replay/index.html): graph, line, landscape and loss curve moving together.",
     )
     p.add_argument("--x", type=float, default=1.0, help="the single sample's input (default 1)")
     p.add_argument("--y", type=float, default=3.0, help="the single sample's target (default 3)")
     p.add_argument("--w", type=float, default=1.0, help="the starting weight (default 1)")
     p.add_argument("--b", type=float, default=0.0, help="the starting bias (default 0)")
     p.add_argument("--out", default="tinygrad-lr-demo", metavar="DIR",
-                   help="folder for graph.svg and walkthrough/ (default ./tinygrad-lr-demo)")
+                   help="folder for graph.svg, walkthrough/ and replay/ (default ./tinygrad-lr-demo)")
     p.add_argument("--no-render", action="store_true", help="skip the Graphviz pictures")
     p.set_defaults(func=run)
 
@@ -94,7 +95,14 @@ def run(args: argparse.Namespace) -> int:
 
     # (3) training: 1000 steps of full-batch gradient descent, as in the tutorial
     model = LinearRegression(w=args.w, b=args.b)
-    history = fit(model, from_arrays(xs, ys), "gd", lr=0.01, loss="sse", epochs=1000, progress=False)
+    if args.no_render:
+        history = fit(model, from_arrays(xs, ys), "gd", lr=0.01, loss="sse", epochs=1000, progress=False)
+    else:  # the same fit, every update recorded for the replay page
+        from ..replay import record, write_replay
+
+        rec = record(model, from_arrays(xs, ys), "gd", lr=0.01, loss="sse", epochs=1000)
+        assert rec.history is not None
+        history = rec.history
     bias = model.intercept
     assert bias is not None  # the model was built with a b
     wf, bf = float(model.weights[0]), float(bias)
@@ -102,6 +110,11 @@ def run(args: argparse.Namespace) -> int:
     print(f"   loss {history.initial_loss:g} -> after 1 step {history.losses[0]:g} -> after 1000 "
           f"{history.final_loss:.6g}")
     print(f"   w = {wf!r}, b = {bf!r}; prediction for the test point x = 4: {wf * 4 + bf:.6f} (y = 9)")
+    if not args.no_render:
+        out = Path(args.out)
+        replay = pictures.draw(str(out / "replay") + "/", lambda: write_replay(rec, out / "replay"))
+        if replay is not None:
+            print(f"   watch it learn, update by update (open in a browser): {replay}")
     if pictures.skipped:
         print(f"\n{pictures.report()}")
     return 0

@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import graph
 from ..graph import is_grad_enabled
 from ..optim import Optimizer
 from ..tensor import Tensor
@@ -105,6 +106,7 @@ class CompiledStep:
         self._programs: dict[Any, _Program] = {}
         self._last: _Program | None = None
         self._no_input: _Program | None = None  # the program for calls without inputs, looked up fastest
+        self._warned_watched = False
 
     # --- running ----------------------------------------------------------------------------
 
@@ -116,6 +118,10 @@ class CompiledStep:
 
     def forward_backward(self, *inputs: Any) -> float:
         """The loss at the current parameters, with ``dL/dp`` left in every parameter's ``grad``."""
+        if graph._watched:  # a hook or detect_anomaly(): they watch the eager pass, node by node
+            self._watched_notice()
+            self._last = None
+            return self._eager(inputs)
         prog = self._no_input if not inputs else None
         if prog is None:
             prog = self._program(inputs)
@@ -172,6 +178,12 @@ class CompiledStep:
         else:
             L.backward()
         return float(np.asarray(L.data))
+
+    def _watched_notice(self) -> None:
+        if not self._warned_watched:
+            self._warned_watched = True
+            reason = "a hook is registered or detect_anomaly() is on: steps run eagerly while it is"
+            warnings.warn(CompileWarning(f"compile_step: {reason}"), stacklevel=4)
 
     def _fall_back(self, reason: str) -> None:
         if self.fallback_reason is None:

@@ -149,8 +149,6 @@ def record(fn: Callable[..., Any], inputs: Sequence[Any], params: Sequence[Any])
             f"(straight-line code for it would take long to compile); use the Tensor engine"
         )
     for node in order:
-        if getattr(node, "_hooks", None):
-            raise CannotCompile("a node of the graph has a hook (register_hook), which the code cannot call")
         if not isinstance(node, type(root)):
             raise CannotCompile(f"the graph mixes {type(root).__name__} and {type(node).__name__} nodes")
     trace = Trace(engine, root, order)

@@ -11,13 +11,14 @@ Mini-batches are lists of sample indices, drawn by :func:`batch_indices` from an
 ``numpy.random.Generator`` -- never from numpy's global random state -- so a seed reproduces a run.
 
 The package, one file per idea: :mod:`.dataset` (the Dataset, from arrays), :mod:`.csv` (reading
-a file), :mod:`.batches` (which samples each update uses).
+a file), :mod:`.batches` (which samples each update uses), :mod:`.split` (a seeded train/test split).
 """
 
 from .batches import as_generator, batch_indices, check_batch_size
 from .csv import Column, load_csv
 from .dataset import DataError, Dataset, from_arrays, make_linear_data
 from .source import memory_budget
+from .split import train_test_split
 from .stream import DEFAULT_CHUNK_ROWS, CSVStream
 
 __all__ = [
@@ -33,4 +34,5 @@ __all__ = [
     "CSVStream",
     "DEFAULT_CHUNK_ROWS",
     "memory_budget",
+    "train_test_split",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..errors import InputError, describe
@@ -9,13 +11,19 @@ from ..errors import InputError, describe
 # --- batching --------------------------------------------------------------------------------
 
 
-def as_generator(rng: np.random.Generator | int | None) -> np.random.Generator:
-    """A ``numpy.random.Generator``: ``rng`` itself, a new one seeded with an int, or an unseeded one."""
-    if isinstance(rng, np.random.Generator):
+def as_generator(rng: np.random.Generator | np.random.RandomState | int | None) -> Any:
+    """A ``numpy.random.Generator``: ``rng`` itself, a new one seeded with an int, or an unseeded one.
+
+    A legacy ``numpy.random.RandomState`` is returned as it is, so code seeded the old way
+    (``np.random.seed(0)``; ``rand``, ``randn``, ``randint``) can be reproduced draw for draw.
+    """
+    if isinstance(rng, (np.random.Generator, np.random.RandomState)):
         return rng
     if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
         return np.random.default_rng(rng)
-    raise TypeError(f"rng must be a numpy.random.Generator, an int seed or None, got {type(rng).__name__}")
+    raise TypeError(
+        f"rng must be a numpy.random.Generator, a RandomState, an int seed or None, got {type(rng).__name__}"
+    )
 
 
 def batch_indices(
@@ -25,7 +33,7 @@ def batch_indices(
     shuffle: bool = False,
     replacement: bool = False,
     drop_last: bool = False,
-    rng: np.random.Generator | None = None,
+    rng: np.random.Generator | np.random.RandomState | None = None,
     window: int | None = None,
 ) -> list[np.ndarray]:
     """The sample indices of each update in one epoch over ``n`` samples.
@@ -61,7 +69,12 @@ def batch_indices(
             raise ValueError(
                 "batch_indices: shuffling or sampling with replacement needs an rng (a Generator)"
             )
-        order = _draw_order(n, replacement, rng, window)
+        if isinstance(rng, np.random.RandomState):  # legacy: `randint(n)` once per update
+            if window is not None:
+                raise InputError("batch_indices: window needs a numpy.random.Generator, not a RandomState")
+            order = np.array([rng.randint(n) for _ in range(n)]) if replacement else rng.permutation(n)
+        else:
+            order = _draw_order(n, replacement, rng, window)
     else:
         order = np.arange(n)
     batches = [order[i : i + batch_size] for i in range(0, n, batch_size)]

@@ -52,7 +52,8 @@ HINTS = (
     "A descent step goes downhill: where the loss grows with w (dL/dw > 0), w must get smaller.",
     "The step's size is the learning rate times the gradient; the loop needs a fresh gradient at "
     "the current w and b on every step, and exactly `steps` steps.",
-    "new w = old w minus lr times dL/dw (the same for b); in the loop: gradient, then update, `steps` times.",
+    "Each parameter moves by the learning rate times its own gradient, against the gradient's sign. "
+    "In the loop, once per step: ask grad() at the current w and b, then update both.",
 )
 
 XS, YS = [1.0, 2.0, 3.0], [3.0, 5.0, 7.0]  # the worked example

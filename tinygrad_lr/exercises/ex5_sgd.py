@@ -55,8 +55,9 @@ HINTS = (
     "b.data, and making sure the next sample's gradient starts from nothing.",
     "Mind the order: a step must use the gradient of the sample it is on, after backward() filled "
     "it in, and before it is cleared. When shuffling, one order per epoch indexes both xs and ys.",
-    "Per sample: zero the gradients, build the loss, backward, then w.data -= lr * w.grad (and b). "
-    "Per epoch with rng: one permutation, used for x and y alike.",
+    "Per sample, in this order: clear both gradients, build that sample's loss, backpropagate, then "
+    "move each parameter's .data against its .grad, scaled by lr. Per epoch with rng: one "
+    "permutation, indexing xs and ys alike.",
 )
 
 # (name, xs, ys, w, b, lr, epochs, seed or None): the worked example in order; one step alone;

@@ -24,7 +24,7 @@ import numpy as np
 from ..data import Dataset
 from ..losses import get_loss
 from ..models import LinearRegression
-from ..optim import Optimizer, make_optimizer
+from ..optim import GD, SGD, MiniBatchSGD, Optimizer, make_optimizer
 from ..train import DivergenceError, FitUpdate, History, _as_dataset, fit
 
 __all__ = ["Recording", "Recorder", "record", "MAX_UPDATES", "MAX_SAMPLES", "ReplayTooLargeError"]
@@ -114,12 +114,14 @@ class Recording:
             return self.history.initial_params.copy()
         return np.zeros(len(self.param_names))
 
-    def full_loss(self, params: np.ndarray) -> float:
-        """The loss over the whole data set at the parameter vector ``params`` (no graph)."""
-        A = self.design()
-        r = A @ np.asarray(params, dtype=np.float64) - self.y
-        sse = float(r @ r)
-        return sse / self.n_samples if self.loss_name == "mse" else sse
+    def full_loss(self, params: Any) -> Any:
+        """The loss over the whole data set at the parameter vector ``params`` (no graph); for a
+        matrix of parameter vectors (one per row), the array of their losses."""
+        theta = np.asarray(params, dtype=np.float64)
+        r = self.design() @ theta.T - (self.y if theta.ndim == 1 else self.y[:, None])
+        sse = (r * r).sum(axis=0)
+        out = sse / self.n_samples if self.loss_name == "mse" else sse
+        return float(out) if theta.ndim == 1 else out
 
     def design(self) -> np.ndarray:
         """``A = [X, 1]`` (the 1 only with a bias): ``f = A @ [w..., b]``."""
@@ -230,6 +232,11 @@ def record(
         opt = optimizer
         if lr is not None or batch_size is not None or shuffle or replacement or drop_last:
             raise ValueError("lr and batch options go to the optimizer when it is built, not to record()")
+    if type(opt) not in (GD, SGD, MiniBatchSGD):
+        raise ValueError(
+            f"the replay writes every update as p <- p - lr * dL/dp (gd, sgd, minibatch); "
+            f"{getattr(opt, 'name', type(opt).__name__)} updates its parameters another way"
+        )
     if ds.n_samples > MAX_SAMPLES:
         raise ReplayTooLargeError(
             f"a replay draws every sample; the data has {ds.n_samples}, more than {MAX_SAMPLES}: "

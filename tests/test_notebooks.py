@@ -1,0 +1,109 @@
+"""The learner notebooks in notebooks/ run top to bottom on a real Jupyter kernel and show the
+worked numbers -- checked against the tutorials' numbers and against plain numpy here, never
+against what the notebook printed last time -- and each picture appears once, as an image."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from notebooks import NOTEBOOKS, ROOT, cell_text, find_cell, rich_kinds, run_notebook
+
+LEARNER_NOTEBOOKS = [
+    "01_worked_example.ipynb",
+    "02_gd_sgd_minibatch.ipynb",
+    "03_check_your_gradient.ipynb",
+    "04_seeing_a_fit.ipynb",
+]
+_RUN: dict = {}
+
+
+@pytest.fixture
+def executed():
+    def run(name):
+        if name not in _RUN:
+            _RUN[name] = run_notebook(name)
+        return _RUN[name]
+
+    return run
+
+
+def _text(nb, marker: str) -> str:
+    return cell_text(find_cell(nb, marker))
+
+
+def test_the_notebooks_are_committed_clean_and_linked_from_the_readmes():
+    assert sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")) == LEARNER_NOTEBOOKS
+    for name in LEARNER_NOTEBOOKS:
+        nb = json.loads((NOTEBOOKS / name).read_text())
+        assert nb["metadata"]["kernelspec"]["name"] == "python3"
+        for cell in nb["cells"]:
+            if cell["cell_type"] == "code":
+                assert cell["outputs"] == [] and cell["execution_count"] is None, f"{name} has outputs"
+        readme, index = (ROOT / "README.md").read_text(), (ROOT / "docs" / "README.md").read_text()
+        assert f"notebooks/{name}" in readme and f"../notebooks/{name}" in index
+
+
+def test_01_the_worked_example_from_forward_pass_to_update(executed):
+    nb = executed("01_worked_example.ipynb")
+    forward = _text(nb, "predictions = [w * x + b for x in xs]")
+    assert "residuals f_i - y_i: [-2.0, -3.0, -4.0]" in forward
+    assert "Loss(1, 0) = 29.0" in forward  # 4 + 9 + 16
+    backward = _text(nb, "loss.backward()")
+    assert "dLoss/dw = -40.0" in backward and "dLoss/db = -18.0" in backward
+    assert rich_kinds(find_cell(nb, "draw_graph(loss)")) == ["image/svg+xml"]  # the graph, once
+    steps = _text(nb, "walkthrough_text(loss)")
+    assert steps.rstrip().endswith("= -40") and "= -18" in steps
+    assert "w = 1.4, b = 0.18" in _text(nb, "opt.step()")  # 1 - 0.01 * (-40), 0 - 0.01 * (-18)
+    assert "Loss(1.4, 0.18) = 12.9612" in _text(nb, "after = sse(")
+    assert rich_kinds(find_cell(nb, "plot.fit_line(")) == ["image/png"]  # the plot, once
+
+
+def test_02_gd_sgd_and_mini_batch(executed):
+    nb = executed("02_gd_sgd_minibatch.ipynb")
+    gd_step = _text(nb, "grad = sum(")
+    assert f"dMSE/dw = {-28 / 3:.6g}, w -> {1 + 0.01 * 28 / 3:.6g}" in gd_step
+    w, expected = 1.0, []
+    for x, y in [(1, 2), (2, 4), (3, 6)]:  # SGD by hand: one update per sample, in order
+        grad = 2 * x * (x * w - y)
+        w -= 0.01 * grad
+        expected.append(f"sample ({x}, {y}): dL/dw = {grad:.6g}, w -> {w:.6g}")
+    assert [line.split("SGD: ")[1] for line in _text(nb, "opt = SGD(").splitlines()] == expected
+    runs = _text(nb, "histories[label] = fit(")
+    assert "GD               w = 1.9999444396553017   100 updates   predict(4) = 7.99978" in runs
+    assert "SGD (in order)   w = 1.9999999999999236   300 updates" in runs  # the course's numbers
+    assert "mini-batch of 2" in runs and "200 updates" in runs
+    assert rich_kinds(find_cell(nb, "plot.loss_curves(")) == ["image/png"]
+    assert rich_kinds(find_cell(nb, "plot.loss_vs_w(")) == ["image/png"]
+
+
+def test_03_checking_your_own_gradient(executed):
+    nb = executed("03_check_your_gradient.ipynb")
+    assert _text(nb, "def my_gradient").strip() == "(-40.0, -18.0)"
+    fd = _text(nb, "h = 1e-6")
+    assert "dLoss/dw ~ -40.000000" in fd and "dLoss/db ~ -18.000000" in fd
+    assert _text(nb, "report = check_gradient_fn(my_gradient").strip() == "OK: all 8 comparisons agree."
+    verdict = _text(nb, "def tutorial_gradient")
+    assert verdict.startswith("FAILED: 4 of 8 comparisons disagree, for w.")
+    assert "assigned (=) instead of accumulated (+=)" in verdict
+
+
+def test_04_seeing_a_fit_happen(executed):
+    nb = executed("04_seeing_a_fit.ipynb")
+    points = np.genfromtxt(ROOT / "examples" / "data" / "study_hours.csv", delimiter=",")
+    x, y = points[:, 0], points[:, 1]
+    w = b = 0.0
+    for _ in range(1000):  # the tutorial's loop, in numpy: full-batch GD on the MSE, lr 1e-4
+        r = w * x + b - y
+        w, b = w - 1e-4 * np.mean(2 * r * x), b - 1e-4 * np.mean(2 * r)
+    fit_text = _text(nb, "history = fit(")
+    assert f"loss before: {np.mean(y**2):.4f}" in fit_text  # every prediction 0: mean(y^2)
+    assert f"loss after 1000 iterations: {np.mean((w * x + b - y) ** 2):.4f}" in fit_text
+    assert f"w = {w:.6f}, b = {b:.6f}" in fit_text
+    (w_ls, b_ls), *_ = np.linalg.lstsq(np.c_[x, np.ones_like(x)], y, rcond=None)
+    landscape = find_cell(nb, "plot.loss_landscape(")
+    assert f"least squares: w = {w_ls:.6f}, b = {b_ls:.6f}" in cell_text(landscape)
+    for marker in ("snapshots = {", "plot.loss_curves(", "plot.loss_landscape("):
+        assert rich_kinds(find_cell(nb, marker)) == ["image/png"], marker  # each figure once

@@ -1,0 +1,97 @@
+"""``tinygrad-lr solve``: the closed-form least-squares (or ridge) answer for a CSV, no training."""
+
+from __future__ import annotations
+
+import argparse
+
+from .data_options import add_data_options, load_data
+
+
+def add(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "solve",
+        help="the exact least-squares (or ridge) parameters of linear regression on a CSV",
+        description="Solve the normal equations A^T A theta = A^T y (A = [X, 1]) by least squares and "
+        "print the parameters, the loss at them and the condition number that decides how hard the "
+        "problem is for gradient descent. With --l2, ridge regression's (A^T A + c*l2*D) theta = A^T y "
+        "(c = n for MSE, 1 for SSE; the bias is not penalised). The CSV options are those of fit.",
+    )
+    add_data_options(p)
+    p.add_argument("--no-bias", action="store_true", help="solve y = w*x, without b")
+    p.add_argument("--loss", choices=["mse", "sse"], default="mse", help="the loss reported (default mse)")
+    p.add_argument("--l2", type=float, default=0.0, help="ridge strength: adds l2 * sum w_j^2 (default 0)")
+    p.add_argument(
+        "--standardize", action="store_true", help="also show the solution on standardized features"
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+
+    from ..closed_form import lstsq
+    from ..models import max_stable_lr
+    from ..scaling import Standardizer
+
+    data = load_data(args)
+    if not args.l2 >= 0 or args.l2 == float("inf"):
+        raise ValueError(f"--l2 must be a number >= 0, got {args.l2}")
+    bias = not args.no_bias
+    sol = lstsq(data.X, data.y, bias=bias, loss=args.loss, l2=args.l2)
+    w = [float(v) for v in sol.weights]
+    lr_max = max_stable_lr(data.X, args.loss, bias)
+    std = None
+    if args.standardize:
+        scaler = Standardizer.fit(data.X, data.feature_names)
+        Z = scaler.transform(data.X)
+        std = (lstsq(Z, data.y, bias=bias, loss=args.loss, l2=args.l2), max_stable_lr(Z, args.loss, bias))
+    if args.json:
+        out: dict[str, object] = {"w": w[0] if len(w) == 1 else w}
+        if bias:
+            out["b"] = sol.intercept
+        out.update(
+            loss=sol.loss,
+            loss_fn=args.loss,
+            l2=args.l2,
+            n_samples=data.n_samples,
+            features=list(data.feature_names),
+            target=data.target_name,
+            condition_number=sol.condition_number,
+            hessian_condition_number=sol.condition_number**2,
+            max_stable_lr=lr_max,
+        )
+        if std is not None:
+            zw = [float(v) for v in std[0].weights]
+            out["standardized"] = {
+                "w": zw[0] if len(zw) == 1 else zw,
+                "b": std[0].intercept,
+                "hessian_condition_number": std[0].condition_number ** 2,
+                "max_stable_lr": std[1],
+            }
+        print(json.dumps(out))
+        return 0
+    names = ["w"] if len(w) == 1 else [f"w{j + 1}" for j in range(len(w))]
+    kind = f"ridge, l2 = {args.l2:g}" if args.l2 else "least squares"
+    features = ", ".join(data.feature_names)
+    print(f"data: {args.csv}: {data.n_samples} samples, features {features} -> target {data.target_name}")
+    print(
+        f"closed form ({kind}): "
+        + ", ".join(f"{n} = {v!r}" for n, v in zip(names, w))
+        + (f", b = {sol.intercept!r}" if bias else "")
+    )
+    print(f"{args.loss.upper()} at the minimum: {sol.loss!r}")
+    print(
+        f"condition number of the loss's Hessian: {sol.condition_number**2:.6g}; "
+        f"largest stable GD lr: {lr_max:.6g}"
+    )
+    if std is not None:
+        zw = std[0].weights.tolist()
+        print(
+            "on standardized features: "
+            + ", ".join(f"{n} = {v!r}" for n, v in zip(names, zw))
+            + (f", b = {std[0].intercept!r}" if bias else "")
+            + f"; Hessian condition number {std[0].condition_number**2:.6g}, "
+            + f"largest stable GD lr {std[1]:.6g}"
+        )
+    return 0
