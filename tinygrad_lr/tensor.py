@@ -369,14 +369,16 @@ class Tensor:
             >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).sum(dim=1)
             Tensor([3. 7.])
         """
-        axis, keepdims = _torch_names("sum", axis, keepdims, dim, keepdim)
+        if dim is not None or keepdim is not None:
+            axis, keepdims = _torch_names("sum", axis, keepdims, dim, keepdim)
         return Tensor._apply(ops.Sum(axis, keepdims), self)
 
     def mean(
         self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
     ) -> Tensor:
         """The mean over ``axis`` (all entries by default; ``dim`` too). ``d(mean a)/da[i] = 1/n``."""
-        axis, keepdims = _torch_names("mean", axis, keepdims, dim, keepdim)
+        if dim is not None or keepdim is not None:
+            axis, keepdims = _torch_names("mean", axis, keepdims, dim, keepdim)
         return Tensor._apply(ops.Mean(axis, keepdims), self)
 
     # --- shapes ------------------------------------------------------------------------------
@@ -499,6 +501,17 @@ class Tensor:
         if self.data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
         return len(self.data)
+
+    def draw(self, **options: Any) -> Any:
+        """The picture of the graph behind this node: :func:`tinygrad_lr.viz.draw_graph` (same
+        options). In Jupyter, ``loss.draw()`` as a cell's last line shows it inline.
+
+        The engine's one reference up to a lens, imported here and only when called, so the
+        engine never loads the drawing code by itself (nothing lower imports anything higher).
+        """
+        from .viz import draw_graph
+
+        return draw_graph(self, **options)
 
     def __repr__(self) -> str:
         text = np.array2string(self.data, prefix="Tensor(", separator=" ")
