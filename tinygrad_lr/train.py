@@ -482,7 +482,13 @@ def fit(
         history.original_params = model.param_vector()
 
     with np.errstate(over="ignore", invalid="ignore"):  # inf/nan are detected below, with a reason
-        history.initial_loss = evaluate_loss(model, X, y, loss_fn)
+        try:
+            history.initial_loss = evaluate_loss(model, X, y, loss_fn)
+        except OverflowError as exc:  # the Value engine refuses to make an inf
+            raise ValueError(
+                f"the loss overflows float64 at the initial parameters ({exc}); "
+                "start from smaller values or rescale the data"
+            ) from None
         history.initial_params = model.param_vector()
         if record_params:
             history.params.append(model.param_vector())
