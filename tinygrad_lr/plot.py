@@ -712,7 +712,8 @@ def lr_sweep(
         ys = np.maximum(ys - lstsq(ds.X, ds.y, loss=loss).loss, 1e-16)
     ok = np.isfinite(ys)
     what = "loss - least-squares loss" if above_minimum else "loss"
-    ax.plot(rates[ok], ys[ok], marker="o", color=CYCLE[0], label=f"{what} after {epochs} epochs", gid="sweep")
+    ax.plot(rates[ok], ys[ok], marker="o", color=CYCLE[0], label=f"{what} after {epochs} epochs",
+            gid="sweep")
     if (~ok).any():
         top = float(ys[ok].max()) if ok.any() else 1.0
         ax.scatter(rates[~ok], np.full((~ok).sum(), top), marker="X", s=60, color=CYCLE[3],
