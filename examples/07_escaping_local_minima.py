@@ -17,7 +17,8 @@ The methods, each seeded so every run prints the same numbers:
 4. simulated annealing: random nearby moves, a worse point accepted with probability
    ``exp(-increase / T)``, the temperature T cooling every step; then a few GD steps polish it.
 
-What to look at: ``function.png`` (the curve and where each method ended) and ``paths.png``
+What to look at: ``function.png`` (the curve and where each method ended, with a zoom on the
+deep valley, where three of them end close together) and ``paths.png``
 (x over the updates: GD flat in the pit, annealing wandering hot and settling cold).
 
     python examples/07_escaping_local_minima.py [--out DIR]
@@ -102,6 +103,24 @@ def simulated_annealing(rng: np.random.Generator, steps: int = 1000, t0: float =
     return path
 
 
+def zoom_on_the_valley(ax, marks: dict[str, float]) -> None:
+    """An inset magnifying the deep valley, where three methods end within 0.06 of each other.
+
+    The same marks in the same order, so each keeps its colour and shape; those outside the
+    zoom (plain GD, in the pit) are simply not in view.
+    """
+    ax.legend(fontsize=8, loc="lower right")
+    inset = ax.inset_axes([0.2, 0.56, 0.33, 0.34])
+    plot.loss_vs_w(f, (-1.72, -1.36), marks=marks, ylim=(-2.75, -2.45), num=60, ax=inset)
+    inset.get_legend().remove()
+    inset.set_title("zoom: the deep valley", fontsize=8)
+    inset.set_xlabel("")
+    inset.set_ylabel("")
+    inset.tick_params(labelsize=7)
+    inset.locator_params(nbins=4)
+    ax.indicate_inset_zoom(inset, edgecolor="0.3")
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -142,15 +161,17 @@ def main(argv: list[str] | None = None) -> dict:
     )
 
     out = args.out
+    ends = {"plain GD": gd[-1], "best restart": best, "SGD-like": sgd[-1], "annealing + polish": polished}
     fig = plot.loss_vs_w(
         f,
         (-2.3, 2.3),
         xlabel="x",
         ylabel="f(x)",
         ylim=(-4.0, 14.0),
-        marks={"plain GD": gd[-1], "best restart": best, "SGD-like": sgd[-1], "annealing + polish": polished},
+        marks=ends,
         title="f(x) = x^4 - 4x^2 + 2.5x + 5: where each method ended",
     )
+    zoom_on_the_valley(fig.axes[0], ends)
     plot.save(fig, out / "function.png")
     fig = plot.loss_curves(
         {"plain GD": gd, "SGD-like (seed 0)": sgd, "annealing (seed 0)": annealing},

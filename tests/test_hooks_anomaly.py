@@ -11,6 +11,18 @@ from tinygrad_lr import AnomalyError, Tensor, Value, detect_anomaly, save_graph
 from tinygrad_lr import graph as graph_module
 from tinygrad_lr.graph import topological_order
 
+
+@pytest.fixture(autouse=True)
+def no_other_hooks():
+    """Each test starts with no hooks registered (another module's test may have left one)."""
+    saved = dict(graph_module._hooks)
+    graph_module._hooks.clear()
+    graph_module._update_watched()
+    yield
+    graph_module._hooks.clear()
+    graph_module._hooks.update(saved)
+    graph_module._update_watched()
+
 # --- hooks ------------------------------------------------------------------------------------------
 
 
@@ -218,3 +230,16 @@ def test_hooks_live_outside_the_nodes_until_removed() -> None:
     handle.remove()
     assert not graph_module._watched, "none left: the plain loop again"
     assert not graph_module._hooks, "and the registry lets go of the node"
+
+
+def test_a_diverging_fit_in_anomaly_mode_names_the_node() -> None:
+    from tinygrad_lr import DivergenceError, LinearRegression, fit
+
+    X, y = [1.0, 2.0, 3.0], [3.0, 5.0, 7.0]
+    model = LinearRegression(engine="tensor", w=1.0, b=0.0)
+    with np.errstate(over="ignore", invalid="ignore"), pytest.raises(DivergenceError):
+        fit(model, (X, y), "gd", lr=0.5, loss="sse", epochs=1000, patience=None)  # without: its own check
+    model = LinearRegression(engine="tensor", w=1.0, b=0.0)
+    with np.errstate(over="ignore", invalid="ignore"), detect_anomaly(), pytest.raises(AnomalyError) as info:
+        fit(model, (X, y), "gd", lr=0.5, loss="sse", epochs=1000, patience=None)
+    assert info.value.kind == "forward" and info.value.node.op == "**2"

@@ -178,6 +178,24 @@ def test_a_folder_holding_other_files_is_refused_and_left_alone(tmp_path) -> Non
         write_replay(rec, blocker)
 
 
+def test_a_folder_that_cannot_be_written_is_refused_before_training(tmp_path, monkeypatch, capsys) -> None:
+    import os
+
+    real_access = os.access
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    # as root every folder is writable, so the operating system's answer is simulated
+    monkeypatch.setattr(
+        os, "access", lambda p, mode: False if str(p) == str(locked) else real_access(p, mode)
+    )
+    assert main(["fit", STUDY, "--epochs", "2", "--replay", str(locked / "replay")]) == 2
+    err = capsys.readouterr().err
+    target = locked / "replay"
+    want = f"cannot write the replay to {target}: the folder {locked} is not writable"
+    assert err == f"tinygrad-lr fit: error: {want}\n"
+    assert list(locked.iterdir()) == []
+
+
 def test_a_failed_write_leaves_nothing_half_written(tmp_path, monkeypatch) -> None:
     rec = record(LinearRegression(), (XS, YS), "gd", lr=0.01, epochs=2)
     write_replay(rec, tmp_path / "replay")
@@ -237,6 +255,10 @@ def test_fit_replay_on_the_command_line(tmp_path, capsys) -> None:
         main(["fit", STUDY, "--epochs", "2", "--replay", str(tmp_path / "r"), "--replay-axes", "w", "w"]) == 2
     )
     assert "--replay-axes takes two different parameters of w, b" in capsys.readouterr().err
+    for extra in (["--l2", "0.1"], ["--standardize"], ["--schedule", "step:10"]):
+        assert main(["fit", STUDY, "--epochs", "2", "--replay", str(tmp_path / "r"), *extra]) == 2
+        assert f"{extra[0]} and --replay do not go together" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
 
 
 def test_make_optimizer_runs_record_like_fit() -> None:
@@ -270,3 +292,27 @@ def test_an_optimizer_with_another_update_rule_is_refused_with_a_reason() -> Non
     m = LinearRegression()
     with pytest.raises(ValueError, match="p - lr \\* dL/dp .* momentum updates its parameters another way"):
         record(m, (XS, YS), Momentum(m.parameters(), lr=0.01), epochs=1)
+
+
+def test_two_features_draw_the_landscape_over_the_weights_picked(tmp_path) -> None:
+    from tinygrad_lr.replay.graphs import graph_frames
+    from tinygrad_lr.replay.page import replay_data
+
+    X, y = data_2d()
+    rec = record(LinearRegression(2, engine="tensor"), (X, y), "minibatch", batch_size=3, lr=0.05, epochs=3)
+    frames = graph_frames(rec, [0], render=False)
+    assert replay_data(rec, frames)["axes"] == [0, 1]  # w1, w2 by default
+    data = replay_data(rec, frames, axes=(1, 2))  # w2 and b, w1 held at its current value
+    assert data["axes"] == [1, 2] and data["param_names"] == ["w1", "w2", "b"]
+    # the landscape's quadratic form gives fit's loss at any point
+    G, c, yy = (np.array(data["moments"][k]) for k in ("G", "c", "yy"))
+    theta = rec.after[-1]
+    quadratic = (theta @ G @ theta - 2 * c @ theta + yy) / len(y)
+    assert quadratic == pytest.approx(rec.history.final_loss, rel=1e-12)
+    with pytest.raises(ValueError, match="landscape axis 3 is not a parameter index"):
+        replay_data(rec, frames, axes=(0, 3))
+    out = tmp_path / "two"
+    csv = tmp_path / "two.csv"
+    np.savetxt(csv, np.column_stack([X, y]), delimiter=",")
+    assert main(["fit", str(csv), "--epochs", "3", "--replay", str(out), "--replay-axes", "w2", "b"]) == 0
+    assert '"axes":[1,2]' in (out / "index.html").read_text()

@@ -369,14 +369,16 @@ class Tensor:
             >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).sum(dim=1)
             Tensor([3. 7.])
         """
-        axis, keepdims = _torch_names("sum", axis, keepdims, dim, keepdim)
+        if dim is not None or keepdim is not None:
+            axis, keepdims = _torch_names("sum", axis, keepdims, dim, keepdim)
         return Tensor._apply(ops.Sum(axis, keepdims), self)
 
     def mean(
         self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
     ) -> Tensor:
         """The mean over ``axis`` (all entries by default; ``dim`` too). ``d(mean a)/da[i] = 1/n``."""
-        axis, keepdims = _torch_names("mean", axis, keepdims, dim, keepdim)
+        if dim is not None or keepdim is not None:
+            axis, keepdims = _torch_names("mean", axis, keepdims, dim, keepdim)
         return Tensor._apply(ops.Mean(axis, keepdims), self)
 
     # --- shapes ------------------------------------------------------------------------------

@@ -242,6 +242,12 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.replay is not None and args.compile:
         raise UsageError("--compile and --replay do not go together: the replay records every step's graph")
+    if args.replay is not None:  # the replay writes every update as p <- p - lr * dL/dp of the plain loss
+        for flag, used in (("--schedule", args.schedule is not None), ("--standardize", args.standardize),
+                           ("--l1", args.l1 != 0.0), ("--l2", args.l2 != 0.0)):  # fmt: skip
+            if used:
+                why = "the replay shows p <- p - lr * dL/dp with one lr and the plain loss"
+                raise UsageError(f"{flag} and --replay do not go together: {why}")
     sched = None if args.schedule is None else make_scheduler(args.schedule, opt, args.epochs)
     if args.replay is not None:
         history = _replay(args, model, train, opt)
@@ -420,7 +426,17 @@ def _replay(args: argparse.Namespace, model: Any, data: Any, opt: Any) -> Any:
             raise UsageError(f"--replay-axes takes two different parameters of {', '.join(names)}")
         axes = (names.index(args.replay_axes[0]), names.index(args.replay_axes[1]))
     check_replay_folder(args.replay)
-    rec = record(model, data, opt, loss=args.loss, epochs=args.epochs, rng=args.seed, patience=args.patience)
+    rec = record(
+        model,
+        data,
+        opt,
+        loss=args.loss,
+        epochs=args.epochs,
+        rng=args.seed,
+        patience=args.patience,
+        grad_tol=args.tol,
+        loss_tol=args.loss_tol,
+    )
     page = write_replay(rec, args.replay, axes=axes)
     out = sys.stderr if args.json else sys.stdout  # --json prints one JSON object and nothing else
     if rec.diverged is not None:

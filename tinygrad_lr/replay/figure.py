@@ -9,7 +9,7 @@ writer (:mod:`.animate`) and the Jupyter widget (:mod:`.widget`) both draw with 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -115,17 +115,16 @@ class MomentFigure:
         (lo_i, hi_i), (lo_j, hi_j) = landscape_ranges(rec, (i, j))
         if i == j:
             ws = np.linspace(lo_i, hi_i, 200)
-            ls = [rec.full_loss(_with(final, {i: w})) for w in ws]
+            thetas = np.tile(final, (ws.size, 1))
+            thetas[:, i] = ws
+            ls = rec.full_loss(thetas)
             ax_land.plot(ws, ls, color="0.3")
             ax_land.set_ylabel("loss")
         else:
             gi, gj = np.meshgrid(np.linspace(lo_i, hi_i, 60), np.linspace(lo_j, hi_j, 60))
-            Z = np.array(
-                [
-                    [rec.full_loss(_with(final, {i: a, j: c})) for a, c in zip(ra, rc)]
-                    for ra, rc in zip(gi, gj)
-                ]
-            )
+            thetas = np.tile(final, (gi.size, 1))
+            thetas[:, i], thetas[:, j] = gi.ravel(), gj.ravel()
+            Z = rec.full_loss(thetas).reshape(gi.shape)
             Z = np.clip(Z, max(Z.min(), Z.max() * 1e-6, 1e-300), None)
             levels = np.geomspace(Z.min(), Z.max(), 20)
             from matplotlib.colors import LogNorm
@@ -227,10 +226,3 @@ class MomentFigure:
         head += f"phase {phase + 1}/3 {PHASES[phase]}"
         self.title.set_text("\n".join([head, *lines[: phase + 1]]))
         return self.fig
-
-
-def _with(p: np.ndarray, changes: dict[int, Any]) -> np.ndarray:
-    q = np.array(p, dtype=np.float64)
-    for index, value in changes.items():
-        q[index] = value
-    return q

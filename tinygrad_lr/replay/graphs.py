@@ -275,8 +275,9 @@ def sample_labels(
 _SVG = "{http://www.w3.org/2000/svg}"
 
 
-def fill_svg(svg: str, labels: dict[str, list[str]]) -> str:
-    """The template ``svg`` with each node's text lines replaced by ``labels[node id]``.
+def fill_svg(svg: str, labels: dict[str, list[str]], cluster: str | None = None) -> str:
+    """The template ``svg`` with each node's text lines replaced by ``labels[node id]`` (and
+    the folded box's title by ``cluster``, when given).
 
     This is what the page's script does in the browser; the widget does it here.
     """
@@ -285,7 +286,11 @@ def fill_svg(svg: str, labels: dict[str, list[str]]) -> str:
     start = svg.find("<svg")
     root = ET.fromstring(svg[start:])
     for g in root.iter(f"{_SVG}g"):
-        if "node" not in (g.get("class") or "").split():
+        kind = (g.get("class") or "").split()
+        title_text = g.find(f"{_SVG}text")
+        if "cluster" in kind and cluster is not None and title_text is not None:
+            title_text.text = cluster
+        if "node" not in kind:
             continue
         title = g.find(f"{_SVG}title")
         if title is None or title.text not in labels:

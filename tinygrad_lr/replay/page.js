@@ -283,7 +283,7 @@
     for (var i = 0; i < P; i++) if (i !== AX[0] && i !== AX[1]) held.push(names[i] + " = " + fmt(p[i]));
     $("landscape-legend").textContent = (oneD ? "the loss over all samples as " + names[0] + " varies" :
       "colour: the loss over all samples (log scale) over " + names[AX[0]] + " and " + names[AX[1]]) +
-      (held.length ? ", with " + held.join(", ") + " held at their current values" : "") +
+      (held.length ? ", with " + held.join(", ") + (held.length > 1 ? " held at their current values" : " held at its current value") : "") +
       "; orange: the path so far" + (R.minimum ? "; \u2605 the least-squares minimum" : "") +
       "; red arrow: this update's step -lr * grad = -" + lrtxt + " * (" +
       [AX[0], AX[1]].filter(function (v, i) { return !(oneD && i === 1); }).map(function (a) { return fmt(g[a]); }).join(", ") +
@@ -480,8 +480,9 @@
       R.frames.updates.length + " of them (the first ones, then log-spaced), the other panels show every update.");
     if (R.engine === "tensor") notes.push("This run used the Tensor engine; the graph panel draws the same loss on the " +
       "scalar Value engine, one small graph per sample, from the recorded parameters.");
-    if (R.max_stable_lr !== null && !R.diverged) notes.push("Gradient descent is stable here for lr < " + fmt(R.max_stable_lr) +
-      "; this run used lr = " + fmt(R.lr) + ".");
+    if (R.max_stable_lr !== null && !R.diverged) notes.push((R.optimizer === "sgd" ?
+      "Every one-sample step shrinks its sample's error only for lr < " : "Full-batch gradient descent is stable here for lr < ") +
+      fmt(R.max_stable_lr) + "; this run used lr = " + fmt(R.lr) + ".");
     $("notes").textContent = notes.join(" ");
     if (R.diverged) {
       var d = $("diverged");

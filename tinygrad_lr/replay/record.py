@@ -114,12 +114,14 @@ class Recording:
             return self.history.initial_params.copy()
         return np.zeros(len(self.param_names))
 
-    def full_loss(self, params: np.ndarray) -> float:
-        """The loss over the whole data set at the parameter vector ``params`` (no graph)."""
-        A = self.design()
-        r = A @ np.asarray(params, dtype=np.float64) - self.y
-        sse = float(r @ r)
-        return sse / self.n_samples if self.loss_name == "mse" else sse
+    def full_loss(self, params: Any) -> Any:
+        """The loss over the whole data set at the parameter vector ``params`` (no graph); for a
+        matrix of parameter vectors (one per row), the array of their losses."""
+        theta = np.asarray(params, dtype=np.float64)
+        r = self.design() @ theta.T - (self.y if theta.ndim == 1 else self.y[:, None])
+        sse = (r * r).sum(axis=0)
+        out = sse / self.n_samples if self.loss_name == "mse" else sse
+        return float(out) if theta.ndim == 1 else out
 
     def design(self) -> np.ndarray:
         """``A = [X, 1]`` (the 1 only with a bias): ``f = A @ [w..., b]``."""
@@ -195,12 +197,15 @@ def record(
     drop_last: bool = False,
     rng: np.random.Generator | int | None = None,
     patience: int | None = 5,
+    grad_tol: float | None = None,
+    loss_tol: float | None = None,
     max_updates: int = MAX_UPDATES,
 ) -> Recording:
     """Train ``model`` with :func:`~tinygrad_lr.fit` and record every update.
 
-    The arguments are :func:`~tinygrad_lr.fit`'s. A run that diverges is recorded up to the
-    update where it blew up; its message and the stable learning rate are kept in
+    The arguments are :func:`~tinygrad_lr.fit`'s (its stopping rules ``grad_tol`` and
+    ``loss_tol`` included; a run that stops early is recorded up to there). A run that diverges
+    is recorded up to the update where it blew up; its message and the stable learning rate are kept in
     ``diverged`` and ``max_stable_lr`` instead of being raised.
 
     Raises:
@@ -253,7 +258,18 @@ def record(
     diverged = None
     stable = None
     try:
-        history = fit(model, ds, opt, loss=loss_name, epochs=epochs, rng=rng, patience=patience, callback=rec)
+        history = fit(
+            model,
+            ds,
+            opt,
+            loss=loss_name,
+            epochs=epochs,
+            rng=rng,
+            patience=patience,
+            grad_tol=grad_tol,
+            loss_tol=loss_tol,
+            callback=rec,
+        )
     except DivergenceError as err:
         history, diverged, stable = err.history, str(err), err.max_stable_lr
     if stable is None and math.isfinite(model.max_stable_lr(ds.X, loss_name)):

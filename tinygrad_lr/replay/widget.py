@@ -227,8 +227,13 @@ class ReplayWidget:
             return
         labels = sample_labels(self.rec, fr, fi, self.phase, self.sample)
         svg = fr.templates[fr.template[fi]]
+        cluster = None
+        if fr.folded[fi] and self.sample >= 0:
+            rows = self.rec.batches[k]
+            shown = int(rows[self.sample]) + 1
+            cluster = f"x{len(rows)} (one subgraph per sample, folded: showing sample {shown})"
         if svg is not None:
-            self.graph.value = fill_svg(svg, labels)
+            self.graph.value = fill_svg(svg, labels, cluster)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.box._repr_mimebundle_(**kwargs)

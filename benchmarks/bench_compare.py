@@ -1,0 +1,148 @@
+"""Two checkouts of tinygrad_lr side by side in ONE process: did a change slow the first-order path?
+
+What it demonstrates: whether a change to the engines costs the ordinary ``backward()`` anything,
+measured so that machine noise cannot pass for a difference. Both versions are imported into the
+same process under different names (``tg_before``, ``tg_after``) and every workload is run on
+both, alternately, many times; the table shows each side's median and the ratio after/before
+(1.00: the same; above 1: the change is slower). On a busy machine separate runs of the other
+scripts can differ by 20% or more; alternating in one process cancels such drifts.
+
+The workloads are the engines' first-order paths: building and backpropagating a 3000-point
+``Value`` SSE (about 21,000 nodes), one full-batch ``Tensor`` GD step at N = 10^3, 10^5, 10^6,
+and 200 GD steps of the 3-point tutorial problem on each engine.
+
+Run (make the old checkout with ``git worktree add /tmp/before <commit>``, or ``git archive``):
+
+    python benchmarks/bench_compare.py /tmp/before . [--rounds 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib.util
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+from _common import machine_line
+
+
+def load(name: str, root: Path) -> ModuleType:
+    """Import ``root/tinygrad_lr`` as the package ``name``."""
+    init = root / "tinygrad_lr" / "__init__.py"
+    if not init.is_file():
+        raise SystemExit(f"bench_compare: {root} has no tinygrad_lr/__init__.py")
+    spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[str(init.parent)])
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def workloads(tg: ModuleType) -> dict[str, Callable[[], float]]:
+    """Each workload returns the seconds it took (only the part it measures)."""
+    Value, Tensor = tg.Value, tg.Tensor
+    gc_paused = sys.modules[tg.__name__ + ".graph"].gc_paused
+    rng = random.Random(0)
+    xs = [rng.uniform(-1, 1) for _ in range(3000)]
+    ys = [2 * x + 1 for x in xs]
+
+    def value_build() -> Any:
+        w, b = Value(0.5), Value(-0.25)
+        with gc_paused():
+            return sum((w * x + b - y) ** 2 for x, y in zip(xs, ys))
+
+    def value_backward() -> float:
+        L = value_build()
+        t = time.perf_counter()
+        L.backward()
+        return time.perf_counter() - t
+
+    def timed(f: Callable[[], Any]) -> Callable[[], float]:
+        def run() -> float:
+            t = time.perf_counter()
+            f()
+            return time.perf_counter() - t
+
+        return run
+
+    out = {
+        "Value: build a 3000-point SSE (21k nodes)": timed(value_build),
+        "Value: its backward()": value_backward,
+    }
+    g = np.random.default_rng(0)
+    for exp in (3, 5, 6):
+        n = 10**exp
+        X, y = Tensor(g.normal(size=(n, 1))), Tensor(g.normal(size=n))
+        w, b = Tensor(np.zeros(1), requires_grad=True), Tensor(0.0, requires_grad=True)
+
+        def step(X: Any = X, y: Any = y, w: Any = w, b: Any = b) -> None:
+            w.zero_grad()
+            b.zero_grad()
+            L = ((X @ w + b - y) ** 2).mean()
+            L.backward()
+            w.data = w.data - 0.01 * w.grad
+            b.data = b.data - 0.01 * b.grad
+
+        out[f"Tensor: one GD step, N = 10^{exp}"] = timed(step)
+    x3, y3 = Tensor([1.0, 2.0, 3.0]), Tensor([3.0, 5.0, 7.0])
+
+    def tiny_tensor() -> None:
+        w, b = Tensor(1.0, requires_grad=True), Tensor(0.0, requires_grad=True)
+        for _ in range(200):
+            w.zero_grad()
+            b.zero_grad()
+            ((w * x3 + b - y3) ** 2).sum().backward()
+            w.data = w.data - 0.01 * w.grad
+            b.data = b.data - 0.01 * b.grad
+
+    def tiny_value() -> None:
+        w, b = Value(1.0), Value(0.0)
+        for _ in range(200):
+            w.grad = b.grad = 0.0
+            sum((w * x + b - y) ** 2 for x, y in ((1.0, 3.0), (2.0, 5.0), (3.0, 7.0))).backward()
+            w.data -= 0.01 * w.grad
+            b.data -= 0.01 * b.grad
+
+    out["3-point problem, 200 GD steps, Tensor"] = timed(tiny_tensor)
+    out["3-point problem, 200 GD steps, Value"] = timed(tiny_value)
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("before", type=Path, help="checkout of the old version")
+    parser.add_argument("after", type=Path, help="checkout of the new version")
+    parser.add_argument("--rounds", type=int, default=30, help="alternated runs of each workload")
+    args = parser.parse_args()
+    sides = {
+        "before": workloads(load("tg_before", args.before)),
+        "after": workloads(load("tg_after", args.after)),
+    }
+    times: dict[str, dict[str, list[float]]] = {s: {k: [] for k in sides[s]} for s in sides}
+    for r in range(args.rounds):
+        for i, name in enumerate(sides["before"]):
+            for side in ("before", "after") if (r + i) % 2 == 0 else ("after", "before"):
+                gc.collect()
+                times[side][name].append(sides[side][name]())
+    print(f"# bench_compare: {args.before} (before) vs {args.after} (after)")
+    print(f"# {machine_line()}")
+    print(f"# {args.rounds} alternated runs of each workload in one process; medians; after / before\n")
+    print(f"| {'workload':43s} | {'before':>9s} | {'after':>9s} | after/before |")
+    print(f"| {'-' * 43} | {'-' * 9} | {'-' * 9} | ------------ |")
+    for name in sides["before"]:
+        b, a = statistics.median(times["before"][name]), statistics.median(times["after"][name])
+        print(f"| {name:43s} | {b * 1e3:6.2f} ms | {a * 1e3:6.2f} ms | {a / b:12.3f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
