@@ -679,8 +679,8 @@ def lr_sweep(
 
     Every run starts from ``w = b = 0``. With ``above_minimum`` (default) the loss is drawn
     minus the closed-form least-squares loss, so the log scale shows how close each run got
-    (a run that reached the minimum to rounding is drawn at 1e-16). A run that diverges is drawn as a cross at the top
-    edge. For gradient descent the largest stable learning rate ``2 / lambda_max``
+    (a run that reached the minimum to rounding is drawn at 1e-16). A run that diverges is
+    drawn as a cross at the top edge. For gradient descent the largest stable learning rate ``2 / lambda_max``
     (:func:`~tinygrad_lr.max_stable_lr`) is marked with a vertical line: the sweep shows the
     loss falling as the lr grows, until just past that line every run blows up.
 
