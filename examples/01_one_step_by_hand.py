@@ -50,7 +50,6 @@ def build_loss(w: Value, b: Value) -> Value:
         preds.append(f)
     loss = sse(preds, ys)  # ((f1-y1)**2 + (f2-y2)**2) + (f3-y3)**2
     loss.label = "Loss"
-    loss.parents[0].label = "partial sum"  # the first two samples' squared errors
     return loss
 
 

@@ -153,8 +153,9 @@ def test_the_folded_graph_shows_the_picked_samples_numbers(tmp_path) -> None:
         assert m["graph"]["x7 (data)"][1] == f"data {fmt(x7)}"
         assert m["graph"]["y7 (data)"][1] == f"data {fmt(y7)}"
         f7 = rec.predictions[0][6]
-        assert m["graph"]["f7"][1] == f"data {fmt(f7)}"
-        assert m["graph"]["f7"][2] == f"grad {fmt(2 * (f7 - y7) / 100)}"  # dMSE/df_7 = 2 (f - y) / n
+        f7_box = m["graph"]["f7 = w*x7 + b"]
+        assert f7_box[1] == f"data {fmt(f7)}"
+        assert f7_box[2] == f"grad {fmt(2 * (f7 - y7) / 100)}"  # dMSE/df_7 = 2 (f - y) / n
         picker.select_by_value("-1")  # ranges over all samples
         m = moment(driver)
         assert m["graph"]["x_i (data)"][1] == f"data {fmt(data.X[:, 0].min())} ... {fmt(data.X[:, 0].max())}"

@@ -39,7 +39,11 @@ def _tensor_sq_errors_sum(pred: Any, target: Any) -> Any:
             f"loss: pred is a Tensor of shape {pred.data.shape} but target is {describe(target)}; "
             "use one engine: a Tensor (or numbers) for target, or a list of Values for pred"
         )
-    t = target if isinstance(target, Tensor) else Tensor(as_float_array(target, "target", "numbers"))
+    # the targets become the data tensor y, so pictures name it
+    if isinstance(target, Tensor):
+        t = target
+    else:
+        t = Tensor(as_float_array(target, "target", "numbers"), name="y")
     if pred.data.shape != t.data.shape:
         raise InputError(
             f"loss: predictions have shape {pred.data.shape} but targets have shape {t.data.shape}"
@@ -66,7 +70,9 @@ def _value_sq_errors_sum(pred: Sequence[Any], target: Any) -> Value:
     if _is_value_seq(target):
         targets = list(target)
     else:
-        targets = as_float_array(target, "target", "numbers, one per prediction").ravel().tolist()
+        # the targets become data leaves y1, y2, ..., so pictures name them
+        numbers = as_float_array(target, "target", "numbers, one per prediction").ravel().tolist()
+        targets = [Value(y, label=f"y{i}") for i, y in enumerate(numbers, 1)]
     if len(preds) != len(targets):
         raise InputError(f"loss: {len(preds)} predictions but {len(targets)} targets")
     if not preds:

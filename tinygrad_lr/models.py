@@ -234,19 +234,28 @@ class LinearRegression:
         arr = self._as_matrix(X)
         if self.engine == "value":
             with gc_paused():  # one small graph a sample: spare them the collector's rescans
-                return [self._forward_row(row) for row in arr.tolist()]
-        out = Tensor(arr) @ self.w
-        return out + self.b if self.bias else out
+                return [self._forward_row(row, i) for i, row in enumerate(arr.tolist(), 1)]
+        out = Tensor(arr, name="X") @ self.w  # named for pictures: the data X, the prediction f
+        out = out + self.b if self.bias else out
+        out.label = "f"
+        return out
 
     __call__ = forward
 
-    def _forward_row(self, row: Sequence[float]) -> Value:
+    def _forward_row(self, row: Sequence[float], i: int) -> Value:
         # f = ((w1*x1 + w2*x2) + ...) + b: df/dw_j = x_j, df/db = 1
+        # the data are labelled leaves, so pictures name them: x3 (sample 3), or x3_2 (its 2nd feature)
         ws = self.w
-        f = ws[0] * row[0]
+        if len(ws) == 1:
+            xs = [Value(row[0], label=f"x{i}")]
+        else:
+            xs = [Value(v, label=f"x{i}_{j}") for j, v in enumerate(row, 1)]
+        f = ws[0] * xs[0]
         for j in range(1, len(ws)):
-            f = f + ws[j] * row[j]
-        return f + self.b if self.bias else f
+            f = f + ws[j] * xs[j]
+        f = f + self.b if self.bias else f
+        f.label = f"f{i}"  # the prediction for sample i
+        return f
 
     def predict(self, X: Any) -> Any:
         """Predictions as plain numbers (no graph): a float for one sample, else an array.

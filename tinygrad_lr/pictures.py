@@ -56,6 +56,7 @@ class Pictures:
             names = [name for name, why in self.skipped if why == reason]
             lines.append(f"pictures skipped ({len(names)}): {', '.join(names)}")
             lines.append(f"  why: {reason}, so these pictures could not be drawn;")
-            lines.append("  their DOT sources (*.dot, plain text) were written in their place.")
+            lines.append("  a graph's DOT source (plain text) was written beside it as .dot,")
+            lines.append("  unless such a file existed already (it is never replaced).")
             lines.append(f"  to draw them, install Graphviz: {graphviz_install_hint()}, then run this again.")
         return "\n".join(lines)

@@ -502,6 +502,17 @@ class Tensor:
             raise TypeError("len() of a 0-d tensor")
         return len(self.data)
 
+    def draw(self, **options: Any) -> Any:
+        """The picture of the graph behind this node: :func:`tinygrad_lr.viz.draw_graph` (same
+        options). In Jupyter, ``loss.draw()`` as a cell's last line shows it inline.
+
+        The engine's one reference up to a lens, imported here and only when called, so the
+        engine never loads the drawing code by itself (nothing lower imports anything higher).
+        """
+        from .viz import draw_graph
+
+        return draw_graph(self, **options)
+
     def __repr__(self) -> str:
         text = np.array2string(self.data, prefix="Tensor(", separator=" ")
         extra = ""

@@ -141,6 +141,38 @@ class History:
         """The loss after the last epoch (the initial loss if no epoch ran)."""
         return self.losses[-1] if self.losses else self.initial_loss
 
+    def _headline(self) -> str:
+        opt = self.optimizer or "fit"
+        loss = f", {self.loss_name} loss" if self.loss_name else ""
+        return f"History({opt}, lr={self.lr:g}{loss}: {self.epochs} epochs, {self.updates} updates)"
+
+    def _params_text(self, vector: np.ndarray) -> str:
+        names = self.param_names or [f"p{i}" for i in range(len(vector))]
+        return ", ".join(f"{n} = {float(v):.6g}" for n, v in zip(names, vector))
+
+    def __repr__(self) -> str:
+        """A few lines, never one per epoch: the run, the loss from start to end, the parameters."""
+        lines = [self._headline(), f"  loss {self.initial_loss:.6g} -> {self.final_loss:.6g}"]
+        if len(self.initial_params) and len(self.final_params):
+            lines.append(f"  from {self._params_text(self.initial_params)}")
+            lines.append(f"  to   {self._params_text(self.final_params)}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the headline and a small table of the loss at about 10 epochs."""
+        import html
+
+        rows = [f"<tr><td>0 (start)</td><td>{self.initial_loss:.6g}</td></tr>"]
+        rows += [f"<tr><td>{e}</td><td>{self.losses[e - 1]:.6g}</td></tr>" for e in self.summary_rows()]
+        params = ""
+        if len(self.final_params):
+            params = f"<p>{html.escape(self._params_text(self.final_params))}</p>"
+        return (
+            f"<div><p><b>{html.escape(self._headline())}</b></p>"
+            f"<table><thead><tr><th>epoch</th><th>loss</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>{params}</div>"
+        )
+
     def summary_rows(self, max_rows: int = 10) -> list[int]:
         """Epoch numbers (1-based) for a short table: all of them for short runs, else
         about ``max_rows`` spread from the first to the last."""

@@ -316,6 +316,17 @@ class Value:
     def __float__(self) -> float:
         return self.data
 
+    def draw(self, **options: Any) -> Any:
+        """The picture of the graph behind this node: :func:`tinygrad_lr.viz.draw_graph` (same
+        options). In Jupyter, ``loss.draw()`` as a cell's last line shows it inline.
+
+        The engine's one reference up to a lens, imported here and only when called, so the
+        engine never loads the drawing code by itself (nothing lower imports anything higher).
+        """
+        from .viz import draw_graph
+
+        return draw_graph(self, **options)
+
     def __repr__(self) -> str:
         name = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{name})"

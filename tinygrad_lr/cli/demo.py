@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .._files import output_path
 from ..pictures import Pictures
 from ..value import Value
 
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     f = wx + b
     f.label = "f"
     r = f - y
-    r.label = "f-y"
+    r.label = "f - y"
     L = r**2
     L.label = "L"
     L.backward()
@@ -80,8 +80,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_render:
         from ..viz import draw_graph, save_graph, write_walkthrough
 
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
+        out = output_path(args.out, "--out")  # the folder is made; its parent must exist
+        out.mkdir(exist_ok=True)
         graph_file = pictures.draw(
             str(out / "graph.svg"), lambda: save_graph(draw_graph(loss), out / "graph.svg")
         )
@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
           f"{history.final_loss:.6g}")
     print(f"   w = {wf!r}, b = {bf!r}; prediction for the test point x = 4: {wf * 4 + bf:.6f} (y = 9)")
     if not args.no_render:
-        out = Path(args.out)
+        out = output_path(args.out, "--out")
         replay = pictures.draw(str(out / "replay") + "/", lambda: write_replay(rec, out / "replay"))
         if replay is not None:
             print(f"   watch it learn, update by update (open in a browser): {replay}")

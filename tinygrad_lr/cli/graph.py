@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._files import output_path
 from ..value import Value
 from .errors import UsageError
 
@@ -42,8 +43,9 @@ def add(sub: argparse._SubParsersAction) -> None:
                    help="draw the per-sample subgraphs once, marked xN (for many points)")
     p.add_argument("--max-nodes", type=int, default=None, metavar="N",
                    help="refuse to draw more nodes than this (default 500; 100 for --walkthrough)")
-    p.add_argument("--rankdir", choices=("LR", "TB"), default="LR",
-                   help="layout: left to right (default) or top to bottom")
+    p.add_argument("--rankdir", choices=("LR", "TB"), default=None,
+                   help="layout: left to right or top to bottom (default: LR for the value engine, "
+                   "a row per point; TB for the tensor engine)")
     p.set_defaults(func=run)
 
 
@@ -57,6 +59,9 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if out.suffix.lower().lstrip(".") not in viz.SAVE_FORMATS:
         raise UsageError(f"-o {args.output}: use a file name ending in .svg, .png, .pdf or .dot")
+    output_path(args.output, "-o")  # both outputs checked before any work: one rule, no half run
+    if args.walkthrough:
+        output_path(args.walkthrough, "--walkthrough")
     L, w, b = _graph_loss(args)
     limit = viz.DEFAULT_MAX_NODES if args.max_nodes is None else args.max_nodes
     dot = viz.draw_graph(L, rankdir=args.rankdir, fold=args.fold, max_nodes=limit)
@@ -97,14 +102,7 @@ def _graph_loss(args: argparse.Namespace) -> tuple[Any, Any, Any]:
             f_i.label = f"f{k}"
             preds.append(f_i)
             targets.append(Value(y, label=f"y{k}"))
-        L = loss(preds, targets)
-        if many:  # name each sample's squared error L_i (f_i - y_i)**2, as docs/sources.md section 2 does
-            from ..graph import topological_order
-
-            index = {id(f): i for i, f in enumerate(preds, 1)}
-            for node in topological_order(L):
-                if node.op == "**2" and node.parents[0].op == "-" and id(node.parents[0].parents[0]) in index:
-                    node.label = f"L{index[id(node.parents[0].parents[0])]}"
+        L = loss(preds, targets)  # the picture names each sample's squared error L1, L2, ... itself
     L.label = "L"
     L.backward()
     return L, w, b

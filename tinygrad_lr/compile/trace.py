@@ -163,8 +163,8 @@ def record(fn: Callable[..., Any], inputs: Sequence[Any], params: Sequence[Any])
     if _structure(order2) != _structure(order):
         raise CannotCompile("the graph's structure changes with the values of the inputs")
 
-    where: dict[float, tuple[int, int]] = {}
-    for i, t in enumerate(tags):
+    where: dict[float, tuple[int, int]] = {}  # a nudged number -> (input, entry): for Value leaves
+    for i, t in enumerate(tags if engine == "value" else ()):
         for k, v in enumerate(t.tolist()):
             where.setdefault(v, (i, k))
     flats = [_flat(x) for x in inputs]

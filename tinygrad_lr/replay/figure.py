@@ -9,7 +9,7 @@ writer (:mod:`.animate`) and the Jupyter widget (:mod:`.widget`) both draw with 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -66,7 +66,7 @@ class MomentFigure:
     """The three linked matplotlib panels of a replay; :meth:`show` moves them to a moment.
 
     For three or more parameters the landscape is drawn over ``axes`` (default: the first two
-    weights) with the other parameters held at their final values.
+    weights) with the other parameters held at their values at the moment shown.
     """
 
     def __init__(
@@ -110,6 +110,8 @@ class MomentFigure:
             lo, hi = ax_data.get_xlim()
             ax_data.plot([lo, hi], [lo, hi], color="0.7", linestyle=":")
         # landscape
+        self.ax_land = ax_land
+        self.contour_sets: list[Any] = []
         i, j = self.axes_idx
         final = rec.after[-1] if np.all(np.isfinite(rec.after[-1])) else rec.before[0]
         (lo_i, hi_i), (lo_j, hi_j) = landscape_ranges(rec, (i, j))
@@ -121,16 +123,8 @@ class MomentFigure:
             ax_land.plot(ws, ls, color="0.3")
             ax_land.set_ylabel("loss")
         else:
-            gi, gj = np.meshgrid(np.linspace(lo_i, hi_i, 60), np.linspace(lo_j, hi_j, 60))
-            thetas = np.tile(final, (gi.size, 1))
-            thetas[:, i], thetas[:, j] = gi.ravel(), gj.ravel()
-            Z = rec.full_loss(thetas).reshape(gi.shape)
-            Z = np.clip(Z, max(Z.min(), Z.max() * 1e-6, 1e-300), None)
-            levels = np.geomspace(Z.min(), Z.max(), 20)
-            from matplotlib.colors import LogNorm
-
-            ax_land.contourf(gi, gj, Z, levels=levels, norm=LogNorm(), cmap="viridis", alpha=0.5)
-            ax_land.contour(gi, gj, Z, levels=levels, colors="0.4", linewidths=0.4)
+            self.grid = np.meshgrid(np.linspace(lo_i, hi_i, 60), np.linspace(lo_j, hi_j, 60))
+            self._contours(final)
             ax_land.set_ylabel(rec.param_names[j])
             ax_land.set_ylim(lo_j, hi_j)
         ax_land.set_xlim(lo_i, hi_i)
@@ -179,6 +173,24 @@ class MomentFigure:
         fig.draw_without_rendering()
         fig.set_layout_engine("none")
 
+    def _contours(self, at: np.ndarray) -> None:
+        """The loss over the two landscape axes, the other parameters held at ``at``'s values."""
+        from matplotlib.colors import LogNorm
+
+        i, j = self.axes_idx
+        gi, gj = self.grid
+        thetas = np.tile(at, (gi.size, 1))
+        thetas[:, i], thetas[:, j] = gi.ravel(), gj.ravel()
+        Z = self.rec.full_loss(thetas).reshape(gi.shape)
+        Z = np.clip(Z, max(Z.min(), Z.max() * 1e-6, 1e-300), None)
+        levels = np.geomspace(Z.min(), Z.max(), 20)
+        for old in self.contour_sets:
+            old.remove()
+        self.contour_sets = [
+            self.ax_land.contourf(gi, gj, Z, levels=levels, norm=LogNorm(), cmap="viridis", alpha=0.5),
+            self.ax_land.contour(gi, gj, Z, levels=levels, colors="0.4", linewidths=0.4),
+        ]
+
     def _point(self, p: np.ndarray) -> tuple[float, float]:
         i, j = self.axes_idx
         return float(p[i]), float(self.rec.full_loss(p) if i == j else p[j])
@@ -190,6 +202,10 @@ class MomentFigure:
         if not 0 <= k < rec.updates or phase not in (0, 1, 2):
             raise ValueError(f"no moment ({k}, {phase}): updates are 0 to {rec.updates - 1}, phases 0 to 2")
         p = rec.before[k] if phase < 2 else rec.after[k]
+        i, j = self.axes_idx
+        if len(p) > 2 and i != j and np.all(np.isfinite(p)):
+            # three or more parameters: the others are held at their values at this moment
+            self._contours(p)
         A = rec.design()
         with np.errstate(over="ignore", invalid="ignore"):
             f = A @ p

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .._files import _umask
+from .._files import _umask, output_path
 from ..viz.page import _inline_svg
 from .graphs import FOLD_ABOVE, GraphFrames, frame_updates, graph_frames, missing_dot_error
 from .record import Recording
@@ -178,8 +178,9 @@ def _updates_csv(rec: Recording) -> bytes:
 
 def check_replay_folder(folder: str | os.PathLike[str]) -> Path:
     """Refuse, before any work, a folder the replay cannot be written to (one-line ``OSError``):
-    a file in the way, a folder holding other files, a parent that is a file or not writable."""
-    folder = Path(folder)
+    a file in the way, a folder holding other files, a parent that is a file or not writable.
+    A missing parent folder is refused, by the rule every output follows (``_files.output_path``)."""
+    folder = output_path(folder, "the replay")
     if folder.exists():
         if not folder.is_dir():
             raise FileExistsError(f"cannot write the replay to {folder}: it is a file, not a folder")

@@ -40,7 +40,14 @@ from __future__ import annotations
 
 from .draw import draw_graph
 from .limits import DEFAULT_MAX_NODES, WALKTHROUGH_MAX_NODES, GraphTooLargeError
-from .render import SAVE_FORMATS, GraphvizNotFoundError, graphviz_install_hint, save_graph
+from .render import (
+    SAVE_FORMATS,
+    GraphvizError,
+    GraphvizNotFoundError,
+    Picture,
+    graphviz_install_hint,
+    save_graph,
+)
 from .steps import BackwardStep, Contribution, backward_steps, walkthrough_text
 from .walkthrough import walkthrough_frames, write_walkthrough
 
@@ -51,6 +58,8 @@ __all__ = [
     "Contribution",
     "GraphTooLargeError",
     "GraphvizNotFoundError",
+    "GraphvizError",
+    "Picture",
     "draw_graph",
     "save_graph",
     "backward_steps",

@@ -10,9 +10,30 @@ import graphviz
 from ..graph import topological_order
 from ..tensor import Tensor
 from .fold import _draw_folded, _fold
-from .limits import DEFAULT_MAX_NODES, _check_limit
-from .names import _data_text, _grad_known, _names, _param_ids, _role, _summary, _text
-from .style import _CURRENT, _HOT, _INNER, _OP, _new_digraph, _node_ids, _style, _value_label
+from .limits import DEFAULT_MAX_NODES, _check_limit, _refuse_early
+from .names import (
+    _BOX_DIGITS,
+    _data_text,
+    _grad_known,
+    _param_ids,
+    _role,
+    _summary,
+    _text,
+    node_names,
+    op_symbol,
+)
+from .style import (
+    _CURRENT,
+    _HOT,
+    _INNER,
+    _OP,
+    UNKNOWN,
+    _new_digraph,
+    _node_ids,
+    _rankdir,
+    _style,
+    _value_label,
+)
 
 _ELEMENTWISE = ("+", "-", "*", "/", "max", "**")  # tensor ops that broadcast their inputs
 
@@ -53,13 +74,15 @@ def _draw_plain(
     grad_value: Any,
     caption: str | None = None,
     current: Any = None,
+    unknown: str = UNKNOWN,
 ) -> graphviz.Digraph:
     """Draw every node; ``grad_value(node)`` is the gradient to show, or None if not known.
 
     For a Tensor op that broadcasts an input, the broadcast is drawn as a step of its own, the
     copy as a value, and the gradient's way back (summed over the copied axes) as a dashed edge.
     """
-    names = _names(order, root)
+    named = node_names(order, root)
+    names = named.name
     nid = _node_ids(order)
     dot = _new_digraph(rankdir, caption)
     hot: set[int] = set()  # consumers the current node's gradient is read from
@@ -75,27 +98,38 @@ def _draw_plain(
         g = grad_value(node)
         gtext = _text(g)
         if tensor is not None and not node.requires_grad:
-            gtext = "none (requires_grad=False)"
-        dot.node(nid(node), _value_label(names[id(node)], role, _data_text(node), gtext, tensor), **style)
+            gtext = "none"  # data: requires_grad=False, so backward computes none
+        label = _value_label(named.title[id(node)], role, _data_text(node), gtext, tensor, unknown)
+        dot.node(nid(node), label, tooltip=names[id(node)], **style)
         if not node._prev:
             continue
         op_id = nid(node) + "op"
         op_style = dict(_OP)
         if id(node) in hot:
             op_style.update(color=_HOT, penwidth="2", fontcolor=_HOT)
-        dot.node(op_id, graphviz.escape(node.op), **op_style, **{"class": "op"})
+        symbol = graphviz.escape(op_symbol(node.op))
+        tip = f"{symbol}: computes {names[id(node)]}"
+        dot.node(op_id, symbol, tooltip=tip, **op_style, **{"class": "op"})
         for k, parent in enumerate(node._prev):
             edge = {"color": _HOT, "penwidth": "2.5"} if parent is current else {}
             source = nid(parent)
             if tensor is not None and node.op in _ELEMENTWISE and parent.shape != node.shape:
-                source = _draw_broadcast(dot, node, k, source, f"{op_id}b{k}", names, g, edge)
+                source = _draw_broadcast(dot, node, k, source, f"{op_id}b{k}", names, g, edge, unknown)
             dot.edge(source, op_id, **edge)
         dot.edge(op_id, nid(node))
     return dot
 
 
 def _draw_broadcast(
-    dot: graphviz.Digraph, node: Any, k: int, pid: str, bid: str, names: dict[int, str], grad: Any, edge: Any
+    dot: graphviz.Digraph,
+    node: Any,
+    k: int,
+    pid: str,
+    bid: str,
+    names: dict[int, str],
+    grad: Any,
+    edge: Any,
+    unknown: str,
 ) -> str:
     """Draw ``parent -> broadcast -> copy``; return the copy's id, which feeds the op."""
     import numpy as np
@@ -112,7 +146,12 @@ def _draw_broadcast(
     )
     cg = _copy_grad(node, k, grad)
     label = _value_label(
-        f"{name} copied", "inner", _summary(copy), None if cg is None else _summary(cg), copy
+        f"{name} copied",
+        "inner",
+        _summary(copy, _BOX_DIGITS),
+        None if cg is None else _summary(cg, _BOX_DIGITS),
+        copy,
+        unknown,
     )
     dot.node(bid, label, **{**_INNER, "style": "rounded,filled,dashed", "color": "#6a1b9a", "class": "copy"})
     dot.edge(pid, bid + "op", **edge)
@@ -134,7 +173,7 @@ def _draw_broadcast(
 def draw_graph(
     root: Any,
     *,
-    rankdir: str = "LR",
+    rankdir: str | None = None,
     fold: bool = False,
     max_nodes: int = DEFAULT_MAX_NODES,
     params: Iterable[Any] | None = None,
@@ -144,7 +183,8 @@ def draw_graph(
 
     Args:
         root: the node to draw the graph of, usually the loss.
-        rankdir: ``"LR"`` (left to right, the default) or ``"TB"`` (top to bottom).
+        rankdir: ``"LR"`` (left to right) or ``"TB"`` (top to bottom); by default LR for a
+            ``Value`` graph (a row per sample) and TB for a ``Tensor`` graph (a long chain).
         fold: draw the per-sample subgraphs of a loss over N samples once, in a box marked
             ``xN`` showing each value's range over the samples; the shared parameters show
             their gradient summed over the samples, and the sum over the samples is one step.
@@ -163,6 +203,8 @@ def draw_graph(
         >>> "grad -4" in dot.source
         True
     """
+    _refuse_early(root, max_nodes, "folded" if fold else "graph")
+    rankdir = _rankdir(rankdir, root)
     order = topological_order(root)
     param_ids = _param_ids(params)
     known = _grad_known(root, root, grads)

@@ -10,7 +10,18 @@ import graphviz
 
 from ..graph import topological_order
 from ..tensor import Tensor
-from .names import _NAME_MAX, _data_text, _expression, _grad_text, _names, _num, _role
+from .names import (
+    _ATOM,
+    _NAME_MAX,
+    Names,
+    _data_text,
+    _formula,
+    _grad_text,
+    _num,
+    _role,
+    node_names,
+    op_symbol,
+)
 from .style import _OP, _new_digraph, _node_ids, _style, _value_label
 
 
@@ -126,23 +137,9 @@ def _draw_folded(
     order: list[Any], root: Any, fold: _Fold, *, rankdir: str, param_ids: set[int] | None, known: bool
 ) -> graphviz.Digraph:
     n = fold.n
-    names = _names(order, root)
-    # a sample's own node is named after the representative, with its index dropped
-    rep_name: dict[int, str] = {}
-    for node, column in zip(fold.rep, fold.members):
-        labels = {c.label for c in column}
-        if node.label and len(labels) == 1:
-            rep_name[id(node)] = str(node.label)
-        elif node.label:
-            rep_name[id(node)] = re.sub(r"(_?\d+|\[\d+\])$", "", str(node.label)) + "_i"
-        elif not node._prev:
-            rep_name[id(node)] = "constant"
-        elif node in fold.sample_roots:
-            rep_name[id(node)] = "L_i"
-        else:
-            rep_name[id(node)] = _expression(node, {**names, **rep_name})
-            if len(rep_name[id(node)]) > _NAME_MAX:
-                rep_name[id(node)] = names[id(node)]
+    named = node_names(order, root)
+    names = named.name
+    rep_name, rep_title = _folded_names(order, root, fold, named)
     dot = _new_digraph(rankdir, None)
     nid = _node_ids(order)
     own = {id(node) for node in fold.rep}
@@ -163,10 +160,10 @@ def _draw_folded(
             else:
                 data = _range([c.data for c in column])
                 grad = _range([c.grad for c in column]) if known else None
-            label = _value_label(rep_name[id(node)], role, data, grad)
+            label = _value_label(rep_title[id(node)], role, data, grad)
             cluster.node(nid(node), label, **_style(role, False))
             if node._prev:
-                cluster.node(nid(node) + "op", graphviz.escape(node.op), **_OP, **{"class": "op"})
+                cluster.node(nid(node) + "op", graphviz.escape(op_symbol(node.op)), **_OP, **{"class": "op"})
 
     def target(p: Any) -> Any:
         return fold.alias.get(id(p), p)
@@ -181,7 +178,7 @@ def _draw_folded(
             if role == "param":
                 grad_text += f" (sum over {n} samples)"
         if node is fold.top:
-            title = node.label or ("L" if node is root else "sum")
+            title = f"{names[id(node)]} = {rep_name[id(fold.sample_roots[0])]} summed over {n} samples"
             label = _value_label(title, role, _data_text(node), grad_text)
             dot.node(nid(node), label, **_style(role, node is root))
             op_id = nid(node) + "op"
@@ -192,7 +189,7 @@ def _draw_folded(
             continue
         dot.node(
             nid(node),
-            _value_label(names[id(node)], role, _data_text(node), grad_text),
+            _value_label(named.title[id(node)], role, _data_text(node), grad_text),
             **_style(role, node is root),
         )
     # edges of every drawn operation, each sample's edges drawn once, on the representative
@@ -202,7 +199,7 @@ def _draw_folded(
             continue
         op_id = nid(node) + "op"
         if id(node) not in own:
-            dot.node(op_id, graphviz.escape(node.op), **_OP, **{"class": "op"})
+            dot.node(op_id, graphviz.escape(op_symbol(node.op)), **_OP, **{"class": "op"})
         for p in node._prev:
             edge = (nid(target(p)), op_id)
             if edge not in seen:
@@ -210,3 +207,44 @@ def _draw_folded(
                 dot.edge(*edge)
         dot.edge(op_id, nid(node))
     return dot
+
+
+def _folded_names(
+    order: list[Any], root: Any, fold: _Fold, named: Names
+) -> tuple[dict[int, str], dict[int, str]]:
+    """Names and box titles of the representative sample's nodes, its index ``i`` for all.
+
+    ``x1, x2, x3`` are ``x_i``; a number that differs between the samples is ``c_i``; the
+    per-sample losses are ``L_i``; a computed node is the formula of those names (``w*x_i``).
+    """
+    names = dict(named.name)
+    prec = dict(named.precedence)
+    titles: dict[int, str] = {}
+    stem = named.name[id(root)] if len(named.name[id(root)]) == 1 else "L"
+    roots = {id(r) for r in fold.sample_roots}
+    for node, column in zip(fold.rep, fold.members):
+        i = id(node)
+        formula = None
+        if node._prev:
+            formula, prec[i] = _formula(node, names, prec)
+        labels = {c.label for c in column}
+        if node.label and len(labels) == 1:
+            name = str(node.label)
+        elif node.label:
+            name = re.sub(r"(_?\d+|\[\d+\])+$", "", str(node.label)) + "_i"
+        elif not node._prev:
+            values = {_num(c.data) for c in column} if not isinstance(node, Tensor) else {"c"}
+            name = values.pop() if len(values) == 1 else "c_i"
+        elif i in roots:
+            name = f"{stem}_i"
+        else:
+            name = formula or ""
+            if len(name) > _NAME_MAX:
+                name = re.sub(r"\d+$", "", named.name[i]) + "_i"
+        if not (node.label and len(labels) == 1) and (node._prev and name != formula):
+            prec[i] = _ATOM
+        elif not node._prev:
+            prec[i] = _ATOM
+        names[i] = name
+        titles[i] = f"{name} = {formula}" if formula is not None and formula != name else name
+    return names, titles

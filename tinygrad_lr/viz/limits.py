@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 DEFAULT_MAX_NODES = 500  # boxes + ellipses; Graphviz lays out ~500 in about a second, 10,000 in minutes
 WALKTHROUGH_MAX_NODES = 100  # a walkthrough draws the whole graph once per node: n frames of n nodes
 
@@ -35,3 +37,55 @@ def _check_limit(values: int, ops: int, max_nodes: int, kind: str = "graph") -> 
             f"walk through fewer samples or {raise_it}"
         )
     raise GraphTooLargeError(message)
+
+
+COUNT_CAP = 20_000  # past this many graph nodes a limit is refused without counting the rest
+FOLD_MAX_GRAPH_NODES = 100_000  # folding reads the whole graph: ~10,000 samples in about a second
+
+
+def _count_nodes(root: Any, cap: int) -> int:
+    """How many nodes the graph behind ``root`` has, counting no further than ``cap + 1``.
+
+    Cheap at any size: a graph of a million nodes is measured against a limit of 100 after
+    visiting 101 of them, so refusing costs no more than the limit.
+    """
+    seen = {id(root)}
+    stack = [root]
+    while stack:
+        for parent in stack.pop()._prev:
+            if id(parent) not in seen:
+                seen.add(id(parent))
+                if len(seen) > cap:
+                    return len(seen)
+                stack.append(parent)
+    return len(seen)
+
+
+def _refuse_early(root: Any, max_nodes: int, kind: str) -> None:
+    """Refuse a graph far over the limit before any layout, folding or naming work.
+
+    A picture has at least one box per graph node; a graph with more than ``max_nodes`` nodes
+    (for a walkthrough) or more than :data:`COUNT_CAP` (for the others, whose exact count is
+    then worth giving) is refused after a count that stops at the limit.
+    """
+    if kind == "folded":
+        cap = FOLD_MAX_GRAPH_NODES
+        if _count_nodes(root, cap) > cap:
+            raise GraphTooLargeError(
+                f"the graph has more than {cap} nodes, too many to fold in reasonable time; "
+                "draw a sample of the data points (a few hundred show the same picture)"
+            )
+        return
+    cap = max_nodes if kind == "walkthrough" else max(max_nodes, COUNT_CAP)
+    if _count_nodes(root, cap) > cap:
+        if kind == "walkthrough":
+            message = (
+                f"the walkthrough's graph has more than max_nodes={max_nodes} nodes (it is drawn once "
+                "per node); walk through fewer samples or raise the limit (max_nodes, --max-nodes)"
+            )
+        else:
+            message = (
+                f"the graph has more than {cap} nodes, more than max_nodes={max_nodes}; fold the per-sample "
+                "subgraphs into one (fold=True, --fold) or draw a sample of the data points"
+            )
+        raise GraphTooLargeError(message)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ..tensor import Tensor
 
 _PARAM_LABEL = re.compile(r"^(w|b|theta)(_?\d+|\[\d+\])?$")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_NAME_MAX = 14  # longer derived names fall back to n<index>
+_NUMBER = re.compile(r"^-?\d[\d.]*(e[+-]?\d+)?$")
 
 
 def _num(x: float) -> str:
@@ -25,7 +26,9 @@ def _factor(s: str) -> str:
 
 
 def _wrap(name: str) -> str:
-    """``f`` stays ``f``; ``w*x`` becomes ``(w*x)``, as in ``d(w*x)/dw``."""
+    """``f`` stays ``f``; ``w*x`` becomes ``(w*x)``, as in ``d(w*x)/dw``; numbers stay as they are."""
+    if _NUMBER.match(name):
+        return name if not name.startswith("-") else f"({name})"
     return name if _IDENT.match(name) else f"({name})"
 
 
@@ -33,17 +36,29 @@ def _d(num: str, den: str) -> str:
     return f"d{_wrap(num)}/d{_wrap(den)}"
 
 
-def _summary(a: Any) -> str:
-    """A short summary of a Tensor's values: all of them when few, else the ends and the mean."""
+def _summary(a: Any, digits: int = 6) -> str:
+    """A short summary of a Tensor's values: all of them when few, else the ends and the mean.
+
+    ``digits``: significant digits of each element of an array (a picture's boxes use 4, to
+    stay narrow; a single number always gets 6).
+    """
     import numpy as np
 
     arr = np.asarray(a, dtype=float)
     flat = arr.reshape(-1)
     if arr.ndim == 0 or flat.size == 1:
         return _num(flat[0])
+
+    def num(x: float) -> str:
+        s = f"{float(x):.{digits}g}"
+        return "0" if s == "-0" else s
+
     if flat.size <= 6:
-        return "[" + ", ".join(_num(v) for v in flat) + "]"
-    return f"[{_num(flat[0])}, {_num(flat[1])}, ..., {_num(flat[-1])}]  mean {_num(flat.mean())}"
+        return "[" + ", ".join(num(v) for v in flat) + "]"
+    return f"[{num(flat[0])}, {num(flat[1])}, ..., {num(flat[-1])}]  mean {num(flat.mean())}"
+
+
+_BOX_DIGITS = 4  # an array's elements in a picture's box
 
 
 def _grad_known(node: Any, root: Any, grads: bool | None) -> bool:
@@ -56,18 +71,18 @@ def _grad_known(node: Any, root: Any, grads: bool | None) -> bool:
 
 
 def _grad_text(node: Any) -> str:
-    return _summary(node.grad) if isinstance(node, Tensor) else _num(node.grad)
+    return _summary(node.grad, _BOX_DIGITS) if isinstance(node, Tensor) else _num(node.grad)
 
 
 def _text(g: Any) -> str | None:
     """A gradient for a label: a number, a short array summary, or None (not known)."""
     if g is None:
         return None
-    return _num(g) if isinstance(g, float) else _summary(g)
+    return _num(g) if isinstance(g, float) else _summary(g, _BOX_DIGITS)
 
 
 def _data_text(node: Any) -> str:
-    return _summary(node.data) if isinstance(node, Tensor) else _num(node.data)
+    return _summary(node.data, _BOX_DIGITS) if isinstance(node, Tensor) else _num(node.data)
 
 
 def _role(node: Any, param_ids: set[int] | None) -> str:
@@ -85,51 +100,243 @@ def _role(node: Any, param_ids: set[int] | None) -> str:
     return "data" if node.label else "const"
 
 
-def _names(order: Sequence[Any], root: Any) -> dict[int, str]:
-    """A short, unique name per node, used in pictures and captions.
+@dataclass
+class Names:
+    """What every node of one graph is called, the same in every picture and caption.
 
-    A label wins; a constant is its number; the root is ``L``; another computed node is the
-    expression of its parents' names (``w*x``, ``(f-y)**2``) when that is short, else
-    ``n<position in the topological order>``.
+    ``name[id(node)]``: the short name used in captions and in other nodes' formulas (``w``,
+    ``x1``, ``w*x1``, ``f1``, ``f1 - y1``, ``L1``, ``2``); unique within the graph.
+    ``title[id(node)]``: the first line of the node's box: the name, or the name with its
+    formula when the name hides it (``f1 = w*x1 + b``, ``L = L1 + L2 + L3``,
+    ``partial sum L1 + L2``). ``sample[id(node)]``: for a loss summed over samples, the
+    1-based sample a node belongs to alone (absent for shared nodes such as ``w``, ``b``).
+    """
+
+    name: dict[int, str]
+    title: dict[int, str]
+    sample: dict[int, int]
+    precedence: dict[int, int]  # how tightly the name binds, for putting it inside a formula
+
+
+# how tightly each way of writing binds: a name of lower precedence goes in parentheses
+_ATOM, _POWER, _NEGATION, _PRODUCT, _SUM = 5, 4, 3, 2, 1
+_NAME_MAX = 18  # a longer formula gets a letter of its own, and the box shows "u1 = <formula>"
+_LETTERS = "uvzpqrst"
+_SUM_SHOWN = 3  # L = L1 + L2 + L3 in full; more terms: L = L1 + L2 + ... + L100
+
+
+def _power(op: str) -> str | None:
+    """The exponent of a ``**2``-style op (``"2"``), else None."""
+    return op[2:] if op.startswith("**") and len(op) > 2 else None
+
+
+def op_symbol(op: str) -> str:
+    """An operation as the picture's ellipse shows it: ``*``, ``+``, ``^2``, ``exp``."""
+    exponent = _power(op)
+    if exponent is not None:
+        return f"^{exponent}"
+    return {"**": "^", "neg": "-"}.get(op, op)
+
+
+def _formula(node: Any, names: dict[int, str], prec: dict[int, int]) -> tuple[str, int]:
+    """The node as a formula of its parents' names, with the formula's precedence.
+
+    ``w*x1``, ``w*x1 + b``, ``f1 - y1``, ``(f1 - y1)^2``, ``exp(a)``, ``X@w``: parentheses only
+    where a learner needs them.
+    """
+    op = node.op
+    parents = node._prev
+    args = [names[id(p)] for p in parents]
+    precs = [prec[id(p)] for p in parents]
+
+    def arg(k: int, tighter_than: int) -> str:
+        s = args[k]
+        needs = precs[k] < tighter_than or (precs[k] == _ATOM and s.startswith("-") and tighter_than > _SUM)
+        return f"({s})" if needs else s
+
+    exponent = _power(op)
+    if exponent is not None and len(args) == 1:
+        return f"{arg(0, _ATOM)}^{exponent}", _POWER
+    if len(args) == 2 and op in ("+", "-"):
+        return f"{arg(0, _SUM)} {op} {arg(1, _SUM + 1 if op == '-' else _SUM)}", _SUM
+    if len(args) == 2 and op in ("*", "@"):
+        return f"{arg(0, _PRODUCT)}{op}{arg(1, _PRODUCT)}", _PRODUCT
+    if len(args) == 2 and op == "/":
+        return f"{arg(0, _PRODUCT)}/{arg(1, _PRODUCT + 1)}", _PRODUCT
+    if len(args) == 2 and op == "**":
+        return f"{arg(0, _ATOM)}^{arg(1, _ATOM)}", _POWER
+    if len(args) == 1 and op == "neg":
+        return f"-{arg(0, _POWER)}", _NEGATION
+    return f"{op}({', '.join(args)})", _ATOM
+
+
+def _leaf_name(node: Any) -> str:
+    """An unlabelled leaf: a plain number mixed into the formula is written as its value."""
+    if isinstance(node, Tensor):
+        return _num(node.data.reshape(-1)[0]) if node.data.size == 1 else "c"
+    return _num(node.data)
+
+
+def _loss_sum(order: Sequence[Any], root: Any) -> tuple[Any, list[Any], list[Any]] | None:
+    """A loss summed over samples: ``(top, terms, partial_sums)``, or None.
+
+    ``top`` is the root or, for a mean, the sum the root divides by a number. The terms are
+    what the ``+`` nodes below ``top`` add up, in order (a constant 0 that ``sum()`` starts
+    from is left out), computed by the same operation; the partial sums are the inner ``+``
+    nodes that nothing but the sum uses.
+    """
+    top = root
+    if (
+        top.op == "/"
+        and len(top._prev) == 2
+        and not top._prev[1]._prev
+        and not top._prev[1].label
+        and top._prev[0].op == "+"
+    ):
+        top = top._prev[0]
+    if top.op != "+":
+        return None
+    users: dict[int, int] = {}
+    for node in order:
+        for p in node._prev:
+            users[id(p)] = users.get(id(p), 0) + 1
+    terms: list[Any] = []
+    partial: list[Any] = []
+    stack = [top]
+    while stack:  # left to right: the order the terms were added in
+        node = stack.pop()
+        if node is top or (node.op == "+" and users.get(id(node)) == 1):
+            if node is not top:
+                partial.append(node)
+            stack.extend(reversed(node._prev))
+        elif node._prev or node.label or float(getattr(node, "data", 1.0)) != 0.0:
+            terms.append(node)
+    if len(terms) < 2 or any(not t._prev for t in terms) or len({t.op for t in terms}) != 1:
+        return None
+    return top, terms, partial
+
+
+def _own_nodes(terms: Sequence[Any]) -> dict[int, int]:
+    """Sample k's own nodes (ancestors of term k and of no other term) -> k (1-based)."""
+    owner: dict[int, int] = {}
+    shared: set[int] = set()
+    for k, term in enumerate(terms, 1):
+        stack, seen = [term], set()
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            if id(node) in owner and owner[id(node)] != k:
+                shared.add(id(node))
+            owner.setdefault(id(node), k)
+            stack.extend(node._prev)
+    return {i: k for i, k in owner.items() if i not in shared}
+
+
+def _joined(parts: Sequence[str]) -> str:
+    if len(parts) > _SUM_SHOWN + 1:
+        parts = [*parts[: _SUM_SHOWN - 1], "...", parts[-1]]
+    return " + ".join(parts)
+
+
+def node_names(order: Sequence[Any], root: Any) -> Names:
+    """Name every node of the graph behind ``root`` (``order``: its topological order).
+
+    * a label wins (``w``, ``b``, ``x1``, ``y1``, ``f1``: the user's, or the model's and the
+      losses' own for the data and predictions they create);
+    * an unlabelled leaf is its number (``2``): a plain Python number mixed into the formula;
+    * the root is ``L`` (unless labelled); for a loss summed over samples the terms are ``L1``,
+      ``L2``, ... in the order they are added and the root reads ``L = L1 + L2 + L3``
+      (for a mean, ``S = L1 + L2 + L3`` and ``L = S/3``); the inner sums are partial sums;
+    * any other node is the formula of its parents' names (``w*x1``, ``f1 - y1``,
+      ``(f1 - y1)^2``); a formula longer than 18 characters gets a letter (``u1``), with the
+      formula shown in the node's box;
+    * where two nodes would get one name, the sample index (or a count) tells them apart:
+      ``(w*2)_1`` and ``(w*2)_2`` (numbers need none: each is its own value);
+    * ``f`` (``f1``, ``f2``, ...) is the prediction in a squared error ``(f - y)^2``.
     """
     names: dict[int, str] = {}
+    titles: dict[int, str] = {}
+    prec: dict[int, int] = {}
+    summed = _loss_sum(order, root)
+    sample: dict[int, int] = {}
+    term_index: dict[int, int] = {}
+    partial_ids: set[int] = set()
+    top = None
+    if summed is not None:
+        top, terms, partial = summed
+        sample = _own_nodes(terms)
+        term_index = {id(t): k for k, t in enumerate(terms, 1)}
+        partial_ids = {id(p) for p in partial}
+    predictions = {  # f in (f - y)^2, with y a leaf: the model's prediction
+        id(node._prev[0]._prev[0])
+        for node in order
+        if node.op == "**2" and node._prev[0].op == "-" and not node._prev[0]._prev[1]._prev
+    }
+    root_name = str(root.label) if root.label else "L"
+    term_stem = root_name if len(root_name) == 1 and _IDENT.match(root_name) else "L"
     used: dict[str, int] = {}
-    for i, node in enumerate(order):
-        if node.label:
-            name = str(node.label)
-        elif node is root:
-            name = "L"
-        elif not node._prev:
-            name = _num(node.data) if not isinstance(node, Tensor) else f"c{i}"
+    letters: dict[str, str] = {}
+    plain_terms: dict[int, list[str]] = {}  # a partial sum's terms' names, for "L1 + L2 + L3"
+    for node in order:
+        i = id(node)
+        formula: str | None = None
+        if i in partial_ids or node is top:
+            parts = [n for p in node._prev for n in plain_terms.get(id(p), [names[id(p)]])]
+            parts = [s for s in parts if s != "0"]
+            plain_terms[i] = parts
+            formula, precedence = _joined(parts), _SUM
+        elif node._prev:
+            formula, precedence = _formula(node, names, prec)
         else:
-            name = _expression(node, names)
-            if len(name) > _NAME_MAX or name in used:
-                name = f"n{i}"
-        if name in used:
+            precedence = _ATOM
+        if node.label:
+            name, precedence = str(node.label), _ATOM
+        elif node is root:
+            name, precedence = root_name, _ATOM
+        elif node is top:
+            name, precedence = "S", _ATOM
+        elif i in term_index:
+            name, precedence = f"{term_stem}{term_index[i]}", _ATOM
+        elif not node._prev:
+            name = _leaf_name(node)
+        elif i in predictions:
+            name, precedence = f"f{sample.get(i, '')}", _ATOM
+        elif i in partial_ids:
+            name = formula or ""
+        else:
+            name = formula or ""
+            if len(name) > _NAME_MAX:
+                key = re.sub(r"\d+", "#", name)
+                if key not in letters:
+                    free = (c for c in _LETTERS if c not in letters.values() and c not in used)
+                    letters[key] = next(free, f"u{len(letters)}")
+                name, precedence = letters[key] + (str(sample[i]) if i in sample else ""), _ATOM
+        if name in used and not _NUMBER.match(name):  # told apart by the sample, else by a count
+            # (numbers need no telling apart: each is its own value)
             used[name] += 1
-            name = f"{name}#{used[name]}"
+            k = sample.get(i, used[name])
+            base = name if _IDENT.match(name) else f"({name})"
+            name = f"{base}_{k}"
+            while name in used:
+                name += "'"
+            precedence = _ATOM
         used.setdefault(name, 1)
-        names[id(node)] = name
-    return names
+        names[i] = name
+        prec[i] = precedence
+        if i in partial_ids and not node.label:
+            titles[i] = f"partial sum {name}"
+        elif formula is not None and formula != name:
+            titles[i] = f"{name} = {formula}"
+        else:
+            titles[i] = name
+    return Names(names, titles, sample, prec)
 
 
-def _expression(node: Any, names: dict[int, str]) -> str:
-    """``w*x`` for a product of w and x, ``(f-y)**2``, ``exp(a)``: the node as a formula."""
-    op = node.op
-    args = [names[id(p)] for p in node._prev]
-
-    def arg(s: str) -> str:
-        return s if _IDENT.match(s) or re.match(r"^\d[\d.e+]*$", s) else f"({s})"
-
-    if len(args) == 2 and op in ("+", "-", "*", "/", "**", "@"):
-        return f"{arg(args[0])}{op}{arg(args[1])}"
-    if len(args) == 1 and op.startswith("**"):
-        return f"{arg(args[0])}{op}"
-    if len(args) == 1 and op.endswith("**"):
-        return f"{op}{arg(args[0])}"
-    if len(args) == 1 and op == "neg":
-        return f"-{arg(args[0])}"
-    return f"{op}({', '.join(args)})"
+def _names(order: Sequence[Any], root: Any) -> dict[int, str]:
+    """The short name of every node (:func:`node_names`), for captions."""
+    return node_names(order, root).name
 
 
 def _param_ids(params: Iterable[Any] | None) -> set[int] | None:

@@ -46,15 +46,20 @@ _HTML = """<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
 <style>
-  body {{ font-family: system-ui, sans-serif; margin: 1.5rem; color: #212121; }}
-  nav {{ display: flex; gap: 1rem; align-items: center; margin: 0.5rem 0; }}
+  body {{ font-family: system-ui, sans-serif; margin: 1rem 1.5rem; color: #212121; }}
+  h1 {{ font-size: 1.4rem; }}
+  nav {{ display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; align-items: center; margin: 0.5rem 0; }}
   nav button {{ font-size: 1rem; padding: 0.3rem 0.9rem; }}
-  #caption {{ font-family: ui-monospace, monospace; font-size: 1.1rem; background: #fffde7;
-             border-left: 4px solid #d50000; padding: 0.5rem 0.8rem; }}
-  figure.frame {{ margin: 0; overflow: auto; }}
-  figure.frame svg {{ max-width: 100%; height: auto; }}
-  ol {{ font-family: ui-monospace, monospace; font-size: 0.9rem; }}
-  ol button {{ all: unset; cursor: pointer; }}
+  #caption {{ font-family: ui-monospace, monospace; font-size: 1.05rem; background: #fffde7;
+             border-left: 4px solid #d50000; padding: 0.5rem 0.8rem; overflow-wrap: anywhere; }}
+  #view {{ overflow: auto; max-height: 75vh; border: 1px solid #e0e0e0; cursor: grab;
+           touch-action: pan-x pan-y; }}
+  #view.dragging {{ cursor: grabbing; user-select: none; }}
+  figure.frame {{ margin: 0; }}
+  figure.frame svg {{ display: block; height: auto; }}
+  ol {{ font-family: ui-monospace, monospace; font-size: 0.9rem; padding-left: 3em; }}
+  ol li {{ margin: 0.15rem 0; }}
+  ol button {{ all: unset; cursor: pointer; display: block; overflow-wrap: anywhere; }}
   li.current {{ font-weight: bold; color: #d50000; }}
   .help {{ color: #616161; font-size: 0.9rem; }}
 </style>
@@ -64,14 +69,22 @@ _HTML = """<!DOCTYPE html>
 <p class="help">The chain rule visits the nodes from the loss back to the leaves. In each step the
 highlighted node's gradient is complete: it is the sum, over the node's uses, of
 dL/d(use) &times; d(use)/d(node). Gradients not reached yet read <code>grad ?</code>.
-Keys: &larr; / &rarr; (also Home / End).</p>
+Keys: &larr; / &rarr; (also Home / End). Drag the picture to move it; &minus; / + zoom.</p>
 <nav>
   <button type="button" id="prev">&larr; previous</button>
   <span id="counter" aria-live="polite">step 1 of {n}</span>
   <button type="button" id="next">next &rarr;</button>
+  <span>
+    <button type="button" id="zoom-out" aria-label="zoom out">&minus;</button>
+    <button type="button" id="zoom-fit">fit</button>
+    <button type="button" id="zoom-in" aria-label="zoom in">+</button>
+    <span id="zoom"></span>
+  </span>
 </nav>
 <p id="caption">{caption}</p>
+<div id="view">
 {frames}
+</div>
 <h2>All steps</h2>
 <ol>
 {items}
@@ -80,6 +93,20 @@ Keys: &larr; / &rarr; (also Home / End).</p>
 (function () {{
   "use strict";
   var n = {n}, current = 1;
+  // every frame has one layout, so one zoom and one scroll position serve them all
+  var view = document.getElementById("view");
+  var svgs = Array.prototype.slice.call(view.querySelectorAll("svg"));
+  var natural = svgs[0].viewBox.baseVal.width * 4 / 3;  // Graphviz's points, in CSS pixels
+  var READABLE = 11 / 16;  // the smallest operation text (12 pt = 16 px) stays 11 px or more
+  var zoom = 1;
+  function setZoom(z) {{
+    zoom = Math.max(READABLE / 2, Math.min(3, z));
+    svgs.forEach(function (s) {{ s.style.width = (natural * zoom) + "px"; }});
+    document.getElementById("zoom").textContent = Math.round(zoom * 100) + "%";
+  }}
+  function fit() {{
+    setZoom(Math.min(1, Math.max(READABLE, (view.clientWidth - 2) / natural)));
+  }}
   function show(k) {{
     if (k < 1 || k > n) return;
     document.getElementById("frame-" + current).hidden = true;
@@ -95,6 +122,9 @@ Keys: &larr; / &rarr; (also Home / End).</p>
   }}
   document.getElementById("prev").addEventListener("click", function () {{ show(current - 1); }});
   document.getElementById("next").addEventListener("click", function () {{ show(current + 1); }});
+  document.getElementById("zoom-in").addEventListener("click", function () {{ setZoom(zoom * 1.25); }});
+  document.getElementById("zoom-out").addEventListener("click", function () {{ setZoom(zoom / 1.25); }});
+  document.getElementById("zoom-fit").addEventListener("click", fit);
   Array.prototype.forEach.call(document.querySelectorAll("button.jump"), function (b) {{
     b.addEventListener("click", function () {{ show(parseInt(b.getAttribute("data-step"), 10)); }});
   }});
@@ -103,7 +133,22 @@ Keys: &larr; / &rarr; (also Home / End).</p>
     else if (e.key === "ArrowLeft" || e.key === "ArrowUp") {{ show(current - 1); e.preventDefault(); }}
     else if (e.key === "Home") {{ show(1); e.preventDefault(); }}
     else if (e.key === "End") {{ show(n); e.preventDefault(); }}
+    else if (e.key === "+" || e.key === "=") {{ setZoom(zoom * 1.25); }}
+    else if (e.key === "-") {{ setZoom(zoom / 1.25); }}
   }});
+  var drag = null;  // pan by dragging with the mouse (touch screens pan natively)
+  view.addEventListener("pointerdown", function (e) {{
+    if (e.pointerType !== "mouse") return;
+    drag = {{ x: e.clientX, y: e.clientY, left: view.scrollLeft, top: view.scrollTop }};
+    view.classList.add("dragging");
+  }});
+  window.addEventListener("pointermove", function (e) {{
+    if (!drag) return;
+    view.scrollLeft = drag.left - (e.clientX - drag.x);
+    view.scrollTop = drag.top - (e.clientY - drag.y);
+  }});
+  window.addEventListener("pointerup", function () {{ drag = null; view.classList.remove("dragging"); }});
+  fit();
   show(1);
 }})();
 </script>

@@ -57,13 +57,12 @@ def _local_expr(consumer: Any, index: int, local: float) -> str:
 
 
 def _caption(name: str, root_name: str, contributions: Sequence[Contribution], grad: float) -> str:
-    """``dL/dn = dL/dc * dc/dn [+ ...] = numbers = result``, in docs/sources.md section 2's notation."""
+    """``dL/dn = dL/dc * dc/dn [+ ...] = numbers = result``, in docs/sources.md section 2's notation.
+
+    Every step is written in full, the loss's own inputs too (``dL/dL3 = dL/dL * dL/dL3 = 1 * 1 = 1``):
+    the first factor is always the gradient already known, the second the local derivative."""
     lhs = _d(root_name, name)
     terms = list(contributions)
-    if len(terms) == 1 and terms[0].consumer_name == root_name:
-        # the loss's own parent: dL/dL = 1, so the product is just the local derivative
-        local = terms[0].local_expr
-        return f"{lhs} = {_num(grad)}" if local == _num(grad) else f"{lhs} = {local} = {_num(grad)}"
     symbols = [f"{_d(root_name, c.consumer_name)} * {_d(c.consumer_name, name)}" for c in terms]
     numbers = [
         f"{_num(c.upstream) if k == 0 else _factor(_num(c.upstream))} * {_factor(c.local_expr)}"
@@ -196,8 +195,6 @@ def _tensor_steps(order: list[Any], root: Any) -> list[BackwardStep]:
         lhs = _d(root_name, name)
         if not contributions:
             caption = f"{lhs} = 0 (no path to the loss)"
-        elif len(contributions) == 1 and contributions[0].consumer is root:
-            caption = f"{lhs} = {result}"  # dL/dL = 1: only the local step is left
         elif numbers == result:
             caption = f"{lhs} = {symbols} = {result}"
         else:

@@ -1,7 +1,13 @@
-"""The walkthrough: one picture per chain-rule step, and the folder that holds them."""
+"""The walkthrough: one picture per chain-rule step, and the folder that holds them.
+
+Every frame has the same layout (:mod:`.layout`), so stepping changes only colours and numbers.
+The folder is built beside its destination and moved into place whole: a reader finds the
+complete walkthrough of one run, or the previous one, never a mix.
+"""
 
 from __future__ import annotations
 
+import html
 import os
 import re
 from collections.abc import Iterable
@@ -10,92 +16,117 @@ from typing import Any
 
 import graphviz
 
+from .._files import atomic_folder, output_path
 from ..graph import topological_order
 from .draw import _draw_plain
-from .limits import WALKTHROUGH_MAX_NODES, _check_limit
+from .layout import fix_layout
+from .limits import WALKTHROUGH_MAX_NODES, _check_limit, _refuse_early
 from .names import _param_ids
 from .page import _html_page
-from .render import _atomic_write, _missing_dot
-from .steps import backward_steps, walkthrough_text
+from .render import _atomic_write, run_graphviz
+from .steps import BackwardStep, backward_steps, walkthrough_text
+from .style import _rankdir
+
+_SHORT_UNKNOWN = "?"  # "grad ?": the page and the text say once what it means
 
 
 def walkthrough_frames(
     root: Any,
     *,
-    rankdir: str = "LR",
+    rankdir: str | None = None,
     params: Iterable[Any] | None = None,
     max_nodes: int = WALKTHROUGH_MAX_NODES,
+    captions: bool = True,
 ) -> list[graphviz.Digraph]:
-    """One picture per step of :func:`backward_steps`.
+    """One picture per step of :func:`backward_steps`, all with one layout.
 
     The node whose gradient the step completes is highlighted (yellow, red border), with the
     edges and operations its gradient was read through in red; nodes the chain rule has not
-    reached yet show ``grad ?``; the step's caption is the picture's title.
+    reached yet show ``grad ?``; with ``captions`` the step's caption is the picture's title.
+    Every node has the same position and size in every frame: Graphviz lays the graph out
+    once (so this needs Graphviz's ``dot``) and the frames are drawn at those positions.
     """
+    frames, _ = _frames(root, rankdir=rankdir, params=params, max_nodes=max_nodes, captions=captions)
+    return frames
+
+
+def _frames(
+    root: Any,
+    *,
+    rankdir: str | None,
+    params: Iterable[Any] | None,
+    max_nodes: int,
+    captions: bool,
+    rendered: str = "the walkthrough",
+) -> tuple[list[graphviz.Digraph], list[BackwardStep]]:
+    _refuse_early(root, max_nodes, "walkthrough")
+    direction = _rankdir(rankdir, root)
     order = topological_order(root)
     ops = sum(1 for node in order if node._prev)
     _check_limit(len(order), ops, max_nodes, "walkthrough")
     steps = backward_steps(root)
     param_ids = _param_ids(params)
+
+    def frame(known: dict[int, Any], caption: str | None, current: Any) -> graphviz.Digraph:
+        return _draw_plain(
+            order,
+            root,
+            rankdir=direction,
+            param_ids=param_ids,
+            grad_value=lambda node: known.get(id(node)),
+            caption=caption,
+            current=current,
+            unknown=_SHORT_UNKNOWN,
+        )
+
     frames = []
     for k, step in enumerate(steps):
-        done = {id(s.node): s.grad for s in steps[: k + 1]}
-
-        def grad_value(node: Any, done: dict[int, Any] = done) -> Any:
-            return done.get(id(node))
-
-        caption = f"step {k + 1} of {len(steps)}: {step.caption}"
-        frames.append(
-            _draw_plain(
-                order,
-                root,
-                rankdir=rankdir,
-                param_ids=param_ids,
-                grad_value=grad_value,
-                caption=caption,
-                current=step.node,
-            )
-        )
-    return frames
+        known = {id(s.node): s.grad for s in steps[: k + 1]}
+        caption = f"step {k + 1} of {len(steps)}: {step.caption}" if captions else None
+        frames.append(frame(known, caption, step.node))
+    # every gradient known: each box at its widest ("grad -40" is wider than "grad ?")
+    widest = frame({id(s.node): s.grad for s in steps}, None, None)
+    return fix_layout(frames, widest, rendered), steps
 
 
 def write_walkthrough(
     root: Any,
     folder: str | os.PathLike[str],
     *,
-    rankdir: str = "LR",
+    rankdir: str | None = None,
     params: Iterable[Any] | None = None,
     max_nodes: int = WALKTHROUGH_MAX_NODES,
 ) -> Path:
     """Write the walkthrough into ``folder``: one SVG per step, the text, and ``index.html``.
 
     ``index.html`` is one self-contained page (the SVGs are inside it; no network, no server)
-    with previous / next buttons and the left / right arrow keys. Files are
-    ``step_001.svg``, ... and ``walkthrough.txt``; each is written whole or not at all.
-    Returns the path of ``index.html``.
+    with previous / next buttons, the left / right arrow keys, and zoom. Files are
+    ``step_001.svg``, ... and ``walkthrough.txt``.
+
+    The folder is written whole or not at all: it is built in a temporary folder beside it and
+    then moved into place, replacing the walkthrough an earlier run wrote there. A folder
+    holding anything else is refused, never emptied; its parent folder must exist (the rule of
+    :func:`~tinygrad_lr._files.output_path`). Returns the path of ``index.html``.
     """
-    folder = Path(folder)
-    steps = backward_steps(root)
-    frames = walkthrough_frames(root, rankdir=rankdir, params=params, max_nodes=max_nodes)
-    folder.mkdir(parents=True, exist_ok=True)
+    shown = str(folder)
+    rendered = f"the walkthrough {shown}"
+    output_path(folder, "the walkthrough")  # before the work: a missing parent is refused at once
+    frames, steps = _frames(
+        root, rankdir=rankdir, params=params, max_nodes=max_nodes, captions=False, rendered=rendered
+    )
+    svgs = [run_graphviz(f, "svg", rendered).decode("utf-8") for f in frames]
     width = max(3, len(str(len(frames))))
-    svgs: list[str] = []
-    for frame in frames:
-        try:
-            svgs.append(frame.pipe(format="svg", encoding="utf-8"))
-        except graphviz.ExecutableNotFound:  # keep what can be had without Graphviz
-            for j, f in enumerate(frames):
-                _atomic_write(folder / f"step_{j + 1:0{width}d}.dot", f.source.encode("utf-8"))
-            _atomic_write(folder / "walkthrough.txt", (walkthrough_text(root) + "\n").encode("utf-8"))
-            raise _missing_dot(f"the walkthrough in {folder}", folder / f"step_{1:0{width}d}.dot") from None
-    for k, svg in enumerate(svgs):
-        _atomic_write(folder / f"step_{k + 1:0{width}d}.svg", svg.encode("utf-8"))
-    stale = re.compile(r"^step_(\d+)\.svg$")
-    for old in folder.iterdir():  # frames of an earlier, longer walkthrough
-        m = stale.match(old.name)
-        if m and int(m.group(1)) > len(frames):
-            old.unlink()
-    _atomic_write(folder / "walkthrough.txt", (walkthrough_text(root) + "\n").encode("utf-8"))
-    page = folder / "index.html"
-    _atomic_write(page, _html_page(steps, svgs).encode("utf-8"))
-    return page
+    with atomic_folder(folder, _OURS, "the walkthrough") as build:
+        for k, (svg, step) in enumerate(zip(svgs, steps)):
+            _atomic_write(build / f"step_{k + 1:0{width}d}.svg", _titled(svg, step.caption).encode("utf-8"))
+        _atomic_write(build / "walkthrough.txt", (walkthrough_text(root) + "\n").encode("utf-8"))
+        _atomic_write(build / "index.html", _html_page(steps, svgs).encode("utf-8"))
+    return Path(folder) / "index.html"
+
+
+_OURS = re.compile(r"^(index\.html|walkthrough\.txt|step_\d+\.(svg|dot))$")  # what a walkthrough writes
+
+
+def _titled(svg: str, caption: str) -> str:
+    """A frame's SVG with the step's caption as its title (what a browser tab shows)."""
+    return svg.replace("<title>backprop</title>", f"<title>{html.escape(caption)}</title>", 1)
