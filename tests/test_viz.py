@@ -9,6 +9,7 @@ dL/dx = dL/d(w*x) * w = -4.
 from __future__ import annotations
 
 import ast
+import contextlib
 import html
 import operator
 import os
@@ -584,3 +585,136 @@ def test_the_page_steps_through_the_frames_in_a_headless_browser(tmp_path) -> No
             assert highlighted and highlighted[0].text == "w (parameter)"
         finally:
             driver.quit()
+
+
+@contextlib.contextmanager
+def browser(width: int, height: int):
+    """Headless Chromium at a window of ``width`` x ``height`` CSS pixels."""
+    if not (CHROMIUM and CHROMEDRIVER):
+        pytest.skip(
+            "no Chromium and chromedriver here (Debian: sudo apt-get install chromium chromium-driver)"
+        )
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run", "--force-device-scale-factor=1",
+                 f"--window-size={width},{height}"):  # fmt: skip
+        options.add_argument(flag)
+    with tempfile.TemporaryDirectory() as profile:
+        options.add_argument(f"--user-data-dir={profile}")
+        driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+        try:
+            driver.execute_cdp_cmd(
+                "Emulation.setDeviceMetricsOverride",
+                {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+            )
+            yield driver
+        finally:
+            driver.quit()
+
+
+# every node of the visible frame: its DOT name -> its box on the screen, and the smallest text
+_MEASURE = """
+var frame = document.querySelector("figure.frame:not([hidden])");
+var svg = frame.querySelector("svg");
+var scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+var boxes = {}, smallest = 1e9;
+frame.querySelectorAll("g.node").forEach(function (g) {
+  var r = g.querySelector("polygon, path, ellipse").getBoundingClientRect();
+  boxes[g.querySelector("title").textContent] = [r.left, r.top, r.width, r.height].map(function (v) {
+    return Math.round(v * 10) / 10; });
+  g.querySelectorAll("text").forEach(function (t) {
+    smallest = Math.min(smallest, parseFloat(t.getAttribute("font-size")) * scale);
+  });
+});
+return [frame.id, boxes, smallest];
+"""
+
+
+def test_walkthrough_frames_hold_still_and_read_at_11px(tmp_path) -> None:
+    """The three-point example at 1366x768: no node moves or resizes from the first step to the
+    last, and every node's text is at least 11 CSS px; at 420 px wide the page does not overflow,
+    the step list stays aligned and the picture can be panned."""
+    assert main(["graph", "--x", "1", "2", "3", "--y", "3", "5", "7", "-o", str(tmp_path / "g.svg"),
+                 "--walkthrough", str(tmp_path / "walk")]) == 0  # fmt: skip
+    page = (tmp_path / "walk" / "index.html").as_uri()
+    L = three_points()[0]
+    order = topological_order(L)
+    drawn = len(order) + sum(1 for node in order if node._prev)  # a box per value, an ellipse per op
+    captions = [s.caption for s in backward_steps(L)]
+    with browser(1366, 768) as driver:
+        driver.get(page)
+        first = None
+        for k in range(1, 23):
+            frame_id, boxes, smallest = driver.execute_script(_MEASURE)
+            assert frame_id == f"frame-{k}"
+            assert len(boxes) == drawn and smallest >= 11, (k, smallest)
+            if first is None:
+                first = boxes
+            assert boxes == first, f"step {k}: nodes moved or changed size"
+            assert driver.find_element("id", "caption").text == captions[k - 1]
+            driver.find_element("id", "next").click()
+        texts = driver.find_element("tag name", "body").text
+        # the sum's step in chain-rule form, once: in the list (the caption shows step 22 now)
+        assert texts.count("dL/dL3 = dL/dL * dL/dL3 = 1 * 1 = 1") == 1
+    with browser(420, 900) as driver:
+        driver.get(page)
+        _, _, smallest = driver.execute_script(_MEASURE)
+        assert smallest >= 11
+        overflow, lefts, pannable = driver.execute_script(
+            "var v = document.getElementById('view');"
+            "return [document.documentElement.scrollWidth - window.innerWidth,"
+            " Array.prototype.map.call(document.querySelectorAll('ol button'),"
+            "   function (b) { return Math.round(b.getBoundingClientRect().left); }),"
+            " v.scrollWidth > v.clientWidth];"
+        )
+        assert overflow <= 0 and len(set(lefts)) == 1 and pannable
+
+
+def _svg_geometry(svg: str) -> tuple[dict, list]:
+    """Node boxes (name -> x0, y0, x1, y1) and edges (tail, head, points of the path) of an SVG."""
+    nodes, edges = {}, []
+    group = r'<g id="(?:node|edge)\d+" class="(node|edge)[^"]*">\s*<title>(.*?)</title>(.*?)</g>'
+    pair = r"-?[\d.]+,-?[\d.]+"
+    ellipse = r'cx="([-\d.]+)" cy="([-\d.]+)" rx="([-\d.]+)" ry="([-\d.]+)"'
+    groups = re.findall(group, svg, re.S)
+    for kind, title, body in groups:
+        title = html.unescape(title)
+        pairs = [tuple(map(float, p.split(","))) for p in re.findall(pair, body)]
+        if kind == "node":
+            for cx, cy, rx, ry in re.findall(ellipse, body):
+                c, r = (float(cx), float(cy)), (float(rx), float(ry))
+                pairs += [(c[0] - r[0], c[1] - r[1]), (c[0] + r[0], c[1] + r[1])]
+            xs, ys = [p[0] for p in pairs], [p[1] for p in pairs]
+            nodes[title] = (min(xs), min(ys), max(xs), max(ys))
+        else:
+            tail, head = title.split("->")
+            d = re.search(r'<path[^>]* d="([^"]+)"', body).group(1)
+            edges.append((tail, head, [tuple(map(float, p.split(","))) for p in re.findall(pair, d)]))
+    return nodes, edges
+
+
+@pytest.mark.parametrize("engine", ["value", "tensor"])
+def test_every_edge_of_a_fixed_layout_frame_joins_its_own_two_nodes(engine) -> None:
+    from tinygrad_lr.viz.render import run_graphviz
+
+    if engine == "value":
+        L = three_points()[0]
+    else:
+        from tinygrad_lr import LinearRegression, mse
+
+        L = mse(LinearRegression(w=1.0, b=0.0, engine="tensor")([[1.0], [2.0], [3.0]]), [3.0, 5.0, 7.0])
+    L.backward()
+    frames = walkthrough_frames(L, captions=False)
+    near = 4.0  # points: a path starts at its tail's border and ends (before the arrowhead) near its head
+    for frame in (frames[0], frames[-1]):
+        nodes, edges = _svg_geometry(run_graphviz(frame, "svg", "test").decode())
+        assert edges
+        for tail, head, points in edges:
+            for (x, y), name, slack in ((points[0], tail, near), (points[-1], head, 4 * near)):
+                x0, y0, x1, y1 = nodes[name]
+                assert x0 - slack <= x <= x1 + slack and y0 - slack <= y <= y1 + slack, (tail, head, name)

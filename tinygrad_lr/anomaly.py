@@ -231,7 +231,7 @@ def _draw(err: AnomalyError) -> graphviz.Digraph:
     _mark(dot, {f"n{pos[id(n)]}" for n in red_nodes}, red_edges, {f"n{pos[id(err.node)]}"})
     what = "result" if err.kind == "forward" else "gradient"
     dot.attr(
-        label=f"detect_anomaly: the first non-finite {what} comes from the red op {err.node.op!r}",
+        label=f"detect_anomaly: the first non-finite {what} comes from the op filled in red",
         labelloc="t",
         fontcolor=_RED,
     )

@@ -33,32 +33,41 @@ def fix_layout(
     as any frame's. ``rendered`` names the output in error messages.
     """
     layout = json.loads(run_graphviz(widest, "json", rendered).decode("utf-8"))
+    objects = layout.get("objects", [])
     nodes = {
         o["name"]: _attrs(pos=o["pos"], width=o["width"], height=o["height"], fixedsize="true")
-        for o in layout.get("objects", [])
+        for o in objects
         if "pos" in o and "nodes" not in o  # clusters have no position of their own
     }
-    edges = [_attrs(pos=e["pos"], **({"lp": e["lp"]} if "lp" in e else {})) for e in layout.get("edges", [])]
+    name_of = {o["_gvid"]: o["name"] for o in objects if "_gvid" in o}
+    # an edge is known by its two ends (and, between the same two, by its rank among them):
+    # Graphviz lists the edges in its own order, not in the order of the source
+    edges: dict[tuple[str, str], list[str]] = {}
+    for e in layout.get("edges", []):
+        ends = (name_of[e["tail"]], name_of[e["head"]])
+        edges.setdefault(ends, []).append(_attrs(pos=e["pos"], **({"lp": e["lp"]} if "lp" in e else {})))
     bb = layout.get("bb", "")
     fixed = []
     for frame in frames:
         copy = frame.copy()
         copy.engine = "neato"  # with -n2 (see render.run_graphviz): draw at the given positions
         body = []
-        k = 0
+        seen: dict[tuple[str, str], int] = {}
         for line in copy.body:
             text = line.rstrip("\n")
             edge = _EDGE.match(text)
             node = None if edge else _NODE.match(text)
-            if edge is not None and k < len(edges):
-                extra = edges[k]
-                k += 1
+            if edge is not None:
+                ends = (edge.group(1), edge.group(2))
+                k = seen.get(ends, 0)
+                seen[ends] = k + 1
+                if k >= len(edges.get(ends, ())):
+                    raise ValueError(f"internal: the edge {ends[0]} -> {ends[1]} is not in the layout")
+                extra = edges[ends][k]
                 text = text[:-1] + f" {extra}]" if text.endswith("]") else text + f" [{extra}]"
             elif node is not None and node.group(1) in nodes:
                 text = text[:-1] + f" {nodes[node.group(1)]}]"
             body.append(text + "\n")
-        if k != len(edges):
-            raise ValueError(f"internal: a frame has {k} edges, the layout {len(edges)}")
         copy.body = body
         if bb:
             copy.attr(bb=bb)

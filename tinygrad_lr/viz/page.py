@@ -97,7 +97,7 @@ Keys: &larr; / &rarr; (also Home / End). Drag the picture to move it; &minus; / 
   var view = document.getElementById("view");
   var svgs = Array.prototype.slice.call(view.querySelectorAll("svg"));
   var natural = svgs[0].viewBox.baseVal.width * 4 / 3;  // Graphviz's points, in CSS pixels
-  var READABLE = 11 / 16;  // the smallest operation text (12 pt = 16 px) stays 11 px or more
+  var READABLE = 0.7;  // the smallest node text (12 pt = 16 px) stays above 11 px (16 * 0.7 = 11.2)
   var zoom = 1;
   function setZoom(z) {{
     zoom = Math.max(READABLE / 2, Math.min(3, z));
