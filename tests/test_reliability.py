@@ -258,3 +258,22 @@ def test_nan_stays_a_number_for_the_engines():
     assert math.isnan(Value(math.nan).data)
     assert np.isnan(Tensor([1.0, math.nan]).data[1])
     Dataset(np.array([[math.nan]]), np.array([1.0]))  # built: fit refuses it, naming the row
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["gradcheck", "--w", "1e200"], "the loss overflows float64 at this point"),
+        (
+            ["fit", "DATA", "--init-w", "1e200", "--epochs", "1"],
+            "the loss overflows float64 at the initial parameters",
+        ),
+    ],
+)
+def test_a_loss_that_overflows_at_the_start_says_so(argv, message, tmp_path, capsys):
+    # old: "pow: 1e+200 ** 2.0 is too large for a float", with nothing about what to change
+    data = tmp_path / "d.csv"
+    data.write_text("1,3\n2,5\n3,7\n")
+    assert main([str(data) if a == "DATA" else a for a in argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1

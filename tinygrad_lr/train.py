@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from .closed_form import LeastSquares, lstsq
-from .data import Dataset, as_generator, batch_indices, check_batch_size, from_arrays
+from .data import CSVStream, Dataset, as_generator, batch_indices, check_batch_size, from_arrays
 from .errors import InputError, describe
 from .graph import no_grad
 from .losses import get_loss, regularized
@@ -39,7 +39,7 @@ from .scaling import Standardizer
 __all__ = ["fit", "History", "DivergenceError", "FitUpdate", "evaluate_loss"]
 
 # what to do about data whose squares overflow float64 (the CLI names its own option for it)
-SQUARES_FIX = "rescale the data (e.g. standardize each column: (x - mean) / std)"
+SQUARES_FIX = "rescale the data (fit(..., standardize=True), or divide the column by a power of ten)"
 
 PROGRESS_MIN_WORK = 200_000  # sample-updates (Value engine) above which a run is "long" (~seconds)
 
@@ -327,7 +327,7 @@ def _diverged(
 
 def fit(
     model: Any,
-    data: Dataset | tuple[Any, Any],
+    data: Dataset | CSVStream | tuple[Any, Any],
     optimizer: Optimizer | str = "gd",
     *,
     loss: str | Callable[[Any, Any], Any] = "mse",
@@ -349,6 +349,7 @@ def fit(
     standardize: bool = False,
     l1: float = 0.0,
     l2: float = 0.0,
+    shuffle_window: int | None = None,
 ) -> History:
     """Train ``model`` on ``data`` for ``epochs`` epochs and return the :class:`History`.
 
@@ -376,6 +377,10 @@ def fit(
             terminal; ``False`` never; ``True`` always.
         callback: called after every update with a :class:`FitUpdate` (what the replay in
             :mod:`tinygrad_lr.replay` records); ``None`` (default) costs nothing.
+        shuffle_window: shuffle (or draw with replacement) within runs of this many samples
+            only, the order a :class:`~tinygrad_lr.data.CSVStream` with ``chunk_rows`` equal to
+            it uses; ``None`` (default): across the whole data set. A ``CSVStream`` as ``data``
+            trains streamed, chunk by chunk (:func:`~tinygrad_lr.train_stream.fit_stream`).
         compile: run every update as a compiled step (:func:`~tinygrad_lr.compile.compile_step`):
             the graph is traced once and replayed as generated code, with the same numbers (not
             with ``callback``, which needs each step's graph).
@@ -401,6 +406,22 @@ def fit(
     """
     if not callable(getattr(model, "parameters", None)) or not callable(model):
         raise InputError(f"model must be a model such as LinearRegression(), got {describe(model)}")
+    if isinstance(data, CSVStream):  # larger than memory: the same loop, a chunk at a time
+        from .train_stream import fit_stream
+
+        extras = {
+            "callback": callback is not None, "compile": compile, "record_params": record_params,
+            "shuffle_window": shuffle_window is not None, "scheduler": scheduler is not None,
+            "grad_tol": grad_tol is not None, "loss_tol": loss_tol is not None,
+            "standardize": standardize, "l1": bool(l1), "l2": bool(l2),
+        }
+        if any(extras.values()):
+            given = ", ".join(k for k, v in extras.items() if v)
+            raise InputError(f"fit on a CSVStream trains GD/SGD/mini-batch only; it takes no {given}")
+        return fit_stream(
+            model, data, optimizer, loss=loss, epochs=epochs, lr=lr, batch_size=batch_size, shuffle=shuffle,
+            replacement=replacement, drop_last=drop_last, rng=rng, patience=patience,
+        )
     ds = _as_dataset(data)
     ds.check_finite()  # a hand-built Dataset may hold NaN: name its row and column before training
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
@@ -425,7 +446,7 @@ def fit(
         check_batch_size(opt.batch_size, ds.n_samples)
     gen = as_generator(rng) if (opt.shuffle or opt.replacement) else None
     loss_name, loss_fn = get_loss(loss)
-    if loss_name in ("sse", "mse"):  # else a diverging run would blame the learning rate
+    if loss_name in ("sse", "mse") and not standardize:  # else a diverging run would blame the lr
         ds.check_squares(SQUARES_FIX)
     n_features = getattr(model, "n_features", ds.n_features)
     if n_features != ds.n_features:
@@ -463,7 +484,13 @@ def fit(
         history.original_params = model.param_vector()
 
     with np.errstate(over="ignore", invalid="ignore"):  # inf/nan are detected below, with a reason
-        history.initial_loss = evaluate_loss(model, X, y, loss_fn)
+        try:
+            history.initial_loss = evaluate_loss(model, X, y, loss_fn)
+        except OverflowError as exc:  # the Value engine refuses to make an inf
+            raise ValueError(
+                f"the loss overflows float64 at the initial parameters ({exc}); "
+                "start from smaller values or rescale the data"
+            ) from None
         history.initial_params = model.param_vector()
         if record_params:
             history.params.append(model.param_vector())
@@ -550,6 +577,7 @@ def fit(
                     replacement=opt.replacement,
                     drop_last=opt.drop_last,
                     rng=gen,
+                    window=shuffle_window,
                 )
                 lr_now = opt.lr
                 try:

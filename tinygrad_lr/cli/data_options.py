@@ -9,7 +9,7 @@ __all__ = ["add_data_options", "load_data"]
 
 
 def add_data_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("csv", help="the data file")
+    p.add_argument("csv", help="the data file ('-': standard input)")
     p.add_argument(
         "--features", nargs="+", metavar="COL", help="feature columns (default: all but the target)"
     )
@@ -32,7 +32,9 @@ def _column(text: str) -> int | str:
 def load_data(args: argparse.Namespace) -> Any:
     """The :class:`~tinygrad_lr.Dataset` the options describe."""
     from ..data import load_csv
+    from .output import announce_wait
 
+    announce_wait(args.csv, getattr(args, "command", None) or "fit")
     delimiter = {"tab": "\t", "\\t": "\t", "whitespace": None}.get(args.delimiter, args.delimiter)
     return load_csv(
         args.csv,

@@ -10,6 +10,7 @@ from typing import Any
 
 from .data_options import add_data_options, load_data
 from .errors import UsageError
+from .fit_stream import add_stream_options, run_stream
 from .output import strict_json
 
 OPTIMIZER_NAMES = ["gd", "sgd", "minibatch", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"]
@@ -28,6 +29,7 @@ def add(sub: argparse._SubParsersAction) -> None:
         "header name; positions in error messages are 1-based, as an editor shows them.",
     )
     add_data_options(p)
+    add_stream_options(p)
     p.add_argument("--no-bias", action="store_true", help="fit y = w*x, without b")
     p.add_argument(
         "--optimizer",
@@ -200,6 +202,10 @@ def run(args: argparse.Namespace) -> int:
     from ..scaling import Standardizer
     from ..train import fit
 
+    if args.stream:  # data larger than memory: read in chunks on every pass
+        return run_stream(args, _options(args, args.optimizer or ("minibatch" if args.batch_size else "gd")))
+    if args.chunk_rows is not None:
+        raise UsageError("--chunk-rows needs --stream")
     data = load_data(args)
     if args.no_bias and args.init_b is not None:
         raise UsageError("--init-b needs a bias; drop --no-bias or --init-b")

@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from .errors import UsageError
-from .output import strict_json
+from .output import announce_wait, strict_json
 
 if TYPE_CHECKING:
     import numpy as np
@@ -49,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     X: np.ndarray | list[list[float]]
     y: np.ndarray | list[float]
     if args.csv:
+        announce_wait(args.csv, "gradcheck")
         data = load_csv(args.csv)
         X, y = data.X, data.y
     else:

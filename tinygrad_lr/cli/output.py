@@ -31,6 +31,32 @@ def nonfinite_option(parser: argparse.ArgumentParser, args: argparse.Namespace) 
     return None
 
 
+def announce_wait(path: str, command: str) -> None:
+    """Say on stderr when reading ``path`` may wait for someone else (a terminal as standard
+    input, a named pipe with no writer yet), so the command never hangs silently."""
+    import os
+    import stat
+    import sys
+
+    if path == "-":
+        isatty = getattr(sys.stdin, "isatty", None)
+        if isatty is not None and isatty():
+            print(
+                f"tinygrad-lr {command}: reading CSV from the terminal: type rows, end with Ctrl-D",
+                file=sys.stderr,
+            )
+        return
+    try:
+        fifo = stat.S_ISFIFO(os.stat(path).st_mode)
+    except OSError:
+        return  # missing or unreadable: the loader says so
+    if fifo:
+        print(
+            f"tinygrad-lr {command}: {path} is a named pipe: reading what is written to it (Ctrl-C stops)",
+            file=sys.stderr,
+        )
+
+
 def strict_json(out: Any, **kwargs: Any) -> str:
     """``json.dumps`` with no ``NaN``/``Infinity`` tokens (not JSON); a non-finite number is an
     error naming where it is, never printed as a success."""

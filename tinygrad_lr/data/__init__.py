@@ -17,7 +17,9 @@ a file), :mod:`.batches` (which samples each update uses), :mod:`.split` (a seed
 from .batches import as_generator, batch_indices, check_batch_size
 from .csv import Column, load_csv
 from .dataset import DataError, Dataset, from_arrays, make_linear_data
+from .source import memory_budget
 from .split import train_test_split
+from .stream import DEFAULT_CHUNK_ROWS, CSVStream
 
 __all__ = [
     "DataError",
@@ -29,5 +31,8 @@ __all__ = [
     "as_generator",
     "check_batch_size",
     "Column",
+    "CSVStream",
+    "DEFAULT_CHUNK_ROWS",
+    "memory_budget",
     "train_test_split",
 ]

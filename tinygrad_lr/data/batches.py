@@ -34,6 +34,7 @@ def batch_indices(
     replacement: bool = False,
     drop_last: bool = False,
     rng: np.random.Generator | np.random.RandomState | None = None,
+    window: int | None = None,
 ) -> list[np.ndarray]:
     """The sample indices of each update in one epoch over ``n`` samples.
 
@@ -43,6 +44,11 @@ def batch_indices(
       sample is used exactly once per epoch (sampling *without* replacement);
     * ``replacement=True``: ``n`` indices drawn independently and uniformly (a sample can come
       twice or not at all), cut into batches -- the SGD tutorial's ``randint(n)`` per update.
+
+    With ``window=K``, shuffling and drawing with replacement happen within each run of ``K``
+    consecutive samples (``0..K-1``, then ``K..2K-1``, ...; one ``rng`` call per run, in order):
+    the order a :class:`~tinygrad_lr.data.CSVStream` with ``chunk_rows=K`` uses, so training in
+    memory and streamed give the same numbers.
 
     The last batch is shorter when ``B`` does not divide ``n``; ``drop_last=True`` drops it.
     Random orders come from ``rng`` (required for them), never from global state.
@@ -64,15 +70,32 @@ def batch_indices(
                 "batch_indices: shuffling or sampling with replacement needs an rng (a Generator)"
             )
         if isinstance(rng, np.random.RandomState):  # legacy: `randint(n)` once per update
+            if window is not None:
+                raise InputError("batch_indices: window needs a numpy.random.Generator, not a RandomState")
             order = np.array([rng.randint(n) for _ in range(n)]) if replacement else rng.permutation(n)
         else:
-            order = rng.integers(0, n, size=n) if replacement else rng.permutation(n)
+            order = _draw_order(n, replacement, rng, window)
     else:
         order = np.arange(n)
     batches = [order[i : i + batch_size] for i in range(0, n, batch_size)]
     if drop_last and len(batches[-1]) < batch_size:
         batches.pop()
     return batches
+
+
+def _draw_order(n: int, replacement: bool, rng: np.random.Generator, window: int | None) -> np.ndarray:
+    if window is None:
+        return rng.integers(0, n, size=n) if replacement else rng.permutation(n)
+    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
+        raise InputError(f"batch_indices: window must be a whole number >= 1, got {describe(window)}")
+    return np.concatenate(
+        [start + draw_in_chunk(min(window, n - start), replacement, rng) for start in range(0, n, window)]
+    )
+
+
+def draw_in_chunk(k: int, replacement: bool, rng: np.random.Generator) -> np.ndarray:
+    """The order of the ``k`` samples of one chunk (or window): a permutation, or ``k`` draws."""
+    return rng.integers(0, k, size=k) if replacement else rng.permutation(k)
 
 
 def check_batch_size(batch_size: object, n: int | None = None) -> int:

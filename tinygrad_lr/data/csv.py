@@ -7,12 +7,14 @@ import csv
 import math
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Union
 
 import numpy as np
 
 from ..errors import InputError, describe
 from .dataset import DataError, Dataset, _default_feature_names
+from .source import read_text
 
 Column = Union[int, str]  # noqa: UP007 (a runtime alias: `int | str` needs 3.10)
 
@@ -28,33 +30,19 @@ def _parse_number(text: str) -> float | None:
         return None
 
 
-def _read_rows(path: str, delimiter: str | None) -> list[tuple[int, list[str]]]:
-    """(1-based line number, stripped cells) for every non-blank line of the file."""
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            text = fh.read()
-    except FileNotFoundError:
-        raise DataError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise DataError(f"{path}: is a directory, not a CSV file") from None
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not a text file ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read the file ({exc.strerror})") from None
-    lines = text.splitlines()
-    rows: list[tuple[int, list[str]]] = []
+def _split(line: str, delimiter: str | None) -> list[str]:
+    """The stripped cells of one line."""
     if delimiter is None:  # any run of whitespace separates cells
-        for i, line in enumerate(lines, start=1):
-            if line.strip():
-                rows.append((i, line.split()))
-        return rows
-    for i, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        # csv handles quoted cells ("1.5") and a delimiter inside quotes
-        cells = next(csv.reader([line], delimiter=delimiter, skipinitialspace=True))
-        rows.append((i, [c.strip() for c in cells]))
-    return rows
+        return line.split()
+    # csv handles quoted cells ("1.5") and a delimiter inside quotes
+    cells = next(csv.reader([line], delimiter=delimiter, skipinitialspace=True))
+    return [c.strip() for c in cells]
+
+
+def _read_rows(path: str, delimiter: str | None, max_bytes: int | None) -> list[tuple[int, list[str]]]:
+    """(1-based line number, stripped cells) for every non-blank line of the file."""
+    text = read_text(path, max_bytes)
+    return [(i, _split(line, delimiter)) for i, line in enumerate(text.splitlines(), start=1) if line.strip()]
 
 
 def _resolve_column(col: Column, names: Sequence[str] | None, n_cols: int, path: str, what: str) -> int:
@@ -84,8 +72,9 @@ def load_csv(
     target: Column | None = None,
     header: bool | None = None,
     delimiter: str | None = ",",
+    max_bytes: int | None = None,
 ) -> Dataset:
-    """Load a numeric CSV file as a :class:`Dataset`.
+    """Load a numeric CSV file as a :class:`Dataset`, whole, into memory.
 
     Args:
         path: the file.
@@ -95,6 +84,13 @@ def load_csv(
         header: ``True`` if the first row holds column names, ``False`` if it is data,
             ``None`` (default) to decide: it is a header when one of its cells is not a number.
         delimiter: the character between cells (default ``","``); ``None`` for any whitespace.
+        max_bytes: the memory budget: a file larger than this is refused (before it is read)
+            with a message pointing to :class:`~tinygrad_lr.data.CSVStream` (``fit --stream``),
+            which reads it in chunks. Default: :func:`memory_budget` (256 MB, or the environment
+            variable ``TINYGRAD_LR_MEMORY_BUDGET`` in MB).
+
+    ``path`` may be ``"-"`` for standard input; a named pipe is read as it comes; a directory
+    or a device is refused.
 
     Blank lines are skipped. Only the chosen columns must be numeric.
 
@@ -113,65 +109,97 @@ def load_csv(
     path = os.fspath(path)
     if delimiter is not None and len(delimiter) != 1:
         raise DataError(f"the delimiter must be one character (or None for whitespace), got {delimiter!r}")
-    rows = _read_rows(path, delimiter)
+    rows = _read_rows(path, delimiter, max_bytes)
     if not rows:
         raise DataError(f"{path}: the file is empty (no data rows)")
-    first_line, first = rows[0]
-    n_cols = len(first)
-    for line, cells in rows[1:]:
-        if len(cells) != n_cols:
-            raise DataError(
-                f"{path}, line {line}: {len(cells)} cell{'s' if len(cells) != 1 else ''}, "
-                f"but line {first_line} has {n_cols} "
-                f"(every row needs the same number of columns)"
-            )
-    if header is None:
-        header = any(_parse_number(c) is None for c in first)
-    names: list[str] | None = None
-    if header:
-        names = [c if c else f"column {j + 1}" for j, c in enumerate(first)]
+    layout = _Layout.of(rows[0][0], rows[0][1], features, target, header, path)
+    if layout.header:
         rows = rows[1:]
         if not rows:
-            raise DataError(f"{path}: the file has a header (line {first_line}) but no data rows")
-    if n_cols < 2:
-        raise DataError(
-            f"{path}: only one column; training needs at least two (one or more features and a target)"
-        )
-    t = _resolve_column(target if target is not None else -1, names, n_cols, path, "target")
-    if features is None:
-        f_idx = [j for j in range(n_cols) if j != t]
-    else:
-        cols = [features] if isinstance(features, (int, str)) else list(features)
-        if not cols:
-            raise DataError(f"{path}: no feature columns chosen")
-        f_idx = [_resolve_column(c, names, n_cols, path, "feature") for c in cols]
-        if t in f_idx:
-            raise DataError(f"{path}: column {t} ({_col_name(t, names)}) is both a feature and the target")
-        if len(set(f_idx)) != len(f_idx):
-            raise DataError(f"{path}: a feature column is chosen twice")
-    used = f_idx + [t]
-    data = np.empty((len(rows), len(used)), dtype=np.float64)
-    for r, (line, cells) in enumerate(rows):
-        for k, j in enumerate(used):
-            cell = cells[j]
-            where = f"{path}, line {line}, column {j + 1}{_col_label(j, names)}"
-            if cell == "":
-                raise DataError(f"{where}: empty cell (a number is needed)")
-            v = _parse_number(cell)
-            if v is None:
-                raise DataError(f"{where}: {cell!r} is not a number")
-            if not math.isfinite(v):
+            raise DataError(f"{path}: the file has a header (line {layout.first_line}) but no data rows")
+    data = layout.parse(rows)
+    return Dataset(data[:, :-1].copy(), data[:, -1].copy(), layout.feature_names, layout.target_name, path)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Which columns of a file are used, and their names: decided from its first row."""
+
+    path: str
+    first_line: int  # the 1-based line of the first row (the header, if any)
+    n_cols: int
+    header: bool
+    names: list[str] | None  # the header's names, or None
+    used: list[int]  # the feature columns, then the target column (0-based)
+
+    @staticmethod
+    def of(
+        first_line: int,
+        first: list[str],
+        features: Sequence[Column] | Column | None,
+        target: Column | None,
+        header: bool | None,
+        path: str,
+    ) -> _Layout:
+        n_cols = len(first)
+        if header is None:
+            header = any(_parse_number(c) is None for c in first)
+        names = [c if c else f"column {j + 1}" for j, c in enumerate(first)] if header else None
+        if n_cols < 2:
+            raise DataError(
+                f"{path}: only one column; training needs at least two (one or more features and a target)"
+            )
+        t = _resolve_column(target if target is not None else -1, names, n_cols, path, "target")
+        if features is None:
+            f_idx = [j for j in range(n_cols) if j != t]
+        else:
+            cols = [features] if isinstance(features, (int, str)) else list(features)
+            if not cols:
+                raise DataError(f"{path}: no feature columns chosen")
+            f_idx = [_resolve_column(c, names, n_cols, path, "feature") for c in cols]
+            if t in f_idx:
+                name = _col_name(t, names)
+                raise DataError(f"{path}: column {t} ({name}) is both a feature and the target")
+            if len(set(f_idx)) != len(f_idx):
+                raise DataError(f"{path}: a feature column is chosen twice")
+        return _Layout(path, first_line, n_cols, bool(header), names, [*f_idx, t])
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        if self.names is None:
+            return _default_feature_names(len(self.used) - 1)
+        return tuple(self.names[j] for j in self.used[:-1])
+
+    @property
+    def target_name(self) -> str:
+        return "y" if self.names is None else self.names[self.used[-1]]
+
+    def parse(self, rows: Sequence[tuple[int, list[str]]]) -> np.ndarray:
+        """The used columns of ``rows`` (line number, cells) as floats, features then target;
+        a DataError names the line and column of the first bad cell."""
+        path, names, n_cols = self.path, self.names, self.n_cols
+        data = np.empty((len(rows), len(self.used)), dtype=np.float64)
+        for r, (line, cells) in enumerate(rows):
+            if len(cells) != n_cols:
                 raise DataError(
-                    f"{where}: {cell!r} is not a finite number (NaN and inf cannot be trained on)"
+                    f"{path}, line {line}: {len(cells)} cell{'s' if len(cells) != 1 else ''}, "
+                    f"but line {self.first_line} has {n_cols} "
+                    f"(every row needs the same number of columns)"
                 )
-            data[r, k] = v
-    if names is not None:
-        f_names = tuple(names[j] for j in f_idx)
-        t_name = names[t]
-    else:
-        f_names = _default_feature_names(len(f_idx))
-        t_name = "y"
-    return Dataset(data[:, :-1].copy(), data[:, -1].copy(), f_names, t_name, path)
+            for k, j in enumerate(self.used):
+                cell = cells[j]
+                where = f"{path}, line {line}, column {j + 1}{_col_label(j, names)}"
+                if cell == "":
+                    raise DataError(f"{where}: empty cell (a number is needed)")
+                v = _parse_number(cell)
+                if v is None:
+                    raise DataError(f"{where}: {cell!r} is not a number")
+                if not math.isfinite(v):
+                    raise DataError(
+                        f"{where}: {cell!r} is not a finite number (NaN and inf cannot be trained on)"
+                    )
+                data[r, k] = v
+        return data
 
 
 def _col_name(j: int, names: Sequence[str] | None) -> str:

@@ -290,7 +290,13 @@ def _autodiff(f: Callable[[], Any], params: Sequence[Any]) -> tuple[float, list[
         for p in params:
             p.zero_grad()
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # inf/nan fail the report
-            out = f()
+            try:
+                out = f()
+            except OverflowError as exc:  # the Value engine refuses to make an inf
+                raise ValueError(
+                    f"the loss overflows float64 at this point ({exc}); a gradient check needs a "
+                    "finite loss: choose smaller parameter values or rescale the data"
+                ) from None
             loss = _scalar(out)
             if not hasattr(out, "backward"):
                 raise TypeError(
