@@ -14,6 +14,12 @@ Three optimizers, each with the framework's ``fit`` and the MSE loss, and the sa
 * full-batch GD: every sample in every update, lr 0.1 -- only 20 updates; it is then run on to
   1,000 epochs to show where it is heading: exactly the least-squares solution.
 
+First, the tutorial's own run to the last digit: its code seeds numpy's legacy global generator
+(``np.random.seed(0)``, then ``rand``, ``randn``, ``randn(2, 1)`` for theta and ``randint(100)``
+per update). Handing ``fit`` a ``numpy.random.RandomState(0)`` makes the framework draw the
+same numbers in the same order, so its 1,000 one-sample updates end on exactly the tutorial's
+intercept and slope; the tutorial's loop is run alongside to show it.
+
 What to look at: ``loss_curves.png`` -- the loss over the whole data (above the least-squares
 loss, log scale) against the number of passes over the data. Left, the same 20 epochs for
 all three: per sample read, SGD gets close soonest but keeps jittering (every step follows
@@ -37,6 +43,29 @@ DATA_SEED, INIT_SEED, BATCH_SEED = 0, 1, 2
 EPOCHS, GD_EPOCHS = 20, 1000
 
 
+def tutorial_sgd() -> tuple[float, float]:
+    """The SGD tutorial's own code (numpy's global generator): intercept and slope after 1,000 updates."""
+    np.random.seed(0)
+    X = 2 * np.random.rand(100, 1)
+    y = 4 + 3 * X + np.random.randn(100, 1)
+    X_b = np.c_[np.ones((100, 1)), X]
+    theta = np.random.randn(2, 1)
+    for _ in range(1000):
+        i = np.random.randint(100)
+        xi, yi = X_b[i : i + 1], y[i : i + 1]
+        theta = theta - 0.01 * 2 * xi.T.dot(xi.dot(theta) - yi)
+    return float(theta[0, 0]), float(theta[1, 0])
+
+
+def framework_sgd_like_the_tutorial() -> tuple[float, float]:
+    """The same run with the framework: one RandomState(0) for the data, theta and the samples."""
+    rs = np.random.RandomState(0)  # the tutorial's np.random.seed(0)
+    data = make_linear_data(100, w=3.0, b=4.0, noise=1.0, x_scale=2.0, rng=rs)  # rand, then randn
+    model = LinearRegression(rng=rs)  # theta = randn(2, 1): b, then w
+    fit(model, data, "sgd", lr=0.01, replacement=True, epochs=10, loss="mse", rng=rs)  # randint(100) x 1000
+    return float(model.intercept), float(model.weights[0])
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -44,6 +73,14 @@ def main(argv: list[str] | None = None) -> dict:
     )
     args = parser.parse_args(argv)
     out: Path = args.out
+
+    b_t, w_t = tutorial_sgd()
+    b_f, w_f = framework_sgd_like_the_tutorial()
+    print("the tutorial's run (np.random.seed(0), 1000 one-sample updates, lr 0.01):")
+    label = "the tutorial's code:"
+    print(f"  {label:<40} intercept {b_t!r}, slope {w_t!r}")
+    print(f"  {'fit(..., rng=np.random.RandomState(0)):':<40} intercept {b_f!r}, slope {w_f!r}")
+    print("  (the same draws in the same order, so the same digits)\n")
 
     data = make_linear_data(100, w=3.0, b=4.0, noise=1.0, x_scale=2.0, rng=DATA_SEED)
     A = np.column_stack([np.ones(data.n_samples), data.X])  # the tutorial's X_b = [1, X]
@@ -134,6 +171,8 @@ def main(argv: list[str] | None = None) -> dict:
     plot.save(fig, out / "fit.png")
     print(f"\nfigures: {out / 'loss_curves.png'}, {out / 'fit.png'}")
     return {
+        "tutorial": (b_t, w_t),
+        "tutorial_by_fit": (b_f, w_f),
         "lstsq": (float(b_ls), float(w_ls)),
         "sgd": results["one-sample SGD, lr 0.01"],
         "minibatch": results["mini-batch 10, lr 0.05"],

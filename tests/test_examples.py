@@ -107,6 +107,10 @@ def test_03_fit_csv(tmp_path):
 
 def test_04_sgd_synthetic(tmp_path):
     r = run_example("04_sgd_synthetic", tmp_path)
+    # the tutorial's printout, from running its code (np.random.seed(0); rand, randn, randn(2, 1),
+    # then randint(100) and one update per iteration, 1000 times, lr 0.01)
+    assert r["tutorial"] == (4.352670551847081, 3.052173302887621)
+    assert r["tutorial_by_fit"] == r["tutorial"]  # RandomState(0) draws in the tutorial's order
     b_ls, w_ls = r["lstsq"]
     assert b_ls == pytest.approx(4, abs=0.3) and w_ls == pytest.approx(3, abs=0.3)
     b, w, dist, updates, _ = r["sgd"]
@@ -222,3 +226,14 @@ def test_09_newton_vs_gd(tmp_path):
     assert 100 < r["gd_steps_to_close"] < 600  # hundreds of steps
     assert_figures(r["figures"])
     assert_docs_figures_are_current("09_newton_vs_gd", tmp_path)
+
+
+def test_10_optimizers(tmp_path):
+    r = run_example("10_optimizers", tmp_path)
+    well, ill = r["well conditioned"], r["ill conditioned"]
+    assert well["bound"] == pytest.approx(1.0, abs=1e-12)  # standardized x: Hessian 2 I, 2 / lambda_max = 1
+    assert well["GD"] < 1e-9 and well["Nesterov 0.9"] < 1e-6  # the round bowl: straight to the minimum
+    assert ill["GD"] > 1.0  # the narrow valley: 60 updates of GD end far from it ...
+    assert ill["momentum 0.9"] < 0.6 * ill["GD"] and ill["Nesterov 0.9"] < 0.6 * ill["GD"]  # momentum helps
+    assert_figures(r["figures"])
+    assert_docs_figures_are_current("10_optimizers", tmp_path)

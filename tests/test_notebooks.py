@@ -34,6 +34,12 @@ def _text(nb, marker: str) -> str:
     return cell_text(find_cell(nb, marker))
 
 
+def _cell_of(nb, source: str):
+    """The code cell whose whole source is ``source`` (for one-word cells such as ``history``)."""
+    (cell,) = [c for c in nb.cells if c.cell_type == "code" and c.source.strip() == source]
+    return cell
+
+
 def test_the_notebooks_are_committed_clean_and_linked_from_the_readmes():
     assert sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")) == LEARNER_NOTEBOOKS
     for name in LEARNER_NOTEBOOKS:
@@ -53,6 +59,10 @@ def test_01_the_worked_example_from_forward_pass_to_update(executed):
     assert "Loss(1, 0) = 29.0" in forward  # 4 + 9 + 16
     backward = _text(nb, "loss.backward()")
     assert "dLoss/dw = -40.0" in backward and "dLoss/db = -18.0" in backward
+    params = _cell_of(nb, "w, b")  # a short text repr: value, gradient, name
+    assert rich_kinds(params) == ["text/plain"]
+    shown = " ".join(cell_text(params).split())  # IPython may wrap the tuple over two lines
+    assert shown == "(Value(data=1.0, grad=-40.0, label='w'), Value(data=0.0, grad=-18.0, label='b'))"
     assert rich_kinds(find_cell(nb, "draw_graph(loss)")) == ["image/svg+xml"]  # the graph, once
     steps = _text(nb, "walkthrough_text(loss)")
     assert steps.rstrip().endswith("= -40") and "= -18" in steps
@@ -102,6 +112,11 @@ def test_04_seeing_a_fit_happen(executed):
     assert f"loss before: {np.mean(y**2):.4f}" in fit_text  # every prediction 0: mean(y^2)
     assert f"loss after 1000 iterations: {np.mean((w * x + b - y) ** 2):.4f}" in fit_text
     assert f"w = {w:.6f}, b = {b:.6f}" in fit_text
+    summary = _cell_of(nb, "history")
+    (shown,) = [out for out in summary.outputs if "data" in out]  # the History, once, as a table
+    html = shown["data"]["text/html"]
+    assert rich_kinds(summary) == ["text/html"] and html.count("<tr>") < 20  # a summary, not 1000 rows
+    assert f"{np.mean(y**2):.6g}" in html
     (w_ls, b_ls), *_ = np.linalg.lstsq(np.c_[x, np.ones_like(x)], y, rcond=None)
     landscape = find_cell(nb, "plot.loss_landscape(")
     assert f"least squares: w = {w_ls:.6f}, b = {b_ls:.6f}" in cell_text(landscape)

@@ -303,16 +303,20 @@ def _every_figure():
         "loss_curves": plot.loss_curves({"GD": [29, 12.96, 5.8]}),
         "loss_vs_w": plot.loss_vs_w(mse, (0, 4), at=1.0, trajectory=[1.0, 1.5]),
         "loss_landscape": plot.loss_landscape(_sse_wb, (0, 3), (-1, 2), num=10),
+        "lr_sweep": plot.lr_sweep((XS, YS), [0.01, 0.1], epochs=3),
     }
 
 
-@pytest.mark.parametrize("name", ["new_figure", "fit_line", "loss_curves", "loss_vs_w", "loss_landscape"])
+@pytest.mark.parametrize(
+    "name", ["new_figure", "fit_line", "loss_curves", "loss_vs_w", "loss_landscape", "lr_sweep"]
+)
 def test_every_plot_result_displays_in_jupyter_as_one_png_of_the_figures_size(name):
     """IPython's own formatter (what a notebook cell's last line goes through) finds a PNG."""
     from IPython.core.formatters import DisplayFormatter
 
     figures = _every_figure()
-    assert set(figures) == set(plot.__all__) - {"save"}  # a new plot function is checked here too
+    # a new plot function is checked here too (optimizer_paths returns paths, not a figure)
+    assert set(figures) == set(plot.__all__) - {"save", "optimizer_paths"}
     fig = figures[name]
     data, metadata = DisplayFormatter().format(fig)
     png = data["image/png"]
@@ -333,3 +337,36 @@ def test_plot_figures_are_not_managed_by_pyplot_so_the_inline_backend_cannot_sho
         "assert plt.get_fignums() == [], plt.get_fignums()\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# --- comparing optimizers ---------------------------------------------------------------------
+
+
+def test_optimizer_paths_start_together_and_follow_each_update():
+    from tinygrad_lr import GD, Momentum
+
+    paths = plot.optimizer_paths(
+        (XS, YS),
+        {"GD": lambda p: GD(p, lr=0.01), "momentum": lambda p: Momentum(p, lr=0.01, momentum=0.9)},
+        start=(1.0, 0.0),
+        epochs=2,
+        loss="sse",
+    )
+    # the tutorial's first step, by hand: w 1 -> 1.4, b 0 -> 0.18, for both (v = g at step 1)
+    for path in paths.values():
+        assert path.shape == (3, 2) and path[0].tolist() == [1.0, 0.0]
+        assert path[1].tolist() == pytest.approx([1.4, 0.18], abs=1e-15)
+    assert paths["momentum"][2, 0] == pytest.approx(1.4 + 0.01 * (0.9 * 40 + 26.64), abs=1e-12)
+    diverging = plot.optimizer_paths((XS, YS), {"GD": lambda p: GD(p, lr=1.0)}, epochs=30, loss="sse")
+    assert len(diverging["GD"]) < 31  # kept up to where it blew up
+
+
+def test_lr_sweep_marks_the_stable_bound_and_the_diverged_runs():
+    from tinygrad_lr import max_stable_lr
+
+    fig = plot.lr_sweep((XS, YS), [0.01, 0.1, 0.17, 0.5], epochs=20)
+    ax = fig.axes[0]
+    bound = [a for a in ax.get_lines() if a.get_gid() == "stable-bound"][0]
+    assert bound.get_xdata()[0] == pytest.approx(max_stable_lr(XS, "mse"), rel=1e-12)
+    diverged = [c for c in ax.collections if c.get_gid() == "diverged"]
+    assert diverged and len(diverged[0].get_offsets()) == 1  # only lr 0.5 > 2 / lambda_max = 0.18

@@ -284,6 +284,14 @@ def test_the_gif_has_one_frame_per_update_asked_for(tmp_path) -> None:
         save_animation(rec, tmp_path / "learning.avi")
     with pytest.raises(ValueError, match="update 100 is not in the recording"):
         save_animation(rec, tmp_path / "x.gif", updates=[100])
+    from matplotlib import animation
+
+    if not animation.writers.is_available("ffmpeg"):  # Debian without ffmpeg: say how to get it
+        with pytest.raises(OSError, match="an MP4 needs the ffmpeg program"):
+            save_animation(rec, tmp_path / "learning.mp4", updates=[0])
+    with pytest.raises(FileNotFoundError, match="the folder .*nowhere does not exist"):
+        save_animation(rec, tmp_path / "nowhere" / "x.gif", updates=[0])
+    assert [p.name for p in tmp_path.iterdir()] == ["learning.gif"]
 
 
 def test_an_optimizer_with_another_update_rule_is_refused_with_a_reason() -> None:

@@ -32,7 +32,16 @@ if TYPE_CHECKING:  # only for type hints; matplotlib is imported lazily at run t
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["new_figure", "fit_line", "loss_curves", "loss_vs_w", "loss_landscape", "save"]
+__all__ = [
+    "new_figure",
+    "fit_line",
+    "loss_curves",
+    "loss_vs_w",
+    "loss_landscape",
+    "optimizer_paths",
+    "lr_sweep",
+    "save",
+]
 
 INSTALL_HINT = "plotting needs matplotlib: pip install 'tinygrad-lr[plot]'"
 
@@ -613,3 +622,112 @@ def save(fig: Figure, path: str | os.PathLike[str], *, dpi: int = 120) -> Path:
         fig.savefig(fh, format=fmt, dpi=dpi)
     return path
 
+
+
+# --- comparing optimizers: their paths from one start, and the learning rate ------------------
+
+
+def optimizer_paths(
+    data: Any,
+    optimizers: Mapping[str, Callable[[list[Any]], Any]],
+    *,
+    start: tuple[float, float] = (0.0, 0.0),
+    epochs: int = 50,
+    loss: str = "mse",
+) -> dict[str, np.ndarray]:
+    """Train one-feature linear regression from the same ``start = (w, b)`` with every optimizer.
+
+    ``optimizers`` maps a label to a function building the optimizer on the model's parameters
+    (``lambda p: Adam(p, lr=0.1)``). Returns ``{label: array of (w, b)}``, the start and the
+    parameters after every update, ready for :func:`loss_landscape`'s ``trajectories``. A run
+    that diverges keeps its path up to where it blew up.
+
+    Example:
+        >>> from tinygrad_lr import GD, Adam
+        >>> paths = optimizer_paths(([1, 2, 3], [3, 5, 7]), {"GD": lambda p: GD(p, lr=0.05),
+        ...                         "Adam": lambda p: Adam(p, lr=0.1)}, start=(1.0, 0.0), epochs=3)
+        >>> paths["GD"].shape, paths["Adam"][0].tolist()
+        ((4, 2), [1.0, 0.0])
+    """
+    from .models import LinearRegression
+    from .train import DivergenceError, fit
+
+    paths: dict[str, np.ndarray] = {}
+    for label, make in optimizers.items():
+        model = LinearRegression(w=float(start[0]), b=float(start[1]))
+        try:
+            history = fit(model, data, make(model.parameters()), loss=loss, epochs=epochs, record_params=True)
+        except DivergenceError as err:
+            assert err.history is not None
+            history = err.history
+        paths[label] = np.array(history.params, dtype=float).reshape(-1, 2)
+    return paths
+
+
+def lr_sweep(
+    data: Any,
+    lrs: Sequence[float],
+    *,
+    optimizer: str = "gd",
+    epochs: int = 50,
+    loss: str = "mse",
+    above_minimum: bool = True,
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Figure:
+    """The loss after ``epochs`` epochs of ``optimizer`` against the learning rate, log-log.
+
+    Every run starts from ``w = b = 0``. With ``above_minimum`` (default) the loss is drawn
+    minus the closed-form least-squares loss, so the log scale shows how close each run got
+    (a run that reached the minimum to rounding is drawn at 1e-16). A run that diverges is
+    drawn as a cross at the top edge. For gradient descent the largest stable learning rate ``2 / lambda_max``
+    (:func:`~tinygrad_lr.max_stable_lr`) is marked with a vertical line: the sweep shows the
+    loss falling as the lr grows, until just past that line every run blows up.
+
+    Example:
+        >>> fig = lr_sweep(([1, 2, 3], [3, 5, 7]), [0.01, 0.05, 0.1, 0.3], epochs=20)
+    """
+    from .closed_form import lstsq
+    from .data import from_arrays
+    from .models import LinearRegression, max_stable_lr
+    from .optim import make_optimizer
+    from .train import DivergenceError, fit
+
+    ds = data if hasattr(data, "X") else from_arrays(*data)
+    rates = _floats(lrs, "the learning rates")
+    if rates.size == 0 or not np.all(rates > 0):
+        raise ValueError("lr_sweep needs learning rates > 0")
+    fig, ax = _target(ax, width=6.0, height=4.0)
+    finals = []
+    for lr in rates:
+        model = LinearRegression(ds.n_features)
+        try:
+            opt = make_optimizer(optimizer, model.parameters(), float(lr))
+            h = fit(model, ds, opt, loss=loss, epochs=epochs)
+            finals.append(h.final_loss)
+        except DivergenceError:
+            finals.append(np.inf)
+    ys = np.array(finals)
+    if above_minimum:
+        ys = np.maximum(ys - lstsq(ds.X, ds.y, loss=loss).loss, 1e-16)
+    ok = np.isfinite(ys)
+    what = "loss - least-squares loss" if above_minimum else "loss"
+    ax.plot(rates[ok], ys[ok], marker="o", color=CYCLE[0], label=f"{what} after {epochs} epochs",
+            gid="sweep")
+    if (~ok).any():
+        top = float(ys[ok].max()) if ok.any() else 1.0
+        ax.scatter(rates[~ok], np.full((~ok).sum(), top), marker="X", s=60, color=CYCLE[3],
+                   edgecolors="black", zorder=5, label="diverged", gid="diverged")
+    if optimizer == "gd":
+        bound = max_stable_lr(ds.X, loss)
+        ax.axvline(bound, color="black", linestyle="--", gid="stable-bound",
+                   label=f"largest stable lr 2/lambda_max = {bound:.3g}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("learning rate (log scale)")
+    ax.set_ylabel(f"{loss.upper()}{' above the minimum' if above_minimum else ''} (log scale)")
+    ax.grid(True, which="both", alpha=0.4)
+    ax.legend(fontsize=8, loc="lower left")
+    if title:
+        ax.set_title(title)
+    return fig

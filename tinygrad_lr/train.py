@@ -82,7 +82,9 @@ class History:
         loss_name: ``"sse"``, ``"mse"`` or the custom loss function's name.
         final_params: the parameter vector after training.
         lrs: the learning rate each epoch used (it changes under a ``scheduler``).
-        grad_norms: with ``grad_tol``, the full-data gradient norm after each epoch.
+        grad_norms: the full-data gradient norm after each epoch, where it was computed: for
+            full-batch runs in order (the next forward pass gives it for free) and for every run
+            with ``grad_tol``; else empty.
         final_grad_norm: ``|dL/dtheta|`` over the whole data set at the final parameters.
         converged: ``True``/``False`` whether a tolerance (``grad_tol``/``loss_tol``) was met;
             ``None`` when no tolerance was given.
@@ -517,8 +519,7 @@ def fit(
             history.epoch_params.append(params_now)
             if gnorm is not None:
                 history.final_grad_norm = gnorm
-                if grad_tol is not None:
-                    history.grad_norms.append(gnorm)
+                history.grad_norms.append(gnorm)
             rising = rising + 1 if current > prev else 0
             if patience is not None and rising >= patience and current > history.initial_loss:
                 start = (

@@ -32,6 +32,7 @@ FIGURES = {  # example -> the files docs/examples.md embeds
     "07_escaping_local_minima": ["function.png"],
     "08_loss_landscape": ["landscape.png", "stability_losses.png"],
     "09_newton_vs_gd": ["newton_vs_gd.png"],
+    "10_optimizers": ["comparison.png", "lr_sweep.png"],
 }
 
 

@@ -277,12 +277,18 @@ def run(args: argparse.Namespace) -> int:
         )
     if history.converged is None:  # no tolerance to stop at: judge the end
         history.converged = history.final_grad_norm <= DEFAULT_TOL
-        verdict = "converged" if history.converged else "NOT converged"
         sign = "<=" if history.converged else ">"
         history.stop_reason = (
-            f"{verdict}: gradient norm {history.final_grad_norm:.3g} {sign} {DEFAULT_TOL:g} "
-            f"after {history.epochs} epochs"
+            f"{'converged' if history.converged else 'NOT converged'}: gradient norm "
+            f"{history.final_grad_norm:.3g} {sign} {DEFAULT_TOL:g} after {history.epochs} epochs"
         )
+        norms = history.grad_norms
+        if history.converged and norms and len(norms) == history.epochs:
+            first = len(norms)  # the first epoch from which the norm stayed below the tolerance
+            while first > 1 and norms[first - 2] <= DEFAULT_TOL:
+                first -= 1
+            history.converged_epoch = first
+            history.stop_reason += f", from epoch {first} on (--tol {DEFAULT_TOL:g} stops there)"
     w = [float(v) for v in model.weights]
     b = model.intercept
     predictions = None

@@ -73,8 +73,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     names = ["w"] if len(w) == 1 else [f"w{j + 1}" for j in range(len(w))]
     kind = f"ridge, l2 = {args.l2:g}" if args.l2 else "least squares"
-    features = ", ".join(data.feature_names)
-    print(f"data: {args.csv}: {data.n_samples} samples, features {features} -> target {data.target_name}")
+    features = ("feature " if len(w) == 1 else "features ") + ", ".join(data.feature_names)
+    print(f"data: {args.csv}: {data.n_samples} samples, {features} -> target {data.target_name}")
     print(
         f"closed form ({kind}): "
         + ", ".join(f"{n} = {v!r}" for n, v in zip(names, w))

@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from .._files import _umask
+from .._files import _umask, output_path
 from .graphs import frame_updates
 from .record import Recording
 
@@ -65,14 +65,12 @@ def save_animation(
     for k in picks:
         if not 0 <= k < rec.updates:
             raise ValueError(f"update {k} is not in the recording (0 to {rec.updates - 1})")
+    output_path(path, "the animation")  # its folder must exist, as for every output
     view = MomentFigure(rec, axes=axes)
     anim = animation.FuncAnimation(
         view.fig, lambda i: [view.show(picks[i], 2)], frames=len(picks), blit=False
     )
     writer = animation.PillowWriter(fps=fps) if fmt == "gif" else animation.FFMpegWriter(fps=fps)
-    if path.parent.exists() and not path.parent.is_dir():
-        raise NotADirectoryError(f"cannot write {path}: {path.parent} is a file, not a folder")
-    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     try:

@@ -8,21 +8,19 @@ panels as SVG and keeps every panel on the same moment: an update and one of its
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import html
 import io
 import json
 import os
-import shutil
-import tempfile
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .._files import _umask, output_path
+from .._files import _umask, atomic_folder, output_path
 from ..viz.page import _inline_svg
 from .graphs import FOLD_ABOVE, GraphFrames, frame_updates, graph_frames, missing_dot_error
 from .record import Recording
@@ -30,6 +28,7 @@ from .record import Recording
 __all__ = ["write_replay", "check_replay_folder", "replay_data", "replay_html", "OUR_FILES"]
 
 OUR_FILES = ("index.html", "updates.csv")  # what a replay folder holds; nothing else is touched
+_OURS = re.compile(r"^(index\.html|updates\.csv)$")
 
 
 def landscape_axes(rec: Recording) -> tuple[int, int]:
@@ -226,33 +225,14 @@ def write_replay(
         OSError: the folder cannot be written.
     """
     folder = check_replay_folder(folder)
-    parent = folder.parent
     picks = frame_updates(rec.updates, first=first, total=frames)
     gf = graph_frames(rec, picks)
     page = replay_html(rec, gf, title=title, axes=axes)
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=parent))
-    except OSError as exc:
-        raise PermissionError(f"cannot write the replay to {folder}: {exc.strerror or exc}") from None
-    try:
-        (tmp / "index.html").write_text(page, encoding="utf-8")
-        (tmp / "updates.csv").write_bytes(_updates_csv(rec))
-        mode = 0o777 & ~_umask()
-        os.chmod(tmp, mode)
+    with atomic_folder(folder, _OURS, "the replay") as build:  # whole or not at all
+        (build / "index.html").write_text(page, encoding="utf-8")
+        (build / "updates.csv").write_bytes(_updates_csv(rec))
         for name in OUR_FILES:
-            os.chmod(tmp / name, mode & 0o666)
-        if folder.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".old", dir=parent))
-            os.replace(folder, old / folder.name)
-            os.replace(tmp, folder)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, folder)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            shutil.rmtree(tmp)
-        raise
+            os.chmod(build / name, 0o666 & ~_umask())
     if gf.error is not None:
         raise missing_dot_error(gf, f"the replay {folder / 'index.html'}")
     return folder / "index.html"
