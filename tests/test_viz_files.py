@@ -201,3 +201,21 @@ def test_the_early_count_stops_at_the_limit() -> None:
     L = points(50)
     assert _count_nodes(L, 10**6) == len(topological_order(L)) == 351  # every node, under the cap
     assert _count_nodes(L, 100) == 101  # one past the cap, and no further
+
+
+def test_the_command_refuses_a_large_graph_before_building_it(tmp_path, monkeypatch, capsys) -> None:
+    from tinygrad_lr.cli import graph as command
+    from tinygrad_lr.viz import limits
+
+    built = []
+    real = command._graph_loss
+    monkeypatch.setattr(command, "_graph_loss", lambda args: built.append(len(args.x)) or real(args))
+    monkeypatch.setattr(limits, "FOLD_MAX_GRAPH_NODES", 1000)
+    xs = [str(i) for i in range(1, 301)]  # 300 points: 2101 nodes
+    cases = ((["--fold"], "too many to fold"), (["--walkthrough", "w"], "walkthrough's graph has more than"))
+    for extra, message in cases:
+        built.clear()
+        assert main(["graph", "--x", *xs, "--y", *xs, "-o", str(tmp_path / "g.svg"), *extra]) == 2
+        assert message in capsys.readouterr().err
+        assert built == [1, 2]  # only the graphs of 1 and 2 points, to measure the size per point
+    assert list(tmp_path.iterdir()) == []

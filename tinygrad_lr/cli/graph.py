@@ -62,8 +62,10 @@ def run(args: argparse.Namespace) -> int:
     output_path(args.output, "-o")  # both outputs checked before any work: one rule, no half run
     if args.walkthrough:
         output_path(args.walkthrough, "--walkthrough")
-    L, w, b = _graph_loss(args)
     limit = viz.DEFAULT_MAX_NODES if args.max_nodes is None else args.max_nodes
+    walk_limit = viz.WALKTHROUGH_MAX_NODES if args.max_nodes is None else args.max_nodes
+    _refuse_too_large(args, limit, walk_limit)
+    L, w, b = _graph_loss(args)
     dot = viz.draw_graph(L, rankdir=args.rankdir, fold=args.fold, max_nodes=limit)
     if args.text:
         print(viz.walkthrough_text(L))
@@ -71,10 +73,33 @@ def run(args: argparse.Namespace) -> int:
     grads = f"dL/dw = {float(w.grad):g}, dL/db = {float(b.grad):g}"
     print(f"wrote {path}: the graph of L = {float(L.data):g} ({args.loss}, {args.engine} engine); {grads}")
     if args.walkthrough:
-        limit = viz.WALKTHROUGH_MAX_NODES if args.max_nodes is None else args.max_nodes
-        page = viz.write_walkthrough(L, args.walkthrough, rankdir=args.rankdir, max_nodes=limit)
+        page = viz.write_walkthrough(L, args.walkthrough, rankdir=args.rankdir, max_nodes=walk_limit)
         print(f"wrote {page}: open it in a browser and step with the arrow keys")
     return 0
+
+
+def _refuse_too_large(args: argparse.Namespace, limit: int, walk_limit: int) -> None:
+    """Refuse a picture or walkthrough over its limit before building the loss of every point.
+
+    The loss of N points has ``a + b*N`` nodes; the graphs of 1 and 2 points give ``a`` and
+    ``b``. So a walkthrough or a folded picture of 100,000 points is refused at once, without
+    building (and backpropagating) a graph of a million nodes first.
+    """
+    from ..graph import topological_order
+    from ..viz.limits import refuse_node_count
+
+    n = len(args.x)
+    if n <= 2:
+        return
+    def size(k: int) -> int:
+        first_k = argparse.Namespace(**{**vars(args), "x": args.x[:k], "y": args.y[:k]})
+        return len(topological_order(_graph_loss(first_k)[0]))
+
+    one, two = size(1), size(2)
+    count = one + (two - one) * (n - 1)
+    refuse_node_count(count, limit, "folded" if args.fold else "graph")
+    if args.walkthrough:
+        refuse_node_count(count, walk_limit, "walkthrough")
 
 
 def _graph_loss(args: argparse.Namespace) -> tuple[Any, Any, Any]:
