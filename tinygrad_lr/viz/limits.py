@@ -40,7 +40,7 @@ def _check_limit(values: int, ops: int, max_nodes: int, kind: str = "graph") -> 
 
 
 COUNT_CAP = 20_000  # past this many graph nodes a limit is refused without counting the rest
-# ~14,000 samples; folding 4,000 takes ~2 s (1,000: 0.4 s), 10^5 would take minutes
+# ~14,000 samples: folding 4,000 takes ~2 s (1,000: 0.4 s); 10^5 samples would take minutes
 FOLD_MAX_GRAPH_NODES = 100_000
 
 
