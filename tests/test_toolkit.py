@@ -204,3 +204,26 @@ def test_cli_test_split_and_options(capsys, tmp_path):
         assert main(["fit", STUDY, *bad]) == 2
         err = capsys.readouterr().err
         assert err.startswith("tinygrad-lr fit: error: ") and err.count("\n") == 1, (bad, err)
+
+
+@pytest.mark.parametrize("engine", ["value", "tensor"])
+def test_gradient_check_sees_the_penalty_terms(engine):
+    from tinygrad_lr.gradcheck import check_linear_regression
+
+    # dL/dw = -40 (the worked example) + l1 * sign(1) + 2 * l2 * 1 = -40 + 2 + 1
+    report = check_linear_regression(1.0, 0.0, [1, 2, 3], [3, 5, 7], l1=2.0, l2=0.5, engine=engine)
+    assert report.ok and report.autodiff() == pytest.approx({"w": -37.0, "b": -18.0}, abs=1e-12)
+    # at w = 0 the subgradient 0 agrees with the central difference (l1 h - l1 h) / 2h = 0
+    at_zero = check_linear_regression(0.0, 0.0, [1, 2, 3], [3, 5, 7], l1=2.0, engine=engine)
+    assert at_zero.ok and at_zero.autodiff()["w"] == pytest.approx(-2 * (3 + 10 + 21), abs=1e-12)
+
+
+def test_walkthrough_shows_the_penalty_steps():
+    from tinygrad_lr import walkthrough_text
+
+    w, b = Value(1.0, label="w"), Value(0.0, label="b")
+    L = regularized(sse, [w], l1=2.0, l2=0.5)([w * x + b for x in (1, 2, 3)], [3, 5, 7])
+    text = walkthrough_text(L)
+    assert "abs(w)" in text and "w^2" in text  # the L1 and L2 terms are steps of the backward pass
+    L.backward()
+    assert w.grad == pytest.approx(-37.0, abs=1e-12)

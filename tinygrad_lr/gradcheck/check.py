@@ -44,6 +44,8 @@ def gradcheck(
     rtol_exact: float = RTOL_EXACT,
     rtol_numerical: float = RTOL_NUMERICAL,
     title: str | None = None,
+    l1: float = 0.0,
+    l2: float = 0.0,
 ) -> GradReport:
     """Check the autodiff gradient of a loss against finite differences (and the analytic formula).
 
@@ -55,7 +57,8 @@ def gradcheck(
     * the analytic formula ``dL/dw_j = sum_i 2 r_i x_ij``, ``dL/db = sum_i 2 r_i`` (/ n for
       ``reduction="mean"``), when ``data=(x, y)`` is given: then ``f`` must be the linear-regression
       loss on that data, and the parameter entries, in order, are ``w_1 .. w_d`` then ``b``
-      (``b`` optional).
+      (``b`` optional). With ``l1``/``l2``, ``f`` is that loss plus ``l1 * sum |w_j| + l2 * sum w_j^2``
+      and the formula gains ``l1 * sign(w_j) + 2 * l2 * w_j`` (``sign(0) = 0``, the subgradient).
 
     The parameters' values and ``.grad`` are left as they were.
 
@@ -94,9 +97,9 @@ def gradcheck(
             )
         w = np.array(values[:d])
         b = values[d] if len(values) == d + 1 else None
-        dw, db = analytic_grads(w, b, X, Y, reduction)
+        dw, db = analytic_grads(w, b, X, Y, reduction, l1, l2)
         analytic = list(np.atleast_1d(dw)) + ([] if db is None else [db])
-        loss_scale, grad_scale = _data_scales(X, Y, w, b, reduction)
+        loss_scale, grad_scale = _data_scales(X, Y, w, b, reduction, l1, l2)
 
     comparisons = []
     for k, (name, a, diff) in enumerate(zip(names, auto, diffs)):
@@ -127,13 +130,16 @@ def check_linear_regression(
     loss: str = "sse",
     engine: str = "value",
     eps: float = DEFAULT_EPS,
+    l1: float = 0.0,
+    l2: float = 0.0,
 ) -> GradReport:
     """:func:`gradcheck` of the framework's own linear-regression model and loss at ``(w, b)``.
 
     Builds :class:`~tinygrad_lr.models.LinearRegression` on ``engine`` (``"value"`` or
     ``"tensor"``) and the loss ``"sse"`` (sum) or ``"mse"`` (mean) from
     :mod:`tinygrad_lr.losses`, then compares autodiff with the analytic formula and finite
-    differences for every parameter.
+    differences for every parameter. ``l1``/``l2`` add the lasso/ridge terms to the loss (as graph
+    nodes: :func:`~tinygrad_lr.losses.regularized`) and to the analytic formula.
 
     Example (the worked example: ``dL/dw = -40``, ``dL/db = -18``):
         >>> report = check_linear_regression(1.0, 0.0, [1, 2, 3], [3, 5, 7])
@@ -143,9 +149,11 @@ def check_linear_regression(
     reduction = _reduction_of(loss)
     X, Y = _as_data(x, y)
     wv, bf = _as_weights(w, X.shape[1]), _as_bias(b)
-    f, params = _build_loss(wv, bf, X, Y, loss.lower(), engine)
+    f, params = _build_loss(wv, bf, X, Y, loss.lower(), engine, l1, l2)
     title = (
         f"gradcheck: {loss.lower()} loss, {engine} engine, {len(Y)} sample(s), {X.shape[1]} feature(s): "
         "autodiff vs analytic formula and finite differences"
     )
-    return gradcheck(f, params, data=(X, Y), reduction=reduction, eps=eps, title=title)
+    if l1 or l2:
+        title += f" (+ {l1:g} * sum |w| + {l2:g} * sum w^2)"
+    return gradcheck(f, params, data=(X, Y), reduction=reduction, eps=eps, title=title, l1=l1, l2=l2)

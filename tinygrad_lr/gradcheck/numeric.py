@@ -90,6 +90,8 @@ def analytic_grads(
     x: Any,
     y: Any,
     reduction: str = "sum",
+    l1: float = 0.0,
+    l2: float = 0.0,
 ) -> tuple[float | np.ndarray, float | None]:
     """The closed-form gradient of the linear-regression squared loss.
 
@@ -97,6 +99,10 @@ def analytic_grads(
     ``L = (1/n) sum_i r_i^2`` (``"mean"``, the MSE), the chain rule gives::
 
         dL/dw_j = sum_i 2 r_i x_ij        dL/db = sum_i 2 r_i        (each / n for the mean)
+
+    With the penalty ``l1 * sum_j |w_j| + l2 * sum_j w_j^2`` added (:func:`~tinygrad_lr.losses.regularized`),
+    ``dL/dw_j`` gains ``l1 * sign(w_j) + 2 * l2 * w_j``, where ``sign(0) = 0`` is the subgradient
+    of ``|w|`` at 0 the engines use; ``dL/db`` is unchanged.
 
     Args:
         w: one number (one feature, ``x`` of shape ``(n,)``) or ``d`` numbers (``x`` ``(n, d)``).
@@ -119,6 +125,8 @@ def analytic_grads(
     r = X @ wv + (bf or 0.0) - Y  # r_i = w . x_i + b - y_i
     scale = 2.0 / len(Y) if reduction == "mean" else 2.0
     dw = scale * (X.T @ r)  # dL/dw_j = sum_i 2 r_i x_ij
+    if l1 or l2:
+        dw = dw + l1 * np.sign(wv) + 2.0 * l2 * wv  # d|w|/dw = sign(w) (0 at 0), d(w^2)/dw = 2 w
     db = None if bf is None else scale * float(r.sum())  # dL/db = sum_i 2 r_i
     return (float(dw[0]) if np.ndim(w) == 0 else dw), db
 
@@ -318,7 +326,13 @@ def _autodiff(f: Callable[[], Any], params: Sequence[Any]) -> tuple[float, list[
 
 
 def _data_scales(
-    X: np.ndarray, Y: np.ndarray, w: np.ndarray, b: float | None, reduction: str
+    X: np.ndarray,
+    Y: np.ndarray,
+    w: np.ndarray,
+    b: float | None,
+    reduction: str,
+    l1: float = 0.0,
+    l2: float = 0.0,
 ) -> tuple[float, np.ndarray]:
     """Sizes of the numbers the loss and its gradient are computed from, for round-off bounds.
 
@@ -328,8 +342,8 @@ def _data_scales(
     """
     M = np.abs(X) @ np.abs(w) + abs(b or 0.0) + np.abs(Y)
     k = 1.0 / len(Y) if reduction == "mean" else 1.0
-    loss_scale = k * float(M @ M)
-    grad_scale = 2.0 * k * (np.abs(X).T @ M)
+    loss_scale = k * float(M @ M) + l1 * float(np.abs(w).sum()) + l2 * float(w @ w)
+    grad_scale = 2.0 * k * (np.abs(X).T @ M) + l1 + 2.0 * l2 * np.abs(w)
     if b is not None:
         grad_scale = np.append(grad_scale, 2.0 * k * float(M.sum()))
     return loss_scale, grad_scale
@@ -338,13 +352,17 @@ def _data_scales(
 # --- the linear-regression loss, built by the framework --------------------------------------
 
 
-def _build_loss(w: np.ndarray, b: float | None, X: np.ndarray, Y: np.ndarray, loss: str, engine: str):
-    """``(f, params)``: the framework's model and loss on ``(X, Y)``, parameters set to ``w, b``."""
-    from ..losses import get_loss
+def _build_loss(
+    w: np.ndarray, b: float | None, X: np.ndarray, Y: np.ndarray, loss: str, engine: str,
+    l1: float = 0.0, l2: float = 0.0,
+):
+    """``(f, params)``: the framework's model and loss (with its L1/L2 terms) on ``(X, Y)``, at ``w, b``."""
+    from ..losses import get_loss, regularized
     from ..models import LinearRegression
 
     _, loss_fn = get_loss(loss)
     model = LinearRegression(X.shape[1], bias=b is not None, w=w, b=b, engine=engine)
+    loss_fn = regularized(loss_fn, model.w, l1, l2)
     return (lambda: loss_fn(model(X), Y)), model.parameters()
 
 
