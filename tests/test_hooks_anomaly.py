@@ -243,3 +243,14 @@ def test_a_diverging_fit_in_anomaly_mode_names_the_node() -> None:
     with np.errstate(over="ignore", invalid="ignore"), detect_anomaly(), pytest.raises(AnomalyError) as info:
         fit(model, (X, y), "gd", lr=0.5, loss="sse", epochs=1000, patience=None)
     assert info.value.kind == "forward" and info.value.node.op == "**2"
+
+
+def test_the_anomaly_picture_without_graphviz_is_the_projects_message(tmp_path, monkeypatch) -> None:
+    x = Value(0.0, label="x")
+    with detect_anomaly(), pytest.raises(AnomalyError) as info:
+        (x.sqrt() * 3.0).backward()
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: no `dot`
+    err = info.value
+    assert err._repr_svg_() is None
+    message = err._repr_mimebundle_()["text/plain"]
+    assert "install Graphviz with" in message and "Traceback" not in message

@@ -8,9 +8,9 @@ stable learning rate. The page itself is driven in a real browser in test_replay
 
 from __future__ import annotations
 
+import os
 import re
 
-import graphviz
 import numpy as np
 import pytest
 
@@ -212,10 +212,9 @@ def test_a_failed_write_leaves_nothing_half_written(tmp_path, monkeypatch) -> No
 
 
 def test_without_graphviz_the_numbers_and_other_panels_are_still_written(tmp_path, monkeypatch) -> None:
-    def no_dot(self, *args, **kwargs):
-        raise graphviz.ExecutableNotFound(["dot"])
-
-    monkeypatch.setattr(graphviz.Digraph, "pipe", no_dot)
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))  # no `dot` anywhere
     rec = record(LinearRegression(w=1.0, b=0.0), (XS, YS), "gd", lr=0.01, loss="sse", epochs=10)
     with pytest.raises(GraphvizNotFoundError, match="written without the graph.*install Graphviz with"):
         write_replay(rec, tmp_path / "replay")
@@ -223,6 +222,22 @@ def test_without_graphviz_the_numbers_and_other_panels_are_still_written(tmp_pat
     assert 'class="template"' not in text  # no graph template
     assert "Graphviz's 'dot' program was not found" in text
     assert (tmp_path / "replay" / "updates.csv").read_text().count("\n") == 11
+
+
+def test_a_failing_dot_is_quoted_and_the_other_panels_are_still_written(tmp_path, monkeypatch) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "dot"
+    fake.write_text("#!/bin/sh\necho 'Error: something Graphviz says' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    rec = record(LinearRegression(w=1.0, b=0.0), (XS, YS), "gd", lr=0.01, loss="sse", epochs=3)
+    quoted = "Graphviz failed to draw the graph panel.*Error: something Graphviz says"
+    with pytest.raises(OSError, match=quoted) as info:
+        write_replay(rec, tmp_path / "replay")
+    assert "\n" not in str(info.value)
+    assert "Error: something Graphviz says" in (tmp_path / "replay" / "index.html").read_text()
+    assert (tmp_path / "replay" / "updates.csv").read_text().count("\n") == 4
 
 
 def test_fit_replay_on_the_command_line(tmp_path, capsys) -> None:

@@ -73,8 +73,9 @@ class AnomalyError(FloatingPointError):
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
         return self.graph._repr_mimebundle_(include, exclude)
 
-    def _repr_svg_(self) -> str:
-        return str(self.graph.pipe(format="svg", encoding="utf-8"))
+    def _repr_svg_(self) -> str | None:
+        svg = self.graph._repr_mimebundle_().get("image/svg+xml")  # no traceback without Graphviz
+        return None if svg is None else str(svg)
 
 
 class _Checker:

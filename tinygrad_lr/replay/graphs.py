@@ -28,7 +28,8 @@ import numpy as np
 from ..graph import topological_order
 from ..losses import get_loss
 from ..value import Value
-from ..viz import GraphvizNotFoundError, draw_graph, graphviz_install_hint
+from ..viz import GraphvizError, GraphvizNotFoundError, draw_graph, graphviz_install_hint
+from ..viz.render import run_graphviz
 from .record import Recording
 
 __all__ = [
@@ -237,12 +238,14 @@ def graph_frames(rec: Recording, updates: Sequence[int], *, render: bool = True)
         svg = None
         if render and frames.error is None:
             try:
-                svg = tmpl.pipe(format="svg", encoding="utf-8")
-            except graphviz.ExecutableNotFound:
+                svg = run_graphviz(tmpl, "svg", "the graph panel").decode("utf-8")
+            except GraphvizNotFoundError:
                 frames.error = (
                     "Graphviz's 'dot' program was not found, so the graph panel is empty; "
                     f"install Graphviz with: {graphviz_install_hint()}"
                 )
+            except GraphvizError as exc:  # dot ran and failed: its own message, quoted
+                frames.error = f"the graph panel is empty: {exc}"
         frames.templates.append(svg)
     if frames.error is not None:
         frames.templates = [None] * len(frames.templates)
