@@ -735,3 +735,15 @@ def test_rows_of_a_loss_over_samples_read_in_sample_order_top_to_bottom(n) -> No
         at = svg.index(f">y{i} (data)<")
         heights.append(float(re.findall(r'y="([-\d.]+)"', svg[at - 200 : at])[-1]))
     assert heights == sorted(heights)
+
+
+@pytest.mark.parametrize("bad", [3, "loss", [1.0, 2.0], None])
+def test_pictures_refuse_what_is_not_a_graph(bad, tmp_path) -> None:
+    from tinygrad_lr import viz
+    from tinygrad_lr.errors import InputError
+
+    for draw in (viz.draw_graph, viz.walkthrough_text, viz.backward_steps,
+                 lambda r: viz.write_walkthrough(r, tmp_path / "walk")):
+        with pytest.raises(InputError, match="root must be a Value or a Tensor"):
+            draw(bad)
+    assert not (tmp_path / "walk").exists()

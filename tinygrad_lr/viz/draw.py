@@ -10,7 +10,7 @@ import graphviz
 from ..graph import topological_order
 from ..tensor import Tensor
 from .fold import _draw_folded, _fold
-from .limits import DEFAULT_MAX_NODES, _check_limit, _refuse_early
+from .limits import DEFAULT_MAX_NODES, _check_limit, _refuse_early, check_root
 from .names import (
     _BOX_DIGITS,
     _data_text,
@@ -203,6 +203,7 @@ def draw_graph(
         >>> "grad -4" in dot.source
         True
     """
+    check_root(root, "draw_graph")
     _refuse_early(root, max_nodes, "folded" if fold else "graph")
     rankdir = _rankdir(rankdir, root)
     order = topological_order(root)

@@ -1,8 +1,12 @@
-"""How many nodes a picture may have, checked before any expensive work."""
+"""What a picture may be drawn from, and how many nodes it may have: checked before any expensive work."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from ..errors import InputError, describe
+from ..tensor import Tensor
+from ..value import Value
 
 DEFAULT_MAX_NODES = 500  # boxes + ellipses; Graphviz lays out ~500 in about a second, 10,000 in minutes
 WALKTHROUGH_MAX_NODES = 100  # a walkthrough draws the whole graph once per node: n frames of n nodes
@@ -10,6 +14,14 @@ WALKTHROUGH_MAX_NODES = 100  # a walkthrough draws the whole graph once per node
 
 class GraphTooLargeError(ValueError):
     """The graph has more nodes than the renderer was allowed to draw."""
+
+
+def check_root(root: Any, func: str) -> None:
+    """Refuse anything but a ``Value`` or a ``Tensor`` as the node a picture is drawn from."""
+    if not isinstance(root, (Value, Tensor)):
+        raise InputError(
+            f"{func}: root must be a Value or a Tensor (usually the loss), got {describe(root)}"
+        )
 
 
 def _check_limit(values: int, ops: int, max_nodes: int, kind: str = "graph") -> None:

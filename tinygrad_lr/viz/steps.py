@@ -9,6 +9,7 @@ from typing import Any
 from ..graph import topological_order
 from ..tensor import Tensor
 from .draw import _ELEMENTWISE, _broadcast_axes, _copy_grad
+from .limits import check_root
 from .names import _d, _factor, _names, _num, _summary
 
 
@@ -97,6 +98,7 @@ def backward_steps(root: Any) -> list[BackwardStep]:
         >>> [s.caption for s in backward_steps(L)][-1]
         'dL/dw = dL/df * df/dw = -4 * 1 = -4'
     """
+    check_root(root, "backward_steps")
     order = topological_order(root)
     if isinstance(root, Tensor):
         return _tensor_steps(order, root)

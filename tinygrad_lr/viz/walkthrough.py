@@ -20,7 +20,7 @@ from .._files import atomic_folder, output_path
 from ..graph import topological_order
 from .draw import _draw_plain
 from .layout import fix_layout
-from .limits import WALKTHROUGH_MAX_NODES, _check_limit, _refuse_early
+from .limits import WALKTHROUGH_MAX_NODES, _check_limit, _refuse_early, check_root
 from .names import _param_ids
 from .page import _html_page
 from .render import _atomic_write, run_graphviz
@@ -59,6 +59,7 @@ def _frames(
     captions: bool,
     rendered: str = "the walkthrough",
 ) -> tuple[list[graphviz.Digraph], list[BackwardStep]]:
+    check_root(root, "walkthrough")
     _refuse_early(root, max_nodes, "walkthrough")
     direction = _rankdir(rankdir, root)
     order = topological_order(root)
