@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import re
 from pathlib import Path
 
 from .errors import UsageError
+from .output import strict_json
 
 _FUNCTIONS = re.compile(r"^[A-Za-z_]\w*(,[A-Za-z_]\w*)*$")
 
@@ -164,7 +164,7 @@ def _check(args: argparse.Namespace) -> int:
         raise UsageError(f"{path}: no such file")
     t, m = _limits(args)
     result = run_file(path, args.exercise, names, hints=args.hint, time_limit=t, memory_limit=m)
-    print(json.dumps(result.to_dict(), indent=2) if args.json else result)
+    print(strict_json(result.to_dict(), indent=2) if args.json else result)
     return result.exit_code
 
 
@@ -191,7 +191,7 @@ def _grade(args: argparse.Namespace) -> int:
     write_table(results, out)
     counts = {s: sum(r.status == s for r in results) for s in ("pass", "wrong", "not done", "error")}
     if args.json:
-        print(json.dumps([r.to_dict() for r in results], indent=2))
+        print(strict_json([r.to_dict() for r in results], indent=2))
     else:
         width = max(len(Path(r.file or "").name) for r in results)
         for r in results:
