@@ -718,3 +718,20 @@ def test_every_edge_of_a_fixed_layout_frame_joins_its_own_two_nodes(engine) -> N
             for (x, y), name, slack in ((points[0], tail, near), (points[-1], head, 4 * near)):
                 x0, y0, x1, y1 = nodes[name]
                 assert x0 - slack <= x <= x1 + slack and y0 - slack <= y <= y1 + slack, (tail, head, name)
+
+
+@pytest.mark.parametrize("n", [3, 5, 8])
+def test_rows_of_a_loss_over_samples_read_in_sample_order_top_to_bottom(n) -> None:
+    from tinygrad_lr import LinearRegression
+    from tinygrad_lr.losses import sse
+    from tinygrad_lr.viz.render import run_graphviz
+
+    xs = [float(i) for i in range(1, n + 1)]
+    L = sse(LinearRegression(w=1.0, b=0.0)(xs), [2 * x + 1 for x in xs])
+    L.backward()
+    svg = html.unescape(run_graphviz(draw_graph(L), "svg", "test").decode())
+    heights = []  # SVG y grows downwards: sample 1's target must have the smallest y
+    for i in range(1, n + 1):
+        at = svg.index(f">y{i} (data)<")
+        heights.append(float(re.findall(r'y="([-\d.]+)"', svg[at - 200 : at])[-1]))
+    assert heights == sorted(heights)
