@@ -200,6 +200,7 @@ def test_cli_test_split_and_options(capsys, tmp_path):
         ["--test-split", "1.5"],
         ["--optimizer", "adam", "--betas", "0.9", "1.0"],
         ["--tol", "nan"],
+        ["--replay", str(tmp_path / "replay"), "--standardize"],
     ):
         assert main(["fit", STUDY, *bad]) == 2
         err = capsys.readouterr().err

@@ -250,7 +250,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--compile and --replay do not go together: the replay records every step's graph")
     if args.replay is not None:  # the replay writes every update as p <- p - lr * dL/dp of the plain loss
         for flag, used in (("--schedule", args.schedule is not None), ("--standardize", args.standardize),
-                           ("--l1", args.l1 != 0.0), ("--l2", args.l2 != 0.0)):  # fmt: skip
+                           ("--l1", args.l1 != 0.0), ("--l2", args.l2 != 0.0),
+                           ("--tol", args.tol is not None),
+                           ("--loss-tol", args.loss_tol is not None)):  # fmt: skip
             if used:
                 why = "the replay shows p <- p - lr * dL/dp with one lr and the plain loss"
                 raise UsageError(f"{flag} and --replay do not go together: {why}")
