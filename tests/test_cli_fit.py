@@ -142,3 +142,24 @@ def test_bad_input_is_one_line_and_exit_2(capsys, tmp_path, text, extra, message
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1 and "Traceback" not in err
     assert err.startswith("tinygrad-lr fit: error: ") and message in err
+
+
+@pytest.mark.parametrize("engine", ["value", "tensor"])
+def test_newton_lands_on_least_squares_in_one_step(capsys, engine):
+    import numpy as np
+
+    from tinygrad_lr import load_csv
+
+    data = load_csv("examples/data/study_hours.csv")
+    A = np.column_stack([data.X, np.ones(data.n_samples)])
+    (w_ls, b_ls), *_ = np.linalg.lstsq(A, data.y, rcond=None)  # the closed form, independently
+    assert main(["fit", "examples/data/study_hours.csv", "--optimizer", "newton", "--epochs", "1",
+                 "--engine", engine, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["w"] == pytest.approx(w_ls, rel=1e-10) and out["b"] == pytest.approx(b_ls, rel=1e-10)
+    assert out["converged"] is True
+    # Newton takes no --momentum, and refuses it in one line
+    assert main(["fit", "examples/data/study_hours.csv", "--optimizer", "newton", "--momentum", "0.9"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "tinygrad-lr fit: error: --momentum does not apply to --optimizer newton"
+    )

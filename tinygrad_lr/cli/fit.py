@@ -13,7 +13,10 @@ from .errors import UsageError
 from .fit_stream import add_stream_options, run_stream
 from .output import strict_json
 
-OPTIMIZER_NAMES = ["gd", "sgd", "minibatch", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"]
+OPTIMIZER_NAMES = [
+    "gd", "sgd", "minibatch", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "newton"
+]
+_OWN_DEFAULT_LR = ("adagrad", "rmsprop", "adam", "adamw", "newton")  # PyTorch's default; Newton's full step 1
 DEFAULT_TOL = 1e-8
 
 
@@ -36,7 +39,8 @@ def add(sub: argparse._SubParsersAction) -> None:
         choices=OPTIMIZER_NAMES,
         default=None,
         help="gd: all samples per update; sgd: one; minibatch: --batch-size; momentum, nesterov, adagrad, "
-        "rmsprop, adam, adamw: those update rules on all samples, or on --batch-size samples "
+        "rmsprop, adam, adamw: those update rules on all samples, or on --batch-size samples; newton: "
+        "theta <- theta - lr * H^-1 g with the Hessian H by autodiff, one step to least squares at lr 1 "
         "(default gd, or minibatch when --batch-size is given)",
     )
     p.add_argument(
@@ -56,7 +60,8 @@ def add(sub: argparse._SubParsersAction) -> None:
         type=float,
         default=None,
         help="learning rate (default: for gd, minibatch, momentum, nesterov 1/lambda_max, half the largest "
-        "stable lr; for sgd half the one-sample limit; for adagrad, rmsprop, adam, adamw PyTorch's default)",
+        "stable lr; for sgd half the one-sample limit; for adagrad, rmsprop, adam, adamw PyTorch's default; "
+        "for newton 1)",
     )
     p.add_argument("--momentum", type=float, help="momentum mu (momentum, nesterov: default 0.9; rmsprop: 0)")
     p.add_argument(
@@ -185,7 +190,7 @@ def _auto_lr(name: str, X: Any, loss: str, bias: bool) -> float | None:
     """The default lr: half the largest stable one for GD-like rules; PyTorch's for adaptive ones."""
     from ..models import max_stable_lr
 
-    if name in ("adagrad", "rmsprop", "adam", "adamw"):
+    if name in _OWN_DEFAULT_LR:
         return None
     limit = max_stable_lr(X, loss, bias, batch_size=1 if name == "sgd" else None)
     return 0.5 * limit if math.isfinite(limit) else 0.01
@@ -367,7 +372,7 @@ def run(args: argparse.Namespace) -> int:
         [f" + {args.l1:g}*sum|w|" if args.l1 else "", f" + {args.l2:g}*sum w^2" if args.l2 else ""]
     )
     auto = "" if args.lr is not None else " -- the default lr" + (
-        "" if name in ("adagrad", "rmsprop", "adam", "adamw") else ": half the largest stable one"
+        "" if name in _OWN_DEFAULT_LR else ": half the largest stable one"
     )
     print(
         f"training: {opt.describe()}{auto}, {loss_name}{penalty} loss, {args.epochs} epochs at most, "
