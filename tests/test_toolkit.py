@@ -61,6 +61,20 @@ def test_solve_command(capsys):
     assert main(["solve", STUDY, "--l2", "-1"]) == 2
 
 
+def test_solve_json_is_strict_json_on_singular_data(capsys):
+    # x is 1 in every row: w and b cannot be told apart, the condition number is infinite
+    assert main(["solve", "examples/data/constant_x.csv", "--json"]) == 0
+    text = capsys.readouterr().out
+    assert "Infinity" not in text and "NaN" not in text
+    out = json.loads(text)
+    assert out["condition_number"] is None and out["hessian_condition_number"] is None
+    assert out["unique"] is False
+    # the smallest-norm answer with w = b: w*1 + b = mean(y) = 4
+    assert out["w"] == pytest.approx(2.0, rel=1e-12) and out["b"] == pytest.approx(2.0, rel=1e-12)
+    assert main(["solve", "examples/data/study_hours.csv", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["unique"] is True
+
+
 def test_standardizer_round_trip_and_zero_variance():
     s = Standardizer.fit([[1.0, 10.0], [3.0, 30.0], [5.0, 20.0]])
     w, b = s.to_original(*s.to_standardized([2.0, -1.0], 0.5))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from .data_options import add_data_options, load_data
+from .output import strict_json
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -27,9 +28,17 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    import json
+def _bound(value: float) -> float | None:
+    """A condition number or stable-lr bound for JSON: ``None`` (null) where it is infinite.
 
+    An infinite condition number (singular data: a constant or repeated feature) or an infinite
+    stable lr (a zero Hessian) is a true answer, not a failed computation; JSON has no token for
+    it, so it is ``null`` and the docs say what that means. Anything else that is not finite is
+    an error (:func:`strict_json`)."""
+    return None if value == float("inf") else value
+
+
+def run(args: argparse.Namespace) -> int:
     from ..closed_form import lstsq
     from ..models import max_stable_lr
     from ..scaling import Standardizer
@@ -46,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
         scaler = Standardizer.fit(data.X, data.feature_names)
         Z = scaler.transform(data.X)
         std = (lstsq(Z, data.y, bias=bias, loss=args.loss, l2=args.l2), max_stable_lr(Z, args.loss, bias))
+    unique = not (sol.condition_number == float("inf") and args.l2 == 0)
     if args.json:
         out: dict[str, object] = {"w": w[0] if len(w) == 1 else w}
         if bias:
@@ -57,19 +67,20 @@ def run(args: argparse.Namespace) -> int:
             n_samples=data.n_samples,
             features=list(data.feature_names),
             target=data.target_name,
-            condition_number=sol.condition_number,
-            hessian_condition_number=sol.condition_number**2,
-            max_stable_lr=lr_max,
+            condition_number=_bound(sol.condition_number),
+            hessian_condition_number=_bound(sol.condition_number**2),
+            max_stable_lr=_bound(lr_max),
+            unique=unique,
         )
         if std is not None:
             zw = [float(v) for v in std[0].weights]
             out["standardized"] = {
                 "w": zw[0] if len(zw) == 1 else zw,
                 "b": std[0].intercept,
-                "hessian_condition_number": std[0].condition_number ** 2,
-                "max_stable_lr": std[1],
+                "hessian_condition_number": _bound(std[0].condition_number ** 2),
+                "max_stable_lr": _bound(std[1]),
             }
-        print(json.dumps(out))
+        print(strict_json(out))
         return 0
     names = ["w"] if len(w) == 1 else [f"w{j + 1}" for j in range(len(w))]
     kind = f"ridge, l2 = {args.l2:g}" if args.l2 else "least squares"
@@ -85,6 +96,11 @@ def run(args: argparse.Namespace) -> int:
         f"condition number of the loss's Hessian: {sol.condition_number**2:.6g}; "
         f"largest stable GD lr: {lr_max:.6g}"
     )
+    if not unique:
+        print(
+            "the data do not pin the parameters down (the Hessian is singular: a constant or repeated "
+            "feature), so many answers reach this loss; this is the one with the smallest norm"
+        )
     if std is not None:
         zw = std[0].weights.tolist()
         print(
