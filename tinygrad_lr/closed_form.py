@@ -38,7 +38,8 @@ class LeastSquares:
         loss_name: ``"mse"`` or ``"sse"``.
         l2: the ridge strength (0 for ordinary least squares).
         condition_number: ``cond(A)`` of the design matrix ``A = [X, 1]``; the loss's Hessian
-            ``2 A^T A / n`` has condition number ``cond(A)^2``, which is what makes GD slow.
+            ``2 A^T A / n`` has condition number ``cond(A)^2``, which is what makes GD slow;
+            ``inf`` when ``A`` is singular to working precision (a constant or repeated feature).
     """
 
     weights: np.ndarray
@@ -108,7 +109,10 @@ def lstsq(X: Any, y: Any, bias: bool = True, loss: str = "mse", l2: float = 0.0)
     sse = float(np.sum((A @ theta - t) ** 2))
     value = (sse / n if key == "mse" else sse) + float(l2) * float(np.sum(w * w))
     sv = np.linalg.svd(A, compute_uv=False)
-    cond = float(sv[0] / sv[-1]) if sv[-1] > 0 else math.inf
+    # rank-deficient to working precision (numpy's matrix_rank and lstsq(rcond=None) tolerance):
+    # the rounding of a zero singular value differs between BLAS kernels, its verdict must not
+    tiny = sv[0] * max(A.shape) * np.finfo(np.float64).eps
+    cond = float(sv[0] / sv[-1]) if sv[-1] > tiny else math.inf
     return LeastSquares(
         weights=np.array(w, dtype=np.float64),
         intercept=float(theta[-1]) if bias else None,
