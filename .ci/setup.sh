@@ -6,62 +6,62 @@
 #
 # Idempotent: a second run reuses .venv and only re-installs when pyproject.toml changed.
 # On Debian as root it installs missing system packages with apt (Graphviz's `dot`, python3-venv,
-# and for the tests Chromium + chromedriver); otherwise it prints the exact command to run.
+# and for the tests Chromium + chromedriver and ffmpeg); otherwise it prints the exact command to run.
+# The notebook tests use the venv's own Jupyter kernel (ipykernel, from the dev extra).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 job="${1:-demo}"
 case "$job" in demo | test) ;; *) echo "usage: bash .ci/setup.sh demo|test" >&2; exit 2 ;; esac
 
-apt_updated=""
-need_apt() { # need_apt PROGRAM PACKAGE...: make sure PROGRAM exists, installing PACKAGEs if we can
-    local program="$1"; shift
-    command -v "$program" >/dev/null 2>&1 && return 0
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        echo "setup: installing $* with apt-get" >&2
-        if [ -z "$apt_updated" ]; then apt-get update -qq >/dev/null || true; apt_updated=1; fi
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null || true
-        command -v "$program" >/dev/null 2>&1 && return 0
-    fi
-    return 1
-}
-
-if ! need_apt dot graphviz; then
-    echo "setup: Graphviz's 'dot' program is missing; install it with: sudo apt-get install graphviz" >&2
-    exit 1
-fi
-if [ "$job" = test ]; then
-    # the walkthrough page is tested in a real headless browser; skipped where none can be had
-    need_apt chromedriver chromium chromium-driver ||
-        echo "setup: no Chromium; the browser test will be skipped (sudo apt-get install chromium chromium-driver)" >&2
-fi
-
 PYTHON="${PYTHON:-python3}"
 if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
     echo "setup: tinygrad_lr needs Python >= 3.10 as '$PYTHON' (set PYTHON=/path/to/python3.x)" >&2
     exit 1
 fi
-if [ ! -x .venv/bin/python ]; then
-    if ! "$PYTHON" -m venv .venv >/dev/null 2>&1; then
-        rm -rf .venv
-        pyver=$("$PYTHON" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
-        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-            apt-get update -qq >/dev/null
-            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "python$pyver-venv" >/dev/null
-            "$PYTHON" -m venv .venv
-        else
-            echo "setup: Python's venv module is missing; install it with: sudo apt-get install python$pyver-venv" >&2
-            exit 1
-        fi
+pyver=$("$PYTHON" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+
+# What the system must provide. required: the job cannot run without it; optional: the tests that
+# need it are skipped, saying so (the browser tests need Chromium, the MP4 test ffmpeg).
+survey() { # sets required, optional and wanted (both) to the Debian packages still missing
+    required=() optional=()
+    command -v dot >/dev/null 2>&1 || required+=(graphviz)
+    if [ ! -x .venv/bin/python ] && ! "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1; then
+        required+=("python$pyver-venv")
     fi
+    if [ "$job" = test ]; then
+        command -v chromedriver >/dev/null 2>&1 || optional+=(chromium chromium-driver)
+        command -v ffmpeg >/dev/null 2>&1 || optional+=(ffmpeg)
+    fi
+    wanted=("${required[@]}" "${optional[@]}")
+}
+survey
+if [ ${#wanted[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing ${wanted[*]} with apt-get (a few minutes on a new machine)" >&2
+    export DEBIAN_FRONTEND=noninteractive DEBCONF_NOWARNINGS=yes
+    apt-get update -qq >/dev/null || echo "setup: apt-get update failed; trying the install anyway" >&2
+    apt-get install -y -qq "${wanted[@]}" >/dev/null || echo "setup: apt-get could not install everything" >&2
+    survey
+fi
+if [ ${#required[@]} -gt 0 ]; then
+    echo "setup: cannot go on without ${required[*]}; install everything missing with:" \
+        "sudo apt-get install ${wanted[*]}" >&2
+    exit 1
+fi
+if [ ${#optional[@]} -gt 0 ]; then
+    echo "setup: missing ${optional[*]}: the browser and MP4 tests that need them will be skipped;" \
+        "install with: sudo apt-get install ${optional[*]}" >&2
+fi
+if [ ! -x .venv/bin/python ]; then
+    "$PYTHON" -m venv .venv
 fi
 
 stamp=.venv/.tinygrad-lr-installed
 want=$(cat pyproject.toml | cksum)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-    echo "setup: installing tinygrad-lr and its tools into .venv" >&2
-    .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
-    .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]"
+    echo "setup: installing tinygrad-lr and its tools into .venv (a minute or two the first time)" >&2
+    .venv/bin/python -m pip install -qq --disable-pip-version-check --upgrade pip >/dev/null
+    .venv/bin/python -m pip install -qq --disable-pip-version-check -e ".[dev]"
     echo "$want" >"$stamp"
 fi
 

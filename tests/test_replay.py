@@ -309,6 +309,28 @@ def test_the_gif_has_one_frame_per_update_asked_for(tmp_path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["learning.gif"]
 
 
+def test_the_mp4_has_one_frame_per_update_asked_for(tmp_path) -> None:
+    import shutil
+    import subprocess
+
+    from matplotlib import animation
+
+    from tinygrad_lr.replay import save_animation
+
+    if not (animation.writers.is_available("ffmpeg") and shutil.which("ffprobe")):
+        pytest.skip("ffmpeg is not installed (sudo apt-get install ffmpeg): the MP4 writer cannot run")
+    rec = record(LinearRegression(w=1.0, b=0.0), (XS, YS), "gd", lr=0.01, loss="sse", epochs=20)
+    mp4 = save_animation(rec, tmp_path / "learning.mp4", updates=[0, 1, 2, 5, 19], fps=2)
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+         "-show_entries", "stream=nb_read_frames,avg_frame_rate", "-of", "csv=p=0", str(mp4)],
+        capture_output=True, text=True, check=True,
+    )
+    rate, frames = probe.stdout.strip().split(",")
+    assert int(frames) == 5 and rate == "2/1"
+    assert [p.name for p in tmp_path.iterdir()] == ["learning.mp4"]  # no temporary file left
+
+
 def test_an_optimizer_with_another_update_rule_is_refused_with_a_reason() -> None:
     from tinygrad_lr.optim import Momentum
 
