@@ -10,6 +10,7 @@ from typing import Any
 
 from .data_options import add_data_options, load_data
 from .errors import UsageError
+from .fit_report import predictions, print_predictions, result_json
 from .fit_stream import add_stream_options, run_stream
 from .output import strict_json
 
@@ -296,16 +297,7 @@ def run(args: argparse.Namespace) -> int:
                 first -= 1
             history.converged_epoch = first
             history.stop_reason += f", from epoch {first} on (--tol {DEFAULT_TOL:g} stops there)"
-    w = [float(v) for v in model.weights]
-    b = model.intercept
-    predictions = None
-    inputs = None
-    if args.predict is not None:
-        inputs = [args.predict[i : i + d] for i in range(0, len(args.predict), d)]
-        predictions = [float(v) for v in model.predict(inputs)]
-        for x, pred in zip(inputs, predictions):
-            if not math.isfinite(pred):
-                raise UsageError(f"--predict {' '.join(map(repr, x))}: the prediction is {pred} (overflow)")
+    predicted = predictions(model, args, d)
     cf = history.closed_form
     if cf is None and not args.l1:
         cf = lstsq(train.X, train.y, bias=bias, loss=args.loss, l2=args.l2)
@@ -317,22 +309,11 @@ def run(args: argparse.Namespace) -> int:
         }
 
     if args.json:
-        out: dict[str, object] = {"w": w[0] if d == 1 else w}
-        if b is not None:
-            out["b"] = b
+        out = result_json(
+            model, history, args, optimizer=name, lr=lr, n_samples=data.n_samples,
+            features=data.feature_names, target=data.target_name,
+        )
         out.update(
-            loss=history.final_loss,
-            initial_loss=history.initial_loss,
-            epochs=history.epochs,
-            updates=history.updates,
-            optimizer=name,
-            lr=lr,
-            loss_fn=args.loss,
-            engine=args.engine,
-            n_samples=data.n_samples,
-            features=list(data.feature_names),
-            target=data.target_name,
-            losses=history.losses,
             converged=bool(history.converged),
             converged_epoch=history.converged_epoch,
             stop_reason=history.stop_reason,
@@ -353,15 +334,14 @@ def run(args: argparse.Namespace) -> int:
         if metrics is not None and test is not None:
             out["n_train"], out["n_test"] = train.n_samples, int(test[1].size)
             out["metrics"] = metrics
-        if predictions is not None:
-            out["inputs"] = inputs
-            out["predictions"] = predictions
+        if predicted is not None:
+            out["inputs"], out["predictions"] = predicted
         print(strict_json(out))
         return 0
 
     names = model.param_names()
     terms = [f"{n}*{f}" for n, f in zip(names, data.feature_names)]
-    rhs = " + ".join(terms + (["b"] if b is not None else []))
+    rhs = " + ".join(terms + (["b"] if model.intercept is not None else []))
     features = ("feature " if d == 1 else "features ") + ", ".join(data.feature_names)
     print(f"data: {args.csv}: {data.n_samples} samples, {features} -> target {data.target_name}")
     if test is not None:
@@ -420,10 +400,7 @@ def run(args: argparse.Namespace) -> int:
             print(
                 f"{part:>5}: R^2 {m['r2']:.6g}, MSE {m['mse']:.6g}, RMSE {m['rmse']:.6g}, MAE {m['mae']:.6g}"
             )
-    if predictions is not None and inputs is not None:
-        for x, pred in zip(inputs, predictions):
-            xs = ", ".join(f"{f}={v:g}" for f, v in zip(data.feature_names, x))
-            print(f"prediction at {xs}: {pred!r}")
+    print_predictions(predicted, data.feature_names)
     return 0
 
 

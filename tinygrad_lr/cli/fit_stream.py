@@ -8,10 +8,10 @@ it in closed form) so each stays one idea: this is the loop of :func:`~tinygrad_
 from __future__ import annotations
 
 import argparse
-import math
 from typing import Any
 
 from .errors import UsageError
+from .fit_report import predictions, print_predictions, result_json
 from .output import strict_json
 
 __all__ = ["add_stream_options", "run_stream"]
@@ -89,36 +89,14 @@ def run_stream(args: argparse.Namespace, options: dict[str, Any]) -> int:
     history = fit(
         model, stream, opt, loss=args.loss, epochs=args.epochs, rng=args.seed, patience=args.patience
     )
-    w = [float(v) for v in model.weights]
-    b = model.intercept
-    inputs = predictions = None
-    if args.predict is not None:
-        inputs = [args.predict[i : i + d] for i in range(0, len(args.predict), d)]
-        predictions = [float(v) for v in model.predict(inputs)]
-        for x, pred in zip(inputs, predictions):
-            if not math.isfinite(pred):
-                raise UsageError(f"--predict {' '.join(map(repr, x))}: the prediction is {pred} (overflow)")
+    predicted = predictions(model, args, d)
     if args.json:
-        out: dict[str, object] = {"w": w[0] if d == 1 else w}
-        if b is not None:
-            out["b"] = b
-        out.update(
-            loss=history.final_loss,
-            initial_loss=history.initial_loss,
-            epochs=history.epochs,
-            updates=history.updates,
-            optimizer=name,
-            lr=opt.lr,
-            loss_fn=args.loss,
-            engine=args.engine,
-            n_samples=stream.n_samples,
-            chunk_rows=rows,
-            features=list(stream.feature_names),
-            target=stream.target_name,
-            losses=history.losses,
+        out = result_json(
+            model, history, args, optimizer=name, lr=opt.lr, n_samples=stream.n_samples,
+            features=stream.feature_names, target=stream.target_name, chunk_rows=rows,
         )
-        if predictions is not None:
-            out["inputs"], out["predictions"] = inputs, predictions
+        if predicted is not None:
+            out["inputs"], out["predictions"] = predicted
         print(strict_json(out))
         return 0
     names = model.param_names()
@@ -134,8 +112,5 @@ def run_stream(args: argparse.Namespace, options: dict[str, Any]) -> int:
     final = ", ".join(f"{n} = {float(v)!r}" for n, v in zip(names, history.final_params))
     print(f"final: {final}")
     print(f"final loss: {history.final_loss!r}")
-    if predictions is not None and inputs is not None:
-        for x, pred in zip(inputs, predictions):
-            xs = ", ".join(f"{f}={v:g}" for f, v in zip(stream.feature_names, x))
-            print(f"prediction at {xs}: {pred!r}")
+    print_predictions(predicted, stream.feature_names)
     return 0
