@@ -13,26 +13,35 @@ from typing import BinaryIO
 
 
 @contextlib.contextmanager
-def atomic_file(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
-    """Open a temporary file beside ``path`` for binary writing; move it onto ``path`` on success.
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """A temporary file name beside ``path`` (same suffix) to write to; moved onto ``path`` on success.
 
-    A reader never sees a half-written file, and a failure (an exception, a full disk) leaves
-    whatever was at ``path`` before untouched and no temporary file behind. The new file gets
-    the usual permissions (``0o666`` minus the umask), not ``mkstemp``'s private ``0o600``.
-    Missing folders are created.
+    For writers that want a file name rather than a handle (matplotlib's animation writers pick
+    their format from the suffix). A reader never sees a half-written file, and a failure (an
+    exception, a full disk) leaves whatever was at ``path`` before untouched and no temporary
+    file behind. The new file gets the usual permissions (``0o666`` minus the umask), not
+    ``mkstemp``'s private ``0o600``. Missing folders are created.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix or ".tmp", dir=path.parent)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            yield fh
+        yield Path(tmp)
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+@contextlib.contextmanager
+def atomic_file(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """Open a file beside ``path`` for binary writing; it becomes ``path`` whole on success (see
+    :func:`atomic_path`: nothing half-written, nothing of the user's lost on failure)."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        yield fh
 
 
 def write_new_file(path: Path, data: bytes) -> bool:

@@ -8,13 +8,11 @@ whole or not at all.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from .._files import _umask, output_path
+from .._files import atomic_path, output_path
 from .graphs import frame_updates
 from .record import Recording
 
@@ -71,14 +69,6 @@ def save_animation(
         view.fig, lambda i: [view.show(picks[i], 2)], frames=len(picks), blit=False
     )
     writer = animation.PillowWriter(fps=fps) if fmt == "gif" else animation.FFMpegWriter(fps=fps)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        anim.save(tmp, writer=writer, dpi=dpi)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with atomic_path(path) as tmp:  # whole or not at all
+        anim.save(str(tmp), writer=writer, dpi=dpi)
     return path
