@@ -10,7 +10,7 @@ from typing import Any
 
 from .data_options import add_data_options, load_data
 from .errors import UsageError
-from .fit_report import predictions, print_predictions, result_json
+from .fit_report import check_model_options, predictions, print_predictions, result_json
 from .fit_stream import add_stream_options, run_stream
 from .output import strict_json
 
@@ -213,15 +213,8 @@ def run(args: argparse.Namespace) -> int:
     if args.chunk_rows is not None:
         raise UsageError("--chunk-rows needs --stream")
     data = load_data(args)
-    if args.no_bias and args.init_b is not None:
-        raise UsageError("--init-b needs a bias; drop --no-bias or --init-b")
     d = data.n_features
-    if args.init_w is not None and len(args.init_w) not in (1, d):
-        raise UsageError(f"--init-w takes 1 number or {d} (one per feature), got {len(args.init_w)}")
-    if args.predict is not None and len(args.predict) % d:
-        raise UsageError(f"--predict takes {d} numbers per sample (one per feature), got {len(args.predict)}")
-    if args.patience < 1:
-        raise UsageError(f"--patience must be at least 1, got {args.patience}")
+    check_model_options(args, d)
     _check_number("--tol", args.tol)
     _check_number("--loss-tol", args.loss_tol)
     _check_number("--l1", args.l1)

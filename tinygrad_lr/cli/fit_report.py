@@ -1,4 +1,5 @@
-"""What ``fit`` and ``fit --stream`` both report: predictions at ``--predict`` and the JSON result."""
+"""What ``fit`` and ``fit --stream`` share: the model options' checks, predictions at ``--predict``
+and the JSON result."""
 
 from __future__ import annotations
 
@@ -10,6 +11,18 @@ from typing import Any
 from .errors import UsageError
 
 Predicted = tuple[list[list[float]], list[float]]  # the --predict inputs and the model's outputs
+
+
+def check_model_options(args: argparse.Namespace, d: int) -> None:
+    """``--init-b``, ``--init-w``, ``--predict`` and ``--patience`` against a model of ``d`` features."""
+    if args.no_bias and args.init_b is not None:
+        raise UsageError("--init-b needs a bias; drop --no-bias or --init-b")
+    if args.init_w is not None and len(args.init_w) not in (1, d):
+        raise UsageError(f"--init-w takes 1 number or {d} (one per feature), got {len(args.init_w)}")
+    if args.predict is not None and len(args.predict) % d:
+        raise UsageError(f"--predict takes {d} numbers per sample (one per feature), got {len(args.predict)}")
+    if args.patience < 1:
+        raise UsageError(f"--patience must be at least 1, got {args.patience}")
 
 
 def predictions(model: Any, args: argparse.Namespace, d: int) -> Predicted | None:

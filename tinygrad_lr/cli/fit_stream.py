@@ -11,7 +11,7 @@ import argparse
 from typing import Any
 
 from .errors import UsageError
-from .fit_report import predictions, print_predictions, result_json
+from .fit_report import check_model_options, predictions, print_predictions, result_json
 from .output import strict_json
 
 __all__ = ["add_stream_options", "run_stream"]
@@ -64,14 +64,7 @@ def run_stream(args: argparse.Namespace, options: dict[str, Any]) -> int:
         chunk_rows=rows,
     )
     d = stream.n_features
-    if args.no_bias and args.init_b is not None:
-        raise UsageError("--init-b needs a bias; drop --no-bias or --init-b")
-    if args.init_w is not None and len(args.init_w) not in (1, d):
-        raise UsageError(f"--init-w takes 1 number or {d} (one per feature), got {len(args.init_w)}")
-    if args.predict is not None and len(args.predict) % d:
-        raise UsageError(f"--predict takes {d} numbers per sample (one per feature), got {len(args.predict)}")
-    if args.patience < 1:
-        raise UsageError(f"--patience must be at least 1, got {args.patience}")
+    check_model_options(args, d)
     name = args.optimizer or ("minibatch" if args.batch_size is not None else "gd")
     if args.lr is None and name in ("gd", "sgd", "minibatch", "momentum", "nesterov"):
         raise UsageError("--stream needs --lr: the automatic choice reads the whole data set")
