@@ -153,7 +153,7 @@ def test_grade_as_json_and_a_failed_grading_leaves_the_old_table(tmp_path, capsy
 
 @pytest.mark.parametrize("target", ["x.py:", "C:/x.py"])
 def test_target_without_function_names_is_a_path(target):
-    from tinygrad_lr.cli.check import _split_target
+    from tinygrad_lr.cli.commands.check import _split_target
 
     assert _split_target(target) == (target, None)
     assert _split_target("a/b.py:update,gd") == ("a/b.py", ["update", "gd"])

@@ -204,7 +204,7 @@ def test_the_early_count_stops_at_the_limit() -> None:
 
 
 def test_the_command_refuses_a_large_graph_before_building_it(tmp_path, monkeypatch, capsys) -> None:
-    from tinygrad_lr.cli import graph as command
+    from tinygrad_lr.cli.commands import graph as command
     from tinygrad_lr.viz import limits
 
     built = []

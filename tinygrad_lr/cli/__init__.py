@@ -1,10 +1,12 @@
 """The ``tinygrad-lr`` command line.
 
 ``main(argv) -> exit code`` is what the console script, ``python -m tinygrad_lr`` and the tests
-call. Every sub-command is one module of this package with an ``add(sub)`` function declaring its
-options and a ``run(args) -> int`` function doing the work; ``COMMANDS`` lists them in the order
-``--help`` shows. Errors the user can fix (bad input, a diverging learning rate) are printed as
-one line on stderr with exit status 2; they never show a traceback.
+call. Every sub-command is one module of :mod:`tinygrad_lr.cli.commands` with an ``add(sub)``
+function declaring its options and a ``run(args) -> int`` function doing the work; ``COMMANDS``
+is what that package finds, in the order ``--help`` shows. The modules beside this one are what
+the commands share (errors, output, data options, the fit report). Errors the user can fix (bad
+input, a diverging learning rate) are printed as one line on stderr with exit status 2; they never
+show a traceback.
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from .. import __version__
-from . import check, demo, fit, gradcheck, graph, solve
+from .commands import discover
 from .errors import UsageError
 from .output import nonfinite_option
 
-COMMANDS = [demo, gradcheck, fit, solve, graph, check]
+COMMANDS = discover()
 
 __all__ = ["COMMANDS", "UsageError", "build_parser", "main"]
 

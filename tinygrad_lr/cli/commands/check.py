@@ -6,10 +6,13 @@ import argparse
 import re
 from pathlib import Path
 
-from .errors import UsageError
-from .output import strict_json
+from ..errors import UsageError
+from ..output import strict_json
 
 _FUNCTIONS = re.compile(r"^[A-Za-z_]\w*(,[A-Za-z_]\w*)*$")
+
+
+HELP_ORDER = 60  # where `tinygrad-lr --help` lists this command
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -93,8 +96,8 @@ def _split_target(target: str) -> tuple[str, list[str] | None]:
 
 
 def _limits(args: argparse.Namespace) -> tuple[float, float]:
-    from ..exercises.base import DEFAULT_TIME_LIMIT
-    from ..exercises.sandbox import DEFAULT_MEMORY_LIMIT
+    from ...exercises.base import DEFAULT_TIME_LIMIT
+    from ...exercises.sandbox import DEFAULT_MEMORY_LIMIT
 
     t = DEFAULT_TIME_LIMIT if args.time_limit is None else args.time_limit
     m = DEFAULT_MEMORY_LIMIT if args.memory_limit is None else args.memory_limit
@@ -106,7 +109,7 @@ def _limits(args: argparse.Namespace) -> tuple[float, float]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import exercises
+    from ... import exercises
 
     if args.exercise is not None and args.exercise not in exercises.EXERCISES:
         raise UsageError(f"--exercise must be one of 1-{len(exercises.EXERCISES)}, got {args.exercise}")
@@ -131,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _list() -> int:
-    from ..exercises import EXERCISES
+    from ...exercises import EXERCISES
 
     for ex in EXERCISES.values():
         fns = ", ".join(f"{f}()" for f in ex.functions)
@@ -140,8 +143,8 @@ def _list() -> int:
 
 
 def _new(number: int, target: str | None) -> int:
-    from .._files import atomic_file
-    from ..exercises import get, stub
+    from ..._files import atomic_file
+    from ...exercises import get, stub
 
     try:
         ex = get(number)
@@ -157,7 +160,7 @@ def _new(number: int, target: str | None) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from ..exercises.sandbox import run_file
+    from ...exercises.sandbox import run_file
 
     path, names = _split_target(args.target)
     if not Path(path).is_file():
@@ -169,7 +172,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from ..exercises.sandbox import grade, submissions, write_table
+    from ...exercises.sandbox import grade, submissions, write_table
 
     if args.target:
         raise UsageError("--grade DIR checks every file in DIR; do not name a file as well")

@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from .errors import UsageError
-from .output import announce_wait, strict_json
+from ..errors import UsageError
+from ..output import announce_wait, strict_json
 
 if TYPE_CHECKING:
     import numpy as np
 
+
+
+HELP_ORDER = 20  # where `tinygrad-lr --help` lists this command
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -43,8 +46,8 @@ def add(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import math
 
-    from ..data import load_csv
-    from ..gradcheck import DEFAULT_EPS, check_linear_regression, per_sample_breakdown
+    from ...data import load_csv
+    from ...gradcheck import DEFAULT_EPS, check_linear_regression, per_sample_breakdown
 
     X: np.ndarray | list[list[float]]
     y: np.ndarray | list[float]

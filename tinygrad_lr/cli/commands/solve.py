@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from .data_options import add_data_options, load_data
-from .output import strict_json
+from ..data_options import add_data_options, load_data
+from ..output import strict_json
+
+HELP_ORDER = 40  # where `tinygrad-lr --help` lists this command
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -39,9 +41,9 @@ def _bound(value: float) -> float | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..closed_form import lstsq
-    from ..models import max_stable_lr
-    from ..scaling import Standardizer
+    from ...closed_form import lstsq
+    from ...models import max_stable_lr
+    from ...scaling import Standardizer
 
     data = load_data(args)
     if not args.l2 >= 0 or args.l2 == float("inf"):

@@ -6,13 +6,16 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._files import output_path
-from ..value import Value
-from .errors import UsageError
+from ..._files import output_path
+from ...value import Value
+from ..errors import UsageError
 
 if TYPE_CHECKING:
 
-    from ..tensor import Tensor
+    from ...tensor import Tensor
+
+
+HELP_ORDER = 50  # where `tinygrad-lr --help` lists this command
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -50,7 +53,7 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import viz
+    from ... import viz
 
     if len(args.x) != len(args.y):
         raise UsageError(f"--x has {len(args.x)} values but --y has {len(args.y)}: give one y per x")
@@ -85,8 +88,8 @@ def _refuse_too_large(args: argparse.Namespace, limit: int, walk_limit: int) -> 
     ``b``. So a walkthrough or a folded picture of 100,000 points is refused at once, without
     building (and backpropagating) a graph of a million nodes first.
     """
-    from ..graph import topological_order
-    from ..viz.limits import refuse_node_count
+    from ...graph import topological_order
+    from ...viz.limits import refuse_node_count
 
     n = len(args.x)
     if n <= 2:
@@ -104,13 +107,13 @@ def _refuse_too_large(args: argparse.Namespace, limit: int, walk_limit: int) -> 
 
 def _graph_loss(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     """The loss graph of f = w*x + b over the points, backpropagated: (L, w, b)."""
-    from ..losses import get_loss
+    from ...losses import get_loss
 
     _, loss = get_loss(args.loss)
     w: Tensor | Value
     b: Tensor | Value
     if args.engine == "tensor":
-        from ..tensor import Tensor
+        from ...tensor import Tensor
 
         w = Tensor(args.w, requires_grad=True, name="w")
         b = Tensor(args.b, requires_grad=True, name="b")

@@ -8,17 +8,20 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .data_options import add_data_options, load_data
-from .errors import UsageError
-from .fit_report import check_model_options, predictions, print_predictions, result_json
-from .fit_stream import add_stream_options, run_stream
-from .output import strict_json
+from ..data_options import add_data_options, load_data
+from ..errors import UsageError
+from ..fit_report import check_model_options, predictions, print_predictions, result_json
+from ..fit_stream import add_stream_options, run_stream
+from ..output import strict_json
 
 OPTIMIZER_NAMES = [
     "gd", "sgd", "minibatch", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "newton"
 ]
 _OWN_DEFAULT_LR = ("adagrad", "rmsprop", "adam", "adamw", "newton")  # PyTorch's default; Newton's full step 1
 DEFAULT_TOL = 1e-8
+
+
+HELP_ORDER = 30  # where `tinygrad-lr --help` lists this command
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -189,7 +192,7 @@ def _options(args: argparse.Namespace, name: str) -> dict[str, Any]:
 
 def _auto_lr(name: str, X: Any, loss: str, bias: bool) -> float | None:
     """The default lr: half the largest stable one for GD-like rules; PyTorch's for adaptive ones."""
-    from ..models import max_stable_lr
+    from ...models import max_stable_lr
 
     if name in _OWN_DEFAULT_LR:
         return None
@@ -200,13 +203,13 @@ def _auto_lr(name: str, X: Any, loss: str, bias: bool) -> float | None:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from ..closed_form import lstsq
-    from ..data import from_arrays, train_test_split
-    from ..metrics import regression_metrics
-    from ..models import LinearRegression
-    from ..optim import make_optimizer, make_scheduler
-    from ..scaling import Standardizer
-    from ..train import fit
+    from ...closed_form import lstsq
+    from ...data import from_arrays, train_test_split
+    from ...metrics import regression_metrics
+    from ...models import LinearRegression
+    from ...optim import make_optimizer, make_scheduler
+    from ...scaling import Standardizer
+    from ...train import fit
 
     if args.stream:  # data larger than memory: read in chunks on every pass
         return run_stream(args, _options(args, args.optimizer or ("minibatch" if args.batch_size else "gd")))
@@ -399,7 +402,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _replay(args: argparse.Namespace, model: Any, data: Any, opt: Any) -> Any:
     """Train with every update recorded, write the replay page; the History, as fit's."""
-    from ..replay import check_replay_folder, record, write_replay
+    from ...replay import check_replay_folder, record, write_replay
 
     names = model.param_names()
     axes = None

@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from .._files import output_path
-from ..pictures import Pictures
-from ..value import Value
+from ..._files import output_path
+from ...pictures import Pictures
+from ...value import Value
 
 if TYPE_CHECKING:
     pass
+
+
+HELP_ORDER = 10  # where `tinygrad-lr --help` lists this command
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -36,11 +39,11 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
 
-    from ..data import from_arrays
-    from ..graph import topological_order
-    from ..losses import sse
-    from ..models import LinearRegression
-    from ..train import fit
+    from ...data import from_arrays
+    from ...graph import topological_order
+    from ...losses import sse
+    from ...models import LinearRegression
+    from ...train import fit
 
     # (1) one sample: every node of (w*x + b - y)^2 with its data and gradient
     w, b = Value(args.w, label="w"), Value(args.b, label="b")
@@ -59,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     for node in topological_order(L):
         print(f"   {node.label:<6}{node.op or 'leaf':<6}{node.data:>10.6g}{node.grad:>16.6g}")
     print("   the backward pass, one chain-rule step per line:")
-    from ..viz import walkthrough_text
+    from ...viz import walkthrough_text
 
     for line in walkthrough_text(L).splitlines()[1:]:
         print(f"   {line}")
@@ -78,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
           f"dLoss/dw = {w3.grad:g}   dLoss/db = {b3.grad:g}")
     pictures = Pictures()
     if not args.no_render:
-        from ..viz import draw_graph, save_graph, write_walkthrough
+        from ...viz import draw_graph, save_graph, write_walkthrough
 
         out = output_path(args.out, "--out")  # the folder is made; its parent must exist
         out.mkdir(exist_ok=True)
@@ -98,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     if args.no_render:
         history = fit(model, from_arrays(xs, ys), "gd", lr=0.01, loss="sse", epochs=1000, progress=False)
     else:  # the same fit, every update recorded for the replay page
-        from ..replay import record, write_replay
+        from ...replay import record, write_replay
 
         rec = record(model, from_arrays(xs, ys), "gd", lr=0.01, loss="sse", epochs=1000)
         assert rec.history is not None
