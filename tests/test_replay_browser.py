@@ -15,7 +15,7 @@ from browser import chromium, console_errors
 
 from tinygrad_lr import LinearRegression, load_csv
 from tinygrad_lr.replay import frame_updates, record, write_replay
-from tinygrad_lr.replay.graphs import fmt
+from tinygrad_lr.viz.recording import fmt, fmt_change
 
 pytest.importorskip("selenium")  # a dev dependency; chromium() fails loudly if it is missing
 
@@ -57,8 +57,8 @@ def check(m: dict, rec, k: int, phase: int) -> None:
         if phase < 2:
             assert w_box[1] == f"data {fmt(p[0])}" and b_box[1] == f"data {fmt(p[1])}"
         else:
-            assert w_box[1] == f"data {fmt(p[0])} (was {fmt(rec.before[k][0])})"
-            assert b_box[1] == f"data {fmt(p[1])} (was {fmt(rec.before[k][1])})"
+            assert w_box[1] == "data {} (was {})".format(*fmt_change(p[0], rec.before[k][0]))
+            assert b_box[1] == "data {} (was {})".format(*fmt_change(p[1], rec.before[k][1]))
         grads = rec.grads[k]
         want = "grad ? (not computed yet)" if phase == 0 else f"grad {fmt(grads[0])}"
         assert w_box[2] == want

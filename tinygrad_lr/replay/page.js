@@ -14,24 +14,32 @@
 
   function $(id) { return document.getElementById(id); }
 
-  /* A number as Python's "%.6g" writes it, so the text and the graph's labels agree. */
-  function fmt(x) {
+  /* A number as Python's "%.6g" writes it (or "%.<digits>g"), so the text and the graph's labels agree. */
+  function fmt(x, digits) {
+    var d = digits || 6;
     if (x === null || x === undefined) return "?";
     if (isNaN(x)) return "nan";
     if (!isFinite(x)) return x > 0 ? "inf" : "-inf";
     if (x === 0) return "0";
-    var e = parseInt(x.toExponential(5).split("e")[1], 10);
+    var e = parseInt(x.toExponential(d - 1).split("e")[1], 10);
     var s;
-    if (e < -4 || e >= 6) {
-      var parts = x.toExponential(5).split("e");
+    if (e < -4 || e >= d) {
+      var parts = x.toExponential(d - 1).split("e");
       var m = parts[0].indexOf(".") >= 0 ? parts[0].replace(/0+$/, "").replace(/\.$/, "") : parts[0];
       var ex = Math.abs(e);
       s = m + "e" + (e < 0 ? "-" : "+") + (ex < 10 ? "0" : "") + ex;
     } else {
-      s = x.toFixed(5 - e);
+      s = x.toFixed(d - 1 - e);
       if (s.indexOf(".") >= 0) s = s.replace(/0+$/, "").replace(/\.$/, "");
     }
     return s === "-0" ? "0" : s;
+  }
+  /* A new value and its old one with the fewest digits (6 or more) that show they differ. */
+  function fmtChange(now, was) {
+    for (var d = 6; d < 17; d++) {
+      if (fmt(now, d) !== fmt(was, d) || now === was) return [fmt(now, d), fmt(was, d)];
+    }
+    return [fmt(now, 17), fmt(was, 17)];
   }
   function factor(x) { var s = fmt(x); return s.charAt(0) === "-" ? "(" + s + ")" : s; }
   function el(name, attrs, parent) {
@@ -341,7 +349,8 @@
       ": L = " + L + " = " + fmt(R.losses[k]);
     $("phase-backward").textContent = "backward: " + names.map(function (n, i) { return "dL/d" + n + " = " + fmt(g[i]); }).join(", ");
     $("phase-update").textContent = "update: " + names.map(function (n, i) {
-      return n + " <- " + fmt(b[i]) + " - " + fmt(R.lr) + " * " + factor(g[i]) + " = " + fmt(a[i]);
+      var c = fmtChange(a[i], b[i]);
+      return n + " <- " + c[1] + " - " + fmt(R.lr) + " * " + factor(g[i]) + " = " + c[0];
     }).join("   ");
     PHASES.forEach(function (name, i) {
       var li = $("phase-" + name);
@@ -362,7 +371,7 @@
       var t = g.querySelector("title");
       if (t) nodes[t.textContent] = g;
     });
-    var cluster = div.querySelector("g.cluster > text");
+    var cluster = div.querySelector("g.cluster text");
     templates[div.getAttribute("data-template")] = { div: div, nodes: nodes, cluster: cluster,
       clusterText: cluster ? cluster.textContent : "" };
     $("graph").appendChild(div);
