@@ -134,7 +134,7 @@ def _svg_difference(committed: Path, fresh: Path) -> str | None:
     ea, eb = graph_elements(a), graph_elements(b)
     if ea.keys() != eb.keys():
         gone, new = sorted(ea.keys() - eb.keys())[:5], sorted(eb.keys() - ea.keys())[:5]
-        return f"{committed.name} has other nodes or edges than the code draws: only in it {gone}, drawn {new}"
+        return f"{committed.name} has other nodes or edges than the code: only in it {gone}, drawn {new}"
     changed = [key for key in ea if ea[key] != eb[key]]
     if changed:
         key = changed[0]
