@@ -235,7 +235,11 @@ class MomentFigure:
         if self.axes_idx[0] == self.axes_idx[1]:
             end = (end[0], start[1])
         self.arrow.set_positions(start, end)
-        self.arrow.set_visible(phase >= 1)
+        # the head never outgrows the step on the picture; a step under 2 px is not drawn at all
+        a, b = self.ax_land.transData.transform([start, end])
+        pixels = float(np.hypot(*(b - a))) if np.all(np.isfinite([a, b])) else 0.0
+        self.arrow.set_mutation_scale(max(3.0, min(12.0, 0.6 * pixels)))
+        self.arrow.set_visible(phase >= 1 and pixels >= 2)
         self.cursor.set_xdata([k + 1, k + 1])
         self.dot.set_data([k + 1], [rec.losses[k]])
         lines = moment_text(rec, k, 2)
