@@ -265,7 +265,7 @@ def test_save_rejects_an_unknown_extension(tmp_path):
 
 def test_a_missing_matplotlib_gives_the_install_command(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)  # makes the import fail
-    monkeypatch.delitem(sys.modules, "tinygrad_lr._figure", raising=False)  # ... even when plotted before
+    monkeypatch.delitem(sys.modules, "tinygrad_lr.viz.notebook", raising=False)  # even if plotted before
     with pytest.raises(ImportError, match=r"pip install 'tinygrad-lr\[plot\]'"):
         plot.new_figure()
 
