@@ -51,6 +51,9 @@ def test_demo_backprops_trains_and_renders(tmp_path, capsys):
     assert "w = 2.000148389025502, b = 0.9996626768662412" in out
     svg = (tmp_path / "graph.svg").read_text()
     assert svg.lstrip().startswith("<?xml") and "grad &#45;40" in svg and "grad &#45;18" in svg
+    # the data are named and drawn as data (x1, y1, ...), never as plain numbers such as "3"
+    assert all(f">x{i} (data)<" in svg and f">y{i} (data)<" in svg for i in (1, 2, 3))
+    assert ">3<" not in svg and "w*3" not in svg
     page = (tmp_path / "walkthrough" / "index.html").read_text()
     assert "<svg" in page and "http://" not in page and "https://" not in page
     replay_page = tmp_path / "replay" / "index.html"
