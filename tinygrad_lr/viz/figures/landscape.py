@@ -122,7 +122,7 @@ def _paths(ax: Axes, paths: Mapping[str, np.ndarray], ws: np.ndarray, bs: np.nda
     end_sizes = nested_sizes(ends, near, big=75.0)
     for i, (label, pts) in enumerate(paths.items()):
         color = CYCLE[i % len(CYCLE)]
-        style = {"color": color, "linestyle": LINESTYLES[i % len(LINESTYLES)],
+        style: dict[str, Any] = {"color": color, "linestyle": LINESTYLES[i % len(LINESTYLES)],
                  "linewidth": 1.4 if len(pts) > 60 else 1.0}
         ax.plot(pts[:, 0], pts[:, 1], **style, marker="o" if len(pts) <= 60 else None, markersize=3,
                 label="_nolegend_", gid=f"trajectory:{label}")
