@@ -285,7 +285,9 @@ def node_names(order: Sequence[Any], root: Any) -> Names:
         if i in partial_ids or node is top:
             # a partial sum the user named (t9) is written by its name, not opened up
             parts = [
-                n for p in node._prev for n in ([names[id(p)]] if p.label else plain_terms.get(id(p), [names[id(p)]]))
+                n
+                for p in node._prev
+                for n in ([names[id(p)]] if p.label else plain_terms.get(id(p), [names[id(p)]]))
             ]
             parts = [s for s in parts if s != "0"]
             plain_terms[i] = parts
