@@ -11,6 +11,7 @@ result with a diagnosis), and lets :class:`NotDone`, :class:`LearnerError` and
 from __future__ import annotations
 
 import contextlib
+import math
 import signal
 import threading
 import traceback
@@ -50,7 +51,10 @@ ATOL = 1e-12
 
 
 def close(a: float, b: float, rtol: float = RTOL) -> bool:
-    """``a`` and ``b`` agree up to float64 round-off (False for NaN)."""
+    """``a`` and ``b`` agree up to float64 round-off (False for NaN and for an infinity: an answer
+    that is not a number is never right, and inf would pass the relative test against anything)."""
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return False
     return bool(abs(a - b) <= ATOL + rtol * max(abs(a), abs(b)))
 
 
