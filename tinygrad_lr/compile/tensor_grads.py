@@ -397,7 +397,7 @@ def product_code(
 
 
 def spread_code(w: Writer, g: Grad, axes: tuple[int, ...], keepdims: bool, shape: tuple[int, ...]) -> Grad:
-    """``ops._spread``: the gradient of a reduction, a view (nothing of the input's size is built)."""
+    """``ops.spread``: the gradient of a reduction, a view (nothing of the input's size is built)."""
     if not g.shape:
         return Grad(w, shape, g.dtype, make=f"spread0({g.arr()}, {tuple(shape)})", num=g.arr())
     src = g.arr() if keepdims else f"np.expand_dims({g.arr()}, {axes})"
