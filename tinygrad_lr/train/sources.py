@@ -63,7 +63,9 @@ def grad_norm(params: Sequence[Any]) -> float:
     total = 0.0
     for p in params:
         g = p.grad
-        if g is not None:
+        if type(g) is float:  # a Value's gradient: g * g is what np.square gives, without numpy's call
+            total += g * g
+        elif g is not None:
             g = getattr(g, "data", g)  # after backward(create_graph=True) the gradient is a graph node
             total += float(np.sum(np.square(g)))
     return math.sqrt(total)
