@@ -269,7 +269,12 @@ class _Naming:
         i = id(node)
         text: str | None = None
         if i in self.partial_ids or node is self.top:
-            parts = [n for p in node._prev for n in self.plain_terms.get(id(p), [self.names[id(p)]])]
+            # a partial sum the user named (t9) is written by its name, not opened up
+            parts = [
+                n
+                for p in node._prev
+                for n in ([self.names[id(p)]] if p.label else self.plain_terms.get(id(p), [self.names[id(p)]]))
+            ]
             parts = [s for s in parts if s != "0"]
             self.plain_terms[i] = parts
             text, precedence = _joined(parts), SUM
