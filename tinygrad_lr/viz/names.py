@@ -270,11 +270,7 @@ class _Naming:
         text: str | None = None
         if i in self.partial_ids or node is self.top:
             # a partial sum the user named (t9) is written by its name, not opened up
-            parts = [
-                n
-                for p in node._prev
-                for n in ([self.names[id(p)]] if p.label else self.plain_terms.get(id(p), [self.names[id(p)]]))
-            ]
+            parts = [n for p in node._prev for n in self._terms_of(p)]
             parts = [s for s in parts if s != "0"]
             self.plain_terms[i] = parts
             text, precedence = _joined(parts), SUM
@@ -292,6 +288,12 @@ class _Naming:
             self.titles[i] = f"{name} = {text}"
         else:
             self.titles[i] = name
+
+    def _terms_of(self, p: Any) -> list[str]:
+        """The names a sum's input adds: its own, or a partial sum's terms (unless the user named
+        the partial sum, t9: then it is written by that name, not opened up)."""
+        own = [self.names[id(p)]]
+        return own if p.label else self.plain_terms.get(id(p), own)
 
     def _name(self, node: Any, text: str | None, precedence: int) -> tuple[str, int]:
         i = id(node)
