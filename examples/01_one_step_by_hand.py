@@ -31,8 +31,8 @@ import argparse
 from pathlib import Path
 
 from tinygrad_lr import GD, Value, plot, sse
-from tinygrad_lr.pictures import Pictures
 from tinygrad_lr.viz import draw_graph, save_graph, walkthrough_text, write_walkthrough
+from tinygrad_lr.viz.pictures import Pictures
 
 NAME = "01_one_step_by_hand"
 XS, YS = (1.0, 2.0, 3.0), (3.0, 5.0, 7.0)  # training points; (4, 9) is kept for testing

@@ -10,8 +10,8 @@
   :func:`save_animation` writes it as an animated GIF or MP4 (the ``plot`` extra).
 """
 
+from ..viz.update_graphs import frame_updates
 from .animate import save_animation
-from .graphs import frame_updates
 from .page import check_replay_folder, write_replay
 from .record import MAX_SAMPLES, MAX_UPDATES, Recorder, Recording, ReplayTooLargeError, record
 from .widget import ReplayWidget, replay_widget

@@ -1,6 +1,6 @@
 """The replay as an animated GIF (Pillow) or MP4 (ffmpeg), for slides and READMEs.
 
-The frames are :class:`~tinygrad_lr.replay.figure.MomentFigure` moments, written by matplotlib's
+The frames are :class:`~tinygrad_lr.viz.figures.MomentFigure` moments, written by matplotlib's
 own animation writers (``PillowWriter`` for ``.gif``, ``FFMpegWriter`` for ``.mp4``): no
 hand-rolled encoder. The file is written to a temporary sibling and renamed, so it appears
 whole or not at all.
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .._files import atomic_path, output_path
-from .graphs import frame_updates
+from ..viz.update_graphs import frame_updates
 from .record import Recording
 
 __all__ = ["save_animation", "animation_updates"]
@@ -49,7 +49,7 @@ def save_animation(
     """
     from matplotlib import animation
 
-    from .figure import MomentFigure
+    from ..viz.figures.moment import MomentFigure
 
     path = Path(path)
     fmt = path.suffix.lower().lstrip(".")

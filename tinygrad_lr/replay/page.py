@@ -20,45 +20,16 @@ from typing import Any
 
 import numpy as np
 
-from .._files import _umask, atomic_folder, output_path
-from ..viz.page import _inline_svg
-from .graphs import FOLD_ABOVE, GraphFrames, frame_updates, graph_frames, missing_dot_error
+from .._files import atomic_folder, output_path
+from ..viz.page import inline_svg
+from ..viz.recording import landscape_axes, landscape_ranges, least_squares_minimum
+from ..viz.update_graphs import FOLD_ABOVE, GraphFrames, frame_updates, graph_frames, missing_dot_error
 from .record import Recording
 
 __all__ = ["write_replay", "check_replay_folder", "replay_data", "replay_html", "OUR_FILES"]
 
 OUR_FILES = ("index.html", "updates.csv")  # what a replay folder holds; nothing else is touched
 _OURS = re.compile(r"^(index\.html|updates\.csv)$")
-
-
-def landscape_axes(rec: Recording) -> tuple[int, int]:
-    """The two parameters the landscape is drawn over: ``(w, b)`` for one feature with a bias,
-    else the first two weights (``(0, 0)`` when there is only one parameter)."""
-    P = len(rec.param_names)
-    if P == 1:
-        return 0, 0
-    return (0, P - 1) if rec.n_features == 1 else (0, 1)
-
-
-def _minimum(rec: Recording) -> list[float] | None:
-    A = rec.design()
-    sol, *_ = np.linalg.lstsq(A, rec.y, rcond=None)
-    return [float(v) for v in sol] if np.all(np.isfinite(sol)) else None
-
-
-def _box(values: np.ndarray, extra: list[float]) -> list[float]:
-    vals = np.concatenate([values[np.isfinite(values)], np.asarray(extra, dtype=float)])
-    lo, hi = float(vals.min()), float(vals.max())
-    pad = 0.15 * (hi - lo) if hi > lo else max(1.0, abs(lo)) * 0.5
-    return [lo - pad, hi + pad]
-
-
-def landscape_ranges(rec: Recording, axes: tuple[int, int]) -> list[list[float]]:
-    """The ranges of the two landscape axes: the whole path (its finite points) and the
-    least-squares minimum, with a margin."""
-    path = np.vstack([rec.before, rec.after]) if rec.updates else rec.history_initial()[None, :]
-    minimum = _minimum(rec)
-    return [_box(path[:, a], [] if minimum is None else [minimum[a]]) for a in axes]
 
 
 def replay_data(rec: Recording, frames: GraphFrames, axes: tuple[int, int] | None = None) -> dict[str, Any]:
@@ -69,7 +40,7 @@ def replay_data(rec: Recording, frames: GraphFrames, axes: tuple[int, int] | Non
         if not 0 <= a < P:
             raise ValueError(f"landscape axis {a} is not a parameter index (0 to {P - 1})")
     A = rec.design()
-    minimum = _minimum(rec)
+    minimum = least_squares_minimum(rec)
     n = rec.n_samples
     everyone = np.arange(n)
     batches = [None if len(b) == n and np.array_equal(b, everyone) else b.tolist() for b in rec.batches]
@@ -135,7 +106,7 @@ def replay_html(
         )
         title = f"Watching {rec.description.split(' (')[0]} learn {rec.target_name} = {model}"
     templates = "\n".join(
-        f'<div class="template" data-template="{t}" hidden>{_inline_svg(svg)}</div>'
+        f'<div class="template" data-template="{t}" hidden>{inline_svg(svg)}</div>'
         for t, svg in enumerate(frames.templates)
         if svg is not None
     )
@@ -231,8 +202,6 @@ def write_replay(
     with atomic_folder(folder, _OURS, "the replay") as build:  # whole or not at all
         (build / "index.html").write_text(page, encoding="utf-8")
         (build / "updates.csv").write_bytes(_updates_csv(rec))
-        for name in OUR_FILES:
-            os.chmod(build / name, 0o666 & ~_umask())
     if gf.error is not None:
         raise missing_dot_error(gf, f"the replay {folder / 'index.html'}")
     return folder / "index.html"

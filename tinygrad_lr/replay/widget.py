@@ -3,8 +3,8 @@
 Controls: play/pause with a speed, previous/next phase and update, a slider over the updates,
 the phase, and (for folded graphs) which sample's sub-graph to show. Panels: the update written
 out with real numbers, the computation graph (the page's templates and labels, filled in here
-by :func:`~tinygrad_lr.replay.graphs.fill_svg`), and the data, landscape and loss-curve panels
-of :class:`~tinygrad_lr.replay.figure.MomentFigure`. Needs the ``widget`` extra
+by :func:`~tinygrad_lr.viz.svg_fill.fill_svg`), and the data, landscape and loss-curve panels
+of :class:`~tinygrad_lr.viz.figures.MomentFigure`. Needs the ``widget`` extra
 (``pip install 'tinygrad-lr[widget]'``: ipywidgets and matplotlib).
 """
 
@@ -14,8 +14,10 @@ import html
 import io
 from typing import Any
 
-from .figure import PHASES, MomentFigure, moment_text
-from .graphs import fill_svg, fmt, frame_updates, graph_frames, sample_labels
+from ..viz.figures.moment import PHASES, MomentFigure, moment_text
+from ..viz.recording import fmt
+from ..viz.svg_fill import fill_svg
+from ..viz.update_graphs import frame_updates, graph_frames, sample_labels
 from .record import Recording
 
 __all__ = ["ReplayWidget", "replay_widget", "INSTALL_HINT"]

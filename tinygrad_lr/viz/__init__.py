@@ -1,4 +1,19 @@
-"""Pictures of a computation graph, and the backward pass one chain-rule step at a time.
+"""Every picture the project draws: one package, one file per idea.
+
+* the graph pictures (this package's own names, below): :mod:`.draw`, :mod:`.fold`,
+  :mod:`.names`, :mod:`.style`, :mod:`.render`, :mod:`.limits`, and the walkthrough
+  (:mod:`.steps`, :mod:`.layout`, :mod:`.walkthrough`, :mod:`.page`);
+* the matplotlib figures, one file per figure family: :mod:`.figures` (public face:
+  :mod:`tinygrad_lr.plot`), drawn on :class:`~.notebook.NotebookFigure`, which Jupyter shows once;
+* the replay's pictures: the graph of a recorded update in three phases (:mod:`.update_graphs`,
+  filled in by :mod:`.svg_fill`) and the data, landscape and loss panels
+  (:mod:`.figures.moment`), reading a recording through :mod:`.recording`'s ``Protocol``;
+* :class:`~.pictures.Pictures`: draw what can be drawn and report what was skipped.
+
+A picture is a lens: nothing here imports the replay, the training loop, the compiler or the
+command line; they import it.
+
+Pictures of a computation graph, and the backward pass one chain-rule step at a time:
 
 * :func:`draw_graph` turns the graph behind a ``Value`` or a ``Tensor`` into a
   ``graphviz.Digraph`` (it displays inline in Jupyter as it is); :func:`save_graph` writes it

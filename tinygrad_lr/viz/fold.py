@@ -92,7 +92,29 @@ def _fold(order: list[Any], is_param: Any) -> _Fold | None:
             members.append(column)
             for c in column:
                 alias[id(c)] = node
-    root_ids = {id(r) for r in roots}
+    found = _reduction(order, {id(r) for r in roots}, alias, is_param)
+    if found is None:
+        return None
+    reduction, top = found
+    red_ids = {id(node) for node in reduction}
+    hidden = {id(c) for column in members for c in column[1:]}
+    hidden |= {id(node) for node in reduction if node is not top}
+    # constants only the sum uses (the 0 that Python's sum() starts from)
+    users: dict[int, set[int]] = {}
+    for node in order:
+        for p in node._prev:
+            users.setdefault(id(p), set()).add(id(node))
+    hidden |= {
+        id(node) for node in order if not node._prev and users.get(id(node)) and users[id(node)] <= red_ids
+    }
+    return _Fold(len(roots), rep, members, alias, reduction, top, list(roots), hidden)
+
+
+def _reduction(
+    order: list[Any], root_ids: set[int], alias: dict[int, Any], is_param: Any
+) -> tuple[list[Any], Any] | None:
+    """The ``+`` nodes that add the per-sample losses up, and their result (``None`` when there is
+    no sum); ``None`` altogether when they do not end in one node. Each is aliased to the result."""
     reduction: list[Any] = []
     red_ids: set[int] = set()
     for node in order:
@@ -115,17 +137,7 @@ def _fold(order: list[Any], is_param: Any) -> _Fold | None:
         top = tops[0]
         for node in reduction:
             alias[id(node)] = top
-    hidden = {id(c) for column in members for c in column[1:]}
-    hidden |= {id(node) for node in reduction if node is not top}
-    # constants only the sum uses (the 0 that Python's sum() starts from)
-    users: dict[int, set[int]] = {}
-    for node in order:
-        for p in node._prev:
-            users.setdefault(id(p), set()).add(id(node))
-    hidden |= {
-        id(node) for node in order if not node._prev and users.get(id(node)) and users[id(node)] <= red_ids
-    }
-    return _Fold(len(roots), rep, members, alias, reduction, top, list(roots), hidden)
+    return reduction, top
 
 
 def _range(values: list[float]) -> str:

@@ -12,7 +12,7 @@ _SVG_PROLOGUE = re.compile(r"<\?xml[^>]*\?>|<!DOCTYPE[^>]*>|<!--.*?-->", re.S)
 _SVG_NAMESPACE = re.compile(r'\s+xmlns(:\w+)?="[^"]*"')
 
 
-def _inline_svg(svg: str) -> str:
+def inline_svg(svg: str) -> str:
     """An SVG file's markup as it goes inside HTML: no XML prologue, no namespace URLs.
 
     The HTML parser puts an inline ``<svg>`` in the SVG namespace by itself, so the
@@ -25,7 +25,7 @@ def _html_page(steps: Sequence[BackwardStep], svgs: Sequence[str]) -> str:
     """The stepping page: every frame inline, one shown at a time; plain JavaScript, no URLs."""
     frames = "\n".join(
         f'<figure class="frame" id="frame-{k + 1}" data-caption="{html.escape(s.caption)}"'
-        f"{'' if k == 0 else ' hidden'}>\n{_inline_svg(svg)}\n</figure>"
+        f"{'' if k == 0 else ' hidden'}>\n{inline_svg(svg)}\n</figure>"
         for k, (s, svg) in enumerate(zip(steps, svgs))
     )
     items = "\n".join(

@@ -6,8 +6,8 @@ import argparse
 from typing import TYPE_CHECKING
 
 from ..._files import output_path
-from ...pictures import Pictures
 from ...value import Value
+from ...viz.pictures import Pictures
 
 if TYPE_CHECKING:
     pass

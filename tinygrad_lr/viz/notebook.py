@@ -1,4 +1,4 @@
-"""A matplotlib ``Figure`` that shows itself in Jupyter: the figure class :mod:`tinygrad_lr.plot` uses.
+"""A matplotlib ``Figure`` that shows itself in Jupyter: the class of every :mod:`tinygrad_lr.plot` figure.
 
 Imported only when a plot is made (it imports matplotlib). A ``Figure`` built without ``pyplot``
 has no display of its own in a notebook -- the inline backend only shows figures that pyplot
