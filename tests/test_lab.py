@@ -322,6 +322,7 @@ def test_divergence_is_reported_as_fit_reports_it_and_the_lab_goes_on():
     assert v is not None
     assert v["warning"].startswith("training diverged at update ")
     assert "with learning rate 0.07: the loss grew for 5 updates in a row" in v["warning"]
+    assert v["warning"].startswith(f"training diverged at update {v['update']} (epoch {v['update']})")
     assert "gradient descent is stable only for lr < 0.0600983" in v["warning"]
     v = s.apply({"op": "settings", "changes": {"lr": 0.01}})
     assert v["warning"] == "" and v["error"] == ""

@@ -20,9 +20,9 @@ pytest.importorskip(
     "starlette", reason="the lab's server needs the lab extra: pip install 'tinygrad-lr[lab]'"
 )
 
-from tinygrad_lr.lab.serve import LabServer  # noqa: E402
-from tinygrad_lr.lab.server import MAX_BODY  # noqa: E402
-from tinygrad_lr.lab.session import first_state  # noqa: E402
+from tinygrad_lr.lab.serve import LabServer
+from tinygrad_lr.lab.server import MAX_BODY
+from tinygrad_lr.lab.session import first_state
 
 
 @pytest.fixture(scope="module")

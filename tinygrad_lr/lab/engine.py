@@ -215,10 +215,16 @@ def rising(trail: Trail) -> tuple[float, float] | None:
     return points[PATIENCE], points[0]
 
 
-def diverged_text(state: LabState, reason: str) -> str:
-    """A divergence as ``tinygrad-lr fit`` says it, at the update that blew up."""
+def diverged_text(state: LabState, reason: str, *, done: bool = False) -> str:
+    """A divergence as ``tinygrad-lr fit`` says it: at the next update of ``state`` (the one that
+    blew up), or with ``done`` at the update that led to ``state``."""
     s = state.settings
-    where = f"update {state.position.update + 1} (epoch {state.position.epoch})"
+    pos = state.position
+    if done:
+        epoch = pos.epoch - 1 if pos.index == 0 and pos.epoch > 1 else pos.epoch
+        where = f"update {pos.update} (epoch {epoch})"
+    else:
+        where = f"update {pos.update + 1} (epoch {pos.epoch})"
     text = f"training diverged at {where} with learning rate {s.lr:g}: {reason}; try a smaller learning rate"
     hint = stable_lr_text(state)
     return f"{text} ({hint})" if hint else text

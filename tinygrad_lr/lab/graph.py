@@ -1,7 +1,7 @@
 """The graph panel: the next update's loss graph as the pictures draw it, on a layout that holds still.
 
 The graph is drawn by :func:`~tinygrad_lr.viz.draw_graph` (folded per sample past
-:data:`~tinygrad_lr.replay.graphs.FOLD_ABOVE` samples, as the replay folds). Graphviz lays out
+:data:`~tinygrad_lr.viz.update_graphs.FOLD_ABOVE` samples, as the replay folds). Graphviz lays out
 each graph shape once, a *template* whose boxes are as wide as their labels have been (numbers
 padded to eight characters to begin with); every update after that only sends the label lines,
 which the page writes into the template's text, as the replay page does. So dragging ``w``
@@ -23,10 +23,10 @@ import graphviz
 import numpy as np
 
 from ..graph import topological_order
-from ..replay.graphs import FOLD_ABOVE
 from ..tensor import Tensor
 from ..viz import GraphTooLargeError, GraphvizError, GraphvizNotFoundError, backward_steps, draw_graph
 from ..viz.render import run_graphviz
+from ..viz.update_graphs import FOLD_ABOVE
 
 __all__ = ["GraphPanel", "FOLD_ABOVE", "numbers"]
 

@@ -12,6 +12,8 @@
   var view = null, session = null, socket = null;
   var selectedPoint = null, running = null, gestures = 0;
   var timings = window.labTimings = [];
+  /* true when every action sent has been answered and drawn (tests and the benchmark wait on it) */
+  window.labIdle = function () { return !busy && !queue.length && session !== null; };
   function $(id) { return document.getElementById(id); }
 
   /* --- talking to the server: one action in flight; a newer drag replaces a waiting one ----- */
@@ -210,7 +212,7 @@
     }
     mark(st.gd, "2/\u03bbmax", "gd");
     if (s.batching === "sgd") mark(st.sgd, "1/max|a|\u00b2", "sgd");
-    $("stable-note").textContent = st.text ? "Stable when " + st.text.replace(/^for this data and the /, "for these points and the ") + "." : "";
+    $("stable-note").textContent = st.text ? st.text.charAt(0).toUpperCase() + st.text.slice(1) + "." : "";
   }
 
   /* --- drawing a view ------------------------------------------------------------------- */

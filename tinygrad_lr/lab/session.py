@@ -129,7 +129,7 @@ def _step(session: Session, action: dict[str, Any]) -> Result:
             reason = (
                 f"the loss grew for {engine.PATIENCE} updates in a row, from {grew[0]:.6g} to {grew[1]:.6g}"
             )
-            return state, engine.diverged_text(state, reason), ""
+            return state, engine.diverged_text(state, reason, done=True), ""
     return state, "", ""
 
 
