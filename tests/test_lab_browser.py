@@ -289,7 +289,7 @@ def test_the_page_reads_well_wide_and_narrow_and_makes_the_docs_screenshots(lab,
     for width, height, name in ((1366, 768, "lab.png"), (420, 900, "lab_narrow.png")):
         with chromium(max(width, 500), height) as d:
             metrics = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 500}
-            d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)  # Chromium's windows are >= 500 px
+            d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)  # a window is >= 500 px
             open_lab(d, lab)
             for _ in range(3):
                 click(d, "#step")
