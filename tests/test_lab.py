@@ -395,3 +395,21 @@ def test_settings_checks_the_batch_size_against_the_data():
     with pytest.raises(LabInputError):
         Settings(batch_size=0).checked(3)
     assert Settings(batch_size=10).checked(3).batch_size == 3
+
+
+def test_a_folded_graph_carries_each_boxs_range_over_the_samples():
+    x = [0.5, 1.0, 2.0, 3.5, 4.0, 6.0]
+    y = [2.0, 2.5, 5.5, 8.0, 8.5, 13.0]
+    s = Session(first_state(x, y))
+    v = s.apply({"op": "set_params", "w": 1.5, "b": 0.25})
+    assert v["graph"]["folded"]
+    by_name = {n["name"]: n for n in v["graph"]["nodes"].values()}
+    f = 1.5 * np.array(x) + 0.25
+    r = f - np.array(y)
+    assert by_name["x1"]["range"]["data"] == [min(x), max(x)]
+    assert by_name["y1"]["range"]["data"] == [min(y), max(y)]
+    assert all(close(a, b) for a, b in zip(by_name["f1 - y1"]["range"]["data"], [r.min(), r.max()]))
+    assert all(close(a, b) for a, b in zip(by_name["L1"]["range"]["data"], [(r * r).min(), (r * r).max()]))
+    assert by_name["L1"]["range"]["samples"] == 6
+    assert close(by_name["w"]["grad"], float(np.sum(2 * r * np.array(x))))  # summed over the samples
+    assert close(by_name["b"]["grad"], float(np.sum(2 * r)))

@@ -15,6 +15,21 @@ shows), :mod:`.code` (a state in a link), :mod:`.session` (one tab's state, undo
 ``page.html``, ``page.css``, ``plots.js``, ``graph.js`` and ``page.js``, shipped here.
 """
 
+from typing import Any
+
 from .state import MAX_POINTS, MAX_UPDATES, LabInputError
 
-__all__ = ["MAX_POINTS", "MAX_UPDATES", "LabInputError"]
+__all__ = ["MAX_POINTS", "MAX_UPDATES", "LabInputError", "lab"]
+
+INSTALL_HINT = "the lab needs its web server: pip install 'tinygrad-lr[lab]' (Starlette, uvicorn, websockets)"
+
+
+def lab(csv: str | None = None, **options: Any) -> Any:
+    """The live lab in a Jupyter notebook (see :func:`.widget.lab`): ``lab()`` as a cell's last
+    line shows the worked example's lab; ``lab("data.csv")``, ``lab(x=..., y=...)`` or
+    ``lab(state=LINK)`` open other points or a shared situation."""
+    try:
+        from .widget import lab as open_lab
+    except ImportError as exc:
+        raise ImportError(f"{INSTALL_HINT} ({exc})") from None
+    return open_lab(csv, **options)

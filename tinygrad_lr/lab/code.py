@@ -33,12 +33,21 @@ from .state import (
     whole,
 )
 
-__all__ = ["encode", "decode", "MAX_CODE_CHARS", "MAX_JSON_BYTES", "VERSION"]
+__all__ = ["encode", "decode", "code_of", "MAX_CODE_CHARS", "MAX_JSON_BYTES", "VERSION"]
 
 VERSION = 1
 MAX_CODE_CHARS = 4_000_000  # a state of 1000 points and 5000 updates is ~0.4 MB of text
 MAX_JSON_BYTES = 16_000_000
 _SETTING_NAMES = ("loss", "engine", "optimizer", "lr", "batching", "batch_size", "order", "drop_last", "seed")
+
+
+def code_of(link: str) -> str:
+    """The state's text in a lab link (``...#s=CODE&node=n3``), a fragment (``s=CODE``) or the text itself."""
+    text = link.strip().rsplit("#", 1)[-1]
+    for part in text.split("&"):
+        if part.startswith("s="):
+            return part[2:]
+    return text
 
 
 def encode(state: LabState) -> str:

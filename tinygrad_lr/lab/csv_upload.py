@@ -14,10 +14,10 @@ import shutil
 import tempfile
 from typing import Any
 
-from ..data import DataError, load_csv
+from ..data import DataError, Dataset, load_csv
 from .state import MAX_POINTS, LabInputError
 
-__all__ = ["MAX_CSV_BYTES", "read_uploaded_csv"]
+__all__ = ["MAX_CSV_BYTES", "read_uploaded_csv", "one_feature"]
 
 MAX_CSV_BYTES = 1_000_000  # 1000 points need ~30 KB; a larger file is not one the lab can show
 _SAFE = re.compile(r"[^A-Za-z0-9._ -]")
@@ -54,11 +54,17 @@ def read_uploaded_csv(
         raise LabInputError(str(exc).replace(path, shown)) from None
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    return one_feature(data, shown, "name the one to use as the x column")
+
+
+def one_feature(data: Dataset, shown: str, choose: str) -> tuple[list[float], list[float], tuple[str, str]]:
+    """The points of a data set of one feature, with its column names; :class:`LabInputError` for
+    more features (``choose`` says how to pick one) or more rows than the lab shows."""
     if data.n_features != 1:
         cols = ", ".join(data.feature_names)
         raise LabInputError(
             f"{shown}: the lab plots one feature against the target, and the file has "
-            f"{data.n_features} feature columns ({cols}); name the one to use as the x column"
+            f"{data.n_features} feature columns ({cols}); {choose}"
         )
     if data.n_samples > MAX_POINTS:
         raise LabInputError(

@@ -49,6 +49,7 @@ __all__ = [
     "evaluate",
     "start",
     "step",
+    "Update",
     "stable_limits",
     "stable_lr_text",
 ]
@@ -164,41 +165,62 @@ def checked_loss(state: LabState, w: float, b: float) -> float:
     return loss
 
 
+class Update:
+    """The next update of a state, half done: the model and optimizer rebuilt from the state and the
+    loss of the next batch, backpropagated (every node holds its gradient: what the graph panel
+    draws). :meth:`take` finishes it with the optimizer's step."""
+
+    def __init__(self, state: LabState) -> None:
+        self.state = state
+        self.model, self.opt = build(state)
+        self.failure: str | None = None
+        try:
+            with np.errstate(all="ignore"):
+                self.loss = batch_loss(self.model, state, state.position.batch)
+                self.opt.zero_grad()
+                self.loss.backward()
+        except (OverflowError, ZeroDivisionError) as exc:  # the Value engine refuses to make an inf
+            self.failure = f"the arithmetic overflowed ({exc})"
+
+    def take(self) -> LabState:
+        """The state after the optimizer's step (:class:`LabEngineError` if the engine refuses it).
+        Call it once, after reading the graph: the step changes the parameters' data."""
+        state, reason = self.state, self.failure
+        if reason is None:
+            try:
+                with np.errstate(all="ignore"):
+                    if getattr(self.opt, "create_graph", False):  # Newton differentiates the loss again
+                        self.opt.step(self.loss)  # type: ignore[call-arg]
+                    else:
+                        self.opt.step()
+            except (OverflowError, ZeroDivisionError) as exc:
+                reason = f"the arithmetic overflowed ({exc})"
+            except np.linalg.LinAlgError as exc:  # Newton's method on a singular Hessian
+                raise LabEngineError(str(exc)) from None
+        if reason is None:
+            w, b = (float(v) for v in self.model.param_vector())
+            if not (math.isfinite(w) and math.isfinite(b)):
+                reason = "a parameter became inf or nan"
+            else:
+                loss = evaluate(state, w, b)[0]
+                if not math.isfinite(loss):
+                    reason = "the loss became nan" if math.isnan(loss) else "the loss became inf"
+        if reason is not None:
+            raise LabEngineError(diverged_text(state, reason))
+        return replace(
+            state,
+            w=w,
+            b=b,
+            memory=_memory(self.model, self.opt),
+            position=next_position(state.position, state.settings, state.n),
+            trail=state.trail.add((w, b, loss)),
+            message="",
+        )
+
+
 def step(state: LabState) -> LabState:
     """The state after one update of the optimizer on the next batch (see the module docstring)."""
-    model, opt = build(state)
-    rows = state.position.batch
-    reason = None
-    try:
-        with np.errstate(all="ignore"):
-            L = batch_loss(model, state, rows)
-            opt.zero_grad()
-            L.backward(create_graph=bool(getattr(opt, "create_graph", False)))
-            opt.step()
-    except (OverflowError, ZeroDivisionError) as exc:  # the Value engine refuses to make an inf
-        reason = f"the arithmetic overflowed ({exc})"
-    except np.linalg.LinAlgError as exc:  # Newton's method on a singular Hessian
-        raise LabEngineError(str(exc)) from None
-    if reason is None:
-        w, b = (float(v) for v in model.param_vector())
-        if not (math.isfinite(w) and math.isfinite(b)):
-            reason = "a parameter became inf or nan"
-        else:
-            loss = evaluate(state, w, b)[0]
-            if not math.isfinite(loss):
-                reason = "the loss became nan" if math.isnan(loss) else "the loss became inf"
-    if reason is not None:
-        raise LabEngineError(diverged_text(state, reason))
-    n = state.n
-    return replace(
-        state,
-        w=w,
-        b=b,
-        memory=_memory(model, opt),
-        position=next_position(state.position, state.settings, n),
-        trail=state.trail.add((w, b, loss)),
-        message="",
-    )
+    return Update(state).take()
 
 
 def rising(trail: Trail) -> tuple[float, float] | None:

@@ -35,6 +35,7 @@ _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[+-]\d+)?")
 _MIN_DIGITS = 8  # a template's numbers are at least this wide (-1.23457), so most drags fit its boxes
 _PAD = "\u00a0" * 2  # a margin Graphviz measures, as the replay's templates have
 _TEMPLATES_KEPT = 64
+_SPARE = "0000"  # a widened line gets four characters more than it needs
 
 
 def numbers(x: Any) -> Any:
@@ -78,9 +79,10 @@ class _Templates:
                 self.by_shape.move_to_end(key)
                 return known[0], known[2]
         widest = {nid: [_padded(line) for line in lines] for nid, lines in labels.items()}
-        if known is not None:
+        if known is not None:  # widen what no longer fits, with room to spare: fewer layouts
             for nid, lines in known[1].items():
-                widest[nid] = [max(a, b, key=len) for a, b in zip(lines, widest.get(nid, lines))]
+                new = widest.get(nid, lines)
+                widest[nid] = [old if len(n) <= len(old) else n + _SPARE for old, n in zip(lines, new)]
         svg = _layout(dot, widest)
         with self.lock:
             self.count += 1
@@ -182,14 +184,29 @@ class GraphPanel:
 def _members(L: Any, order: list[Any], params: list[Any]) -> dict[str, list[Any]]:
     """For a loss summed over samples: each drawn node of sample 1 -> that node in every sample.
 
-    A sample's own nodes are those of its squared error's graph but the parameters; every
-    sample builds them in the same order, so the k-th own node of each sample is the same kind.
+    A sample's own nodes are those its squared error is computed from, but the parameters; every
+    sample builds them the same way, so a node of sample 1 is found in sample ``j`` by the same
+    path of parent indices from ``j``'s squared error (one walk per sample, no sorting).
     """
     pos = {id(node): k for k, node in enumerate(order)}
     shared = {id(p) for p in params}
-    per_sample = [
-        [n for n in topological_order(node) if id(n) not in shared] for node in order if node.op == "**2"
-    ]
-    if not per_sample:
+    roots = [node for node in order if node.op == "**2"]
+    if not roots:
         return {}
-    return {f"n{pos[id(node)]}": [s[k] for s in per_sample] for k, node in enumerate(per_sample[0])}
+    paths: dict[int, tuple[int, ...]] = {}
+    stack: list[tuple[Any, tuple[int, ...]]] = [(roots[0], ())]
+    first: list[Any] = []
+    while stack:
+        node, path = stack.pop()
+        if id(node) in paths or id(node) in shared:
+            continue
+        paths[id(node)] = path
+        first.append(node)
+        stack += [(p, (*path, i)) for i, p in enumerate(node.parents)]
+
+    def follow(root: Any, path: tuple[int, ...]) -> Any:
+        for i in path:
+            root = root.parents[i]
+        return root
+
+    return {f"n{pos[id(node)]}": [follow(r, paths[id(node)]) for r in roots] for node in first}

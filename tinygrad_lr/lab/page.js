@@ -11,7 +11,7 @@
   MENU.forEach(function (r) { RULES[r.key] = r; });
   var view = null, session = null, socket = null;
   var selectedPoint = null, running = null, gestures = 0;
-  var timings = window.labTimings = [];
+  var timings = window.labTimings = [], parts_ = window.labTimingParts = [];
   /* true when every action sent has been answered and drawn (tests and the benchmark wait on it) */
   window.labIdle = function () { return !busy && !queue.length && session !== null; };
   function $(id) { return document.getElementById(id); }
@@ -29,9 +29,11 @@
     var action = queue.shift(), t0 = action.t0, body = {};
     for (var k in action) if (k !== "t0" && k !== "coalesce") body[k] = action[k];
     busy = true;
+    var sent = performance.now();
     send(body).then(function (answer) {
+      var got = performance.now();
       busy = false;
-      if (answer.error) showError(answer.error); else render(answer.view, t0);
+      if (answer.error) showError(answer.error); else render(answer.view, t0, [sent - t0, got - sent]);
       pump();
     });
   }
@@ -217,14 +219,13 @@
 
   /* --- drawing a view ------------------------------------------------------------------- */
   var dataFrame = null, landFrame = null, dragging = null, graph = null;
-  function render(v, t0) {
+  function render(v, t0, parts) {
     view = v;
     showError(v.error || "");
     showWarning(v.warning || "");
     drawUpdate(v);
     drawSettings(v);
-    if (!dragging || dragging.kind !== "point") dataFrame = P.drawData($("data-svg"), v, null, selectedPoint);
-    else P.drawData($("data-svg"), v, dataFrame, selectedPoint);
+    dataFrame = P.drawData($("data-svg"), v, dataFrame, selectedPoint, !!(dragging && dragging.kind === "point"));
     if (v.landscape) landFrame = P.drawLandscapeCells($("landscape-svg"), v.landscape, v.names);
     if (landFrame) P.drawLandscape(landFrame, v);
     P.drawLoss($("loss-svg"), v);
@@ -235,12 +236,23 @@
     if (location.hash !== hash) history.replaceState(null, "", hash);
     document.body.setAttribute("data-update", String(v.update));
     if (t0 !== undefined) {
+      var drawn = performance.now();
       requestAnimationFrame(function () {
-        timings.push(performance.now() - t0);
-        if (timings.length > 2000) timings.shift();
+        var now = performance.now();
+        timings.push(now - t0);
+        /* where the time went: waiting for an earlier answer, the server, drawing, the frame */
+        if (parts) parts_.push([parts[0], parts[1], drawn - t0 - parts[0] - parts[1], now - drawn]);
+        if (timings.length > 2000) { timings.shift(); parts_.shift(); }
       });
     }
   }
+  /* for the benchmark: draw the current view again, n times, and return the milliseconds each took */
+  window.labView = function () { return view; };
+  window.labRedrawView = function (v, n) {
+    var t = performance.now();
+    for (var k = 0; k < n; k++) render(v);
+    return (performance.now() - t) / n;
+  };
   function pointInfo() {
     var info = $("point-info");
     $("remove-point").disabled = selectedPoint === null;
@@ -386,7 +398,7 @@
     var end = function () {
       var was = dragging;
       dragging = null;
-      if (was && was.kind === "point" && view) dataFrame = P.drawData($("data-svg"), view, null, selectedPoint);
+      if (was && was.kind === "point" && view) dataFrame = P.drawData($("data-svg"), view, dataFrame, selectedPoint, false);
     };
     dsvg.addEventListener("pointerup", end);
     lsvg.addEventListener("pointerup", end);

@@ -98,31 +98,56 @@
   function clampPx(v) { return Math.max(-1e5, Math.min(1e5, v)); }
 
   /* --- 3. the data, the line f = w x + b and the residuals f - y --------------------------- */
+  /* The y axis holds the points and the line's predictions at them; it keeps still while they
+     stay inside it and fill at least a third of it. */
   function dataRanges(v) {
-    var d = v.data;
-    return [d.range, span(d.y.concat(d.line), 0.12)];
+    return [v.data.range, span(v.data.y.concat(v.data.f), 0.12)];
   }
-  function drawData(svg, v, frame, selected) {
-    var d = v.data, names = v.names;
-    var f = frame || new Frame(svg, dataRanges(v)[0], dataRanges(v)[1], names[0], names[1]);
-    if (frame) { clear(f.plot); clear(f.top); }
+  function fits(f, v) {
+    var need = span(v.data.y.concat(v.data.f), 0), have = f.yr;
+    return need[0] >= have[0] && need[1] <= have[1] && (need[1] - need[0]) >= (have[1] - have[0]) / 3;
+  }
+  /* The frame and its elements are made when the points change (count, values, names) and kept
+     while only w and b change (or while a point is dragged): then only attributes move. */
+  function drawData(svg, v, keep, selected, frozen) {
+    var d = v.data, names = v.names, n = d.x.length;
+    var key = JSON.stringify([d.x, d.y, d.range, names]);
+    var f = keep && keep.points.length === n && (frozen || (keep.dataKey === key && fits(keep, v))) ? keep : null;
+    if (!f) {
+      var r = dataRanges(v);
+      f = new Frame(svg, r[0], r[1], names[0], names[1]);
+      var clip = el("clipPath", { id: "data-clip" }, svg);
+      el("rect", { x: f.x0, y: f.y1, width: f.x1 - f.x0, height: f.y0 - f.y1 }, clip);
+      f.plot.setAttribute("clip-path", "url(#data-clip)");
+      f.fit = el("line", { "class": "fit" }, f.plot);
+      el("title", {}, f.fit);
+      f.residuals = d.x.map(function (x, i) { var s = el("line", { "data-i": i }, f.plot); el("title", {}, s); return s; });
+      f.points = d.x.map(function (x, i) {
+        var c = el("circle", { r: 6, "data-i": i, tabindex: 0, role: "button" }, f.top);
+        el("title", {}, c);
+        return c;
+      });
+    }
+    f.dataKey = key;
     var inBatch = {};
     v.batch.forEach(function (i) { inBatch[i] = true; });
-    var line = el("line", { x1: f.sx(d.range[0]), y1: clampPx(f.sy(d.line[0])), x2: f.sx(d.range[1]), y2: clampPx(f.sy(d.line[1])),
-      "class": "fit", "data-x": JSON.stringify(d.range), "data-f": JSON.stringify(d.line) }, f.plot);
-    el("title", {}, line).textContent = "the line f = w*x + b with w = " + fmt(v.params.w) + ", b = " + fmt(v.params.b);
+    var fit = f.fit;
+    fit.setAttribute("x1", f.sx(d.range[0])); fit.setAttribute("y1", clampPx(f.sy(d.line[0])));
+    fit.setAttribute("x2", f.sx(d.range[1])); fit.setAttribute("y2", clampPx(f.sy(d.line[1])));
+    fit.setAttribute("data-x", JSON.stringify(d.range)); fit.setAttribute("data-f", JSON.stringify(d.line));
+    fit.firstChild.textContent = "the line f = w*x + b with w = " + fmt(v.params.w) + ", b = " + fmt(v.params.b);
     d.x.forEach(function (x, i) {
-      var seg = el("line", { x1: f.sx(x), x2: f.sx(x), y1: clampPx(f.sy(d.y[i])), y2: clampPx(f.sy(d.f[i])),
-        "class": "residual" + (inBatch[i] ? " batch" : ""), "data-i": i, "data-f": String(d.f[i]), "data-r": String(d.r[i]) }, f.plot);
-      el("title", {}, seg).textContent = "point " + (i + 1) + ": f = " + fmt(d.f[i]) + ", residual f - y = " + fmt(d.r[i]);
-    });
-    d.x.forEach(function (x, i) {
-      var c = el("circle", { cx: f.sx(x), cy: clampPx(f.sy(d.y[i])), r: 6,
-        "class": "point" + (inBatch[i] ? " batch" : "") + (selected === i ? " selected" : ""),
-        "data-i": i, "data-x": String(x), "data-y": String(d.y[i]), tabindex: 0, role: "button",
-        "aria-label": "point " + (i + 1) + ": " + names[0] + " = " + fmt(x) + ", " + names[1] + " = " + fmt(d.y[i]) }, f.top);
-      el("title", {}, c).textContent = "point " + (i + 1) + ": " + names[0] + " = " + fmt(x) + ", " + names[1] + " = " + fmt(d.y[i]) +
-        "; drag to move it";
+      var seg = f.residuals[i], c = f.points[i], px = f.sx(x), py = clampPx(f.sy(d.y[i]));
+      seg.setAttribute("x1", px); seg.setAttribute("x2", px); seg.setAttribute("y1", py); seg.setAttribute("y2", clampPx(f.sy(d.f[i])));
+      seg.setAttribute("class", "residual" + (inBatch[i] ? " batch" : ""));
+      seg.setAttribute("data-f", String(d.f[i])); seg.setAttribute("data-r", String(d.r[i]));
+      seg.firstChild.textContent = "point " + (i + 1) + ": f = " + fmt(d.f[i]) + ", residual f - y = " + fmt(d.r[i]);
+      var text = "point " + (i + 1) + ": " + names[0] + " = " + fmt(x) + ", " + names[1] + " = " + fmt(d.y[i]);
+      c.setAttribute("cx", px); c.setAttribute("cy", py);
+      c.setAttribute("class", "point" + (inBatch[i] ? " batch" : "") + (selected === i ? " selected" : ""));
+      c.setAttribute("data-x", String(x)); c.setAttribute("data-y", String(d.y[i]));
+      c.setAttribute("aria-label", text);
+      c.firstChild.textContent = text + "; drag to move it";
     });
     return f;
   }
@@ -133,6 +158,8 @@
     var u = Math.max(0, Math.min(1, t));
     return "rgb(" + [0, 1, 2].map(function (j) { return Math.round(a[j] + u * (b[j] - a[j])); }).join(",") + ")";
   }
+  /* The engine's grid of losses as one image: a pixel per grid point, stretched (and smoothed)
+     over the axes; colour by log(loss), light low, blue high. */
   function drawLandscapeCells(svg, land, names) {
     var win = land.window, G = land.grid;
     var f = new Frame(svg, [win[0], win[1]], [win[2], win[3]], "w", "b");
@@ -140,16 +167,25 @@
     vals.forEach(function (v) { if (isFinite(v) && v > 0) { lo = Math.min(lo, v); hi = Math.max(hi, v); } });
     if (!isFinite(lo)) { lo = 1; hi = 10; }
     var llo = Math.log(lo), lhi = Math.log(Math.max(hi, lo * 1.0001));
-    var dw = (win[1] - win[0]) / (G - 1), db = (win[3] - win[2]) / (G - 1);
+    var canvas = document.createElement("canvas");
+    canvas.width = G; canvas.height = G;
+    var ctx = canvas.getContext("2d"), img = ctx.createImageData(G, G);
     for (var r = 0; r < G; r++) {
       for (var c = 0; c < G; c++) {
-        var v = vals[r * G + c], w = win[0] + c * dw, b = win[2] + r * db;
-        var x0 = f.sx(Math.max(win[0], w - dw / 2)), x1 = f.sx(Math.min(win[1], w + dw / 2));
-        var y0 = f.sy(Math.min(win[3], b + db / 2)), y1 = f.sy(Math.max(win[2], b - db / 2));
-        el("rect", { x: x0, y: y0, width: Math.max(0.1, x1 - x0) + 0.3, height: Math.max(0.1, y1 - y0) + 0.3,
-          fill: colour((Math.log(Math.max(v, lo)) - llo) / (lhi - llo)), "class": "cell" }, f.back);
+        var v = vals[r * G + c], t = (Math.log(Math.max(v, lo)) - llo) / (lhi - llo);
+        var rgb = colour(isFinite(v) ? t : 1).slice(4, -1).split(",");
+        var k = ((G - 1 - r) * G + c) * 4;  /* row 0 is the lowest b: the image's bottom row */
+        img.data[k] = +rgb[0]; img.data[k + 1] = +rgb[1]; img.data[k + 2] = +rgb[2]; img.data[k + 3] = 255;
       }
     }
+    ctx.putImageData(img, 0, 0);
+    var dw = (win[1] - win[0]) / (G - 1) / 2, db = (win[3] - win[2]) / (G - 1) / 2;
+    var x0 = f.sx(win[0] - dw), x1 = f.sx(win[1] + dw), y0 = f.sy(win[3] + db), y1 = f.sy(win[2] - db);
+    var clip = el("clipPath", { id: "landscape-clip" }, svg);
+    el("rect", { x: f.x0, y: f.y1, width: f.x1 - f.x0, height: f.y0 - f.y1 }, clip);
+    f.back.setAttribute("clip-path", "url(#landscape-clip)");
+    el("image", { href: canvas.toDataURL("image/png"), x: x0, y: y0, width: x1 - x0, height: y1 - y0,
+      preserveAspectRatio: "none", "class": "cells" }, f.back);
     return f;
   }
   function arrow(f, from, to, cls, parent) {

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import uvicorn
 
-from .server import MAX_BODY, LabApp, make_app
+from .server import MAX_BODY, make_app
 from .state import LabState
 
 __all__ = ["DEFAULT_PORT", "PORT_TRIES", "PortInUseError", "LabServer", "bind"]
@@ -88,10 +88,6 @@ class LabServer:
         )
         self.server = uvicorn.Server(config)
         self.thread: threading.Thread | None = None
-
-    @property
-    def sessions(self) -> LabApp:
-        return self.lab
 
     def url(self, fragment: str = "", **query: str) -> str:
         """The lab's address with its token (``fragment`` without the ``#``)."""

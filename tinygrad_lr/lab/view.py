@@ -21,7 +21,7 @@ from . import engine, menu
 from .code import encode
 from .graph import GraphPanel
 from .landscape import GRID, Window, grid_losses, minimum, window_for
-from .state import LabState
+from .state import LabInputError, LabState
 
 __all__ = ["Screen", "view", "preview", "settings_json"]
 
@@ -52,15 +52,9 @@ def settings_json(state: LabState) -> dict[str, Any]:
     }
 
 
-def _next_update(state: LabState) -> tuple[Any, list[Any], dict[str, float]]:
-    """The next update's batch loss at the current parameters, backpropagated, and ``dL/dw, dL/db``."""
-    model, _ = engine.build(state)
-    rows = state.position.batch
-    with np.errstate(all="ignore"):
-        L = engine.batch_loss(model, state, rows)
-        L.backward()
-    grads = {name: float(np.asarray(p.grad).reshape(-1)[0]) for name, p in model.named_parameters()}
-    return L, model.parameters(), grads
+def _grads(update: engine.Update) -> dict[str, float]:
+    """``dL/dw`` and ``dL/db`` of the next update's batch loss."""
+    return {name: float(np.asarray(p.grad).reshape(-1)[0]) for name, p in update.model.named_parameters()}
 
 
 def _landscape(state: LabState, screen: Screen) -> dict[str, Any] | None:
@@ -105,10 +99,13 @@ def view(
 ) -> tuple[dict[str, Any], LabState | None]:
     """Everything the page shows for ``state`` (see the module docstring), and the state after
     the next update (what the page's preview shows; None if the engine refuses it)."""
-    L, params, grads = _next_update(state)
+    update = engine.Update(state)
+    if update.failure is not None:
+        raise LabInputError(f"the loss's graph cannot be built here: {update.failure}")
+    L, grads = update.loss, _grads(update)
     loss, preds = engine.evaluate(state, state.w, state.b)
     pos = state.position
-    graph = screen.graph.frame(L, params, len(pos.batch))
+    graph = screen.graph.frame(L, update.model.parameters(), len(pos.batch))
     if "template" in graph:
         if graph["template"] in screen.templates:
             del graph["svg"]
@@ -118,7 +115,7 @@ def view(
         batch_loss = float(np.asarray(L.data))
     w_star, b_star = minimum(state)
     path = state.trail.points()
-    step_preview, after = preview(state)
+    step_preview, after = preview(update)  # after the graph is read: the step moves w and b
     shown = {
         "code": encode(state),
         "names": list(state.names),
@@ -147,11 +144,11 @@ def view(
     return shown, after
 
 
-def preview(state: LabState) -> tuple[dict[str, Any], LabState | None]:
+def preview(update: engine.Update) -> tuple[dict[str, Any], LabState | None]:
     """Where the next update takes ``(w, b)``, by the optimizer itself, and the state after it
     (None, with the reason, when the engine refuses the step)."""
     try:
-        after = engine.step(state)
+        after = update.take()
     except ValueError as exc:
         return {"error": str(exc)}, None
     return {"w": after.w, "b": after.b, "loss": after.trail.point[2]}, after

@@ -52,28 +52,21 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 
 def _first_state(args: argparse.Namespace) -> Any:
-    from ...lab.code import decode
+    from ...lab.code import code_of, decode
+    from ...lab.csv_upload import one_feature
     from ...lab.session import first_state
     from ..data_options import load_data
 
     if args.state is not None:
         if args.csv is not None:
             raise UsageError("give a CSV file or --state, not both: a shared state holds its own data")
-        return decode(args.state.rsplit("#", 1)[-1].strip())
+        return decode(code_of(args.state))
     if args.csv is None:
         if args.feature is not None or args.target is not None:
             raise UsageError("--feature and --target choose columns of a CSV file; give one")
         return first_state()
     args.features = None if args.feature is None else [args.feature]
-    data = load_data(args)
-    if data.n_features != 1:
-        raise UsageError(
-            f"{args.csv}: the lab plots one feature against the target, and the file has "
-            f"{data.n_features} feature columns ({', '.join(data.feature_names)}); choose one with --feature"
-        )
-    return first_state(
-        data.X[:, 0].tolist(), data.y.tolist(), (str(data.feature_names[0]), str(data.target_name))
-    )
+    return first_state(*one_feature(load_data(args), args.csv, "choose one with --feature"))
 
 
 def run(args: argparse.Namespace) -> int:
