@@ -72,7 +72,8 @@ class LabWidget:
     def __repr__(self) -> str:
         v = self.view()
         p = v["params"]
-        return f"LabWidget(w={p['w']!r}, b={p['b']!r}, loss={v['loss']!r}, update={v['update']}, url={self.url!r})"
+        where = f"w={p['w']!r}, b={p['b']!r}, loss={v['loss']!r}, update={v['update']}"
+        return f"LabWidget({where}, url={self.url!r})"
 
 
 def lab(
