@@ -88,23 +88,22 @@ class Twin:
         return float(np.asarray(self.loss_fn()(m(np.array(self.x)), np.array(self.y)).data))
 
     def next_params(self) -> tuple[float, float]:
-        """Where the next update goes, by a copy of the optimizer's run replayed from the start."""
+        """Where the next update goes: taken for real, then the parameters and the optimizer's
+        memory put back as they were."""
         import copy
 
-        saved = (self.model, self.opt, self.path, self.pos)
-        m = LinearRegression(w=self.params[0], b=self.params[1], engine=self.engine)
-        opt = copy.copy(self.opt)
-        opt.params = m.parameters()
-        state = type(self.opt.state)()
-        for (_, entries), new in zip(self.opt.state.items(), opt.params):
-            state[new].update(copy.deepcopy(entries))
-        opt.state = state
-        self.model, self.opt, self.path = m, opt, list(self.path)
-        try:
-            self.step()
-            return self.params
-        finally:
-            self.model, self.opt, self.path, self.pos = saved
+        params = self.model.parameters()
+        data = [copy.deepcopy(p.data) for p in params]
+        memory = [copy.deepcopy(dict(self.opt.state[p])) for p in params]
+        path, pos = list(self.path), self.pos
+        self.step()
+        after = self.params
+        for p, d, m in zip(params, data, memory):
+            p.data = d
+            self.opt.state[p].clear()
+            self.opt.state[p].update(m)
+        self.path, self.pos = path, pos
+        return after
 
     def expected(self) -> dict[str, Any]:
         """Every number the page shows, computed here."""

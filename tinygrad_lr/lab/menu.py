@@ -1,60 +1,52 @@
 """The lab's optimizer menu: every optimizer the project has, its options and default learning rate.
 
-This is the one place the lab reads the optimizers from. It asks :mod:`tinygrad_lr.optim` for
-its registry (``OPTIMIZERS``) and builds them with ``make_optimizer``; each rule's options and
-their defaults are read from its constructor's signature, so an optimizer added to ``optim/``
-appears in the lab without a change here.
+This is the one place the lab reads the optimizers from: the registry of :mod:`tinygrad_lr.optim`
+(``OPTIMIZERS``; each class says its ``title``, ``summary``, ``options()`` with their defaults and
+meanings, ``default_lr()`` and ``batching_rule``), and ``make_optimizer`` to build one. An
+optimizer added to ``optim/`` (one file, ``@register``) appears in the lab without a change here.
 
-The plain rule ``p <- p - lr * dL/dp`` is three registry entries, one per way of batching
-(``gd``: every sample, ``sgd``: one, ``minibatch``: ``batch_size``); the lab shows it as one
-rule, "gradient descent", and lets every rule use any of the three batchings.
+The plain rule ``p <- p - lr * dL/dp`` is three registry entries, one per way of batching (their
+``batching_rule`` is ``whole``: every sample, ``one``: one, ``batches``: ``batch_size``); the lab
+shows it as one rule, "gradient descent", and lets every rule use any of the three batchings.
 """
 
 from __future__ import annotations
 
-import inspect
 import math
 from dataclasses import dataclass
 from typing import Any
 
 from ..optim import OPTIMIZERS, Optimizer, make_optimizer
 
-__all__ = [
-    "Option",
-    "Rule",
-    "RULES",
-    "PLAIN",
-    "BATCHINGS",
-    "rule",
-    "check_options",
-    "build_optimizer",
-    "menu_json",
-]
+__all__ = ["Option", "Rule", "RULES", "PLAIN", "BATCHINGS", "rule", "check_options", "build_optimizer", "menu_json"]
 
-PLAIN = "gd"  # the rule p <- p - lr * g; with one sample it is "sgd", with a batch "minibatch"
-_PLAIN_BY_BATCHING = {"gd": "gd", "sgd": "sgd", "minibatch": "minibatch"}
 BATCHINGS = ("gd", "sgd", "minibatch")  # every sample per update, one, or batch_size
-_BATCHING_ARGS = ("self", "params", "lr", "batch_size", "shuffle", "replacement", "drop_last")
+_RULE_OF_BATCHING = {"gd": "whole", "sgd": "one", "minibatch": "batches"}
+# the plain rule's registry entry for each batching: the classes whose batching_rule is fixed
+_PLAIN = {b: next(k for k, c in OPTIMIZERS.items() if c.batching_rule == r) for b, r in _RULE_OF_BATCHING.items()}
+PLAIN = _PLAIN["gd"]  # the menu's key for the plain rule
 DEFAULT_PLAIN_LR = 0.01  # the plain rule has no default in torch.optim.SGD; the worked example's
 
 
 @dataclass(frozen=True)
 class Option:
-    """One setting of an update rule: its name, default and kind (``float``, ``bool``, ``pair``)."""
+    """One setting of an update rule: its name, default, kind (``float``, ``bool``, ``pair``) and meaning."""
 
     name: str
     default: Any
     kind: str
+    help: str = ""
 
 
 @dataclass(frozen=True)
 class Rule:
-    """An update rule of the menu: the registry key, its title, default lr and options."""
+    """An update rule of the menu: the registry key, its title, default lr, options and summary."""
 
     key: str
     title: str
     default_lr: float
     options: tuple[Option, ...]
+    summary: str = ""
 
 
 def _kind(default: Any) -> str | None:
@@ -68,31 +60,20 @@ def _kind(default: Any) -> str | None:
 
 
 def _rule(key: str, cls: type[Optimizer]) -> Rule:
-    sig = inspect.signature(cls.__init__)
-    lr = sig.parameters.get("lr")
-    default_lr = lr.default if lr is not None and lr.default is not inspect.Parameter.empty else None
     options = []
-    for name, p in sig.parameters.items():
-        if name in _BATCHING_ARGS or p.default is inspect.Parameter.empty:
-            continue
-        kind = _kind(p.default)
+    for name, o in cls.options().items():
+        kind = _kind(o.default)
         if kind is not None:  # a setting the page can show as a number, a pair or a box
-            options.append(Option(name, p.default, kind))
-    title = "gradient descent" if key == PLAIN else str(getattr(cls, "title", key))
-    lr_value = float(default_lr) if isinstance(default_lr, (int, float)) else DEFAULT_PLAIN_LR
-    return Rule(key, title, lr_value, tuple(options))
+            options.append(Option(name, o.default, kind, o.help))
+    lr = cls.default_lr()
+    title = "gradient descent" if key == PLAIN else str(cls.title)
+    summary = str(getattr(cls, "summary", "") or "")
+    return Rule(key, title, DEFAULT_PLAIN_LR if lr is None else float(lr), tuple(options), summary)
 
 
-def _rules() -> dict[str, Rule]:
-    rules = {}
-    for key, cls in OPTIMIZERS.items():
-        if key in _PLAIN_BY_BATCHING and key != PLAIN:
-            continue  # sgd and minibatch are the plain rule with another batching
-        rules[key] = _rule(key, cls)
-    return rules
-
-
-RULES: dict[str, Rule] = _rules()
+RULES: dict[str, Rule] = {
+    key: _rule(key, cls) for key, cls in OPTIMIZERS.items() if key == PLAIN or cls.batching_rule == "any"
+}
 
 
 def rule(key: str) -> Rule:
@@ -152,34 +133,30 @@ def build_optimizer(
     """
     shuffle, replacement = order == "shuffled", order == "replacement"
     size = {"gd": None, "sgd": 1, "minibatch": batch_size}[batching]
+    drop_last = drop_last and batching == "minibatch"
     if batching == "gd":
-        shuffle = replacement = drop_last = False  # one batch of every sample: there is no order
+        shuffle = replacement = False  # one batch of every sample: there is no order
     if key == PLAIN:
+        name = _PLAIN[batching]
         keep_size = size if batching == "minibatch" else None
-        return make_optimizer(
-            _PLAIN_BY_BATCHING[batching],
-            params,
-            lr,
-            keep_size,
-            shuffle,
-            replacement,
-            drop_last and batching == "minibatch",
-        )
+        return make_optimizer(name, params, lr, keep_size, shuffle, replacement, drop_last)
     return make_optimizer(key, params, lr, size, shuffle, replacement, drop_last, **options)
 
 
 def menu_json() -> list[dict[str, Any]]:
-    """The menu as the page draws it: per rule its key, title, default lr and options."""
+    """The menu as the page draws it: per rule its key, title, summary, default lr and options."""
     return [
         {
             "key": r.key,
             "title": r.title,
+            "summary": r.summary,
             "default_lr": r.default_lr,
             "options": [
                 {
                     "name": o.name,
                     "default": list(o.default) if o.kind == "pair" else o.default,
                     "kind": o.kind,
+                    "help": o.help,
                 }
                 for o in r.options
             ],

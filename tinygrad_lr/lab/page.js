@@ -135,6 +135,7 @@
     setValue($("lr-input"), String(s.lr));
     setValue($("lr-slider"), String(Math.log10(s.lr)));
     if ($("optimizer").value !== s.optimizer) $("optimizer").value = s.optimizer;
+    $("rule-summary").textContent = RULES[s.optimizer].summary || "";
     drawOptions(s);
     Array.prototype.forEach.call(document.querySelectorAll("input[name=batching]"), function (r) { r.checked = r.value === s.batching; });
     setValue($("batch-size"), String(s.batch_size));
@@ -154,6 +155,7 @@
       box.setAttribute("data-rule", s.optimizer);
       rule.options.forEach(function (o) {
         var label = document.createElement("label");
+        label.title = o.help;
         label.appendChild(document.createTextNode(o.name + " "));
         var count = o.kind === "pair" ? 2 : 1;
         for (var j = 0; j < count; j++) {
