@@ -18,12 +18,25 @@ from typing import Any
 
 from ..optim import OPTIMIZERS, Optimizer, make_optimizer
 
-__all__ = ["Option", "Rule", "RULES", "PLAIN", "BATCHINGS", "rule", "check_options", "build_optimizer", "menu_json"]
+__all__ = [
+    "Option",
+    "Rule",
+    "RULES",
+    "PLAIN",
+    "BATCHINGS",
+    "rule",
+    "check_options",
+    "build_optimizer",
+    "menu_json",
+]
 
 BATCHINGS = ("gd", "sgd", "minibatch")  # every sample per update, one, or batch_size
 _RULE_OF_BATCHING = {"gd": "whole", "sgd": "one", "minibatch": "batches"}
 # the plain rule's registry entry for each batching: the classes whose batching_rule is fixed
-_PLAIN = {b: next(k for k, c in OPTIMIZERS.items() if c.batching_rule == r) for b, r in _RULE_OF_BATCHING.items()}
+_PLAIN = {
+    batching: next(key for key, cls in OPTIMIZERS.items() if cls.batching_rule == fixed)
+    for batching, fixed in _RULE_OF_BATCHING.items()
+}
 PLAIN = _PLAIN["gd"]  # the menu's key for the plain rule
 DEFAULT_PLAIN_LR = 0.01  # the plain rule has no default in torch.optim.SGD; the worked example's
 
