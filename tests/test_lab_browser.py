@@ -306,3 +306,17 @@ def test_the_page_reads_well_wide_and_narrow_and_makes_the_docs_screenshots(lab,
                 d.save_screenshot(str(out / "lab_panels.png"))
             assert console_errors(d) == []
         assert (out / name).stat().st_size > 20_000  # a page with its pictures, not a blank one
+
+
+def test_axe_finds_no_serious_accessibility_violation(driver, lab):
+    from a11y import axe_violations
+
+    open_lab(driver, lab)
+    click(driver, "#step")
+    wait_idle(driver)
+    node_named(driver, "w").click()
+    assert axe_violations(driver) == []
+    click(driver, "input[name=batching][value=minibatch]")  # other controls shown
+    Select(center(driver, driver.find_element(By.CSS_SELECTOR, "#optimizer"))).select_by_value("adam")
+    wait_idle(driver)
+    assert axe_violations(driver) == []

@@ -107,7 +107,7 @@
       g.setAttribute("data-name", n.name);
       g.setAttribute("data-data", JSON.stringify(n.range ? n.range.data : n.data));
       g.setAttribute("data-grad", JSON.stringify(n.range ? n.range.grad : n.grad));
-      g.setAttribute("aria-label", n.name + ": data " + lines.slice(1).join(", "));
+      g.setAttribute("aria-label", lines.join(", ") + ": show its chain-rule step");
       g.classList.toggle("selected", nid === this.selected);
     }
     if (!frame.nodes[this.selected]) this.selected = firstNode(frame);

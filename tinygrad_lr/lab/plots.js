@@ -217,7 +217,7 @@
       el("circle", { cx: clampPx(f.sx(nxt.w)), cy: clampPx(f.sy(nxt.b)), r: 4, "class": "next",
         "data-w": String(nxt.w), "data-b": String(nxt.b) }, f.plot);
     }
-    var now = el("circle", { cx: f.sx(p.w), cy: f.sy(p.b), r: 8, "class": "now", tabindex: 0, role: "slider",
+    var now = el("circle", { cx: f.sx(p.w), cy: f.sy(p.b), r: 8, "class": "now", tabindex: 0, role: "button",
       "aria-label": "the point (w, b) = (" + fmt(p.w) + ", " + fmt(p.b) + "); drag it, or use the arrow keys",
       "data-w": String(p.w), "data-b": String(p.b) }, f.top);
     el("title", {}, now).textContent = "w = " + fmt(p.w) + ", b = " + fmt(p.b) + ", loss " + fmt(v.loss) + "; drag me";
