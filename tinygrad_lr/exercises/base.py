@@ -133,7 +133,7 @@ class Result:
     not done, 2 could not run.
     """
 
-    exercise: int
+    exercise: int | None  # None: the file does not say which exercise it is
     title: str
     status: str
     diagnosis: str
@@ -167,7 +167,7 @@ class Result:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Result:
         return cls(
-            int(d["exercise"]),
+            None if d["exercise"] is None else int(d["exercise"]),
             str(d["title"]),
             str(d["status"]),
             str(d["diagnosis"]),
@@ -182,7 +182,8 @@ class Result:
             self.status
         ]
         where = f" ({self.file})" if self.file else ""
-        lines = [f"exercise {self.exercise}, {self.title}{where}: {head}", self.diagnosis]
+        which = f"exercise {self.exercise}, {self.title}" if self.exercise is not None else "no exercise"
+        lines = [f"{which}{where}: {head}", self.diagnosis]
         if self.details:
             lines += ["", *self.details]
         for level, hint in enumerate(self.hints, 1):
@@ -269,8 +270,15 @@ def timeout_text(seconds: float) -> str:
     return f"your function did not return within {seconds:g} s (an endless loop?)"
 
 
-def memory_text(megabytes: float | None = None) -> str:
+def memory_text(megabytes: float | None = None, loading: str | None = None) -> str:
+    """What running out of memory is called: in a function of the learner's, or (``loading``, the
+    file's name) in the file's top-level code while it was being loaded."""
     limit = f" (the limit is {megabytes:g} MB)" if megabytes else ""
+    if loading:
+        return (
+            f"{loading} ran out of memory while loading, in its top-level code{limit}: a list or array "
+            "that never stops growing, outside any function?"
+        )
     return f"your function ran out of memory{limit}: a list or array that never stops growing?"
 
 
