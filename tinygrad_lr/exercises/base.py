@@ -229,14 +229,27 @@ def call(fn: Callable[..., Any], *args: Any) -> Any:
         raise LearnerError(f"your {name}() raised {_describe(exc)}") from None
 
 
+# the package's own folder: a traceback frame in a file under it is the checker's, not the learner's
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+
+
+def in_package(filename: str) -> bool:
+    """Whether ``filename`` (a traceback frame's) is a file of this package, by its real location
+    (never by a substring of the path: a clone may live in a folder named ``tinygrad_lr``)."""
+    try:
+        return Path(os.path.realpath(filename)).is_relative_to(PACKAGE_DIR)
+    except (OSError, ValueError):
+        return False
+
+
 def _describe(exc: BaseException) -> str:
     """``ZeroDivisionError: float division by zero (ex2.py, line 14)``: the exception and the last
     line of the traceback outside this package."""
     text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "tinygrad_lr" not in f.filename]
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not in_package(f.filename)]
     if frames:
         f = frames[-1]
-        text += f" ({f.filename.rsplit('/', 1)[-1]}, line {f.lineno})"
+        text += f" ({Path(f.filename).name}, line {f.lineno})"
     return text
 
 
