@@ -352,3 +352,83 @@ def test_the_gradient_graph_can_be_drawn() -> None:
     ops = {line.split("label=")[1].split()[0] for line in dot.source.splitlines() if "class=op" in line}
     assert {'"*"'} <= ops, "dL/dw = (dL/d(out) * 2(w*2+b-5)) * 2 is built from * nodes"
     assert "data -12" in dot.source  # dL/dw = 2 (2w + b - 5) * 2 = -12
+
+
+# --- power iteration cannot be trapped by its start (issue 21) ---------------------------------
+
+# X = [[0, 2], [2, 0], [1, -2], [-3, 2]] with an intercept: A = [X, 1] has A^T A (1, 1, 1) = 6 (1, 1, 1),
+# so the all-ones vector is an eigenvector of the Hessian with eigenvalue 12 (SSE's 2 A^T A) or 3
+# (MSE's), while the largest is 42.33 or 10.58. A start of all ones never leaves it.
+TRAP_X = np.array([[0.0, 2.0], [2.0, 0.0], [1.0, -2.0], [-3.0, 2.0]])
+TRAP_Y = np.array([1.0, -1.0, 2.0, 0.5])
+
+
+@pytest.mark.parametrize("engine", ["value", "tensor"])
+@pytest.mark.parametrize("loss", ["sse", "mse"])
+def test_power_iteration_is_not_trapped_by_an_eigenvector_of_a_smaller_eigenvalue(engine, loss):
+    A = np.hstack([TRAP_X, np.ones((4, 1))])
+    H = 2 * A.T @ A / (4 if loss == "mse" else 1)
+    trap = 12.0 if loss == "sse" else 3.0  # what the all-ones start returned
+    np.testing.assert_allclose(H @ np.ones(3), trap * np.ones(3), rtol=1e-15)
+    top = np.linalg.eigvalsh(H)[-1]
+    assert top == pytest.approx(42.33 if loss == "sse" else 10.58, abs=0.01)  # the issue's numbers
+    model = LinearRegression(2, engine=engine)
+    L = (mse if loss == "mse" else sse)(model(TRAP_X), TRAP_Y)
+    assert largest_eigenvalue(L, model.parameters()) == pytest.approx(top, rel=1e-12)
+
+
+def test_power_iteration_finds_the_top_of_many_hessians_whose_all_ones_vector_is_an_eigenvector():
+    rng = np.random.default_rng(21)
+    for d in (2, 3, 6):  # y = w . x (no intercept), X = U diag(s) Q^T with Q's smallest direction all ones
+        for _ in range(5):
+            Q = np.linalg.qr(np.column_stack([np.ones(d), rng.normal(size=(d, d - 1))]))[0]
+            U = np.linalg.qr(rng.normal(size=(3 * d, d)))[0]
+            s = np.sort(rng.uniform(1, 10, size=d))
+            X = U @ np.diag(s) @ Q.T
+            H = 2 * X.T @ X
+            assert np.allclose(H @ np.ones(d), 2 * s[0] ** 2 * np.ones(d))  # the trap: the least eigenvalue
+            model = LinearRegression(d, bias=False, engine="tensor")
+            lam = largest_eigenvalue(sse(model(X), np.zeros(3 * d)), model.parameters())
+            assert lam == pytest.approx(np.linalg.eigvalsh(H)[-1], rel=1e-10)
+
+
+def test_power_iteration_converges_to_a_real_tolerance_when_the_top_eigenvalues_are_close():
+    # 8 parameters, eigenvalues 1, 1 - 1e-6, 1 - 2e-6, ... : the Rayleigh quotient moves by tiny
+    # amounts long before one vector has turned (the old test stopped there); the block holds the
+    # cluster apart and the residual test asks for an eigenvalue
+    lams = np.array([1.0, 1 - 1e-6, 1 - 2e-6, 0.9, 0.5, 0.3, 0.2, 0.1])
+    Q = np.linalg.qr(np.random.default_rng(3).normal(size=(8, 8)))[0]
+    p = Tensor(np.zeros(8), requires_grad=True)
+    c = Tensor(Q @ np.diag(lams) @ Q.T)
+    L = 0.5 * (p * (c @ p)).sum()
+    assert largest_eigenvalue(L, [p]) == pytest.approx(1.0, rel=1e-10)
+
+
+def test_power_iteration_says_so_when_it_cannot_settle():
+    # 20 parameters, eigenvalues +1 (10 times) and -1 (10 times): no single largest by size, and a
+    # block of 4 meets neither eigenspace, so it turns back and forth for ever; a guess would be a
+    # silent wrong answer
+    Q = np.linalg.qr(np.random.default_rng(4).normal(size=(20, 20)))[0]
+    p = Tensor(np.zeros(20), requires_grad=True)
+    c = Tensor(Q @ np.diag([1.0] * 10 + [-1.0] * 10) @ Q.T)
+    with pytest.raises(ValueError, match="did not settle in 50 rounds"):
+        largest_eigenvalue(0.5 * (p * (c @ p)).sum(), [p], max_iters=50)
+
+
+def test_power_iteration_on_a_saddle_gives_the_positive_eigenvalue_of_the_largest_size():
+    x, y = Value(0.0), Value(0.0)
+    assert largest_eigenvalue(x * y, [x, y]) == pytest.approx(1.0, rel=1e-12)  # eigenvalues +1 and -1
+    assert largest_eigenvalue(x * x - 3 * y * y, [x, y]) == pytest.approx(-6.0, rel=1e-12)
+
+
+def test_power_iteration_refuses_non_finite_curvature_and_bad_settings():
+    x = Value(0.0)
+    for c in (math.inf, math.nan):
+        with pytest.raises(ValueError, match="inf or nan"):
+            largest_eigenvalue(c * x * x, [x])
+    for bad in (math.nan, math.inf, 0.0, -1.0, 1.0):
+        with pytest.raises(ValueError, match="rtol"):
+            largest_eigenvalue(x * x, [x], rtol=bad)
+    for bad in (0, -3, 2.5, True):
+        with pytest.raises(ValueError, match="max_iters"):
+            largest_eigenvalue(x * x, [x], max_iters=bad)

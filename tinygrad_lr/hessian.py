@@ -7,8 +7,8 @@ graph. Differentiating ``g . v`` (one number) once more gives the **Hessian-vect
 
 without ever writing ``H`` down: one more backward pass per product. The whole Hessian is its
 columns ``H e_j``, one product per parameter; its largest eigenvalue ``lambda_max`` comes from
-**power iteration** on products alone (``v <- H v / |H v|``), and sets the largest learning rate
-with which gradient descent converges: ``2 / lambda_max`` (see
+**power iteration** on products alone (``v <- H v / |H v|``, a few random ``v`` at once), and
+sets the largest learning rate with which gradient descent converges: ``2 / lambda_max`` (see
 :func:`~tinygrad_lr.models.max_stable_lr`).
 
 Parameters may be ``Value`` or ``Tensor`` leaves; a ``Tensor`` counts as ``size`` numbers,
@@ -17,6 +17,7 @@ flattened in order (``[w1, ..., wn, b]`` for ``LinearRegression.parameters()``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -34,8 +35,9 @@ __all__ = [
     "flat_numbers",
 ]
 
-EIG_RTOL = 1e-15  # power iteration stops when the Rayleigh quotient moves by less than this, relative
+EIG_RTOL = 1e-10  # stop when |H u - lambda u| <= this * |lambda|: lambda is then an eigenvalue to 1e-10
 EIG_MAX_ITERS = 10_000
+EIG_BLOCK = 4  # random start vectors iterated together (all of them for up to 4 parameters)
 
 
 def gradient_graph(loss: Any, params: Sequence[Any]) -> list[Any]:
@@ -123,14 +125,28 @@ def hvp(loss: Any, params: Sequence[Any], v: Any) -> np.ndarray:
 
 
 def largest_eigenvalue(
-    loss: Any, params: Sequence[Any], *, rtol: float = EIG_RTOL, max_iters: int = EIG_MAX_ITERS
+    loss: Any,
+    params: Sequence[Any],
+    *,
+    rtol: float = EIG_RTOL,
+    max_iters: int = EIG_MAX_ITERS,
+    seed: int = 0,
 ) -> float:
-    """``lambda_max`` of the Hessian of ``loss``, by power iteration on Hessian-vector products.
+    """``lambda_max`` of the Hessian of ``loss``, by block power iteration on Hessian-vector products.
 
-    ``v <- H v / |H v|`` turns ``v`` towards the eigenvector of the eigenvalue largest in size;
-    the Rayleigh quotient ``v . H v`` is then that eigenvalue. The gradient graph is built once;
-    each iteration is one backward pass through it. Stops when the quotient changes by less
-    than ``rtol`` (relative), or after ``max_iters`` products.
+    ``V <- orth(H V)`` turns a block of ``min(n, 4)`` random vectors (a fixed ``seed``) towards the
+    eigenvectors of the eigenvalues largest in size; the largest eigenvalue of the small matrix
+    ``V^T H V`` (Rayleigh-Ritz) is then ``lambda_max``. Random starts cannot be trapped the way a
+    fixed start can (all ones is an eigenvector of a *smaller* eigenvalue for some data), and a
+    block holds close eigenvalues apart, so it settles quickly where one vector crawls. With four
+    parameters or fewer the block spans everything and one round of products is exact.
+
+    It stops when the answer is an eigenvalue to ``rtol``: the residual ``|H u - lambda u|`` of
+    its unit vector ``u`` is at most ``rtol * |lambda|`` (then an eigenvalue lies within that
+    distance). If that does not happen within ``max_iters`` rounds (two eigenvalues of the same
+    size and opposite sign beyond the block), it says so with a ``ValueError`` instead of
+    returning a guess. For a Hessian with negative eigenvalues it is the eigenvalue largest in
+    size (the one that limits a gradient step), the positive one on a tie.
 
     Example (SSE on x = 1, 2, 3 with bias: ``2 / lambda_max`` is the largest stable lr):
         >>> from tinygrad_lr import Value, sse, max_stable_lr
@@ -139,19 +155,30 @@ def largest_eigenvalue(
         >>> abs(2 / lam - max_stable_lr([1, 2, 3], "sse")) < 1e-12
         True
     """
+    if not (isinstance(rtol, (int, float)) and 0 < rtol < 1):
+        raise ValueError(f"largest_eigenvalue: rtol must be a number in (0, 1), got {rtol!r}")
+    if isinstance(max_iters, bool) or not isinstance(max_iters, int) or max_iters < 1:
+        raise ValueError(f"largest_eigenvalue: max_iters must be a whole number >= 1, got {max_iters!r}")
     params = list(params)
     grads = gradient_graph(loss, params)
     n = sum(_sizes(params))
-    v = np.ones(n) / np.sqrt(n)  # any start that is not orthogonal to the top eigenvector
-    lam = 0.0
+    V = np.linalg.qr(np.random.default_rng(seed).standard_normal((n, min(n, EIG_BLOCK))))[0]
+    residual = math.inf
     for _ in range(max_iters):
-        hv = hvp_from_grads(grads, params, v)
-        new = float(v @ hv)
-        size = float(np.linalg.norm(hv))
-        if size == 0.0:
-            return 0.0  # H v = 0: a zero Hessian (or v in its null space)
-        v = hv / size
-        if abs(new - lam) <= rtol * abs(new):
-            return new
-        lam = new
-    return lam
+        HV = np.column_stack([hvp_from_grads(grads, params, v) for v in V.T])
+        if not np.all(np.isfinite(HV)):
+            raise ValueError("largest_eigenvalue: a Hessian-vector product is inf or nan (so is the loss)")
+        if not np.any(HV):
+            return 0.0  # H V = 0 for a block spanning its range: a zero Hessian
+        ritz, S = np.linalg.eigh(0.5 * (V.T @ HV + HV.T @ V))
+        size = np.abs(ritz)
+        top = int(np.flatnonzero(size >= size.max() * (1 - rtol))[-1])  # a tie of sizes: the positive one
+        lam = float(ritz[top])
+        residual = float(np.linalg.norm(HV @ S[:, top] - lam * (V @ S[:, top])))
+        if residual <= rtol * abs(lam):
+            return lam
+        V = np.linalg.qr(HV)[0]
+    raise ValueError(
+        f"largest_eigenvalue: power iteration did not settle in {max_iters} rounds (residual "
+        f"{residual:.3g}); the Hessian may have eigenvalues of the same size and opposite sign"
+    )
