@@ -112,7 +112,7 @@ def _int_options():
 @pytest.mark.parametrize("command, flag, rest", list(_int_options()))
 def test_every_whole_number_option_names_itself_when_negative(command, flag, rest, capsys):
     assert main([command, *rest, flag, "-3"]) == 2  # fit --seed -3 was "expected non-negative integer"
-    assert f"argument {flag}: -3 is negative" in _err(capsys)
+    assert f"error: {flag} must be a whole number >= 0, got -3" in _err(capsys)
 
 
 def test_an_error_about_an_option_is_told_by_its_flag(monkeypatch, capsys):

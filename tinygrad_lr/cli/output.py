@@ -29,8 +29,8 @@ def option_problem(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
     Every option of every command is checked by its type, so a command or option added later is
     covered without remembering to: a ``type=float`` option must be finite (``argument --predict:
     nan is not a finite number``); a ``type=int`` option counts something (epochs, rows, jobs, a
-    seed, a port), so it must be >= 0 (``argument --seed: -3 is negative; it must be a whole
-    number >= 0``). Narrower ranges are the command's to check, naming the option too.
+    seed, a port), so it must be >= 0 (``--seed must be a whole number >= 0, got -3``). Narrower
+    ranges are the command's to check, naming the option too.
     """
     for action in _command_actions(parser, args):
         if action.type not in (float, int):
@@ -40,7 +40,7 @@ def option_problem(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
             if action.type is float and isinstance(v, float) and not math.isfinite(v):
                 return f"argument {_flag(action)}: {v} is not a finite number"
             if action.type is int and isinstance(v, int) and v < 0:
-                return f"argument {_flag(action)}: {v} is negative; it must be a whole number >= 0"
+                return f"{_flag(action)} must be a whole number >= 0, got {v}"
     return None
 
 
