@@ -24,7 +24,7 @@ from .. import ops
 from ..gradcheck import gradcheck
 from ..tensor import Tensor
 from ..value import Value
-from .base import Exercise, LearnerError, Result, call, close, float_of, num
+from .base import Exercise, LearnerError, Result, call, close, float_of, not_finite, num
 
 INTRO = """\
 Every op of the framework is one small class: its name, its forward computation, and its
@@ -88,29 +88,46 @@ def _check_class(cls: Any) -> str:
 def _check_forward(op: Any) -> str:
     for x in (0.7, -1.3, 2.5):
         got = float_of(call(op.forward, ops.FLOATS, x), "your forward()")
+        want = f"sin({num(x)}) = {num(math.sin(x))}"
+        bad = not_finite((f"forward(xp, a={num(x)})", got), expected=want)
+        if bad:
+            return bad
         if not close(got, math.sin(x)):
             why = ": xp.sin works in radians" if close(got, math.sin(math.radians(x))) else ""
-            return f"forward(xp, a={num(x)}) returns {num(got)}, sin({num(x)}) = {num(math.sin(x))}{why}"
+            return f"forward(xp, a={num(x)}) returns {num(got)}, {want}{why}"
     return ""
 
 
+def _probe(op: Any, g: float, want: float) -> tuple[float, str, str]:
+    """The learner's dL_da at the probe, how to call it in a message, and what to say first if
+    the answer is NaN or infinite."""
+    x = PROBE_X
+    got = float_of(call(op.dL_da, ops.FLOATS, g, x, math.sin(x)), "your dL_da()")
+    args = f"dL_da(xp, g={num(g)}, a={num(x)}, out=sin(a))"
+    return got, args, not_finite((args, got), expected=f"autodiff needs {num(want)}")
+
+
 def _check_derivative(op: Any) -> str:
-    x, c, s = PROBE_X, math.cos(PROBE_X), math.sin(PROBE_X)
-    got = float_of(call(op.dL_da, ops.FLOATS, 1.0, x, s), "your dL_da()")
+    c, s = math.cos(PROBE_X), math.sin(PROBE_X)
+    got, args, bad = _probe(op, 1.0, c)
+    if bad:
+        return bad
     if not close(got, c):
-        head = f"dL_da(xp, g=1, a={num(x)}, out=sin(a)) returns {num(got)}, d(sin a)/da = {num(c)}"
+        head = f"{args} returns {num(got)}, d(sin a)/da = {num(c)}"
         if close(got, -c):
             return f"{head}: the sign is wrong"
         if close(got, s):
             return f"{head}: yours is sin(a) itself, the output, not its slope"
         if close(got, -s):
             return f"{head}: that is the slope of cos, not of sin"
-        if close(got, math.cos(math.radians(x))):
+        if close(got, math.cos(math.radians(PROBE_X))):
             return f"{head}: xp.cos works in radians, not degrees"
         return head
-    got = float_of(call(op.dL_da, ops.FLOATS, 3.0, x, s), "your dL_da()")
+    got, args, bad = _probe(op, 3.0, 3.0 * c)
+    if bad:
+        return bad
     if not close(got, 3.0 * c):
-        head = f"dL_da(xp, g=3, a={num(x)}, out=sin(a)) returns {num(got)}, autodiff {num(3 * c)}"
+        head = f"{args} returns {num(got)}, autodiff {num(3 * c)}"
         if close(got, c):
             return f"{head}: g is not used; the chain rule multiplies the local derivative by dL/d(out)"
         return head
@@ -133,9 +150,14 @@ def _check_arrays(op: Any) -> str:
                 f"your {what} works on a float but not on a numpy array ({exc}): use xp's functions "
                 "(xp.sin, xp.cos), not math's, so that one definition serves both engines"
             )
+        at = f"on the array a = {ARRAY.tolist()}"
+        entries = [(f"{what}'s entry {k} {at}", v) for k, v in enumerate(np.ravel(out).tolist())]
+        bad = not_finite(*entries)
+        if bad:
+            return bad
         if out.shape != want.shape or not np.allclose(out, want, rtol=1e-12, atol=0.0):
             got = [float(num(v)) for v in np.ravel(out)]
-            return f"your {what} on the array {ARRAY.tolist()} returns {got}, not {want.tolist()}"
+            return f"your {what} {at} returns {got}, not {want.tolist()}"
     return ""
 
 
@@ -167,7 +189,10 @@ def check(fns: Mapping[str, Callable[..., Any]]) -> Result:
         return EXERCISE.result("wrong", bad)
     defined = ops.as_op(cls)
     op = defined()
-    bad = _check_forward(op) or _check_derivative(op) or _check_arrays(op)
+    wrong = [why for why in (_check_forward(op), _check_derivative(op)) if why]
+    if wrong:  # both named when both are wrong; an answer that is not a number first
+        return EXERCISE.result("wrong", "\n".join(sorted(wrong, key=lambda why: "not a finite" not in why)))
+    bad = _check_arrays(op)
     if bad:
         return EXERCISE.result("wrong", bad)
     with ops.registered(defined):
@@ -176,12 +201,12 @@ def check(fns: Mapping[str, Callable[..., Any]]) -> Result:
         except (ValueError, OverflowError, TypeError) as exc:
             raise LearnerError(f"the gradient check could not run with your sin: {exc}") from None
     details = [line for report in reports for line in str(report).splitlines()]
-    if not all(report.ok for report in reports):
-        return EXERCISE.result(
-            "wrong",
-            "the probes pass, but autodiff through your sin disagrees with finite differences",
-            details,
-        )
+    failures = [c for report in reports for c in report.failures]
+    if failures:
+        grads = [(f"dL/d{c.param} through your sin", c.autodiff) for c in failures]
+        said = not_finite(*grads, at="(autodiff through your dL_da)")
+        head = said or "the probes pass, but autodiff through your sin disagrees with finite differences"
+        return EXERCISE.result("wrong", head, details)
     return EXERCISE.result(
         "pass",
         "your sin's forward and derivative pass the probes and the gradient checker, on both engines "
