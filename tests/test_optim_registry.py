@@ -261,3 +261,35 @@ def test_batches_over_chunks_are_the_in_memory_window_order():
         streamed = [yb.tolist() for _, yb in batching.over_chunks(chunks, np.random.default_rng(7))]
         in_memory = [y[i].tolist() for i in batching.epoch(10, np.random.default_rng(7), window=4)]
         assert streamed == in_memory, batching
+
+
+def _other_value(default: Any) -> Any:
+    """A valid value other than the default, for any option type the rules have."""
+    if isinstance(default, bool):
+        return not default
+    if isinstance(default, tuple):
+        return (0.8, 0.99)
+    return 0.1 if default == 0 else default * 0.5
+
+
+@pytest.mark.parametrize("name", [n for n in OPTIMIZERS if OPTIMIZERS[n].options()])
+def test_every_option_of_every_rule_reaches_it_from_the_command_line(name, tmp_path, capsys):
+    data = tmp_path / "points.csv"
+    data.write_text("1,3\n2,5\n3,7\n")
+    for option, spec in OPTIMIZERS[name].options().items():
+        value = _other_value(spec.default)
+        flag = "--" + option.replace("_", "-")
+        words = [] if value is False else [flag] if value is True else [flag, *map(str, np.atleast_1d(value))]
+        argv = ["fit", str(data), "--optimizer", name, "--lr", "0.01", "--epochs", "5", *words, "--json"]
+        assert main(argv) == 0, (name, option)
+        out = json.loads(capsys.readouterr().out)
+        m = LinearRegression()
+        fit(m, (XS, YS), make_optimizer(name, m.parameters(), 0.01, **{option: value}), epochs=5)
+        assert [out["w"], out["b"]] == m.param_vector().tolist(), (name, option)  # the same run, to the bit
+
+
+def test_an_optimizer_that_is_neither_a_name_nor_an_optimizer_is_refused():
+    with pytest.raises(TypeError, match="optimizer must be an Optimizer .* or a name, got int"):
+        fit(LinearRegression(), (XS, YS), 3)
+    with pytest.raises(ValueError, match="unknown optimizer 'lbfgs'; choose one of gd, sgd, minibatch"):
+        fit(LinearRegression(), (XS, YS), "lbfgs", lr=0.1)
