@@ -199,7 +199,12 @@ class Quadratic:
         else:
             M = recurrence.step_matrices(self.eigenvalues, lr, method, mu)
             errors = recurrence.run(M, e0, int(steps))
-        gaps = loss_gaps(errors, self.eigenvalues)
+        with np.errstate(over="ignore", invalid="ignore"):
+            gaps = loss_gaps(errors, self.eigenvalues)
+            iterates = target + errors @ self.eigenvectors.T
+        iterates[0] = theta0  # the start is given, not predicted: exactly it, not it rounded through Q
+        rows = _finite_rows(errors, iterates, gaps[:, None])  # a diverging run ends where floats do
+        errors, iterates, gaps = errors[:rows], iterates[:rows], gaps[:rows]
         return Prediction(
             method=method,
             lr=lr,
@@ -213,7 +218,7 @@ class Quadratic:
             radii=self.radii(lr, method, mu),
             rate=self.rate(lr, method, mu),
             errors=errors,
-            iterates=target + errors @ self.eigenvectors.T,
+            iterates=iterates,
             gaps=gaps,
             losses=self.loss_star + gaps,
             steps_requested=int(steps),
@@ -234,6 +239,8 @@ class Quadratic:
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
             raise ValueError(f"k must be a whole number >= 0, got {k!r}")
         theta0 = self.start_vector(start)
+        if k == 0:
+            return theta0
         target = self.minimizer(theta0)
         e0 = self.eigenvectors.T @ (theta0 - target)
         with np.errstate(over="ignore", invalid="ignore"):
@@ -290,13 +297,17 @@ def _method(method: str, momentum: float | None, check_nesterov: bool = True) ->
     return key, mu
 
 
+def _finite_rows(*arrays: np.ndarray) -> int:
+    """How many leading rows of every array hold only finite numbers."""
+    finite = np.logical_and.reduce([np.all(np.isfinite(a), axis=1) for a in arrays])
+    return int(finite.size if finite.all() else np.argmin(finite))
+
+
 def _gd_errors(e0: np.ndarray, factors: np.ndarray, steps: int) -> np.ndarray:
-    """``e0_i * factor_i^k`` for ``k = 0..steps``, stopping before a step that overflows float64."""
+    """``e0_i * factor_i^k`` for ``k = 0..steps`` (``inf`` where it overflows: :meth:`predict` cuts there)."""
     k = np.arange(steps + 1, dtype=np.float64)[:, None]
     with np.errstate(over="ignore", invalid="ignore"):
-        errors = e0[None, :] * np.power(factors[None, :], k)
-    finite = np.all(np.isfinite(errors), axis=1)
-    return errors if finite.all() else errors[: int(np.argmin(finite))]
+        return e0[None, :] * np.power(factors[None, :], k)
 
 
 def _bisect_gd(e0: np.ndarray, lam: np.ndarray, factors: np.ndarray, tol: float) -> int:
