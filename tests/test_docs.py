@@ -47,7 +47,7 @@ def test_the_pages_with_worked_output_are_really_checked(report_of):
 def test_every_picture_a_page_draws_is_the_one_it_embeds(report_of):
     """A page's code writes its pictures into docs/images/; the committed files must be what that
     code draws today (regenerate with ``python tests/docs_check.py PAGE``)."""
-    from figures import picture_difference
+    from figures import misdrawn_edges, picture_difference
 
     compared, differences = [], []
     for page in PAGES:
@@ -64,6 +64,8 @@ def test_every_picture_a_page_draws_is_the_one_it_embeds(report_of):
                     differences.append(f"{page.name} draws docs/images/{rel} but it is not committed")
                 continue
             compared.append(rel.as_posix())
+            if fresh.suffix == ".svg":
+                differences += [f"{page.name}: {rel}: {m}" for m in misdrawn_edges(fresh.read_text())]
             problem = picture_difference(committed, fresh)
             if problem:
                 differences.append(f"{page.name}: {problem}")
@@ -128,3 +130,35 @@ def test_printed_numbers_may_differ_only_in_their_last_digits() -> None:
     assert not same_output("loss 12.9612", "loss 12.9613")  # a real change still fails
     assert not same_output("w = 1.4, b = 0.18", "w = 1.4, c = 0.18")  # so does a changed word
     assert not same_output("w = 1.4", "w = 1.4 1.5")  # and an extra number
+
+
+def test_the_picture_comparison_sees_a_highlight_on_the_wrong_edge(tmp_path) -> None:
+    """Same texts, same size, every number right, but the red line drawn along another edge (how
+    docs/images/tutorial_last_step.svg went stale): the comparison must fail, and name the edge."""
+    import re
+
+    from figures import misdrawn_edges, picture_difference
+
+    from tinygrad_lr import Value, save_graph
+    from tinygrad_lr.viz import walkthrough_frames
+
+    w, b = Value(1.0, label="w"), Value(0.0, label="b")
+    loss = (w * Value(2.0, label="x1") + b - Value(5.0, label="y1")) ** 2
+    loss.backward()
+    fresh = save_graph(walkthrough_frames(loss)[-1], tmp_path / "fresh.svg")
+    svg = fresh.read_text()
+    assert not misdrawn_edges(svg)
+    edges = re.findall(r'(<g id="edge\d+" class="edge">.*?</g>)', svg, re.S)
+    hot = next(e for e in edges if "#d50000" in e)
+    cold = next(e for e in edges if "#d50000" not in e)
+    path = re.compile(r' d="[^"]*"')
+    hot_d, cold_d = path.search(hot).group(0), path.search(cold).group(0)
+    swapped = svg.replace(hot, hot.replace(hot_d, cold_d)).replace(cold, cold.replace(cold_d, hot_d))
+    (tmp_path / "stale.svg").write_text(swapped)
+    problem = picture_difference(tmp_path / "stale.svg", fresh)
+    assert problem is not None and "placed differently" in problem, problem
+    assert misdrawn_edges(swapped)
+    recoloured = svg.replace("#d50000", "#424242")
+    (tmp_path / "recoloured.svg").write_text(recoloured)
+    problem = picture_difference(tmp_path / "recoloured.svg", fresh)
+    assert problem is not None and "highlighted" in problem, problem

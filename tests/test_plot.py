@@ -124,6 +124,28 @@ def test_loss_curves_check_their_input():
         plot.loss_curves({"a": [1, 2, 3]}, x={"a": [0, 1]})
 
 
+def test_a_history_is_drawn_by_epoch_from_its_loss_before_training():
+    from tinygrad_lr import LinearRegression, fit
+
+    # the tutorial's GD on (1, 3), (2, 5), (3, 7) from w = 1, b = 0: SSE 29 before, 12.9612 after epoch 1
+    h = fit(LinearRegression(w=1.0, b=0.0), (XS, YS), "gd", lr=0.01, loss="sse", epochs=3)
+    for fig in (plot.loss_curves({"gd": h}), plot.loss_curves(h)):
+        ax = fig.axes[0]
+        (line,) = [a for a in ax.get_lines() if (a.get_gid() or "").startswith("curve:")]
+        xs, ys = (np.asarray(v, dtype=float) for v in line.get_data())
+        assert xs.tolist() == [0, 1, 2, 3] and ys[0] == 29.0
+        assert ys[1] == pytest.approx(12.9612, abs=1e-12)  # epoch 1's loss at x = 1, not at 0
+        assert ax.get_xlabel() == "epoch"
+    assert plot.loss_curves(h).axes[0].get_legend().get_texts()[0].get_text() == "gd"
+    # a bare list: its first value is at x = 0, and the axis says so instead of "iteration"
+    ax = plot.loss_curves({"gd": h.losses}).axes[0]
+    assert "first value at 0" in ax.get_xlabel()
+    with pytest.raises(TypeError, match=r"loss_curves takes \{label: losses\}, a History .* got float 3.5"):
+        plot.loss_curves(3.5)
+    with pytest.raises(TypeError, match=r"the losses of 'gd' must be a list or a History, got int 3"):
+        plot.loss_curves({"gd": 3})
+
+
 # --- loss_vs_w ---------------------------------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ from browser import chromium, console_errors
 
 from tinygrad_lr import LinearRegression, load_csv
 from tinygrad_lr.replay import frame_updates, record, write_replay
-from tinygrad_lr.replay.graphs import fmt
+from tinygrad_lr.viz.recording import fmt, fmt_change
 
 pytest.importorskip("selenium")  # a dev dependency; chromium() fails loudly if it is missing
 
@@ -57,8 +57,8 @@ def check(m: dict, rec, k: int, phase: int) -> None:
         if phase < 2:
             assert w_box[1] == f"data {fmt(p[0])}" and b_box[1] == f"data {fmt(p[1])}"
         else:
-            assert w_box[1] == f"data {fmt(p[0])} (was {fmt(rec.before[k][0])})"
-            assert b_box[1] == f"data {fmt(p[1])} (was {fmt(rec.before[k][1])})"
+            assert w_box[1] == "data {} (was {})".format(*fmt_change(p[0], rec.before[k][0]))
+            assert b_box[1] == "data {} (was {})".format(*fmt_change(p[1], rec.before[k][1]))
         grads = rec.grads[k]
         want = "grad ? (not computed yet)" if phase == 0 else f"grad {fmt(grads[0])}"
         assert w_box[2] == want
@@ -159,4 +159,80 @@ def test_the_folded_graph_shows_the_picked_samples_numbers(tmp_path) -> None:
         picker.select_by_value("-1")  # ranges over all samples
         m = moment(driver)
         assert m["graph"]["x_i (data)"][1] == f"data {fmt(data.X[:, 0].min())} ... {fmt(data.X[:, 0].max())}"
+        assert console_errors(driver) == []
+
+
+GRAPH_TEXT = """
+    var s = document.querySelector("div.template:not([hidden]) svg");
+    var k = s.getBoundingClientRect().width / s.viewBox.baseVal.width, min = Infinity;
+    s.querySelectorAll("text").forEach(function (t) {
+        min = Math.min(min, parseFloat(t.getAttribute("font-size")) * k); });
+    return min;
+"""
+
+
+@pytest.mark.parametrize("folded", [False, True], ids=["three points", "100-point CSV, folded"])
+def test_the_graph_is_readable_at_a_laptops_size_and_zooms(tmp_path, folded: bool) -> None:
+    """At 1366x768 the smallest node text is at least 11 px (it was 8 px, and 6 px folded); the
+    -/fit/+ buttons and the +/- keys zoom, dragging moves the picture."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    data = load_csv("examples/data/study_hours.csv") if folded else ([1, 2, 3], [3, 5, 7])
+    rec = record(LinearRegression(), data, "gd", lr=0.0002 if folded else 0.01, epochs=5)
+    page = write_replay(rec, tmp_path / "replay")
+    with chromium(1366, 768) as driver:
+        driver.get(page.as_uri())
+        smallest = driver.execute_script(GRAPH_TEXT)
+        assert smallest >= 11
+        driver.find_element(By.ID, "zoom-in").click()
+        assert driver.execute_script(GRAPH_TEXT) == pytest.approx(smallest * 1.25, rel=1e-3)
+        driver.find_element(By.TAG_NAME, "body").send_keys("-")
+        assert driver.execute_script(GRAPH_TEXT) == pytest.approx(smallest, rel=1e-3)
+        driver.find_element(By.ID, "zoom-fit").click()
+        assert driver.execute_script(GRAPH_TEXT) == pytest.approx(smallest, rel=1e-3)
+        graph = driver.find_element(By.ID, "graph")
+        driver.execute_script("arguments[0].scrollIntoView()", graph)
+        if driver.execute_script("return arguments[0].scrollWidth > arguments[0].clientWidth", graph):
+            drag = ActionChains(driver).move_to_element(graph).click_and_hold().move_by_offset(-200, 0)
+            drag.release().perform()
+            assert driver.execute_script("return arguments[0].scrollLeft", graph) > 100
+        assert console_errors(driver) == []
+
+
+def test_the_loss_axis_and_the_step_arrow_tell_the_truth(tmp_path) -> None:
+    """No tick label runs out of the loss panel ("100("), a diverging run's log axis has round
+    ticks (not its range's ends, 196.571 and 19.3333), and a step too short to see is not drawn
+    as a big arrowhead; the text then shows enough digits to see the step."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    three = ([1, 2, 3], [3, 5, 7])
+    rec = record(LinearRegression(w=1.0, b=0.0), three, "gd", lr=0.01, loss="sse", epochs=100)
+    page = write_replay(rec, tmp_path / "replay")
+    # just over the stable lr 0.0601: the loss grows 29 -> 71.6 in 3 updates, within one decade
+    growing = record(LinearRegression(w=1.0, b=0.0), three, "gd", lr=0.065, loss="sse", epochs=3)
+    assert growing.losses[-1] > growing.losses[0] and growing.history.losses[-1] < 100
+    page2 = write_replay(growing, tmp_path / "growing")
+    ticks = """return Array.prototype.filter.call(document.querySelectorAll("#loss-svg .axis text"),
+        function (t) { return !t.hasAttribute("transform"); }).map(function (t) {
+        var b = t.getBBox(); return [t.textContent, b.x, b.x + b.width]; });"""
+    with chromium(1366, 768) as driver:
+        driver.get(page.as_uri())
+        assert all(0 <= left and right <= 420 for _, left, right in driver.execute_script(ticks))
+        driver.find_element(By.TAG_NAME, "body").send_keys(Keys.END)
+        length = float(driver.find_element(By.CSS_SELECTOR, ".step-arrow").get_attribute("data-length"))
+        shown = driver.find_element(By.CSS_SELECTOR, ".step-arrow").get_attribute("visibility")
+        assert (length < 2) == (shown == "hidden")
+        if length < 2:
+            assert "too short to see" in driver.find_element(By.ID, "landscape-legend").text
+        update = driver.find_element(By.ID, "phase-update").text
+        now, was = fmt_change(rec.after[-1][0], rec.before[-1][0])
+        assert f"w <- {was} - 0.01 * " in update and update.split("   ")[0].endswith(f"= {now}")
+        assert now != was
+        driver.get(page2.as_uri())
+        labels = [t for t, _, _ in driver.execute_script(ticks)]
+        y_ticks = [float(t) for t in labels[labels.index("3") + 1 : -1]]  # after the x axis's 0 ... 3
+        round_numbers = all(f"{v:g}"[0] in "125" and float(f"{v:.1g}") == v for v in y_ticks)
+        assert len(y_ticks) >= 2 and round_numbers, labels
         assert console_errors(driver) == []

@@ -14,24 +14,32 @@
 
   function $(id) { return document.getElementById(id); }
 
-  /* A number as Python's "%.6g" writes it, so the text and the graph's labels agree. */
-  function fmt(x) {
+  /* A number as Python's "%.6g" writes it (or "%.<digits>g"), so the text and the graph's labels agree. */
+  function fmt(x, digits) {
+    var d = digits || 6;
     if (x === null || x === undefined) return "?";
     if (isNaN(x)) return "nan";
     if (!isFinite(x)) return x > 0 ? "inf" : "-inf";
     if (x === 0) return "0";
-    var e = parseInt(x.toExponential(5).split("e")[1], 10);
+    var e = parseInt(x.toExponential(d - 1).split("e")[1], 10);
     var s;
-    if (e < -4 || e >= 6) {
-      var parts = x.toExponential(5).split("e");
+    if (e < -4 || e >= d) {
+      var parts = x.toExponential(d - 1).split("e");
       var m = parts[0].indexOf(".") >= 0 ? parts[0].replace(/0+$/, "").replace(/\.$/, "") : parts[0];
       var ex = Math.abs(e);
       s = m + "e" + (e < 0 ? "-" : "+") + (ex < 10 ? "0" : "") + ex;
     } else {
-      s = x.toFixed(5 - e);
+      s = x.toFixed(d - 1 - e);
       if (s.indexOf(".") >= 0) s = s.replace(/0+$/, "").replace(/\.$/, "");
     }
     return s === "-0" ? "0" : s;
+  }
+  /* A new value and its old one with the fewest digits (6 or more) that show they differ. */
+  function fmtChange(now, was) {
+    for (var d = 6; d < 17; d++) {
+      if (fmt(now, d) !== fmt(was, d) || now === was) return [fmt(now, d), fmt(was, d)];
+    }
+    return [fmt(now, 17), fmt(was, 17)];
   }
   function factor(x) { var s = fmt(x); return s.charAt(0) === "-" ? "(" + s + ")" : s; }
   function el(name, attrs, parent) {
@@ -85,8 +93,9 @@
     var defs = el("defs", {}, svg);
     var cp = el("clipPath", { id: id }, defs);
     el("rect", { x: this.x0, y: this.y1, width: this.x1 - this.x0, height: this.y0 - this.y1 }, cp);
+    // the head is sized in the plot's own pixels, so a short step gets a small head (see drawLandscape)
     var mk = el("marker", { id: svg.id + "-head", viewBox: "0 0 10 10", refX: "9", refY: "5",
-      markerWidth: "7", markerHeight: "7", orient: "auto-start-reverse" }, defs);
+      markerUnits: "userSpaceOnUse", markerWidth: "12", markerHeight: "12", orient: "auto-start-reverse" }, defs);
     el("path", { d: "M0,0 L10,5 L0,10 z", fill: "#d50000" }, mk);
     this.back = el("g", { "clip-path": "url(#" + id + ")" }, svg);
     this.plot = el("g", { "clip-path": "url(#" + id + ")" }, svg);
@@ -97,7 +106,9 @@
     niceTicks(xr[0], xr[1], 6).forEach(function (v) {
       var x = self.sx(v);
       el("line", { x1: x, x2: x, y1: self.y0, y2: self.y0 + 4 }, ax);
-      el("text", { x: x, y: self.y0 + 15, "text-anchor": "middle" }, ax).textContent = fmt(v);
+      // a label at the right edge ends there instead of running out of the picture ("100(")
+      var anchor = x > self.x1 - 14 ? "end" : "middle";
+      el("text", { x: anchor === "end" ? self.x1 + 4 : x, y: self.y0 + 15, "text-anchor": anchor }, ax).textContent = fmt(v);
     });
     var yt = this.logy ? logTicks(yr) : niceTicks(yr[0], yr[1], 5);
     yt.forEach(function (v) {
@@ -115,12 +126,21 @@
     return this.y0 - (v - lo) / (hi - lo) * (this.y0 - this.y1);
   };
   function clampPx(v) { return Math.max(-1e5, Math.min(1e5, v)); }
+  /* Ticks of a log axis: the powers of ten in range; when fewer than two fit, the round
+     numbers 1, 2, 5 times a power of ten (never the range's own ends, such as 196.571). */
   function logTicks(yr) {
-    var out = [], a = Math.ceil(Math.log10(yr[0])), b = Math.floor(Math.log10(yr[1]));
+    var out = [], a = Math.ceil(Math.log10(yr[0]) - 1e-9), b = Math.floor(Math.log10(yr[1]) + 1e-9);
     var stride = Math.max(1, Math.ceil((b - a + 1) / 6));
     for (var e = a; e <= b; e += stride) out.push(Math.pow(10, e));
-    if (out.length < 2) { out = [yr[0], yr[1]]; }
-    return out;
+    if (out.length >= 2) return out;
+    out = [];
+    for (e = a - 1; e <= b; e++) {
+      [1, 2, 5].forEach(function (m) {
+        var v = parseFloat((m * Math.pow(10, e)).toPrecision(12));
+        if (v >= yr[0] && v <= yr[1]) out.push(v);
+      });
+    }
+    return out.length >= 2 ? out : niceTicks(yr[0], yr[1], 4).filter(function (v) { return v > 0; });
   }
 
   /* --- panel 2: data and line -------------------------------------------------------------- */
@@ -235,6 +255,7 @@
     }
     land.traj = el("polyline", { "class": "traj" }, fr2.plot);
     land.arrow = el("line", { "class": "step-arrow", "marker-end": "url(#landscape-svg-head)" }, fr2.plot);
+    land.head = $("landscape-svg-head");
     land.now = el("circle", { "class": "now", r: 5, id: "landscape-point" }, fr2.plot);
     land.nowTitle = el("title", {}, land.now);
   }
@@ -271,12 +292,20 @@
     land.now.setAttribute("data-x", String(p[AX[0]]));
     land.now.setAttribute("data-y", String(oneD ? fullLoss(p) : p[AX[1]]));
     land.nowTitle.textContent = names.map(function (n, i) { return n + " = " + fmt(p[i]); }).join(", ");
+    var tiny = false;
     if (ph >= 1) {
       var a = point(R.before[k]), b = point(R.after[k]);
       if (oneD) b[1] = a[1];
+      // the arrow is as long as the step on this picture: its head never outgrows it, and a
+      // step under 2 px is not drawn at all (the legend says so) rather than as a big arrowhead
+      var length = Math.sqrt((b[0] - a[0]) * (b[0] - a[0]) + (b[1] - a[1]) * (b[1] - a[1]));
+      var head = Math.max(3, Math.min(12, 0.6 * length));
+      land.head.setAttribute("markerWidth", String(head)); land.head.setAttribute("markerHeight", String(head));
       land.arrow.setAttribute("x1", a[0]); land.arrow.setAttribute("y1", a[1]);
       land.arrow.setAttribute("x2", b[0]); land.arrow.setAttribute("y2", b[1]);
-      land.arrow.setAttribute("visibility", "visible");
+      land.arrow.setAttribute("data-length", String(length));
+      tiny = length < 2;
+      land.arrow.setAttribute("visibility", tiny ? "hidden" : "visible");
     } else land.arrow.setAttribute("visibility", "hidden");
     var g = R.grads[k], lrtxt = fmt(R.lr);
     var held = [];
@@ -287,7 +316,8 @@
       "; orange: the path so far" + (R.minimum ? "; \u2605 the least-squares minimum" : "") +
       "; red arrow: this update's step -lr * grad = -" + lrtxt + " * (" +
       [AX[0], AX[1]].filter(function (v, i) { return !(oneD && i === 1); }).map(function (a) { return fmt(g[a]); }).join(", ") +
-      "), of length lr * |grad| = " + fmt(R.lr * Math.sqrt(g.reduce(function (s, v) { return s + v * v; }, 0))) + ".";
+      "), of length lr * |grad| = " + fmt(R.lr * Math.sqrt(g.reduce(function (s, v) { return s + v * v; }, 0))) +
+      (tiny ? " (too short to see at this scale, so not drawn)." : ".");
   }
 
   /* --- panel 4: the loss curve --------------------------------------------------------- */
@@ -341,7 +371,8 @@
       ": L = " + L + " = " + fmt(R.losses[k]);
     $("phase-backward").textContent = "backward: " + names.map(function (n, i) { return "dL/d" + n + " = " + fmt(g[i]); }).join(", ");
     $("phase-update").textContent = "update: " + names.map(function (n, i) {
-      return n + " <- " + fmt(b[i]) + " - " + fmt(R.lr) + " * " + factor(g[i]) + " = " + fmt(a[i]);
+      var c = fmtChange(a[i], b[i]);
+      return n + " <- " + c[1] + " - " + fmt(R.lr) + " * " + factor(g[i]) + " = " + c[0];
     }).join("   ");
     PHASES.forEach(function (name, i) {
       var li = $("phase-" + name);
@@ -362,11 +393,54 @@
       var t = g.querySelector("title");
       if (t) nodes[t.textContent] = g;
     });
-    var cluster = div.querySelector("g.cluster > text");
+    var cluster = div.querySelector("g.cluster text");
     templates[div.getAttribute("data-template")] = { div: div, nodes: nodes, cluster: cluster,
       clusterText: cluster ? cluster.textContent : "" };
     $("graph").appendChild(div);
   });
+  /* Zoom: one scale (CSS px per Graphviz point) for every template; by default the graph fits the
+     panel's width, but never so small that its smallest text is under 11 px (then it scrolls). */
+  var READABLE_PX = 11.2, zoom = null;  // 11 px, and a margin for rounding
+  function smallestFont(svg) {
+    var min = Infinity;
+    Array.prototype.forEach.call(svg.querySelectorAll("text"), function (t) {
+      var f = parseFloat(t.getAttribute("font-size"));
+      if (f > 0) min = Math.min(min, f);
+    });
+    return isFinite(min) ? min : 12;
+  }
+  function applyZoom() {
+    if (shownTemplate === null) return;
+    var svg = shownTemplate.div.querySelector("svg");
+    if (!svg) return;
+    var readable = READABLE_PX / smallestFont(svg);
+    if (zoom === null) zoom = fitZoom(svg);
+    zoom = Math.max(readable / 2, Math.min(4, zoom));
+    svg.style.width = (svg.viewBox.baseVal.width * zoom) + "px";
+    $("zoom").textContent = Math.round(zoom * 75) + "%";
+  }
+  function fitZoom(svg) {
+    var natural = 4 / 3, readable = READABLE_PX / smallestFont(svg);  // 1 pt = 4/3 CSS px
+    var fits = ($("graph").clientWidth - 2) / svg.viewBox.baseVal.width;
+    return Math.max(readable, Math.min(natural, fits));
+  }
+  function setZoom(z) { zoom = z; applyZoom(); }
+  $("zoom-in").addEventListener("click", function () { setZoom((zoom || 1) * 1.25); });
+  $("zoom-out").addEventListener("click", function () { setZoom((zoom || 1) / 1.25); });
+  $("zoom-fit").addEventListener("click", function () { zoom = null; applyZoom(); });
+  var drag = null;  // pan the graph by dragging it with the mouse (touch screens pan natively)
+  $("graph").addEventListener("pointerdown", function (e) {
+    if (e.pointerType !== "mouse") return;
+    var g = $("graph");
+    drag = { x: e.clientX, y: e.clientY, left: g.scrollLeft, top: g.scrollTop };
+    g.classList.add("dragging");
+  });
+  window.addEventListener("pointermove", function (e) {
+    if (!drag) return;
+    $("graph").scrollLeft = drag.left - (e.clientX - drag.x);
+    $("graph").scrollTop = drag.top - (e.clientY - drag.y);
+  });
+  window.addEventListener("pointerup", function () { drag = null; $("graph").classList.remove("dragging"); });
   function nearestFrames() {
     var ups = R.frames.updates, lo = null, hi = null;
     ups.forEach(function (u) { if (u < k) lo = u; else if (u > k && hi === null) hi = u; });
@@ -411,6 +485,7 @@
     setPicker(fi);
     var t = templates[R.frames.template[fi]];
     t.div.hidden = false; shownTemplate = t;
+    applyZoom();
     var labels = R.frames.labels[fi][ph], samples = R.frames.samples[fi], rows = batchOf(k);
     var pnodes = {};
     R.param_names.forEach(function (n) { pnodes[R.frames.params[fi][n]] = true; });
@@ -517,6 +592,8 @@
     else if (e.key === " ") play();
     else if (e.key === "Home") { pause(); show(0, 0); }
     else if (e.key === "End") { pause(); show(U - 1, 2); }
+    else if (e.key === "+" || e.key === "=") setZoom((zoom || 1) * 1.25);
+    else if (e.key === "-") setZoom((zoom || 1) / 1.25);
     else handled = false;
     if (handled) e.preventDefault();
   });

@@ -81,6 +81,22 @@ def fmt(x: float) -> str:
     return "0" if s == "-0" else s
 
 
+def fmt_change(new: float, old: float) -> tuple[str, str]:
+    """``new`` and ``old`` with the fewest digits (6 or more) that show they differ, if they do.
+
+    Example:
+        >>> fmt_change(1.4, 1.0)
+        ('1.4', '1')
+        >>> fmt_change(2.0001512, 2.0001471)
+        ('2.000151', '2.000147')
+    """
+    for digits in range(6, 18):
+        a, b = (f"{float(v):.{digits}g}" for v in (new, old))
+        if a != b or float(new) == float(old):
+            break
+    return ("0" if a == "-0" else a), ("0" if b == "-0" else b)
+
+
 def landscape_axes(rec: RecordedRun) -> tuple[int, int]:
     """The two parameters the landscape is drawn over: ``(w, b)`` for one feature with a bias,
     else the first two weights (``(0, 0)`` when there is only one parameter)."""

@@ -30,7 +30,7 @@ from ..graph import topological_order
 from ..losses import get_loss
 from ..value import Value
 from .draw import draw_graph
-from .recording import RecordedRun, fmt
+from .recording import RecordedRun, fmt, fmt_change
 from .render import GraphvizError, GraphvizNotFoundError, graphviz_install_hint, run_graphviz
 
 __all__ = [
@@ -193,7 +193,8 @@ def _frame(rec: RecordedRun, k: int) -> _Frame:
     update = {key: list(lines) for key, lines in phases[1].items()}
     for p, new in zip(params, rec.after[k]):
         lines = update[pos[id(p)]]
-        lines[1] = f"data {fmt(new)} (was {fmt(p.data)})"
+        now, was = fmt_change(new, p.data)
+        lines[1] = f"data {now} (was {was})"
     phases.append(update)
     samples: dict[str, list[list[float]]] = {}
     if fold:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ...errors import InputError, describe
 from .base import CYCLE, floats, target
 
 if TYPE_CHECKING:
@@ -15,20 +16,25 @@ if TYPE_CHECKING:
 
 
 def loss_curves(
-    curves: Mapping[str, Sequence[float]],
+    curves: Any,
     *,
     x: Mapping[str, Sequence[float]] | None = None,
     log: bool = False,
     xlog: bool = False,
     colors: Mapping[str, str] | None = None,
-    xlabel: str = "iteration",
+    xlabel: str | None = None,
     ylabel: str = "loss",
     title: str | None = None,
     ax: Axes | None = None,
 ) -> Figure:
     """Several loss histories on one axes, one line per ``{label: losses}`` entry.
 
-    By default the i-th loss is drawn at x = i; ``x`` maps a label to its own x values (for
+    A value may be a list of losses or a :class:`~tinygrad_lr.History` (what ``fit`` returns),
+    and ``curves`` itself may be one ``History`` (or one list): a history is drawn from its
+    loss before training at epoch 0, then the loss after each epoch at 1, 2, ..., on an axis
+    labelled "epoch". A list's i-th loss is drawn at x = i, so its first value is at 0 (the
+    axis says so); give ``[h.initial_loss, *h.losses]`` or the history itself, not ``h.losses``
+    alone, to put epoch 1 at 1. ``x`` maps a label to its own x values (for
     instance the epoch, fractional for per-sample updates, so one-sample SGD and full GD share
     an axis). ``log=True`` puts the loss on a log scale, where steady convergence is a
     straight line. ``xlog=True`` puts x on a log scale that still shows x = 0 (the start):
@@ -40,10 +46,11 @@ def loss_curves(
     Example:
         >>> fig = loss_curves({"GD": [29, 12.96, 5.8], "SGD": [29, 9.1, 3.3]}, log=True)
     """
-    if not curves:
-        raise ValueError("loss_curves needs at least one curve")
+    named, histories = _named_curves(curves)
+    if xlabel is None:
+        xlabel = "epoch" if histories == len(named) else "iteration (the first value at 0)"
     fig, ax = target(ax)
-    for i, (label, losses) in enumerate(curves.items()):
+    for i, (label, losses) in enumerate(named.items()):
         ys = floats(losses, f"the losses of {label!r}")
         if x is not None and label in x:
             xs = floats(x[label], f"the x values of {label!r}")
@@ -65,6 +72,37 @@ def loss_curves(
     if title:
         ax.set_title(title)
     return fig
+
+
+def _is_history(h: Any) -> bool:
+    return hasattr(h, "losses") and hasattr(h, "initial_loss")
+
+
+def _named_curves(curves: Any) -> tuple[dict[str, Any], int]:
+    """``{label: losses}`` from what ``loss_curves`` was given, and how many were histories
+    (each drawn from its loss before training, so epoch e sits at x = e)."""
+    if _is_history(curves) or (isinstance(curves, Sequence) and not isinstance(curves, str)):
+        label = (getattr(curves, "optimizer", "") or "loss") if _is_history(curves) else "loss"
+        curves = {label: curves}
+    if not isinstance(curves, Mapping):
+        raise InputError(
+            f"loss_curves takes {{label: losses}}, a History or a list of losses; got {describe(curves)}"
+        )
+    if not curves:
+        raise ValueError("loss_curves needs at least one curve")
+    named: dict[str, Any] = {}
+    histories = 0
+    for label, losses in curves.items():
+        if _is_history(losses):
+            named[str(label)] = [losses.initial_loss, *losses.losses]
+            histories += 1
+        elif isinstance(losses, Sequence | np.ndarray) and not isinstance(losses, str):
+            named[str(label)] = losses
+        else:
+            raise InputError(
+                f"loss_curves: the losses of {label!r} must be a list or a History, got {describe(losses)}"
+            )
+    return named, histories
 
 
 def _curve(ax: Axes, xs: np.ndarray, ys: np.ndarray, label: str, color: str, log: bool) -> None:

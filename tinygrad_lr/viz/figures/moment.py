@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..recording import RecordedRun, fmt, landscape_axes, landscape_ranges, least_squares_minimum
+from ..recording import RecordedRun, fmt, fmt_change, landscape_axes, landscape_ranges, least_squares_minimum
 from .base import new_figure
 
 if TYPE_CHECKING:
@@ -56,11 +56,14 @@ def moment_text(rec: RecordedRun, k: int, phase: int) -> list[str]:
     return [
         f"forward: L = {rec.loss_name.upper()} = {fmt(rec.losses[k])} on {on} at {at}",
         "backward: " + ", ".join(f"dL/d{n} = {fmt(v)}" for n, v in zip(names, g)),
-        "update: "
-        + "   ".join(
-            f"{n} <- {fmt(p)} - {fmt(rec.lr)} * {_factor(d)} = {fmt(q)}" for n, p, d, q in zip(names, b, g, a)
-        ),
+        "update: " + "   ".join(_update(n, p, rec.lr, d, q) for n, p, d, q in zip(names, b, g, a)),
     ][: phase + 1]
+
+
+def _update(name: str, before: float, lr: float, grad: float, after: float) -> str:
+    """``w <- 1 - 0.01 * (-40) = 1.4``, with enough digits that a tiny step shows."""
+    now, was = fmt_change(after, before)
+    return f"{name} <- {was} - {fmt(lr)} * {_factor(grad)} = {now}"
 
 
 class MomentFigure:
@@ -232,7 +235,11 @@ class MomentFigure:
         if self.axes_idx[0] == self.axes_idx[1]:
             end = (end[0], start[1])
         self.arrow.set_positions(start, end)
-        self.arrow.set_visible(phase >= 1)
+        # the head never outgrows the step on the picture; a step under 2 px is not drawn at all
+        a, b = self.ax_land.transData.transform([start, end])
+        pixels = float(np.hypot(*(b - a))) if np.all(np.isfinite([a, b])) else 0.0
+        self.arrow.set_mutation_scale(max(3.0, min(12.0, 0.6 * pixels)))
+        self.arrow.set_visible(phase >= 1 and pixels >= 2)
         self.cursor.set_xdata([k + 1, k + 1])
         self.dot.set_data([k + 1], [rec.losses[k]])
         lines = moment_text(rec, k, 2)
