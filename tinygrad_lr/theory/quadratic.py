@@ -140,6 +140,12 @@ class Quadratic:
         lr, mu, _ = recurrence.polyak(self.lambda_min, self.lambda_max)
         return lr, mu
 
+    def nesterov_best(self) -> tuple[float, float]:
+        """The best tuned Nesterov ``(lr, momentum)``: every direction shrinks by ``1 - 2 /
+        sqrt(3 kappa + 1)`` per step (see :func:`.recurrence.nesterov_best`)."""
+        lr, mu, _ = recurrence.nesterov_best(self.lambda_min, self.lambda_max)
+        return lr, mu
+
     # --- rates -------------------------------------------------------------------------------
 
     def radii(self, lr: float, method: str = "gd", momentum: float | None = None) -> np.ndarray:
@@ -177,8 +183,8 @@ class Quadratic:
     ) -> Prediction:
         """The exact run of ``method`` (``"gd"``, ``"momentum"``, ``"nesterov"``) for ``steps`` steps.
 
-        ``lr`` defaults to :meth:`best_lr` (GD) or Polyak's (momentum methods, whose ``momentum``
-        defaults to 0.9). The start is ``start`` or ``w = b = 0``; the velocity starts at 0, as the
+        ``lr`` defaults to :meth:`best_lr` (GD), Polyak's (heavy ball) or :meth:`nesterov_best`'s;
+        ``momentum`` defaults to 0.9. The start is ``start`` or ``w = b = 0``; the velocity starts at 0, as the
         optimizers' does. GD's errors are ``e0_i (1 - lr*lambda_i)^k``, the momentum methods' the
         2x2 recurrence of each direction. Nothing is trained.
 
@@ -280,7 +286,9 @@ class Quadratic:
             return check_lr(lr)
         if not self.lambda_max > 0.0:
             raise ValueError("the Hessian is zero (every feature is 0): no learning rate beats another")
-        return self.best_lr() if method == "gd" else self.polyak()[0]
+        if method == "gd":
+            return self.best_lr()
+        return self.polyak()[0] if method == "momentum" else self.nesterov_best()[0]
 
 
 def _method(method: str, momentum: float | None, check_nesterov: bool = True) -> tuple[str, float]:

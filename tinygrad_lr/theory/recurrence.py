@@ -35,11 +35,13 @@ __all__ = [
     "spectral_radius",
     "max_stable_lr",
     "polyak",
+    "nesterov_best",
     "run",
     "power",
 ]
 
-METHODS = ("gd", "momentum", "nesterov")  # the names of the optimizers they describe (optim.OPTIMIZERS)
+METHODS = ("gd", "momentum", "nesterov")
+ROUND_FLAT = 1e-12  # eigenvalues this close (relative) are one: standardized data's 2 and 2.0000000000000004  # the names of the optimizers they describe (optim.OPTIMIZERS)
 
 
 def step_matrices(lams: Any, lr: float, method: str, momentum: float = 0.0) -> np.ndarray:
@@ -122,8 +124,27 @@ def polyak(lam_min: float, lam_max: float) -> tuple[float, float, float]:
         (0.25, 0.25, 0.5)
     """
     a, b = math.sqrt(lam_min), math.sqrt(lam_max)
-    rate = (b - a) / (b + a)
+    rate = (b - a) / (b + a) if b - a > ROUND_FLAT * b else 0.0  # kappa = 1 to rounding: no momentum
     return 4.0 / (a + b) ** 2, rate * rate, rate
+
+
+def nesterov_best(lam_min: float, lam_max: float) -> tuple[float, float, float]:
+    """The best tuned Nesterov for eigenvalues in ``[lam_min, lam_max]``: ``(lr, mu, rate)``.
+
+    ``lr = 4 / (3 lam_max + lam_min)``, ``mu = (sqrt(3 kappa + 1) - 2) / (sqrt(3 kappa + 1) + 2)``,
+    rate ``1 - 2 / sqrt(3 kappa + 1)`` (Lessard, Recht and Packard 2016, whose Nesterov has this
+    module's characteristic polynomial with ``alpha = lr``, ``beta = mu``). Polyak's heavy-ball
+    setting is outside Nesterov's stable range once ``kappa`` is large: the look-ahead step adds
+    ``lr * mu * g`` and needs ``lr * lambda_max < 2 (1 + mu) / (1 + 2 mu)``.
+
+    Example (kappa = 9: rate 1 - 2/sqrt(28) = 0.622):
+        >>> [round(v, 6) for v in nesterov_best(1.0, 9.0)]
+        [0.142857, 0.451416, 0.622036]
+    """
+    kappa = lam_max / lam_min
+    s = math.sqrt(3.0 * kappa + 1.0)
+    mu = (s - 2.0) / (s + 2.0) if kappa - 1.0 > ROUND_FLAT else 0.0
+    return 4.0 / (3.0 * lam_max + lam_min), mu, 1.0 - 2.0 / s if mu else 0.0
 
 
 def power(M: np.ndarray, k: int) -> np.ndarray:
