@@ -9,7 +9,9 @@ scripts can differ by 20% or more; alternating in one process cancels such drift
 
 The workloads are the engines' first-order paths: building and backpropagating a 3000-point
 ``Value`` SSE (about 21,000 nodes), one full-batch ``Tensor`` GD step at N = 10^3, 10^5, 10^6,
-and 200 GD steps of the 3-point tutorial problem on each engine.
+and 200 GD steps of the 3-point tutorial problem on each engine; then the same kind of steps
+through ``fit`` (full-batch GD on 3 points, one-sample SGD and mini-batches on 100), which adds
+the training loop's bookkeeping: per-epoch loss and parameters, the divergence guard.
 
 Run (make the old checkout with ``git worktree add /tmp/before <commit>``, or ``git archive``):
 
@@ -114,6 +116,30 @@ def workloads(tg: ModuleType) -> dict[str, Callable[[], float]]:
 
     out["3-point problem, 200 GD steps, Tensor"] = timed(tiny_tensor)
     out["3-point problem, 200 GD steps, Value"] = timed(tiny_value)
+
+    # the training loop's own bookkeeping: the same steps through fit() (loss and parameters
+    # recorded every epoch, the divergence guard), on the problem where it weighs most
+    three = ([1.0, 2.0, 3.0], [3.0, 5.0, 7.0])
+    xs100 = g.normal(size=(100, 1))
+    hundred = (xs100, 3.0 * xs100[:, 0] + 1.0)
+
+    def fit_run(engine: str, data: Any, optimizer: str, epochs: int, **kw: Any) -> Callable[[], float]:
+        def run() -> float:
+            model = tg.LinearRegression(w=1.0, b=0.0, engine=engine)
+            t = time.perf_counter()
+            tg.fit(model, data, optimizer, loss="sse", epochs=epochs, progress=False, **kw)
+            return time.perf_counter() - t
+
+        return run
+
+    out["fit: 3 points, 200 GD epochs, Value"] = fit_run("value", three, "gd", 200, lr=0.01)
+    out["fit: 3 points, 200 GD epochs, Tensor"] = fit_run("tensor", three, "gd", 200, lr=0.01)
+    out["fit: 100 points, 20 epochs SGD, shuffled, Tensor"] = fit_run(
+        "tensor", hundred, "sgd", 20, lr=0.001, shuffle=True, rng=0
+    )
+    out["fit: 100 points, 50 epochs batch 10, Value"] = fit_run(
+        "value", hundred, "minibatch", 50, lr=0.001, batch_size=10
+    )
     return out
 
 
@@ -136,11 +162,11 @@ def main() -> int:
     print(f"# bench_compare: {args.before} (before) vs {args.after} (after)")
     print(f"# {machine_line()}")
     print(f"# {args.rounds} alternated runs of each workload in one process; medians; after / before\n")
-    print(f"| {'workload':43s} | {'before':>9s} | {'after':>9s} | after/before |")
-    print(f"| {'-' * 43} | {'-' * 9} | {'-' * 9} | ------------ |")
+    print(f"| {'workload':50s} | {'before':>9s} | {'after':>9s} | after/before |")
+    print(f"| {'-' * 50} | {'-' * 9} | {'-' * 9} | ------------ |")
     for name in sides["before"]:
         b, a = statistics.median(times["before"][name]), statistics.median(times["after"][name])
-        print(f"| {name:43s} | {b * 1e3:6.2f} ms | {a * 1e3:6.2f} ms | {a / b:12.3f} |")
+        print(f"| {name:50s} | {b * 1e3:6.2f} ms | {a * 1e3:6.2f} ms | {a / b:12.3f} |")
     return 0
 
 

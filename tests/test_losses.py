@@ -98,7 +98,9 @@ def test_engines_agree_with_closed_form(pairs):
         np.testing.assert_allclose(ft.grad, 2 * r * scale, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("name", ["data.dataset", "data.batches", "losses", "models", "optim.gd", "train"])
+@pytest.mark.parametrize(
+    "name", ["data.dataset", "data.batches", "losses", "models", "optim.gd", "optim.registry", "train.loop"]
+)
 def test_docstring_examples_run(name):
     import doctest
     import importlib

@@ -247,12 +247,14 @@ def test_progress_bar_only_for_long_runs_on_a_terminal(monkeypatch):
         def isatty(self):
             return True
 
+    from tinygrad_lr.train.progress import want_progress
+
     big = train_module.PROGRESS_MIN_WORK
-    assert not train_module._want_progress(None, big)  # pytest captures stderr: not a terminal
+    assert not want_progress(None, big)  # pytest captures stderr: not a terminal
     monkeypatch.setattr("sys.stderr", FakeTTY())
-    assert train_module._want_progress(None, big)
-    assert not train_module._want_progress(None, big - 1)  # short run
-    assert not train_module._want_progress(False, big)
+    assert want_progress(None, big)
+    assert not want_progress(None, big - 1)  # short run
+    assert not want_progress(False, big)
     # forced on: the bar goes to stderr and training is unchanged
     m = LinearRegression(w=1.0)
     fit(m, STEP_BY_STEP, "gd", lr=0.01, loss="sse", epochs=1000, progress=True)

@@ -25,6 +25,9 @@ against the eager engine on its first call, and falls back to the eager step (wi
 
 from __future__ import annotations
 
+from ..train import register_compiler
 from .step import CompiledStep, CompileWarning, compile_step
+
+register_compiler(compile_step)  # fit(compile=True) wraps its step in it; the loop never imports this package
 
 __all__ = ["compile_step", "CompiledStep", "CompileWarning"]

@@ -80,7 +80,8 @@ class _Program:
 def _inline_update(optimizer: Optimizer) -> bool:
     """True when the optimizer's update is plain ``p <- p - lr * dL/dp`` (it is then written out)."""
     cls = type(optimizer)
-    return cls.step is Optimizer.step and getattr(cls, "update", None) is getattr(Optimizer, "update", None)
+    plain = cls.step is Optimizer.step and getattr(cls, "update", None) is getattr(Optimizer, "update", None)
+    return plain and len(optimizer.param_groups) == 1  # one lr for every parameter
 
 
 class CompiledStep:

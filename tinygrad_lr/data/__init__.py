@@ -11,10 +11,11 @@ Mini-batches are lists of sample indices, drawn by :func:`batch_indices` from an
 ``numpy.random.Generator`` -- never from numpy's global random state -- so a seed reproduces a run.
 
 The package, one file per idea: :mod:`.dataset` (the Dataset, from arrays), :mod:`.csv` (reading
-a file), :mod:`.batches` (which samples each update uses), :mod:`.split` (a seeded train/test split).
+a file), :mod:`.batches` (which samples each update uses: :class:`Batching`), :mod:`.split` (a
+seeded train/test split).
 """
 
-from .batches import as_generator, batch_indices, check_batch_size
+from .batches import Batching, as_generator, batch_indices, check_batch_size
 from .csv import Column, load_csv
 from .dataset import DataError, Dataset, from_arrays, make_linear_data
 from .source import memory_budget
@@ -28,6 +29,7 @@ __all__ = [
     "from_arrays",
     "make_linear_data",
     "batch_indices",
+    "Batching",
     "as_generator",
     "check_batch_size",
     "Column",

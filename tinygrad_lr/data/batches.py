@@ -1,7 +1,16 @@
-"""Mini-batches: which samples each update of an epoch uses, drawn from an explicit Generator."""
+"""Mini-batches: which samples each update of an epoch uses, drawn from an explicit Generator.
+
+:class:`Batching` is the one definition of it (``batch_size``, ``shuffle``, ``replacement``,
+``drop_last``): what GD, SGD and mini-batch SGD differ in, what every optimizer carries, what
+:func:`~tinygrad_lr.fit` cuts its batches by -- from arrays in memory (:meth:`Batching.epoch`) or
+from the chunks of a file read in order (:meth:`Batching.over_chunks`).
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -107,3 +116,100 @@ def check_batch_size(batch_size: object, n: int | None = None) -> int:
     if n is not None and batch_size > n:
         raise ValueError(f"batch size {batch_size} is larger than the data set ({n} samples)")
     return int(batch_size)
+
+
+@dataclass(frozen=True)
+class Batching:
+    """Which samples each update uses: all of them (``batch_size=None``), or batches of
+    ``batch_size`` -- in order, a new random order every epoch (``shuffle``), or drawn at random
+    with replacement (``replacement``); ``drop_last`` skips an epoch's last, short batch.
+
+    Example:
+        >>> b = Batching(batch_size=2)
+        >>> [i.tolist() for i in b.epoch(5)], b.updates_per_epoch(5), b.describe()
+        ([[0, 1], [2, 3], [4]], 3, ['batch 2', 'in order'])
+    """
+
+    batch_size: int | None = None
+    shuffle: bool = False
+    replacement: bool = False
+    drop_last: bool = False
+
+    def __post_init__(self) -> None:
+        if self.batch_size is not None:
+            object.__setattr__(self, "batch_size", check_batch_size(self.batch_size))
+        for name in ("shuffle", "replacement", "drop_last"):
+            object.__setattr__(self, name, bool(getattr(self, name)))
+        if self.batch_size is None and (self.shuffle or self.replacement or self.drop_last):
+            raise ValueError("shuffling, replacement and drop_last choose batches; they need a batch_size")
+
+    @property
+    def whole(self) -> bool:
+        """Every sample in one batch, in order: full-batch gradient descent."""
+        return self.batch_size is None
+
+    @property
+    def random(self) -> bool:
+        """Whether the batches are drawn with an rng (shuffled, or with replacement)."""
+        return self.shuffle or self.replacement
+
+    def epoch(self, n: int, rng: Any = None, window: int | None = None) -> list[np.ndarray]:
+        """The sample indices of every update of one epoch over ``n`` samples (:func:`batch_indices`)."""
+        return batch_indices(
+            n,
+            self.batch_size,
+            shuffle=self.shuffle,
+            replacement=self.replacement,
+            drop_last=self.drop_last,
+            rng=rng,
+            window=window,
+        )
+
+    def updates_per_epoch(self, n: int) -> int:
+        """How many updates one epoch over ``n`` samples makes."""
+        if self.batch_size is None:
+            return 1
+        if self.drop_last:
+            return n // self.batch_size
+        return math.ceil(n / self.batch_size)
+
+    def over_chunks(
+        self, chunks: Iterable[tuple[np.ndarray, np.ndarray]], rng: Any = None
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """The batches ``(X, y)`` of one epoch over data read a chunk at a time, in order.
+
+        The rule :class:`~tinygrad_lr.data.CSVStream` documents: shuffling (or drawing with
+        replacement) happens within each chunk, one ``rng`` call per chunk; a batch may span two
+        chunks. ``epoch(n, rng, window=chunk_rows)`` gives the same batches in memory.
+        """
+        B = self.batch_size
+        if B is None:
+            raise ValueError("over_chunks cuts batches: the whole data set is one batch only in memory")
+        carry: tuple[np.ndarray, np.ndarray] | None = None
+        for X, y in chunks:
+            if self.random:  # within this chunk only
+                order = draw_in_chunk(len(y), self.replacement, rng)
+                X, y = X[order], y[order]
+            if carry is not None:  # a batch spanning two chunks
+                X, y = np.concatenate([carry[0], X]), np.concatenate([carry[1], y])
+            full = len(y) - len(y) % B
+            for i in range(0, full, B):
+                yield X[i : i + B], y[i : i + B]
+            carry = (X[full:], y[full:]) if full < len(y) else None
+        if carry is not None and not self.drop_last:
+            yield carry
+
+    def describe(self) -> list[str]:
+        """The batching in words, for an optimizer's description: ``['batch 10', 'shuffled every epoch']``."""
+        parts = []
+        if self.batch_size is not None and self.batch_size != 1:
+            parts.append(f"batch {self.batch_size}")
+        if self.replacement:
+            parts.append("random samples with replacement")
+        elif self.shuffle:
+            parts.append("shuffled every epoch")
+        elif self.batch_size is not None:
+            parts.append("in order")
+        if self.drop_last:
+            parts.append("last short batch dropped")
+        return parts

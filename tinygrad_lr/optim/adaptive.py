@@ -17,10 +17,12 @@ from typing import Any
 import numpy as np
 
 from .base import Optimizer, check_range, sqrt, zeros_like
+from .registry import register
 
-__all__ = ["Adagrad", "RMSprop", "Adam", "AdamW"]
+__all__ = ["Adagrad", "RMSprop", "Adam", "AdamW", "check_betas"]
 
 
+@register
 class Adagrad(Optimizer):
     """AdaGrad: divide by the root of the sum of all squared gradients so far (``torch.optim.Adagrad``).
 
@@ -46,6 +48,15 @@ class Adagrad(Optimizer):
 
     name = "adagrad"
     title = "AdaGrad"
+    summary = "steps divided by the root of the sum of all squared gradients so far"
+    option_help = {
+        "lr_decay": "lr_t = lr / (1 + (t - 1) * lr_decay)",
+        "weight_decay": "weight decay as torch.optim applies it (added to the gradient)",
+        "initial_accumulator_value": "the sum of squared gradients s starts at this",
+        "eps": "added to sqrt(s) so the division is safe",
+    }
+    lr_scales_gradient = False
+    order = 30
 
     def __init__(
         self,
@@ -55,37 +66,41 @@ class Adagrad(Optimizer):
         weight_decay: float = 0.0,
         initial_accumulator_value: float = 0.0,
         eps: float = 1e-10,
-        batch_size: int | None = None,
-        shuffle: bool = False,
-        replacement: bool = False,
-        drop_last: bool = False,
+        **batching: Any,
     ) -> None:
-        super().__init__(params, lr, batch_size, shuffle, replacement, drop_last)
-        self.lr_decay = check_range("lr_decay", lr_decay, 0.0)
-        self.weight_decay = check_range("weight_decay", weight_decay, 0.0)
-        self.initial_accumulator_value = check_range(
-            "initial_accumulator_value", initial_accumulator_value, 0.0
+        hyper = dict(
+            lr=lr,
+            lr_decay=lr_decay,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            eps=eps,
         )
-        self.eps = check_range("eps", eps, 0.0)
+        super().__init__(params, hyper, **batching)
 
-    def update(self, p: Any, g: Any, state: dict[str, Any]) -> Any:
-        if self.weight_decay:
-            g = g + self.weight_decay * p
+    def check_hyper(self, hyper: dict[str, Any]) -> dict[str, Any]:
+        for name in ("lr_decay", "weight_decay", "initial_accumulator_value", "eps"):
+            hyper[name] = check_range(name, hyper[name], 0.0)
+        return hyper
+
+    def update(self, p: Any, g: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
+        if group["weight_decay"]:
+            g = g + group["weight_decay"] * p
         t = state["step"] = state.get("step", 0) + 1
-        lr_t = self.lr / (1.0 + (t - 1) * self.lr_decay)
-        s = state.get("sum", zeros_like(p) + self.initial_accumulator_value) + g * g
+        lr_t = group["lr"] / (1.0 + (t - 1) * group["lr_decay"])
+        s = state.get("sum", zeros_like(p) + group["initial_accumulator_value"]) + g * g
         state["sum"] = s
-        return p - lr_t * (g / (sqrt(s) + self.eps))
+        return p - lr_t * (g / (sqrt(s) + group["eps"]))
 
-    def hyper_parameters(self) -> list[str]:
-        out = [f"eps {self.eps:g}"]
-        if self.lr_decay:
-            out.append(f"lr decay {self.lr_decay:g}")
-        if self.weight_decay:
-            out.append(f"weight decay {self.weight_decay:g}")
+    def describe_options(self, group: dict[str, Any]) -> list[str]:
+        out = [f"eps {group['eps']:g}"]
+        if group["lr_decay"]:
+            out.append(f"lr decay {group['lr_decay']:g}")
+        if group["weight_decay"]:
+            out.append(f"weight decay {group['weight_decay']:g}")
         return out
 
 
+@register
 class RMSprop(Optimizer):
     """RMSProp: divide by the root of a moving average of squared gradients (``torch.optim.RMSprop``).
 
@@ -115,6 +130,16 @@ class RMSprop(Optimizer):
 
     name = "rmsprop"
     title = "RMSProp"
+    summary = "steps divided by the root of a moving average of squared gradients"
+    option_help = {
+        "alpha": "how slowly the average of g^2 forgets: s <- alpha * s + (1 - alpha) * g^2",
+        "eps": "added to sqrt(s) so the division is safe",
+        "weight_decay": "weight decay as torch.optim applies it (added to the gradient)",
+        "momentum": "momentum mu of a velocity of the scaled steps",
+        "centered": "divide by the gradient's spread sqrt(s - a^2), a its moving average",
+    }
+    lr_scales_gradient = False
+    order = 31
 
     def __init__(
         self,
@@ -125,51 +150,55 @@ class RMSprop(Optimizer):
         weight_decay: float = 0.0,
         momentum: float = 0.0,
         centered: bool = False,
-        batch_size: int | None = None,
-        shuffle: bool = False,
-        replacement: bool = False,
-        drop_last: bool = False,
+        **batching: Any,
     ) -> None:
-        super().__init__(params, lr, batch_size, shuffle, replacement, drop_last)
-        self.alpha = check_range("alpha", alpha, 0.0, 1.0, open_high=False)
-        self.eps = check_range("eps", eps, 0.0)
-        self.weight_decay = check_range("weight_decay", weight_decay, 0.0)
-        self.momentum = check_range("momentum", momentum, 0.0)
-        self.centered = bool(centered)
+        hyper = dict(
+            lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum, centered=centered
+        )
+        super().__init__(params, hyper, **batching)
 
-    def update(self, p: Any, g: Any, state: dict[str, Any]) -> Any:
-        alpha = self.alpha
-        if self.weight_decay:
-            g = g + self.weight_decay * p
+    def check_hyper(self, hyper: dict[str, Any]) -> dict[str, Any]:
+        hyper["alpha"] = check_range("alpha", hyper["alpha"], 0.0, 1.0, open_high=False)
+        for name in ("eps", "weight_decay", "momentum"):
+            hyper[name] = check_range(name, hyper[name], 0.0)
+        hyper["centered"] = bool(hyper["centered"])
+        return hyper
+
+    def update(self, p: Any, g: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
+        alpha = group["alpha"]
+        if group["weight_decay"]:
+            g = g + group["weight_decay"] * p
         state["step"] = state.get("step", 0) + 1
         s = state["square_avg"] = alpha * state.get("square_avg", zeros_like(p)) + (1.0 - alpha) * (g * g)
-        if self.centered:
+        if group["centered"]:
             a = state["grad_avg"] = alpha * state.get("grad_avg", zeros_like(p)) + (1.0 - alpha) * g
-            d = sqrt(s - a * a) + self.eps
+            d = sqrt(s - a * a) + group["eps"]
         else:
-            d = sqrt(s) + self.eps
-        if self.momentum > 0.0:
-            v = state["momentum_buffer"] = self.momentum * state.get("momentum_buffer", zeros_like(p)) + g / d
-            return p - self.lr * v
-        return p - self.lr * (g / d)
+            d = sqrt(s) + group["eps"]
+        mu = group["momentum"]
+        if mu > 0.0:
+            v = state["momentum_buffer"] = mu * state.get("momentum_buffer", zeros_like(p)) + g / d
+            return p - group["lr"] * v
+        return p - group["lr"] * (g / d)
 
-    def hyper_parameters(self) -> list[str]:
-        out = [f"alpha {self.alpha:g}", f"eps {self.eps:g}"]
-        if self.momentum:
-            out.append(f"momentum {self.momentum:g}")
-        if self.centered:
+    def describe_options(self, group: dict[str, Any]) -> list[str]:
+        out = [f"alpha {group['alpha']:g}", f"eps {group['eps']:g}"]
+        if group["momentum"]:
+            out.append(f"momentum {group['momentum']:g}")
+        if group["centered"]:
             out.append("centered")
-        if self.weight_decay:
-            out.append(f"weight decay {self.weight_decay:g}")
+        if group["weight_decay"]:
+            out.append(f"weight decay {group['weight_decay']:g}")
         return out
 
 
-def _check_betas(betas: object) -> tuple[float, float]:
+def check_betas(betas: object) -> tuple[float, float]:
     if not isinstance(betas, Sequence) or isinstance(betas, str) or len(betas) != 2:
         raise ValueError(f"betas must be two numbers (beta1, beta2), got {betas!r}")
     return check_range("beta1", betas[0], 0.0, 1.0), check_range("beta2", betas[1], 0.0, 1.0)
 
 
+@register
 class Adam(Optimizer):
     """Adam: momentum on the gradient and RMSProp's scaling, both bias-corrected (``torch.optim.Adam``).
 
@@ -201,6 +230,15 @@ class Adam(Optimizer):
 
     name = "adam"
     title = "Adam"
+    summary = "momentum on the gradient and RMSProp's scaling, both bias-corrected"
+    option_help = {
+        "betas": "the decay rates (beta1, beta2) of the averages of g and g^2",
+        "eps": "added to sqrt(v_hat) so the division is safe",
+        "weight_decay": "weight decay as torch.optim applies it (added to the gradient)",
+        "amsgrad": "divide by the largest v so far, so the scale never shrinks",
+    }
+    lr_scales_gradient = False
+    order = 32
     decoupled = False
 
     def __init__(
@@ -211,44 +249,48 @@ class Adam(Optimizer):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
         amsgrad: bool = False,
-        batch_size: int | None = None,
-        shuffle: bool = False,
-        replacement: bool = False,
-        drop_last: bool = False,
+        **batching: Any,
     ) -> None:
-        super().__init__(params, lr, batch_size, shuffle, replacement, drop_last)
-        self.betas = _check_betas(betas)
-        self.eps = check_range("eps", eps, 0.0)
-        self.weight_decay = check_range("weight_decay", weight_decay, 0.0)
-        self.amsgrad = bool(amsgrad)
+        hyper = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)
+        super().__init__(params, hyper, **batching)
 
-    def update(self, p: Any, g: Any, state: dict[str, Any]) -> Any:
-        beta1, beta2 = self.betas
-        if self.weight_decay:
+    def check_hyper(self, hyper: dict[str, Any]) -> dict[str, Any]:
+        hyper["betas"] = check_betas(hyper["betas"])
+        hyper["eps"] = check_range("eps", hyper["eps"], 0.0)
+        hyper["weight_decay"] = check_range("weight_decay", hyper["weight_decay"], 0.0)
+        hyper["amsgrad"] = bool(hyper["amsgrad"])
+        return hyper
+
+    def update(self, p: Any, g: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
+        beta1, beta2 = group["betas"]
+        lr, wd = group["lr"], group["weight_decay"]
+        if wd:
             if self.decoupled:
-                p = p * (1.0 - self.lr * self.weight_decay)  # AdamW: shrink p itself, apart from g
+                p = p * (1.0 - lr * wd)  # AdamW: shrink p itself, apart from g
             else:
-                g = g + self.weight_decay * p
+                g = g + wd * p
         t = state["step"] = state.get("step", 0) + 1
         m = state["exp_avg"] = beta1 * state.get("exp_avg", zeros_like(p)) + (1.0 - beta1) * g
         v = state["exp_avg_sq"] = beta2 * state.get("exp_avg_sq", zeros_like(p)) + (1.0 - beta2) * (g * g)
-        if self.amsgrad:
+        if group["amsgrad"]:
             old = state.get("max_exp_avg_sq")
             v = v if old is None else (max(old, v) if isinstance(v, float) else np.maximum(old, v))
             state["max_exp_avg_sq"] = v
-        step_size = self.lr / (1.0 - beta1**t)
-        denom = sqrt(v) / sqrt(1.0 - beta2**t) + self.eps
+        step_size = lr / (1.0 - beta1**t)
+        denom = sqrt(v) / sqrt(1.0 - beta2**t) + group["eps"]
         return p - step_size * (m / denom)
 
-    def hyper_parameters(self) -> list[str]:
-        out = [f"betas ({self.betas[0]:g}, {self.betas[1]:g})", f"eps {self.eps:g}"]
-        if self.weight_decay:
-            out.append(f"weight decay {self.weight_decay:g}")
-        if self.amsgrad:
+    def describe_options(self, group: dict[str, Any]) -> list[str]:
+        beta1, beta2 = group["betas"]
+        out = [f"betas ({beta1:g}, {beta2:g})", f"eps {group['eps']:g}"]
+        if group["weight_decay"]:
+            out.append(f"weight decay {group['weight_decay']:g}")
+        if group["amsgrad"]:
             out.append("amsgrad")
         return out
 
 
+@register
 class AdamW(Adam):
     """AdamW: Adam with *decoupled* weight decay (``torch.optim.AdamW``, default ``weight_decay=0.01``).
 
@@ -266,6 +308,12 @@ class AdamW(Adam):
 
     name = "adamw"
     title = "AdamW"
+    summary = "Adam with decoupled weight decay: p itself shrinks by lr * weight_decay"
+    option_help = {
+        **Adam.option_help,
+        "weight_decay": "decoupled weight decay: p <- p - lr * weight_decay * p before Adam's step",
+    }
+    order = 33
     decoupled = True
 
     def __init__(
@@ -276,11 +324,6 @@ class AdamW(Adam):
         eps: float = 1e-8,
         weight_decay: float = 1e-2,
         amsgrad: bool = False,
-        batch_size: int | None = None,
-        shuffle: bool = False,
-        replacement: bool = False,
-        drop_last: bool = False,
+        **batching: Any,
     ) -> None:
-        super().__init__(
-            params, lr, betas, eps, weight_decay, amsgrad, batch_size, shuffle, replacement, drop_last
-        )
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, **batching)

@@ -1,19 +1,34 @@
-"""The base class every optimizer shares: parameters, a learning rate, the batching it stands for."""
+"""The base class every optimizer shares, kept as ``torch.optim`` keeps it.
 
+* ``defaults``: the hyper-parameters the optimizer was built with (``{"lr": 0.001, "betas": ...}``);
+* ``param_groups``: the parameters in groups, each group a dict holding its ``"params"`` and its
+  own copy of every hyper-parameter (one group unless you pass several, or call
+  :meth:`~Optimizer.add_param_group`): ``opt.param_groups[0]["lr"]`` is what a schedule changes;
+* ``state[p]``: what the rule remembers about parameter ``p`` between steps;
+* ``batching``: which samples each update uses (:class:`~tinygrad_lr.data.Batching`), the one
+  thing GD, SGD and mini-batch SGD differ in, given to every optimizer the same way.
+
+A subclass writes its rule for one parameter in :meth:`~Optimizer.update`, checks its
+hyper-parameters in :meth:`~Optimizer.check_hyper` and says what they mean in ``option_help``.
+"""
 
 from __future__ import annotations
 
+import inspect
 import math
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar
 
 import numpy as np
 
-from ..data import check_batch_size
+from ..data import Batching
 from ..errors import InputError, describe
 from ..graph import no_grad
 
-__all__ = ["Optimizer", "ParamState", "check_lr", "check_range"]
+__all__ = ["Optimizer", "Option", "ParamState", "check_lr", "check_range"]
+
+BATCHING_OPTIONS = tuple(f.name for f in fields(Batching))  # batch_size, shuffle, replacement, drop_last
 
 
 def check_lr(lr: object) -> float:
@@ -92,30 +107,56 @@ def _label(p: Any) -> str:
     return str(getattr(p, "label", None) or getattr(p, "name", None) or type(p).__name__)
 
 
-class Optimizer:
-    """The update ``p <- p - lr * p.grad`` for a list of parameters.
+@dataclass(frozen=True)
+class Option:
+    """One hyper-parameter of an optimizer besides ``lr``: its name, default and meaning."""
 
-    Subclasses change :meth:`update` (the rule for one parameter) and keep what they remember
-    between steps in ``self.state[p]``; the batching attributes are the same for all of them.
+    name: str
+    default: Any
+    help: str
+
+
+class Optimizer:
+    """The update ``p <- p - lr * p.grad`` for a list of parameters (``Optimizer(params, lr)``),
+    and the base class of every other rule.
+
+    ``Optimizer(params, defaults, **batching)``: ``params`` is an iterable of parameters (or of
+    dicts ``{"params": [...], "lr": ...}``, one per group, as in ``torch.optim``); ``defaults``
+    the dict of hyper-parameters (a number alone is the ``lr``); ``batching`` is ``batch_size``,
+    ``shuffle``, ``replacement``, ``drop_last`` (:class:`~tinygrad_lr.data.Batching`).
 
     Attributes:
-        params: the parameters (``Value`` or ``Tensor`` leaves), in order.
-        lr: the learning rate (finite, > 0).
-        batch_size: samples per update; ``None`` means all of them.
-        shuffle: draw a new random order of the samples every epoch.
-        replacement: draw the samples of an epoch independently (repeats possible).
-        drop_last: skip the last, short batch of an epoch.
+        defaults: the hyper-parameters the optimizer was built with.
+        param_groups: the groups of parameters, each with its own hyper-parameters.
+        params: every parameter, in order (all groups).
+        lr: the learning rate (of every group; set it to change all of them, as a schedule does).
+        batching: the :class:`~tinygrad_lr.data.Batching` it stands for; ``batch_size``,
+            ``shuffle``, ``replacement`` and ``drop_last`` read it.
         state: ``state[p]``, the dict an optimizer keeps for parameter ``p`` between steps
             (empty for GD, SGD and mini-batch SGD, which remember nothing).
+
+    Any hyper-parameter reads as an attribute (``opt.momentum``) when all groups share it.
+
+    The class attributes describe a rule to the registry (:data:`~tinygrad_lr.optim.OPTIMIZERS`),
+    the command line and the live lab: ``name`` (its key), ``title``, ``summary`` (one line),
+    ``option_help`` (each hyper-parameter besides ``lr``), ``batching_rule`` (``"any"``, or
+    ``"whole"``, ``"one"``, ``"batches"`` for GD, SGD and mini-batch SGD) and
+    ``lr_scales_gradient`` (the step is ``lr`` times gradients, so ``lr < 2 / lambda_max`` bounds
+    it; an adaptive rule's ``lr`` is a step length instead).
     """
 
-    name = "optimizer"
+    name = "optimizer"  # an instance may rename itself (Momentum(nesterov=True) is "nesterov")
+    title = "optimizer"
+    summary: ClassVar[str] = "p <- p - lr * dL/dp"
+    option_help: ClassVar[dict[str, str]] = {}
+    batching_rule: ClassVar[str] = "any"
+    lr_scales_gradient: ClassVar[bool] = True
     create_graph = False  # True: fit() calls loss.backward(create_graph=True) (Newton differentiates it)
 
     def __init__(
         self,
         params: Iterable[Any],
-        lr: float,
+        defaults: Mapping[str, Any] | float,
         batch_size: int | None = None,
         shuffle: bool = False,
         replacement: bool = False,
@@ -126,63 +167,183 @@ class Optimizer:
                 f"{type(self).__name__}: params must be a list of Values or Tensors "
                 f"(model.parameters()), got {describe(params)}"
             )
-        self.params = list(params)
+        hyper = dict(defaults) if isinstance(defaults, Mapping) else {"lr": defaults}
+        self.defaults = self._checked(hyper, set(hyper))
+        self.param_groups: list[dict[str, Any]] = []
+        self.params: list[Any] = []
+        self.state = ParamState()
+        given = list(params)
+        for group in given if given and all(isinstance(g, Mapping) for g in given) else [{"params": given}]:
+            self.add_param_group(group)
         if not self.params:
             raise ValueError(f"{type(self).__name__}: no parameters to optimize")
-        for p in self.params:
+        self.batching = self._batching(batch_size, shuffle, replacement, drop_last)
+
+    # --- parameters and their hyper-parameters, as torch.optim keeps them --------------------------
+
+    def add_param_group(self, group: Mapping[str, Any]) -> None:
+        """Add a group ``{"params": [...], "lr": ..., ...}``; what it leaves out comes from ``defaults``."""
+        params = group.get("params")
+        params = [params] if hasattr(params, "grad") else list(params or [])
+        for p in params:
             if not hasattr(p, "data") or not hasattr(p, "grad"):
                 raise TypeError(f"{type(self).__name__}: parameters must be Values or Tensors, got {p!r}")
-        self.lr = check_lr(lr)
-        self.batch_size = None if batch_size is None else check_batch_size(batch_size)
-        self.shuffle = bool(shuffle)
-        self.replacement = bool(replacement)
-        self.drop_last = bool(drop_last)
-        if self.batch_size is None and (self.shuffle or self.replacement or self.drop_last):
-            raise ValueError(
-                f"{self.title}: shuffling, replacement and drop_last choose batches; they need a batch_size"
+            if any(p is q for q in self.params):
+                raise ValueError(f"{type(self).__name__}: a parameter appears in more than one param group")
+        merged = self._checked({**self.defaults, **group}, set(self.defaults))
+        del merged["params"]
+        self.param_groups.append({"params": params, **merged})
+        self.params.extend(params)
+
+    def _checked(self, hyper: dict[str, Any], known: set[str]) -> dict[str, Any]:
+        unknown = sorted(set(hyper) - known - {"lr", "params"})
+        if unknown:
+            raise ValueError(f"{self.title} has no option {', '.join(unknown)}")
+        hyper["lr"] = check_lr(hyper.get("lr"))
+        return self.check_hyper(hyper)
+
+    def check_hyper(self, hyper: dict[str, Any]) -> dict[str, Any]:
+        """The hyper-parameters checked (and normalised: ``float``, ``bool``), or a ``ValueError``
+        naming the one that is wrong. Every rule with options checks them here, once."""
+        return hyper
+
+    @property
+    def lr(self) -> float:
+        groups = self.param_groups
+        return groups[0]["lr"] if len(groups) == 1 else self._common("lr")
+
+    @lr.setter
+    def lr(
+        self, value: float
+    ) -> None:  # a schedule may reach 0 (a cosine's end): not checked like a user's lr
+        for group in self.param_groups:
+            group["lr"] = value
+
+    def _common(self, name: str) -> Any:
+        values = [g[name] for g in self.param_groups]
+        if any(v != values[0] for v in values[1:]):
+            raise AttributeError(
+                f"the param groups have different {name} ({', '.join(map(repr, values))}): "
+                f"read opt.param_groups[i][{name!r}]"
             )
-        self.state = ParamState()
+        return values[0]
+
+    def __getattr__(self, name: str) -> Any:
+        defaults = self.__dict__.get("defaults")
+        if defaults is not None and name in defaults:
+            return self._common(name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        defaults = self.__dict__.get("defaults")
+        if defaults is not None and name in defaults and name != "lr":  # every group's, checked
+            for group in self.param_groups:
+                group.update(self.check_hyper({**group, name: value}))
+            return
+        object.__setattr__(self, name, value)
+
+    # --- batching: which samples one update uses ---------------------------------------------------
+
+    def _batching(
+        self, batch_size: int | None, shuffle: bool, replacement: bool, drop_last: bool
+    ) -> Batching:
+        rule, title = self.batching_rule, self.title
+        if rule == "whole" and batch_size is not None:
+            raise ValueError(f"{title} uses every sample; a batch size needs --optimizer minibatch")
+        if rule == "whole" and (shuffle or replacement or drop_last):
+            raise ValueError(f"{title} uses every sample in order; shuffling needs sgd or minibatch")
+        if rule == "one":
+            if batch_size not in (None, 1):
+                raise ValueError(f"SGD uses one sample per update; batch size {batch_size} needs minibatch")
+            if drop_last:
+                raise ValueError("SGD batches are single samples: there is no short last batch to drop")
+            batch_size = 1
+        if rule == "batches" and batch_size is None:
+            raise ValueError(f"{title} needs a batch size (GD uses every sample)")
+        try:
+            return Batching(batch_size, shuffle, replacement, drop_last)
+        except ValueError as exc:
+            raise ValueError(f"{title}: {exc}") from None
+
+    @property
+    def batch_size(self) -> int | None:
+        return self.batching.batch_size
+
+    @property
+    def shuffle(self) -> bool:
+        return self.batching.shuffle
+
+    @property
+    def replacement(self) -> bool:
+        return self.batching.replacement
+
+    @property
+    def drop_last(self) -> bool:
+        return self.batching.drop_last
+
+    # --- the step -----------------------------------------------------------------------------------
 
     def step(self) -> None:
-        """Move every parameter by its update rule: ``p.data <- update(p.data, p.grad, state[p])``."""
+        """Move every parameter by its update rule: ``p.data <- update(p.data, p.grad, state[p], group)``."""
         with no_grad():
-            for p in self.params:
-                g = p.grad
-                if g is None:  # a Tensor that took no part in the loss
-                    continue
-                p.data = self.update(p.data, g, self.state[p])
+            for group in self.param_groups:
+                for p in group["params"]:
+                    g = p.grad
+                    if g is None:  # a Tensor that took no part in the loss
+                        continue
+                    p.data = self.update(p.data, g, self.state[p], group)
 
-    def update(self, p: Any, g: Any, state: dict[str, Any]) -> Any:
-        """The new value of one parameter from its value ``p`` and gradient ``g = dL/dp``:
-        ``p - lr * g`` (plain gradient descent; a float for a Value, an array for a Tensor)."""
-        return p - self.lr * g
+    def update(self, p: Any, g: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
+        """The new value of one parameter from its value ``p``, its gradient ``g = dL/dp``, its
+        ``state`` and its group's hyper-parameters: ``p - lr * g`` (plain gradient descent; a
+        float for a Value, an array for a Tensor)."""
+        return p - group["lr"] * g
 
     def zero_grad(self) -> None:
         """Reset every parameter's gradient (gradients accumulate across ``backward()`` calls)."""
         for p in self.params:
             p.zero_grad()
 
+    # --- words ------------------------------------------------------------------------------------
+
     def describe(self) -> str:
         """A short human description, e.g. ``"mini-batch SGD (lr 0.01, batch 10, shuffled)"``."""
-        parts = [f"lr {self.lr:g}"]
-        if self.batch_size is not None and self.batch_size != 1:
-            parts.append(f"batch {self.batch_size}")
-        if self.replacement:
-            parts.append("random samples with replacement")
-        elif self.shuffle:
-            parts.append("shuffled every epoch")
-        elif self.batch_size is not None:
-            parts.append("in order")
-        if self.drop_last:
-            parts.append("last short batch dropped")
-        parts[1:1] = self.hyper_parameters()
+        group = self.param_groups[0]
+        parts = [f"lr {group['lr']:g}", *self.describe_options(group), *self.batching.describe()]
+        if len(self.param_groups) > 1:
+            parts.append(f"{len(self.param_groups)} param groups (the first shown)")
         return f"{self.title} ({', '.join(parts)})"
 
-    def hyper_parameters(self) -> list[str]:
+    def describe_options(self, group: dict[str, Any]) -> list[str]:
         """The settings besides lr and batching, for :meth:`describe` (``["momentum 0.9"]`` ...)."""
         return []
 
-    title = "optimizer"
-
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.describe()})"
+
+    # --- what the registry, the command line and the lab read ---------------------------------------
+
+    @classmethod
+    def options(cls) -> dict[str, Option]:
+        """The hyper-parameters besides ``lr`` that the constructor takes, with their defaults
+        (from its signature) and meanings (from ``option_help``), in signature order."""
+        out = {}
+        for p in list(inspect.signature(cls.__init__).parameters.values())[2:]:
+            if p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL) or p.name in ("lr", *BATCHING_OPTIONS):
+                continue
+            out[p.name] = Option(
+                p.name, None if p.default is p.empty else p.default, cls.option_help.get(p.name, "")
+            )
+        return out
+
+    @classmethod
+    def plain_update(cls) -> bool:
+        """Whether the rule is plain gradient descent, ``p <- p - lr * dL/dp`` (the base class's
+        :meth:`step` and :meth:`update`): what a replay can write out, and a compiler inline."""
+        return cls.step is Optimizer.step and cls.update is Optimizer.update
+
+    @classmethod
+    def default_lr(cls) -> float | None:
+        """The lr the rule uses when given none (``torch.optim``'s), or ``None`` if it needs one."""
+        p = inspect.signature(cls.__init__).parameters.get("lr")
+        return None if p is None or p.default is p.empty else float(p.default)

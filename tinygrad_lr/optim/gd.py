@@ -6,10 +6,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from .base import Optimizer
+from .registry import register
 
 __all__ = ["GD", "SGD", "MiniBatchSGD"]
 
 
+@register
 class GD(Optimizer):
     """Batch gradient descent: one update per epoch, with the gradient of the loss over ALL samples.
 
@@ -24,11 +26,15 @@ class GD(Optimizer):
 
     name = "gd"
     title = "gradient descent"
+    summary = "p <- p - lr * dL/dp with every sample in each update"
+    batching_rule = "whole"
+    order = 10
 
-    def __init__(self, params: Iterable[Any], lr: float) -> None:
-        super().__init__(params, lr)
+    def __init__(self, params: Iterable[Any], lr: float, **batching: Any) -> None:
+        super().__init__(params, {"lr": lr}, **batching)
 
 
+@register
 class SGD(Optimizer):
     """Stochastic gradient descent: one update per sample, with that sample's own gradient.
 
@@ -48,13 +54,15 @@ class SGD(Optimizer):
 
     name = "sgd"
     title = "stochastic gradient descent"
+    summary = "the same with one sample per update"
+    batching_rule = "one"
+    order = 11
 
-    def __init__(
-        self, params: Iterable[Any], lr: float, shuffle: bool = False, replacement: bool = False
-    ) -> None:
-        super().__init__(params, lr, batch_size=1, shuffle=shuffle, replacement=replacement)
+    def __init__(self, params: Iterable[Any], lr: float, **batching: Any) -> None:
+        super().__init__(params, {"lr": lr}, **batching)
 
 
+@register
 class MiniBatchSGD(Optimizer):
     """Mini-batch SGD: one update per ``batch_size`` samples.
 
@@ -73,16 +81,11 @@ class MiniBatchSGD(Optimizer):
 
     name = "minibatch"
     title = "mini-batch SGD"
+    summary = "the same with batch_size samples per update"
+    batching_rule = "batches"
+    order = 12
 
     def __init__(
-        self,
-        params: Iterable[Any],
-        lr: float,
-        batch_size: int,
-        shuffle: bool = False,
-        replacement: bool = False,
-        drop_last: bool = False,
+        self, params: Iterable[Any], lr: float, batch_size: int | None = None, **batching: Any
     ) -> None:
-        if batch_size is None:
-            raise ValueError("MiniBatchSGD needs a batch_size (use GD for full batches)")
-        super().__init__(params, lr, batch_size, shuffle, replacement, drop_last)
+        super().__init__(params, {"lr": lr}, batch_size=batch_size, **batching)

@@ -11,10 +11,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from .base import Optimizer, check_range
+from .registry import register
 
 __all__ = ["Momentum", "Nesterov"]
 
 
+@register
 class Momentum(Optimizer):
     """Gradient descent with momentum (Polyak's heavy ball), PyTorch's ``SGD(momentum=mu)``.
 
@@ -46,6 +48,14 @@ class Momentum(Optimizer):
 
     name = "momentum"
     title = "momentum"
+    summary = "heavy ball: v <- mu * v + g, p <- p - lr * v"
+    option_help = {
+        "momentum": "momentum mu, the weight of the past velocity",
+        "dampening": "the share of the new gradient taken off: v <- mu * v + (1 - dampening) * g",
+        "weight_decay": "weight decay as torch.optim applies it (added to the gradient)",
+        "nesterov": "Nesterov's look-ahead step p <- p - lr * (g + mu * v)",
+    }
+    order = 20
 
     def __init__(
         self,
@@ -55,47 +65,51 @@ class Momentum(Optimizer):
         dampening: float = 0.0,
         weight_decay: float = 0.0,
         nesterov: bool = False,
-        batch_size: int | None = None,
-        shuffle: bool = False,
-        replacement: bool = False,
-        drop_last: bool = False,
+        **batching: Any,
     ) -> None:
-        super().__init__(params, lr, batch_size, shuffle, replacement, drop_last)
-        self.momentum = check_range("momentum", momentum, 0.0)
-        self.dampening = check_range("dampening", dampening, 0.0, 1.0, open_high=False)
-        self.weight_decay = check_range("weight_decay", weight_decay, 0.0)
-        self.nesterov = bool(nesterov)
-        if self.nesterov and (self.momentum == 0.0 or self.dampening != 0.0):
-            raise ValueError("Nesterov momentum needs a momentum > 0 and no dampening")
-        if self.nesterov:
+        hyper = dict(
+            lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov
+        )
+        super().__init__(params, hyper, **batching)
+        if self.defaults["nesterov"]:
             self.name, self.title = "nesterov", "Nesterov momentum"
 
-    def update(self, p: Any, g: Any, state: dict[str, Any]) -> Any:
-        mu = self.momentum
-        if self.weight_decay:
-            g = g + self.weight_decay * p
+    def check_hyper(self, hyper: dict[str, Any]) -> dict[str, Any]:
+        hyper["momentum"] = check_range("momentum", hyper["momentum"], 0.0)
+        hyper["dampening"] = check_range("dampening", hyper["dampening"], 0.0, 1.0, open_high=False)
+        hyper["weight_decay"] = check_range("weight_decay", hyper["weight_decay"], 0.0)
+        hyper["nesterov"] = bool(hyper["nesterov"])
+        if hyper["nesterov"] and (hyper["momentum"] == 0.0 or hyper["dampening"] != 0.0):
+            raise ValueError("Nesterov momentum needs a momentum > 0 and no dampening")
+        return hyper
+
+    def update(self, p: Any, g: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
+        mu = group["momentum"]
+        if group["weight_decay"]:
+            g = g + group["weight_decay"] * p
         state["step"] = state.get("step", 0) + 1
         if mu != 0.0:
             v = state.get("momentum_buffer")
-            v = g if v is None else mu * v + (1.0 - self.dampening) * g
+            v = g if v is None else mu * v + (1.0 - group["dampening"]) * g
             state["momentum_buffer"] = v
-            g = g + mu * v if self.nesterov else v
-        return p - self.lr * g
+            g = g + mu * v if group["nesterov"] else v
+        return p - group["lr"] * g
 
     @property
     def velocity(self) -> list[Any]:
         """Every parameter's velocity ``v`` (``None`` before its first step), in ``params`` order."""
         return [self.state[p].get("momentum_buffer") for p in self.params]
 
-    def hyper_parameters(self) -> list[str]:
-        out = [f"momentum {self.momentum:g}"]
-        if self.dampening:
-            out.append(f"dampening {self.dampening:g}")
-        if self.weight_decay:
-            out.append(f"weight decay {self.weight_decay:g}")
+    def describe_options(self, group: dict[str, Any]) -> list[str]:
+        out = [f"momentum {group['momentum']:g}"]
+        if group["dampening"]:
+            out.append(f"dampening {group['dampening']:g}")
+        if group["weight_decay"]:
+            out.append(f"weight decay {group['weight_decay']:g}")
         return out
 
 
+@register
 class Nesterov(Momentum):
     """Nesterov momentum: :class:`Momentum` with ``nesterov=True`` (``SGD(momentum=mu, nesterov=True)``).
 
@@ -110,6 +124,8 @@ class Nesterov(Momentum):
 
     name = "nesterov"
     title = "Nesterov momentum"
+    summary = "momentum with a look ahead: p <- p - lr * (g + mu * v)"
+    order = 21
 
     def __init__(
         self,
@@ -117,11 +133,6 @@ class Nesterov(Momentum):
         lr: float = 1e-3,
         momentum: float = 0.9,
         weight_decay: float = 0.0,
-        batch_size: int | None = None,
-        shuffle: bool = False,
-        replacement: bool = False,
-        drop_last: bool = False,
+        **batching: Any,
     ) -> None:
-        super().__init__(
-            params, lr, momentum, 0.0, weight_decay, True, batch_size, shuffle, replacement, drop_last
-        )
+        super().__init__(params, lr, momentum, 0.0, weight_decay, True, **batching)

@@ -11,10 +11,12 @@ from ..graph import no_grad
 from ..hessian import flat_numbers, gradient_graph, hessian_from_grads
 from ..value import Value
 from .base import Optimizer
+from .registry import register
 
 __all__ = ["Newton"]
 
 
+@register
 class Newton(Optimizer):
     """Newton's method: ``theta <- theta - lr * H^-1 g`` with ``g = dL/dtheta`` and ``H`` its Hessian.
 
@@ -40,18 +42,13 @@ class Newton(Optimizer):
 
     name = "newton"
     title = "Newton's method"
+    summary = "theta <- theta - lr * H^-1 g with the Hessian H by autodiff, one step to least squares at lr 1"
+    lr_scales_gradient = False
+    order = 40
     create_graph = True  # fit() calls loss.backward(create_graph=True) for it
 
-    def __init__(
-        self,
-        params: Iterable[Any],
-        lr: float = 1.0,
-        batch_size: int | None = None,
-        shuffle: bool = False,
-        replacement: bool = False,
-        drop_last: bool = False,
-    ) -> None:
-        super().__init__(params, lr, batch_size, shuffle, replacement, drop_last)
+    def __init__(self, params: Iterable[Any], lr: float = 1.0, **batching: Any) -> None:
+        super().__init__(params, {"lr": lr}, **batching)
 
     def step(self, loss: Any = None) -> None:
         """One Newton step from the gradient graphs in ``p.grad`` (or from ``loss``, if given)."""

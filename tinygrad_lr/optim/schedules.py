@@ -34,9 +34,12 @@ def _whole(name: str, value: object, low: int) -> int:
 class LRScheduler:
     """The base class: ``lr = base_lr * factor(e)`` after ``e`` calls of :meth:`step`.
 
+    Every param group of the optimizer follows the schedule from its own starting lr, as in
+    ``torch.optim.lr_scheduler``.
+
     Attributes:
         optimizer: the optimizer whose ``lr`` is set.
-        base_lr: the optimizer's lr when the scheduler was built.
+        base_lrs: every param group's lr when the scheduler was built (``base_lr``: the first).
         last_epoch: ``e``, the number of ``step()`` calls so far.
     """
 
@@ -46,25 +49,32 @@ class LRScheduler:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(self).__name__} needs an Optimizer, got {type(optimizer).__name__}")
         self.optimizer = optimizer
-        self.base_lr = optimizer.lr
+        self.base_lrs = [float(group["lr"]) for group in optimizer.param_groups]
         self.last_epoch = 0
-        self._set(self.lr_at(0))
+        self._set(0)
 
-    def lr_at(self, epoch: int) -> float:
-        """The learning rate after ``epoch`` calls of :meth:`step`."""
+    @property
+    def base_lr(self) -> float:
+        """The (first param group's) lr when the scheduler was built."""
+        return self.base_lrs[0]
+
+    def lr_at(self, epoch: int, base_lr: float | None = None) -> float:
+        """The learning rate after ``epoch`` calls of :meth:`step`, from ``base_lr`` (default:
+        the first param group's)."""
         raise NotImplementedError
 
     def step(self) -> None:
         """One more epoch is done: set the optimizer's lr for the next one."""
         self.last_epoch += 1
-        self._set(self.lr_at(self.last_epoch))
+        self._set(self.last_epoch)
 
     def get_last_lr(self) -> list[float]:
-        """The lr set by the last :meth:`step` (a list of one number, as in PyTorch's one param group)."""
-        return [self.optimizer.lr]
+        """The lr set by the last :meth:`step`, one per param group (as PyTorch gives it)."""
+        return [group["lr"] for group in self.optimizer.param_groups]
 
-    def _set(self, lr: float) -> None:
-        self.optimizer.lr = float(lr)  # may reach 0 (a cosine's end): not checked like a user's lr
+    def _set(self, epoch: int) -> None:
+        for group, base in zip(self.optimizer.param_groups, self.base_lrs):
+            group["lr"] = float(self.lr_at(epoch, base))  # may reach 0 (a cosine's end): not checked
 
     def describe(self) -> str:
         raise NotImplementedError
@@ -93,8 +103,9 @@ class StepLR(LRScheduler):
         self.gamma = check_range("gamma", gamma, 0.0)
         super().__init__(optimizer)
 
-    def lr_at(self, epoch: int) -> float:
-        return self.base_lr * self.gamma ** (epoch // self.step_size)
+    def lr_at(self, epoch: int, base_lr: float | None = None) -> float:
+        base = self.base_lr if base_lr is None else base_lr
+        return base * self.gamma ** (epoch // self.step_size)
 
     def describe(self) -> str:
         return f"lr x {self.gamma:g} every {self.step_size} epochs"
@@ -116,8 +127,9 @@ class ExponentialLR(LRScheduler):
         self.gamma = check_range("gamma", gamma, 0.0)
         super().__init__(optimizer)
 
-    def lr_at(self, epoch: int) -> float:
-        return self.base_lr * self.gamma**epoch
+    def lr_at(self, epoch: int, base_lr: float | None = None) -> float:
+        base = self.base_lr if base_lr is None else base_lr
+        return base * self.gamma**epoch
 
     def describe(self) -> str:
         return f"lr x {self.gamma:g} every epoch"
@@ -144,11 +156,9 @@ class CosineAnnealingLR(LRScheduler):
         self.eta_min = check_range("eta_min", eta_min, 0.0)
         super().__init__(optimizer)
 
-    def lr_at(self, epoch: int) -> float:
-        return (
-            self.eta_min
-            + (self.base_lr - self.eta_min) * (1.0 + math.cos(math.pi * epoch / self.T_max)) / 2.0
-        )
+    def lr_at(self, epoch: int, base_lr: float | None = None) -> float:
+        base = self.base_lr if base_lr is None else base_lr
+        return self.eta_min + (base - self.eta_min) * (1.0 + math.cos(math.pi * epoch / self.T_max)) / 2.0
 
     def describe(self) -> str:
         return f"cosine from lr to {self.eta_min:g} over {self.T_max} epochs"
@@ -185,9 +195,10 @@ class LinearLR(LRScheduler):
         self.total_iters = _whole("total_iters", total_iters, 1)
         super().__init__(optimizer)
 
-    def lr_at(self, epoch: int) -> float:
+    def lr_at(self, epoch: int, base_lr: float | None = None) -> float:
+        base = self.base_lr if base_lr is None else base_lr
         frac = min(epoch, self.total_iters) / self.total_iters
-        return self.base_lr * (self.start_factor + (self.end_factor - self.start_factor) * frac)
+        return base * (self.start_factor + (self.end_factor - self.start_factor) * frac)
 
     def describe(self) -> str:
         return f"lr x {self.start_factor:g} -> x {self.end_factor:g} over {self.total_iters} epochs"

@@ -25,7 +25,8 @@ from ..data import Dataset
 from ..losses import get_loss
 from ..models import LinearRegression
 from ..optim import GD, SGD, MiniBatchSGD, Optimizer, make_optimizer
-from ..train import DivergenceError, FitUpdate, History, _as_dataset, fit
+from ..train import DivergenceError, FitUpdate, History, fit
+from ..train.sources import as_dataset
 
 __all__ = ["Recording", "Recorder", "record", "MAX_UPDATES", "MAX_SAMPLES", "ReplayTooLargeError"]
 
@@ -226,7 +227,7 @@ def record(
     loss_name, _ = get_loss(loss)
     if loss_name not in ("sse", "mse"):
         raise ValueError(f"a replay draws the SSE or MSE loss landscape; got loss {loss_name!r}")
-    ds = _as_dataset(data)
+    ds = as_dataset(data)
     if isinstance(optimizer, str):
         if lr is None:
             raise ValueError(f"record(optimizer={optimizer!r}) needs a learning rate: lr=...")
