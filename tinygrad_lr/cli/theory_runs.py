@@ -79,16 +79,10 @@ def run_engine(
     It runs to just past the predicted step first (``predicted + 2``), and on to ``limit`` only if
     the tolerance was not met by then, so agreeing runs cost no more than the prediction says.
     """
-    from ..models import LinearRegression
-    from ..optim import make_optimizer
+    from ..replay.theory import engine_setup
     from ..train import DivergenceError, fit
 
-    d = q.X.shape[1]
-    model = LinearRegression(
-        d, bias=q.bias, engine=engine, w=start[:d].tolist(), b=float(start[d]) if q.bias else None
-    )
-    extra = {} if s.method == "gd" else {"momentum": s.momentum}
-    opt = make_optimizer(s.method, model.parameters(), s.lr, **extra)
+    model, opt = engine_setup(q, s.method, s.lr, momentum=s.momentum, start=start, engine=engine)
     first = limit if predicted is None else min(limit, predicted + 2)
     done, gap = 0, math.inf
     for epochs in (first, limit - first):

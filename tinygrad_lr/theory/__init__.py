@@ -22,7 +22,7 @@ one step):
     (1.0, 1)
 """
 
-from .prediction import METHOD_TITLES, Prediction
+from .prediction import METHOD_TITLES, Prediction, number
 from .quadratic import DEFAULT_MOMENTUM, MAX_STEPS, Quadratic, quadratic
 from .recurrence import METHODS, polyak, spectral_radius, step_matrices
 
@@ -32,6 +32,7 @@ __all__ = [
     "Prediction",
     "METHODS",
     "METHOD_TITLES",
+    "number",
     "DEFAULT_MOMENTUM",
     "MAX_STEPS",
     "polyak",

@@ -6,9 +6,24 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Prediction", "loss_gaps", "first_below", "METHOD_TITLES"]
+__all__ = ["Prediction", "loss_gaps", "first_below", "METHOD_TITLES", "number", "ROUNDING"]
 
+ROUNDING = 1e-12  # a rate or factor smaller than this is 0 but for rounding (2.2e-16 on standardized data)
 METHOD_TITLES = {"gd": "gradient descent", "momentum": "heavy-ball momentum", "nesterov": "Nesterov momentum"}
+
+
+def number(x: float, digits: int = 6) -> str:
+    """A number as the theory prints it: ``digits`` significant digits, and one that is 0 but for
+    rounding said so (``2.2e-16 (0 to rounding)``), never passed off as a real rate.
+
+    Example:
+        >>> number(0.9999423), number(-2.220446049250313e-16), number(4655.423, 4)
+        ('0.999942', '-2.2e-16 (0 to rounding)', '4655')
+    """
+    if x != 0.0 and abs(x) < ROUNDING:
+        return f"{x:.1e} (0 to rounding)"
+    s = f"{x:.{digits}g}"
+    return "0" if s == "-0" else s
 
 
 @dataclass(frozen=True)

@@ -97,8 +97,9 @@ class Quadratic:
     def loss(self, theta: Any) -> Any:
         """The loss at ``theta`` from the data (a float), or at every row of a matrix (an array)."""
         t = np.asarray(theta, dtype=np.float64)
-        r = design_matrix(self.X, self.bias) @ t.T - (self.y if t.ndim == 1 else self.y[:, None])
-        out = (r * r).sum(axis=0) / (self.y.size if self.loss_name == "mse" else 1)
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run's loss is inf: that is its value
+            r = design_matrix(self.X, self.bias) @ t.T - (self.y if t.ndim == 1 else self.y[:, None])
+            out = (r * r).sum(axis=0) / (self.y.size if self.loss_name == "mse" else 1)
         return float(out) if t.ndim == 1 else out
 
     def start_vector(self, start: Any = None) -> np.ndarray:
@@ -184,8 +185,8 @@ class Quadratic:
         """The exact run of ``method`` (``"gd"``, ``"momentum"``, ``"nesterov"``) for ``steps`` steps.
 
         ``lr`` defaults to :meth:`best_lr` (GD), Polyak's (heavy ball) or :meth:`nesterov_best`'s;
-        ``momentum`` defaults to 0.9. The start is ``start`` or ``w = b = 0``; the velocity starts at 0, as the
-        optimizers' does. GD's errors are ``e0_i (1 - lr*lambda_i)^k``, the momentum methods' the
+        ``momentum`` defaults to 0.9. The start is ``start`` or ``w = b = 0``; the velocity starts
+        at 0, as the optimizers' does. GD's errors are ``e0_i (1 - lr*lambda_i)^k``, the momentum methods' the
         2x2 recurrence of each direction. Nothing is trained.
 
         Example (the worked example x = 1, 2, 3, y = 3, 5, 7, SSE; GD's first step is w 0 -> 0.68):

@@ -40,8 +40,8 @@ __all__ = [
     "power",
 ]
 
-METHODS = ("gd", "momentum", "nesterov")
-ROUND_FLAT = 1e-12  # eigenvalues this close (relative) are one: standardized data's 2 and 2.0000000000000004  # the names of the optimizers they describe (optim.OPTIMIZERS)
+METHODS = ("gd", "momentum", "nesterov")  # the names of the optimizers they describe (optim.OPTIMIZERS)
+ROUND_FLAT = 1e-12  # eigenvalues this close (relative) are one: standardized data's 2 and 2.0000000000000004
 
 
 def step_matrices(lams: Any, lr: float, method: str, momentum: float = 0.0) -> np.ndarray:

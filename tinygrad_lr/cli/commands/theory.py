@@ -6,6 +6,7 @@ import argparse
 import math
 from typing import Any
 
+from ...theory import number as num
 from ..data_options import add_data_options, load_data
 from ..errors import UsageError
 from ..output import strict_json
@@ -16,8 +17,7 @@ MAX_STEPS = 10_000_000  # how far the theory scans for a momentum method's first
 HELP_ORDER = 45  # where `tinygrad-lr --help` lists this command
 DEFAULT_TOL = 1e-6
 DEFAULT_MAX_STEPS = 20_000  # the engine's runs stop here (the prediction is not limited)
-ROUNDING = 1e-12  # a rate or factor smaller than this is 0 but for rounding (2.2e-16 on standardized data)
-PICTURES = ("landscape.png", "directions.png", "phase.png", "race.gif")
+PICTURES = ("landscape.png", "directions.png", "phase.png", "race.gif")  # replay.theory.PICTURES
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -125,9 +125,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _draw(args: argparse.Namespace, q: Any, start: Any, results: list) -> list[str]:
-    from ...replay.race import theory_pictures
+    from ...replay.theory import theory_pictures
 
-    return theory_pictures(q, args.plot, start=start, runs=[r[0] for r in results], engine=args.engine)
+    runs = [(s.method, s.lr, s.momentum, _converged(o)) for s, _, _, o in results]
+    return theory_pictures(q, args.plot, runs, start=start, engine=args.engine, tol=args.tol)
+
+
+def _converged(o: Outcome) -> bool | None:
+    """What the engine's run showed: reached the tolerance, blew up, or neither within its steps."""
+    return True if o.steps is not None else (False if o.diverged_at is not None else None)
 
 
 def _null(x: float) -> float | None:
@@ -139,19 +145,14 @@ def _vector(q: Any, v: Any) -> str:
     return "(" + ", ".join(f"{n} {x:.4g}" for n, x in zip(q.param_names, v)) + ")"
 
 
-def num(x: float) -> str:
-    """A number as printed: 6 significant digits; one that is 0 but for rounding says so."""
-    if x != 0.0 and abs(x) < ROUNDING:
-        return f"{x:.1e} (0 to rounding)"
-    return f"{x:.6g}"
-
-
 def _print_bowl(args: argparse.Namespace, data: Any, q: Any) -> None:
     L = args.loss.upper()
     cols = ", ".join(data.feature_names) + (", 1" if q.bias else "")
     scaled = " (standardized: (x - mean) / std)" if args.standardize else ""
-    print(f"data: {args.csv}: {data.n_samples} samples, features {', '.join(data.feature_names)} "
-          f"-> target {data.target_name}{scaled}")  # fmt: skip
+    print(
+        f"data: {args.csv}: {data.n_samples} samples, features {', '.join(data.feature_names)} "
+        f"-> target {data.target_name}{scaled}"
+    )
     n = "" if args.loss == "sse" else " / n"
     print(f"loss {L}; its Hessian H = 2 A^T A{n} with A = [{cols}], the same at every point:")
     for i, (lam, vec) in enumerate(zip(q.eigenvalues, q.eigenvectors.T), 1):
@@ -165,15 +166,21 @@ def _print_bowl(args: argparse.Namespace, data: Any, q: Any) -> None:
         print("  feature); the loss still converges, and GD ends at the least-squares vector nearest its")
         print("  start (it never moves along a flat direction); rates are over the other directions")
     print(f"gradient descent: stable for 0 < lr < 2 / lambda_max = {num(q.max_lr())}")
-    print(f"  best fixed lr 2 / (lambda_min + lambda_max) = {num(q.best_lr())}: the slowest direction "
-          f"shrinks by {num(q.rate(q.best_lr()))} per step")  # fmt: skip
+    print(
+        f"  best fixed lr 2 / (lambda_min + lambda_max) = {num(q.best_lr())}: the slowest direction "
+        f"shrinks by {num(q.rate(q.best_lr()))} per step"
+    )
     lr, mu = q.polyak()
     if mu > 0:
-        print(f"momentum: Polyak's best lr {num(lr)}, momentum {num(mu)}: every direction shrinks by "
-              f"{num(q.rate(lr, 'momentum', mu))} per step")  # fmt: skip
+        print(
+            f"momentum: Polyak's best lr {num(lr)}, momentum {num(mu)}: every direction shrinks by "
+            f"{num(q.rate(lr, 'momentum', mu))} per step"
+        )
         lr, mu = q.nesterov_best()
-        print(f"  Nesterov's tuned best lr {num(lr)}, momentum {num(mu)}: the slowest direction shrinks by "
-              f"{num(q.rate(lr, 'nesterov', mu))} per step")  # fmt: skip
+        print(
+            f"  Nesterov's tuned best lr {num(lr)}, momentum {num(mu)}: the slowest direction shrinks by "
+            f"{num(q.rate(lr, 'nesterov', mu))} per step"
+        )
 
 
 def _print(
@@ -192,8 +199,10 @@ def _print(
         print(note)
     L = args.loss.upper()
     at = ", ".join(f"{n} = {v:g}" for n, v in zip(q.param_names, start))
-    print(f"steps to {L} - {L}* <= {args.tol:g} from {at}, predicted, then run (fit on the {args.engine} "
-          f"engine, at most {args.max_steps} steps):")  # fmt: skip
+    print(
+        f"steps to {L} - {L}* <= {args.tol:g} from {at}, predicted, then run (fit on the {args.engine} "
+        f"engine, at most {args.max_steps} steps):"
+    )
     for s, predicted, path, outcome in results:
         extra = "" if s.method == "gd" else f", momentum {num(s.momentum)}"
         print(f"  {METHOD_TITLES[s.method]}, lr {num(s.lr)}{extra} ({s.why}):")
@@ -218,8 +227,10 @@ def _verdict(predicted: int | None, path: Any, outcome: Outcome, limit: int) -> 
     if outcome.steps is not None:
         return f"{p}, actual {outcome.steps}"
     gap = float(path.gaps[outcome.ran])
-    return f"{p}; actual: not within {outcome.ran} steps (--max-steps): the gap then {outcome.gap:.4g} " \
-           f"(predicted {gap:.4g})"  # fmt: skip
+    return (
+        f"{p}; actual: not within {outcome.ran} steps (--max-steps): the gap then {outcome.gap:.4g} "
+        f"(predicted {gap:.4g})"
+    )
 
 
 def _json(
