@@ -90,8 +90,8 @@ def _settings(q, method: str) -> tuple[float, float]:
         return 0.9 * q.max_lr(), 0.0
     if method == "momentum":
         return q.polyak()[0] * 0.9, q.polyak()[1]
-    mu = max(0.9, q.polyak()[1])
-    return 0.5 * q.max_lr("nesterov", mu), mu
+    lr, mu = q.nesterov_best()
+    return (0.9 * lr, mu) if mu > 0 else (0.5 * q.max_lr("nesterov", 0.9), 0.9)
 
 
 # --- the bowl ---------------------------------------------------------------------------------
@@ -433,6 +433,7 @@ def test_a_diverging_prediction_is_the_engines_run_until_the_loss_overflows():
         predicted = q.predict(method, lr, 2000, momentum=None if method == "gd" else mu)
         actual, _ = engine_run(X, y, method, lr, mu, 2000)  # fit stops where its loss is inf
         assert predicted.overflowed and abs(len(actual) - len(predicted.iterates)) <= 1
+        assert abs(q.overflow_step(predicted) - (len(actual) - 1)) <= 1  # fit stops where its loss is inf
         n = min(len(actual), len(predicted.iterates))
         diff, size = np.abs(predicted.iterates[:n] - actual[:n]), np.abs(actual[:n])  # no squares: huge
         assert np.all(diff.max(axis=1)[1:] <= ITERATE_RTOL * size.max(axis=1)[1:])

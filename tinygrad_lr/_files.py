@@ -98,18 +98,12 @@ def output_path(path: str | os.PathLike[str], what: str = "the output") -> Path:
     return out
 
 
-@contextlib.contextmanager
-def atomic_folder(
+def check_output_folder(
     path: str | os.PathLike[str], ours: re.Pattern[str], what: str = "the folder"
-) -> Iterator[Path]:
-    """Build a folder in a temporary folder beside ``path``; move it onto ``path`` on success.
-
-    A reader finds the complete folder of one run, or the previous one, never a mix; a failure
-    leaves the previous one as it was and nothing temporary behind. An existing ``path`` is
-    replaced only if every file in it matches ``ours`` (what an earlier run wrote): a folder
-    holding anything else of the user's is refused, never emptied. The parent folder must
-    exist (:func:`output_path`). Errors name ``path`` as given.
-    """
+) -> Path:
+    """The rule :func:`atomic_folder` applies, checked on its own, before any work is done: the parent
+    exists (:func:`output_path`), and ``path`` is new, or a folder holding only files matching
+    ``ours``. Errors name ``path`` as given."""
     given = str(path)
     folder = output_path(path, what)
     if folder.exists():
@@ -122,6 +116,22 @@ def atomic_folder(
                 f"cannot write {what} into {given}: it holds other files "
                 f"({', '.join(others[:3])}{more}); give a new or empty folder"
             )
+    return folder
+
+
+@contextlib.contextmanager
+def atomic_folder(
+    path: str | os.PathLike[str], ours: re.Pattern[str], what: str = "the folder"
+) -> Iterator[Path]:
+    """Build a folder in a temporary folder beside ``path``; move it onto ``path`` on success.
+
+    A reader finds the complete folder of one run, or the previous one, never a mix; a failure
+    leaves the previous one as it was and nothing temporary behind. An existing ``path`` is
+    replaced only if every file in it matches ``ours`` (what an earlier run wrote): a folder
+    holding anything else of the user's is refused, never emptied. The parent folder must
+    exist (:func:`output_path`). Errors name ``path`` as given.
+    """
+    folder = check_output_folder(path, ours, what)
     build = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
     try:
         yield build

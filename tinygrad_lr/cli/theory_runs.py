@@ -46,10 +46,13 @@ def settings(q: Any, lr: float | None, momentum: float | None) -> tuple[list[Set
     best = {"momentum": (q.polyak(), "Polyak's best"), "nesterov": (q.nesterov_best(), "the tuned best")}
     if momentum is None and best["momentum"][0][1] == 0.0:
         note = (
-            "momentum: the best momentum is 0 here (condition number 1, a round bowl): gradient descent "
-            "at its best lr is already the fastest; give --momentum to see momentum anyway"
+            "momentum: the best momentum is 0 here (every direction the data determine has the same "
+            "eigenvalue: a round bowl); gradient descent at its best lr is already the fastest; give "
+            "--momentum to see momentum anyway"
         )
         return runs, note
+    if momentum == 0.0:
+        return runs, "momentum 0: heavy ball and Nesterov are gradient descent itself"
     for method, ((b_lr, b_mu), name) in best.items():
         s_lr = lr if lr is not None else b_lr
         mu = momentum if momentum is not None else b_mu

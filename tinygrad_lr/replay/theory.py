@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .._files import atomic_folder
+from .._files import atomic_folder, check_output_folder
 from ..models import LinearRegression
 from ..optim import make_optimizer
 from ..theory import DEFAULT_MOMENTUM, Prediction, Quadratic, number
@@ -41,6 +41,12 @@ RACE_STEPS = 2_000  # a race longer than this shows its first 2000 steps
 LANDSCAPE_STEPS = 300_000  # the landscape draws the predicted path up to the tolerance, at most this far
 ACTUAL_STEPS = 5_000  # ... and the engine's run over it this far at most (a few seconds)
 _OURS = re.compile(r"(landscape|directions|phase)\.png|race\.gif")
+
+
+def check_pictures_folder(folder: str | os.PathLike[str]) -> Path:
+    """Refuse, before any work, a folder :func:`theory_pictures` may not write: a missing parent, a
+    file in the way, a folder holding files other than the pictures of an earlier run."""
+    return check_output_folder(folder, _OURS, "the pictures")
 
 
 def engine_setup(
@@ -152,7 +158,7 @@ def _best(q: Quadratic, method: str) -> tuple[float, float]:
 
 
 def save_race(
-    r: Race, path: str | os.PathLike[str], *, frames: int = 48, fps: int = 6, dpi: int = 80
+    r: Race, path: str | os.PathLike[str], *, frames: int = 36, fps: int = 5, dpi: int = 80
 ) -> Path:
     """The race as a GIF or MP4: the first steps one by one, then log-spaced ones to the end."""
     from ..viz.figures.theory import RaceFigure

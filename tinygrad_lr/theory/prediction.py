@@ -123,8 +123,8 @@ def first_below(
             hits = np.flatnonzero(gaps <= tol)
             if hits.size and done + int(hits[0]) + 1 <= max_steps:
                 return done + int(hits[0]) + 1
-            if not np.all(np.isfinite(gaps)):
-                return None
+            if not np.all(np.isfinite(gaps)) or np.array_equal(states[-1], state):
+                return None  # overflowed (diverges), or stalled: lr * lambda is lost in rounding
             state = states[-1]
             done += block
     return None

@@ -254,6 +254,18 @@ class Quadratic:
             Mk = recurrence.power(recurrence.step_matrices(self.eigenvalues, lr, method, mu), int(k))
             return target + self.eigenvectors @ (Mk[:, 0, 0] * e0)
 
+    def overflow_step(self, prediction: Prediction) -> int | None:
+        """The first step at which the loss, summed over the samples in float64 as the engines sum it
+        (``sum (f_i - y_i)^2``, divided by ``n`` after, for the MSE), overflows; ``None`` if it does
+        not within the prediction. That is where a diverging run ends in ``fit``."""
+        terms = self.y.size if self.loss_name == "mse" else 1
+        with np.errstate(over="ignore"):
+            summed = prediction.losses * terms
+        over = np.flatnonzero(~(summed < np.finfo(np.float64).max))
+        if over.size:
+            return int(over[0])
+        return prediction.steps + 1 if prediction.overflowed else None
+
     def steps_to(
         self,
         tol: float,

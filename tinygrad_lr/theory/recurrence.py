@@ -86,8 +86,15 @@ def spectral_radius(lams: Any, lr: Any, method: str, momentum: Any = 0.0) -> np.
     else:
         T, D = 1.0 + mu - a, mu + 0.0 * a
     disc = T * T - 4.0 * D
-    with np.errstate(invalid="ignore"):
-        real = 0.5 * (np.abs(T) + np.sqrt(np.maximum(disc, 0.0)))
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        sq = np.sqrt(np.maximum(disc, 0.0))
+        # the real root of the larger size, its distance from 1 (or -1) taken from p(1) = 1 - T + D = a
+        # (or p(-1) = 1 + T + D) without cancellation: 1 - z = 2 p(1) / ((2 - T) + sqrt(disc)), so a
+        # rate just under 1 is not rounded to just over it
+        near_one = np.where((2.0 - T) + sq > 0, 1.0 - 2.0 * a / ((2.0 - T) + sq), 0.5 * (T + sq))
+        pm1 = 1.0 + T + D
+        near_minus = np.where((2.0 + T) + sq > 0, 1.0 - 2.0 * pm1 / ((2.0 + T) + sq), 0.5 * (sq - T))
+        real = np.where(T >= 0.0, near_one, near_minus)
         spiral = np.sqrt(np.abs(D))
     return np.where(disc >= 0.0, real, spiral)
 

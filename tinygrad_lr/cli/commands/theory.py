@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import textwrap
 from typing import Any
 
 from ...theory import number as num
@@ -54,10 +55,11 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--init-w", type=float, nargs="+", metavar="W", help="start: one weight, or one per feature"
     )
-    p.add_argument("--init-b", type=float, help="start: the bias (default 0)")
+    p.add_argument("--init-b", type=float, metavar="B", help="start: the bias (default 0)")
     p.add_argument(
         "--max-steps",
         type=int,
+        metavar="N",
         default=DEFAULT_MAX_STEPS,
         help=f"the engine's runs stop after this many steps (default {DEFAULT_MAX_STEPS})",
     )
@@ -89,8 +91,8 @@ def _start(args: argparse.Namespace, d: int, bias: bool) -> list[float]:
 def _check(args: argparse.Namespace) -> None:
     if not args.tol > 0:
         raise UsageError(f"--tol must be a number > 0, got {args.tol}")
-    if args.max_steps < 0:
-        raise UsageError(f"--max-steps must be a whole number >= 0, got {args.max_steps}")
+    if args.max_steps < 1:
+        raise UsageError(f"--max-steps must be a whole number >= 1, got {args.max_steps}")
     if args.lr is not None and not args.lr > 0:
         raise UsageError(f"--lr must be a number > 0, got {args.lr}")
     if args.momentum is not None and not 0 <= args.momentum < 1:
@@ -103,6 +105,10 @@ def run(args: argparse.Namespace) -> int:
     from ...theory import quadratic
 
     _check(args)
+    if args.plot is not None:
+        from ...replay.theory import check_pictures_folder
+
+        check_pictures_folder(args.plot)  # before any work: a bad folder costs nothing
     data = load_data(args)
     q = quadratic(data, bias=not args.no_bias, loss=args.loss, standardize=args.standardize)
     if not q.lambda_max > 0:
@@ -149,10 +155,9 @@ def _print_bowl(args: argparse.Namespace, data: Any, q: Any) -> None:
     L = args.loss.upper()
     cols = ", ".join(data.feature_names) + (", 1" if q.bias else "")
     scaled = " (standardized: (x - mean) / std)" if args.standardize else ""
-    print(
-        f"data: {args.csv}: {data.n_samples} samples, features {', '.join(data.feature_names)} "
-        f"-> target {data.target_name}{scaled}"
-    )
+    rows = f"{data.n_samples} sample{'s' if data.n_samples != 1 else ''}"
+    names = ", ".join(data.feature_names)
+    print(f"data: {args.csv}: {rows}, features {names} -> target {data.target_name}{scaled}")
     n = "" if args.loss == "sse" else " / n"
     print(f"loss {L}; its Hessian H = 2 A^T A{n} with A = [{cols}], the same at every point:")
     for i, (lam, vec) in enumerate(zip(q.eigenvalues, q.eigenvectors.T), 1):
@@ -160,27 +165,25 @@ def _print_bowl(args: argparse.Namespace, data: Any, q: Any) -> None:
     kappa = "inf (H is singular)" if not q.unique else num(q.condition_number)
     print(f"condition number lambda_max / lambda_min: {kappa}")
     star = ", ".join(f"{n} = {v:.6g}" for n, v in zip(q.param_names, q.theta_star))
-    print(f"least squares: {star}; {L} at the minimum {q.loss_star:.6g}")
+    print(f"least squares: {star}; {L} at the minimum {num(q.loss_star)}")
     if not q.unique:
         print("not unique: the data do not pin the parameters down (one row, or a constant or repeated")
         print("  feature); the loss still converges, and GD ends at the least-squares vector nearest its")
         print("  start (it never moves along a flat direction); rates are over the other directions")
     print(f"gradient descent: stable for 0 < lr < 2 / lambda_max = {num(q.max_lr())}")
     print(
-        f"  best fixed lr 2 / (lambda_min + lambda_max) = {num(q.best_lr())}: the slowest direction "
-        f"shrinks by {num(q.rate(q.best_lr()))} per step"
+        f"  best fixed lr 2 / (lambda_min + lambda_max) = {q.best_lr():.6g}, rate {num(q.rate(q.best_lr()))}"
     )
     lr, mu = q.polyak()
     if mu > 0:
         print(
-            f"momentum: Polyak's best lr {num(lr)}, momentum {num(mu)}: every direction shrinks by "
-            f"{num(q.rate(lr, 'momentum', mu))} per step"
+            f"momentum: Polyak's best lr {lr:.6g}, momentum {mu:.6g}, rate {num(q.rate(lr, 'momentum', mu))}"
         )
         lr, mu = q.nesterov_best()
         print(
-            f"  Nesterov's tuned best lr {num(lr)}, momentum {num(mu)}: the slowest direction shrinks by "
-            f"{num(q.rate(lr, 'nesterov', mu))} per step"
+            f"  Nesterov's tuned best lr {lr:.6g}, momentum {mu:.6g}, rate {num(q.rate(lr, 'nesterov', mu))}"
         )
+    print("(a rate is the factor by which the slowest direction's error shrinks per step)")
 
 
 def _print(
@@ -196,33 +199,42 @@ def _print(
 
     _print_bowl(args, data, q)
     if note:
-        print(note)
+        print(textwrap.fill(note, 100, subsequent_indent="  "))
     L = args.loss.upper()
     at = ", ".join(f"{n} = {v:g}" for n, v in zip(q.param_names, start))
-    print(
-        f"steps to {L} - {L}* <= {args.tol:g} from {at}, predicted, then run (fit on the {args.engine} "
-        f"engine, at most {args.max_steps} steps):"
-    )
+    print(f"steps to {L} - {L}* <= {args.tol:g} from {at}: predicted, then run")
+    print(f"(fit with the project's optimizers on the {args.engine} engine, at most {args.max_steps} steps):")
+    rounding = 100 * 2.2e-16 * max(abs(q.loss(start)), abs(q.loss_star))
+    if args.tol < rounding:
+        print(
+            f"  (--tol {args.tol:g} is near float64's rounding of this loss, ~{rounding:.1g}: the engine's "
+            "loss may never show a gap that small)"
+        )
     for s, predicted, path, outcome in results:
-        extra = "" if s.method == "gd" else f", momentum {num(s.momentum)}"
-        print(f"  {METHOD_TITLES[s.method]}, lr {num(s.lr)}{extra} ({s.why}):")
+        extra = "" if s.method == "gd" else f", momentum {s.momentum:.6g}"
+        print(f"  {METHOD_TITLES[s.method]}, lr {s.lr:.6g}{extra} ({s.why}):")
         if s.method == "gd":
             factors = ", ".join(num(f) for f in path.factors)
             print(f"    per direction 1 - lr*lambda_i = {factors}; rate {num(path.rate)}")
         else:
             radii = ", ".join(num(r) for r in path.radii)
             print(f"    per direction (the 2x2 recurrence's spectral radius) {radii}; rate {num(path.rate)}")
-        print("    " + _verdict(predicted, path, outcome, args.max_steps))
+        print("    " + _verdict(q, predicted, path, outcome, args.max_steps))
     for name in pictures:
         print(f"picture: {name}")
 
 
-def _verdict(predicted: int | None, path: Any, outcome: Outcome, limit: int) -> str:
+def _verdict(q: Any, predicted: int | None, path: Any, outcome: Outcome, limit: int) -> str:
     """``predicted 1792, actual 1792``, or why there is no such step."""
     if not path.converges:
-        where = f"the loss overflows at step {path.steps + 1}" if path.overflowed else f"not within {limit}"
+        over = q.overflow_step(path)
+        where = (
+            f"the loss overflows float64 at step {over}" if over is not None else f"not within {limit} steps"
+        )
         seen = f"diverged at step {outcome.diverged_at}" if outcome.diverged_at is not None else "did not"
-        return f"diverges (rate {num(path.rate)} >= 1): predicted {where}; actual: {seen}"
+        if path.rate > 1:
+            return f"diverges (rate {num(path.rate)} > 1): predicted {where}; actual: {seen}"
+        return f"does not converge (rate 1: a direction never shrinks): predicted {where}; actual: {seen}"
     p = f"predicted {predicted}" if predicted is not None else f"predicted: not within {MAX_STEPS} steps"
     if outcome.steps is not None:
         return f"{p}, actual {outcome.steps}"
@@ -271,7 +283,7 @@ def _json(
         "start": dict(zip(q.param_names, start.tolist())),
         "max_steps": args.max_steps,
         "engine": args.engine,
-        "runs": [_run_json(*r) for r in results],
+        "runs": [_run_json(q, *r) for r in results],
     }
     if note:
         out["note"] = note
@@ -280,7 +292,7 @@ def _json(
     return out
 
 
-def _run_json(s: Setting, predicted: int | None, path: Any, outcome: Outcome) -> dict[str, Any]:
+def _run_json(q: Any, s: Setting, predicted: int | None, path: Any, outcome: Outcome) -> dict[str, Any]:
     gap_ok = outcome.ran <= path.steps and math.isfinite(outcome.gap)
     return {
         "method": s.method,
@@ -297,7 +309,7 @@ def _run_json(s: Setting, predicted: int | None, path: Any, outcome: Outcome) ->
         "steps_run": outcome.ran,
         "predicted_gap": float(path.gaps[outcome.ran]) if gap_ok else None,
         "actual_gap": outcome.gap if gap_ok else None,
-        "predicted_overflow_step": path.steps + 1 if path.overflowed else None,
+        "predicted_overflow_step": q.overflow_step(path),
         "actual_divergence_step": outcome.diverged_at,
     }
 

@@ -138,23 +138,28 @@ def draw_axes(ax: Axes, pl: Plane, ring: np.ndarray, axes: list, lr: float | Non
     for i, u, s in sorted(axes, key=lambda a: a[0]):
         lam = float(q.eigenvalues[i - 1])
         color = FLAT if i == flat else STEEP
-        what = "flattest" if i == flat else "steepest"
+        lams = q.eigenvalues[q.eigenvalues > 0]
+        round_bowl = lams.size > 0 and lams[-1] - lams[0] <= 1e-12 * lams[-1]
+        what = "equal eigenvalues: a round bowl" if round_bowl else ("flattest" if i == flat else "steepest")
         text = f"q{i} ({what}): lambda{i} = {number(lam, 4)}"
         if lr is not None:
             text += f", 1 - lr*lambda{i} = {number(1 - lr * lam)}"
         if s < longest / 20:  # sqrt(kappa) shorter than the other: a needle
-            text += (
-                f"\n    its axis is {number(longest / s, 3)} times shorter (sqrt(kappa)): too short to see"
-            )
+            text += f"; its axis is {number(longest / s, 3)} times shorter (sqrt(kappa)), too short to see"
         ends = np.array([centre - s * u, centre + s * u])
         ax.plot(ends[:, 0], ends[:, 1], color=color, lw=2.4, zorder=4, gid=f"axis:q{i}", label=text)
 
 
-def legend_below(ax: Axes, width: int = 80, *, drop: Any = None) -> None:
-    """The axes' legend under the axes, each label wrapped at ``width`` characters so a long one
-    never widens the figure (``drop``: a legend already drawn, replaced by this one)."""
-    if drop is not None:
-        drop.remove()
+def legend_below(ax: Axes, own: bool, width: int = 80) -> None:
+    """The axes' legend under the picture, each label wrapped at ``width`` characters: the whole
+    figure's legend when the figure is ours (``own``), so a long label never narrows the axes; the
+    axes' own, below them, when the caller's figure holds other things."""
     handles, labels = ax.get_legend_handles_labels()
     labels = [textwrap.fill(text, width, subsequent_indent="    ") for text in labels]
-    ax.legend(handles, labels, fontsize=7.5, loc="upper left", bbox_to_anchor=(0.0, -0.12), frameon=False)
+    if own:
+        drawn = ax.get_legend()
+        if drawn is not None:
+            drawn.remove()
+        ax.figure.legend(handles, labels, fontsize=7.5, loc="outside lower left", frameon=False)
+    else:
+        ax.legend(handles, labels, fontsize=7.5, loc="upper left", bbox_to_anchor=(0.0, -0.12), frameon=False)

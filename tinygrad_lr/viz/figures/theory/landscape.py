@@ -59,6 +59,7 @@ def theory_landscape(
         >>> q = quadratic(([1, 2, 3], [3, 5, 7]))
         >>> fig = theory_landscape(q, q.predict("gd", 0.1, 50))
     """
+    own = ax is None
     fig, ax = target(ax, width=6.8, height=5.2)
     if q.n_params == 1:
         return _landscape_1d(fig, ax, q, prediction, actual, title)
@@ -104,21 +105,21 @@ def theory_landscape(
             lw=1.2,
             zorder=7,
             gid="actual",
-            label=f"actual: fit's run (autodiff), {len(pick)} of its {len(pts) - 1} steps"
-            + (
-                f" (the first {len(pts) - 1} of {prediction.steps})"
-                if len(pts) - 1 < prediction.steps
-                else ""
-            )
-            + "; "
-            f"largest difference {agreement(prediction.iterates, run):.1g} (relative)",
+            label=_actual_label(len(pick), len(pts) - 1, prediction.steps)
+            + f"; largest difference {agreement(prediction.iterates, run):.1g} (relative)",
         )
     ax.set_xlim(box[0])
     ax.set_ylim(box[1])
     mark_exit(ax, path[:, 0], path[:, 1], PREDICTED, lambda k: f"loss {prediction.losses[k]:.3g}")
-    legend_below(ax)
+    legend_below(ax, own)
     ax.set_title(title or f"{prediction.title}, {prediction.loss_name.upper()}", fontsize=10)
     return fig
+
+
+def _actual_label(shown: int, steps: int, predicted: int) -> str:
+    """``actual: fit's run (autodiff), 40 of its 5001 points (steps 0 to 5000 of 145142)``."""
+    of = f" of {predicted}" if steps < predicted else ""
+    return f"actual: fit's run (autodiff), {shown} of its {steps + 1} points (steps 0 to {steps}{of})"
 
 
 def _zigzag(p: Prediction, dense: bool) -> str:

@@ -51,6 +51,7 @@ def phase_diagram(
         >>> from tinygrad_lr.theory import quadratic
         >>> fig = phase_diagram(quadratic(([1, 2, 3], [3, 5, 7])), runs=[(0.1, 0.5, True)])
     """
+    own = ax is None
     fig, ax = target(ax, width=6.4, height=5.0)
     top = lr_max if lr_max is not None else 1.15 * max_stable_lr(q.lambda_max, method, MU_TOP)
     lrs = np.linspace(top / GRID, top, GRID)
@@ -88,7 +89,7 @@ def phase_diagram(
     ax.set_yticklabels(["0", "0.5", "0.9", "0.99", "0.999"])
     ax.set_xlabel("learning rate lr")
     ax.set_ylabel("momentum (axis stretched towards 1)")
-    legend_below(ax)
+    legend_below(ax, own)
     ax.set_title(
         title or f"{METHOD_TITLES[method]} on this data ({q.loss_name.upper()}): the rate", fontsize=10
     )
