@@ -6,7 +6,7 @@
 #
 # Idempotent: a second run reuses .venv and only re-installs when pyproject.toml changed.
 # On Debian as root it installs missing system packages with apt (Graphviz's `dot`, python3-venv,
-# and for the tests Chromium + chromedriver and ffmpeg); otherwise it prints the exact command to run.
+# and for the tests Chromium + chromedriver, ffmpeg and npm for axe-core); otherwise it prints the exact command to run.
 # The notebook tests use the venv's own Jupyter kernel (ipykernel, from the dev extra).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +32,7 @@ survey() { # sets required, optional and wanted (both) to the Debian packages st
     if [ "$job" = test ]; then
         command -v chromedriver >/dev/null 2>&1 || optional+=(chromium chromium-driver)
         command -v ffmpeg >/dev/null 2>&1 || optional+=(ffmpeg)
+        command -v npm >/dev/null 2>&1 || optional+=(npm)
     fi
     wanted=("${required[@]}" "${optional[@]}")
 }
@@ -49,7 +50,7 @@ if [ ${#required[@]} -gt 0 ]; then
     exit 1
 fi
 if [ ${#optional[@]} -gt 0 ]; then
-    echo "setup: missing ${optional[*]}: the browser and MP4 tests that need them will be skipped;" \
+    echo "setup: missing ${optional[*]}: the browser, accessibility and MP4 tests that need them will be skipped;" \
         "install with: sudo apt-get install ${optional[*]}" >&2
 fi
 if [ ! -x .venv/bin/python ]; then
@@ -63,6 +64,13 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     .venv/bin/python -m pip install -qq --disable-pip-version-check --upgrade pip >/dev/null
     .venv/bin/python -m pip install -qq --disable-pip-version-check -e ".[dev]"
     echo "$want" >"$stamp"
+fi
+
+AXE_VERSION=4.14.1  # axe-core, the accessibility check the browser tests run inside the pages
+if [ "$job" = test ] && [ ! -f .venv/node/node_modules/axe-core/axe.min.js ] && command -v npm >/dev/null 2>&1; then
+    echo "setup: installing axe-core $AXE_VERSION (npm) into .venv/node for the accessibility tests" >&2
+    npm install --silent --no-audit --no-fund --prefix .venv/node "axe-core@$AXE_VERSION" >/dev/null ||
+        echo "setup: npm could not install axe-core; the accessibility tests will be skipped" >&2
 fi
 
 if [ "$job" = test ]; then

@@ -116,11 +116,15 @@ def workloads(tg: ModuleType) -> dict[str, Callable[[], float]]:
 
     out["3-point problem, 200 GD steps, Tensor"] = timed(tiny_tensor)
     out["3-point problem, 200 GD steps, Value"] = timed(tiny_value)
+    out.update(fit_workloads(tg))
+    return out
 
-    # the training loop's own bookkeeping: the same steps through fit() (loss and parameters
-    # recorded every epoch, the divergence guard), on the problem where it weighs most
+
+def fit_workloads(tg: ModuleType) -> dict[str, Callable[[], float]]:
+    """The training loop's own bookkeeping: steps through ``fit`` (the loss and parameters recorded
+    every epoch, the divergence guard), on small problems, where it weighs most."""
     three = ([1.0, 2.0, 3.0], [3.0, 5.0, 7.0])
-    xs100 = g.normal(size=(100, 1))
+    xs100 = np.random.default_rng(0).normal(size=(100, 1))
     hundred = (xs100, 3.0 * xs100[:, 0] + 1.0)
 
     def fit_run(engine: str, data: Any, optimizer: str, epochs: int, **kw: Any) -> Callable[[], float]:
@@ -132,15 +136,16 @@ def workloads(tg: ModuleType) -> dict[str, Callable[[], float]]:
 
         return run
 
-    out["fit: 3 points, 200 GD epochs, Value"] = fit_run("value", three, "gd", 200, lr=0.01)
-    out["fit: 3 points, 200 GD epochs, Tensor"] = fit_run("tensor", three, "gd", 200, lr=0.01)
-    out["fit: 100 points, 20 epochs SGD, shuffled, Tensor"] = fit_run(
-        "tensor", hundred, "sgd", 20, lr=0.001, shuffle=True, rng=0
-    )
-    out["fit: 100 points, 50 epochs batch 10, Value"] = fit_run(
-        "value", hundred, "minibatch", 50, lr=0.001, batch_size=10
-    )
-    return out
+    return {
+        "fit: 3 points, 200 GD epochs, Value": fit_run("value", three, "gd", 200, lr=0.01),
+        "fit: 3 points, 200 GD epochs, Tensor": fit_run("tensor", three, "gd", 200, lr=0.01),
+        "fit: 100 points, 20 epochs SGD, shuffled, Tensor": fit_run(
+            "tensor", hundred, "sgd", 20, lr=0.001, shuffle=True, rng=0
+        ),
+        "fit: 100 points, 50 epochs batch 10, Value": fit_run(
+            "value", hundred, "minibatch", 50, lr=0.001, batch_size=10
+        ),
+    }
 
 
 def main() -> int:

@@ -51,6 +51,9 @@ def test_demo_backprops_trains_and_renders(tmp_path, capsys):
     assert "w = 2.000148389025502, b = 0.9996626768662412" in out
     svg = (tmp_path / "graph.svg").read_text()
     assert svg.lstrip().startswith("<?xml") and "grad &#45;40" in svg and "grad &#45;18" in svg
+    # the data are named and drawn as data (x1, y1, ...), never as plain numbers such as "3"
+    assert all(f">x{i} (data)<" in svg and f">y{i} (data)<" in svg for i in (1, 2, 3))
+    assert ">3<" not in svg and "w*3" not in svg
     page = (tmp_path / "walkthrough" / "index.html").read_text()
     assert "<svg" in page and "http://" not in page and "https://" not in page
     replay_page = tmp_path / "replay" / "index.html"
@@ -81,3 +84,22 @@ def test_module_entry_point_runs():
         cwd=Path(__file__).parent,
     )
     assert proc.returncode == 0 and proc.stdout.strip() == f"tinygrad-lr {__version__}"
+
+
+def test_graph_folds_a_picture_wider_than_a_screen_by_default(tmp_path, capsys):
+    """30 points drawn unfolded made a PNG 13,967 px wide; past a screen's 1920 px the command
+    folds by default (saying so), and --no-fold still draws every sample."""
+    xs = [str(float(i)) for i in range(1, 31)]
+    ys = [str(2.0 * i + 1) for i in range(1, 31)]
+    assert main(["graph", "--x", *xs, "--y", *ys, "-o", str(tmp_path / "g.png")]) == 0
+    out = capsys.readouterr().out
+    assert "(folded: unfolded it would be" in out and "--no-fold draws it so)" in out
+    unfolded_px = float(out.split("unfolded it would be ")[1].split(" px")[0])
+    assert unfolded_px > 10_000
+    width = int.from_bytes((tmp_path / "g.png").read_bytes()[16:20], "big")
+    assert width < unfolded_px / 5
+    assert main(["graph", "--x", *xs, "--y", *ys, "-o", str(tmp_path / "wide.svg"), "--no-fold"]) == 0
+    assert "folded" not in capsys.readouterr().out
+    assert "x30 (one subgraph" not in (tmp_path / "wide.svg").read_text()
+    assert main(["graph", "--x", "1", "2", "3", "--y", "3", "5", "7", "-o", str(tmp_path / "three.svg")]) == 0
+    assert "folded" not in capsys.readouterr().out  # three points fit a screen: drawn in full

@@ -162,3 +162,35 @@ def test_the_picture_comparison_sees_a_highlight_on_the_wrong_edge(tmp_path) -> 
     (tmp_path / "recoloured.svg").write_text(recoloured)
     problem = picture_difference(tmp_path / "recoloured.svg", fresh)
     assert problem is not None and "highlighted" in problem, problem
+
+
+def test_the_compile_pages_picture_names_what_its_code_computes() -> None:
+    """docs/compile.md's picture and the compiled code beside it agree line by line: every ``tK``
+    and ``L`` of the code is a node of the picture with the same formula (it once read
+    ``L = t4 + t8 + t13`` and ``t3 = t2 - y1`` beside ``L = t9 + t13`` and ``t3 = t2 - 3.0``)."""
+    import re
+
+    from svg_helpers import picture_titles
+
+    from tinygrad_lr import GD, Value, draw_graph, sse
+    from tinygrad_lr.compile import compile_step
+    from tinygrad_lr.graph import topological_order
+
+    xs, ys = [1.0, 2.0, 3.0], [3.0, 5.0, 7.0]
+    w, b = Value(1.0, label="w"), Value(0.0, label="b")
+    step = compile_step(lambda: sse([w * x + b for x in xs], ys), GD([w, b], lr=0.01))
+    step()
+    code = dict(re.findall(r"^\s+(t\d+|L) = (.+)$", step.source.split("# backward")[0], re.M))
+    page = (ROOT / "docs" / "compile.md").read_text()
+    block = page[page.index("w0, b0 = Value(1.0"):]
+    block = block[: block.index("save_graph(")]
+    namespace = {"Value": Value, "sse": sse, "topological_order": topological_order, "xs": xs, "ys": ys}
+    exec(block, namespace)  # the page's own naming code
+    titles = picture_titles(draw_graph(namespace["L"]))
+
+    def same(formula: str) -> str:
+        return re.sub(r"\s+|\.0\b", "", formula).replace("**2", "^2")
+
+    assert set(code) <= set(titles), sorted(set(code) - set(titles))
+    for name, formula in code.items():
+        assert same(titles[name]) == same(formula), (name, titles[name], formula)

@@ -55,7 +55,7 @@ def test_the_notebooks_are_committed_clean_and_linked_from_the_readmes():
 
 def test_01_the_worked_example_from_forward_pass_to_update(executed):
     nb = executed("01_worked_example.ipynb")
-    forward = _text(nb, "predictions = [w * x + b for x in xs]")
+    forward = _text(nb, "predictions = [w * xi + b for xi in x]")
     assert "residuals f_i - y_i: [-2.0, -3.0, -4.0]" in forward
     assert "Loss(1, 0) = 29.0" in forward  # 4 + 9 + 16
     backward = _text(nb, "loss.backward()")
@@ -64,7 +64,10 @@ def test_01_the_worked_example_from_forward_pass_to_update(executed):
     assert rich_kinds(params) == ["text/plain"]
     shown = " ".join(cell_text(params).split())  # IPython may wrap the tuple over two lines
     assert shown == "(Value(data=1.0, grad=-40.0, label='w'), Value(data=0.0, grad=-18.0, label='b'))"
-    assert rich_kinds(find_cell(nb, "draw_graph(loss)")) == ["image/svg+xml"]  # the graph, once
+    graph = find_cell(nb, "draw_graph(loss)")
+    assert rich_kinds(graph) == ["image/svg+xml"]  # the graph, once
+    svg = "".join(graph.outputs[0]["data"]["image/svg+xml"])
+    assert all(f">x{i} (data)<" in svg and f">y{i} (data)<" in svg for i in (1, 2, 3))  # data named
     steps = _text(nb, "walkthrough_text(loss)")
     assert steps.rstrip().endswith("= -40") and "= -18" in steps
     assert "w = 1.4, b = 0.18" in _text(nb, "opt.step()")  # 1 - 0.01 * (-40), 0 - 0.01 * (-18)

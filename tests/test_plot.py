@@ -392,3 +392,35 @@ def test_lr_sweep_marks_the_stable_bound_and_the_diverged_runs():
     assert bound.get_xdata()[0] == pytest.approx(max_stable_lr(XS, "mse"), rel=1e-12)
     diverged = [c for c in ax.collections if c.get_gid() == "diverged"]
     assert diverged and len(diverged[0].get_offsets()) == 1  # only lr 0.5 > 2 / lambda_max = 0.18
+
+
+def test_the_sweeps_legend_covers_none_of_its_points():
+    data = ([1.0, 2.0, 3.0, 4.0], [3.0, 5.0, 7.0, 9.5])
+    fig = plot.lr_sweep(data, [0.001, 0.01, 0.03, 0.1, 0.3], epochs=10)
+    fig.draw_without_rendering()
+    ax = fig.axes[0]
+    box = ax.get_legend().get_window_extent()
+    points = ax.transData.transform(np.column_stack(_by_gid(ax, "sweep").get_data()))
+    assert not any(box.contains(x, y) for x, y in points)
+
+
+def test_every_path_ends_in_a_marker_the_legend_names():
+    """Each path's end marker has its own shape; the legend shows that shape beside the path's name
+    (comparison.png's end markers had no legend entry)."""
+    from matplotlib.colors import to_rgb
+    from matplotlib.markers import MarkerStyle
+
+    paths = {"GD": [(1.0, 0.0), (1.4, 0.18)], "Adam": [(1.0, 0.0), (1.1, 0.1), (1.2, 0.2)]}
+    ax = plot.loss_landscape(_sse_wb, (0, 3), (-1, 2), trajectories=paths, num=10).axes[0]
+    legend = ax.get_legend()
+    entries = {t.get_text(): h for t, h in zip(legend.get_texts(), legend.legend_handles)}
+    shapes = []
+    for label in paths:
+        (name,) = [t for t in entries if t.startswith(label + " (")]
+        handle, end = entries[name], _by_gid(ax, f"end:{label}")
+        style = MarkerStyle(handle.get_marker())
+        shape = style.get_path().transformed(style.get_transform()).vertices
+        assert np.allclose(end.get_paths()[0].vertices, shape)  # the legend shows the end's shape
+        assert end.get_facecolor()[0][:3] == pytest.approx(to_rgb(handle.get_color()))
+        shapes.append(handle.get_marker())
+    assert len(set(shapes)) == len(paths)

@@ -361,3 +361,22 @@ def test_two_features_draw_the_landscape_over_the_weights_picked(tmp_path) -> No
     np.savetxt(csv, np.column_stack([X, y]), delimiter=",")
     assert main(["fit", str(csv), "--epochs", "3", "--replay", str(out), "--replay-axes", "w2", "b"]) == 0
     assert '"axes":[1,2]' in (out / "index.html").read_text()
+
+
+def test_the_animations_text_is_at_least_11_px() -> None:
+    """The README's GIF (80 dpi) had a 7 px legend and 9 px ticks: every text of its frames --
+    ticks, axis labels, titles, legend, the update written out -- is now 11 px or more."""
+    from matplotlib.text import Text
+
+    from tinygrad_lr.replay.animate import save_animation
+    from tinygrad_lr.viz.figures.moment import MomentFigure
+
+    dpi = save_animation.__kwdefaults__["dpi"]
+    rec = record(LinearRegression(w=1.0, b=0.0), (XS, YS), "gd", lr=0.01, loss="sse", epochs=20)
+    fig = MomentFigure(rec).show(19, 2)
+    fig.draw_without_rendering()
+    texts = [t for t in fig.findobj(Text) if t.get_text().strip() and t.get_visible()]
+    assert len(texts) > 20
+    px = {t.get_text(): round(t.get_fontsize() * dpi / 72, 1) for t in texts}
+    small = {text: size for text, size in px.items() if size < 11}
+    assert not small, small

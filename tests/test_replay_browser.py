@@ -236,3 +236,27 @@ def test_the_loss_axis_and_the_step_arrow_tell_the_truth(tmp_path) -> None:
         round_numbers = all(f"{v:g}"[0] in "125" and float(f"{v:.1g}") == v for v in y_ticks)
         assert len(y_ticks) >= 2 and round_numbers, labels
         assert console_errors(driver) == []
+
+
+def test_the_replay_page_passes_an_accessibility_check(tmp_path) -> None:
+    """axe-core finds no serious or critical violation (names of controls, contrast, ...), in every
+    phase, unfolded and folded; every control is reachable with the Tab key."""
+    from a11y import axe_violations
+    from selenium.webdriver.common.by import By
+
+    three = record(LinearRegression(w=1.0, b=0.0), ([1, 2, 3], [3, 5, 7]), "gd", lr=0.1, epochs=20)
+    folded = record(LinearRegression(), load_csv("examples/data/study_hours.csv"), "gd", lr=0.0002, epochs=3)
+    for name, rec in (("three", three), ("folded", folded)):
+        page = write_replay(rec, tmp_path / name)
+        with chromium(1366, 768) as driver:
+            driver.get(page.as_uri())
+            for _ in range(3 if name == "three" else 1):
+                assert axe_violations(driver) == []
+                driver.find_element(By.ID, "next").click()
+            reached = set()
+            for _ in range(40):
+                driver.switch_to.active_element.send_keys("\t")
+                reached.add(driver.switch_to.active_element.get_attribute("id"))
+            controls = {"first", "prev-step", "prev", "play", "next", "next-step", "last", "speed", "scrub",
+                        "zoom-out", "zoom-fit", "zoom-in"}
+            assert controls <= reached, controls - reached

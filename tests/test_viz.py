@@ -747,3 +747,43 @@ def test_pictures_refuse_what_is_not_a_graph(bad, tmp_path) -> None:
         with pytest.raises(InputError, match="root must be a Value or a Tensor"):
             draw(bad)
     assert not (tmp_path / "walk").exists()
+
+
+def test_the_walkthrough_page_passes_an_accessibility_check(tmp_path) -> None:
+    """axe-core finds no serious or critical violation on the walkthrough page, at every step."""
+    from a11y import axe_violations
+    from browser import chromium
+    from selenium.webdriver.common.by import By
+
+    page = write_walkthrough(worked_example()["L"], tmp_path / "walk")
+    with chromium(1366, 768) as driver:
+        driver.get(page.as_uri())
+        for _ in range(3):
+            assert axe_violations(driver) == []
+            driver.find_element(By.ID, "next").click()
+        reached = set()
+        for _ in range(30):
+            driver.switch_to.active_element.send_keys("\t")
+            reached.add(driver.switch_to.active_element.get_attribute("id"))
+        assert {"prev", "next", "zoom-out", "zoom-fit", "zoom-in", "view"} <= reached, reached
+
+
+def test_a_steps_highlight_is_told_by_line_style_not_colour_alone() -> None:
+    """The node a step completes has a thicker border than any other; the edges and operation its
+    gradient is read through are dashed and thicker, so they stand out in grey-scale too."""
+    from figures import graph_elements
+
+    from tinygrad_lr.viz.render import run_graphviz
+
+    L = worked_example()["L"]
+    frames = walkthrough_frames(L)
+    svg = run_graphviz(frames[4], "svg", "a frame").decode("utf-8")
+    elements = graph_elements(svg)
+    widths = {key: max(float(look[2] or 1) for look in v[1]) for key, v in elements.items() if v[1]}
+    dashed = {key for key, v in elements.items() if any(look[3] for look in v[1] if look[0] == "path")}
+    hot = {key for key, v in elements.items() if any(look[1] == "#d50000" for look in v[1])}
+    hot_edges = {k for k in hot if k.startswith("edge ")}
+    assert hot_edges and all(k in dashed and widths[k] >= 2.5 for k in hot_edges), (hot_edges, dashed)
+    assert not any(widths[k] > 1 for k in elements if k.startswith("edge ") and k not in hot_edges)
+    current = [k for k in hot if k.startswith("node ") and widths[k] >= 3]
+    assert len(current) == 1 and all(w < 3 for k, w in widths.items() if k != current[0])

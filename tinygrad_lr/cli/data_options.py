@@ -1,11 +1,12 @@
-"""The CSV options that ``fit`` and ``solve`` share: which file, which columns, header, delimiter."""
+"""The CSV options that ``fit`` and ``solve`` share: which file, which columns, header, delimiter;
+the data they describe, read whole (:func:`load_data`) or in chunks (:func:`open_stream`)."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-__all__ = ["add_data_options", "load_data"]
+__all__ = ["add_data_options", "load_data", "open_stream"]
 
 
 def add_data_options(p: argparse.ArgumentParser) -> None:
@@ -29,17 +30,27 @@ def _column(text: str) -> int | str:
     return int(text) if text.lstrip("-").isdigit() else text
 
 
+def _columns(args: argparse.Namespace) -> dict[str, Any]:
+    """The column, header and delimiter choices of ``args``, as the readers take them."""
+    return {
+        "features": None if args.features is None else [_column(c) for c in args.features],
+        "target": None if args.target is None else _column(args.target),
+        "header": args.header,
+        "delimiter": {"tab": "\t", "\\t": "\t", "whitespace": None}.get(args.delimiter, args.delimiter),
+    }
+
+
 def load_data(args: argparse.Namespace) -> Any:
     """The :class:`~tinygrad_lr.Dataset` the options describe."""
     from ..data import load_csv
     from .output import announce_wait
 
     announce_wait(args.csv, getattr(args, "command", None) or "fit")
-    delimiter = {"tab": "\t", "\\t": "\t", "whitespace": None}.get(args.delimiter, args.delimiter)
-    return load_csv(
-        args.csv,
-        features=None if args.features is None else [_column(c) for c in args.features],
-        target=None if args.target is None else _column(args.target),
-        header=args.header,
-        delimiter=delimiter,
-    )
+    return load_csv(args.csv, **_columns(args))
+
+
+def open_stream(args: argparse.Namespace, chunk_rows: int) -> Any:
+    """The :class:`~tinygrad_lr.data.CSVStream` the options describe, read ``chunk_rows`` rows at a time."""
+    from ..data import CSVStream
+
+    return CSVStream(args.csv, **_columns(args), chunk_rows=chunk_rows)

@@ -1,93 +1,81 @@
 """``tinygrad-lr fit --stream``: train on a CSV read in chunks, for data larger than memory.
 
 Kept beside ``fit.py`` (which reads the data whole, and so can split it, standardize it and solve
-it in closed form) so each stays one idea: this is the loop of :func:`~tinygrad_lr.fit` over a
-:class:`~tinygrad_lr.data.CSVStream`, and the same report.
+it in closed form) so each stays one idea: this is :func:`~tinygrad_lr.fit` on a
+:class:`~tinygrad_lr.data.CSVStream` (one more source of batches for the same loop), and the same
+report.
 """
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
+from ..optim import OPTIMIZERS
+from .data_options import open_stream
 from .errors import UsageError
+from .fit_options import fit_options, flags_of, optimizer_name, optimizer_settings
 from .fit_report import check_model_options, predictions, print_predictions, result_json
 from .output import strict_json
 
-__all__ = ["add_stream_options", "run_stream"]
+__all__ = ["add_stream_options", "run_stream", "IN_MEMORY_ONLY"]
 
-# options that need the whole data set in memory (a split, its statistics, every step's graph)
-_IN_MEMORY_ONLY = {
-    "test_split": "--test-split",
-    "standardize": "--standardize",
-    "replay": "--replay",
-    "compile": "--compile",
-    "schedule": "--schedule",
-    "tol": "--tol",
-    "loss_tol": "--loss-tol",
-    "l1": "--l1",
-    "l2": "--l2",
-}
+STREAMED = ("loss", "epochs", "rng", "patience", "progress")  # the training options a stream takes
+
+
+def _in_memory_only() -> list[str]:
+    """The flags that need the whole data set in memory: what the stream source refuses, and the
+    command line's own (a split, every step's graph)."""
+    from ..train.sources import Streamed
+
+    return ["--test-split", *flags_of(Streamed.IN_MEMORY_ONLY), "--replay"]
+
+
+IN_MEMORY_ONLY = _in_memory_only()
 
 
 def add_stream_options(p: argparse.ArgumentParser) -> None:
+    need_lr = "/".join(name for name, cls in OPTIMIZERS.items() if cls.lr_scales_gradient)
     p.add_argument(
         "--stream",
         action="store_true",
         help="read the file in chunks on every pass instead of whole (for data larger than memory; "
-        "shuffling is within each chunk; needs --lr for gd/sgd/minibatch/momentum)",
+        f"shuffling is within each chunk; needs --lr for {need_lr})",
     )
     p.add_argument("--chunk-rows", type=int, metavar="N", help="rows per chunk for --stream (default 65536)")
 
 
-def run_stream(args: argparse.Namespace, options: dict[str, Any]) -> int:
-    """Train on ``args.csv`` streamed; ``options`` are the update rule's own settings."""
-    from ..data import DEFAULT_CHUNK_ROWS, CSVStream
+def run_stream(args: argparse.Namespace) -> int:
+    """Train on ``args.csv`` streamed."""
+    from ..data import DEFAULT_CHUNK_ROWS
     from ..models import LinearRegression
     from ..optim import make_optimizer
     from ..train import fit
-    from .data_options import _column
 
-    for dest, flag in _IN_MEMORY_ONLY.items():
-        if getattr(args, dest, None) not in (None, False, 0.0):
+    for flag in IN_MEMORY_ONLY:
+        if getattr(args, flag[2:].replace("-", "_"), None) not in (None, False, 0.0):
             raise UsageError(f"--stream and {flag} do not go together: {flag} needs the data in memory")
     rows = DEFAULT_CHUNK_ROWS if args.chunk_rows is None else args.chunk_rows
     if rows < 1:
         raise UsageError(f"--chunk-rows must be at least 1, got {rows}")
-    delimiter = {"tab": "\t", "\\t": "\t", "whitespace": None}.get(args.delimiter, args.delimiter)
-    stream = CSVStream(
-        args.csv,
-        features=None if args.features is None else [_column(c) for c in args.features],
-        target=None if args.target is None else _column(args.target),
-        header=args.header,
-        delimiter=delimiter,
-        chunk_rows=rows,
-    )
+    stream = open_stream(args, rows)
     d = stream.n_features
     check_model_options(args, d)
-    name = args.optimizer or ("minibatch" if args.batch_size is not None else "gd")
-    if args.lr is None and name in ("gd", "sgd", "minibatch", "momentum", "nesterov"):
+    options = fit_options(args, *STREAMED)
+    name = optimizer_name(args)
+    if args.lr is None and OPTIMIZERS[name].lr_scales_gradient:
         raise UsageError("--stream needs --lr: the automatic choice reads the whole data set")
     model = LinearRegression(d, bias=not args.no_bias, w=args.init_w, b=args.init_b, engine=args.engine)
     opt = make_optimizer(
-        name,
-        model.parameters(),
-        args.lr,
-        batch_size=args.batch_size,
-        shuffle=args.shuffle,
-        replacement=args.replacement,
-        drop_last=args.drop_last,
-        **options,
-    )
-    history = fit(
-        model, stream, opt, loss=args.loss, epochs=args.epochs, rng=args.seed, patience=args.patience
-    )
+        name, model.parameters(), args.lr, args.batch_size, args.shuffle, args.replacement, args.drop_last,
+        **optimizer_settings(args, name),
+    )  # fmt: skip
+    history = fit(model, stream, opt, options)
     predicted = predictions(model, args, d)
     if args.json:
         out = result_json(
             model, history, args, optimizer=name, lr=opt.lr, n_samples=stream.n_samples,
             features=stream.feature_names, target=stream.target_name, chunk_rows=rows,
-        )
+        )  # fmt: skip
         if predicted is not None:
             out["inputs"], out["predictions"] = predicted
         print(strict_json(out))

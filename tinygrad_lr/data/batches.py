@@ -153,6 +153,11 @@ class Batching:
         """Whether the batches are drawn with an rng (shuffled, or with replacement)."""
         return self.shuffle or self.replacement
 
+    def generator(self, rng: Any) -> Any:
+        """The Generator that draws the batches (:func:`as_generator` of ``rng``), or ``None`` for
+        batches in order, which draw nothing."""
+        return as_generator(rng) if self.random else None
+
     def epoch(self, n: int, rng: Any = None, window: int | None = None) -> list[np.ndarray]:
         """The sample indices of every update of one epoch over ``n`` samples (:func:`batch_indices`)."""
         return batch_indices(

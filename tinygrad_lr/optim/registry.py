@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from .base import Optimizer
 
-__all__ = ["OPTIMIZERS", "register", "optimizer_class", "make_optimizer"]
+__all__ = ["OPTIMIZERS", "register", "unregister", "optimizer_class", "make_optimizer"]
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {}
 

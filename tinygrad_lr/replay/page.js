@@ -584,6 +584,7 @@
   document.addEventListener("keydown", function (e) {
     var tag = (e.target && e.target.tagName) || "";
     if (tag === "SELECT" || tag === "INPUT") return;
+    if (e.target && e.target.id === "graph" && e.key.indexOf("Arrow") === 0) return;  // scroll the graph
     var handled = true;
     if (e.key === "ArrowRight" && e.shiftKey || e.key === "PageDown") { pause(); show(k + 1, ph); }
     else if (e.key === "ArrowLeft" && e.shiftKey || e.key === "PageUp") { pause(); show(k - 1, ph); }

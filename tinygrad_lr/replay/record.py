@@ -1,7 +1,8 @@
 """Recording a fit, update by update: what the replay's views are drawn from.
 
 :func:`record` runs :func:`~tinygrad_lr.fit` with a :class:`Recorder` as its ``callback`` -- the
-very same training loop, not a second one -- and keeps, for every update ``k``:
+very same training loop with the very same options (:class:`~tinygrad_lr.train.FitOptions`),
+not a second one -- and keeps, for every update ``k``:
 
 * the parameters before and after it (``before[k]``, ``after[k]``, vectors ``[w..., b]``),
 * the batch of samples its loss was computed on, and that loss,
@@ -15,6 +16,7 @@ arithmetic) and the contributions of a batch add up to its gradient.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,14 +26,34 @@ import numpy as np
 from ..data import Dataset
 from ..losses import get_loss
 from ..models import LinearRegression
-from ..optim import GD, SGD, MiniBatchSGD, Optimizer, make_optimizer
-from ..train import DivergenceError, FitUpdate, History, fit
+from ..optim import Optimizer
+from ..train import DivergenceError, FitOptions, FitUpdate, History, fit
+from ..train.options import build_optimizer, with_fit_options
 from ..train.sources import as_dataset
 
-__all__ = ["Recording", "Recorder", "record", "MAX_UPDATES", "MAX_SAMPLES", "ReplayTooLargeError"]
+__all__ = [
+    "Recording",
+    "Recorder",
+    "record",
+    "MAX_UPDATES",
+    "MAX_SAMPLES",
+    "NOT_REPLAYABLE",
+    "ReplayTooLargeError",
+]
 
 MAX_UPDATES = 100_000  # every update's numbers go into the page: ~60 bytes each for one feature
 MAX_SAMPLES = 5_000  # points drawn in the data panel, and rows of per-sample numbers per frame
+
+# the options of fit a replay cannot show, and why (the command line says it with its flags)
+_PLAIN = "the replay shows p <- p - lr * dL/dp with one lr and the plain loss"
+NOT_REPLAYABLE = {
+    "compile": "the replay records every step's graph",
+    "callback": "the replay's own Recorder is the callback",
+    "scheduler": _PLAIN,
+    "standardize": _PLAIN,
+    "l1": _PLAIN,
+    "l2": _PLAIN,
+}
 
 
 class ReplayTooLargeError(ValueError):
@@ -176,67 +198,16 @@ class Recorder:
         self.contributions.append(dldf[:, None] * A)  # dL/dp = sum_i dL/df_i * df_i/dp
 
 
-def _updates_per_epoch(opt: Optimizer, n: int) -> int:
-    if opt.batch_size is None:
-        return 1
-    if opt.replacement:
-        return math.ceil(n / opt.batch_size)
-    return n // opt.batch_size if opt.drop_last else math.ceil(n / opt.batch_size)
-
-
-def record(
-    model: LinearRegression,
-    data: Dataset | tuple[Any, Any],
-    optimizer: Optimizer | str = "gd",
-    *,
-    loss: str = "mse",
-    epochs: int = 100,
-    lr: float | None = None,
-    batch_size: int | None = None,
-    shuffle: bool = False,
-    replacement: bool = False,
-    drop_last: bool = False,
-    rng: np.random.Generator | int | None = None,
-    patience: int | None = 5,
-    grad_tol: float | None = None,
-    loss_tol: float | None = None,
-    max_updates: int = MAX_UPDATES,
-) -> Recording:
-    """Train ``model`` with :func:`~tinygrad_lr.fit` and record every update.
-
-    The arguments are :func:`~tinygrad_lr.fit`'s (its stopping rules ``grad_tol`` and
-    ``loss_tol`` included; a run that stops early is recorded up to there). A run that diverges
-    is recorded up to the update where it blew up; its message and the stable learning rate are kept in
-    ``diverged`` and ``max_stable_lr`` instead of being raised.
-
-    Raises:
-        ReplayTooLargeError: more than ``max_updates`` updates or :data:`MAX_SAMPLES` samples
-            (checked before training starts).
-        ValueError: not a :class:`~tinygrad_lr.LinearRegression`, a loss other than ``"sse"``
-            or ``"mse"``, or fit's own errors.
-
-    Example (the worked example: GD from w = 1, b = 0 on (1, 3), (2, 5), (3, 7)):
-        >>> from tinygrad_lr import LinearRegression
-        >>> rec = record(LinearRegression(w=1.0, b=0.0), ([1, 2, 3], [3, 5, 7]), "gd",
-        ...              lr=0.01, loss="sse", epochs=1000)
-        >>> rec.updates, rec.after[0].tolist(), rec.after[-1].round(3).tolist()
-        (1000, [1.4, 0.18], [2.0, 1.0])
-    """
-    if not isinstance(model, LinearRegression):
-        raise ValueError(f"a replay records a LinearRegression model, got {type(model).__name__}")
-    loss_name, _ = get_loss(loss)
+def _check_replayable(
+    model: Any, ds: Dataset, opt: Optimizer, opts: FitOptions, loss_name: str, max_updates: int
+) -> None:
+    """Refuse, before training, a run a replay cannot show or hold."""
+    for name in opts.given():
+        if name in NOT_REPLAYABLE:
+            raise ValueError(f"record() takes no {name}: {NOT_REPLAYABLE[name]}")
     if loss_name not in ("sse", "mse"):
         raise ValueError(f"a replay draws the SSE or MSE loss landscape; got loss {loss_name!r}")
-    ds = as_dataset(data)
-    if isinstance(optimizer, str):
-        if lr is None:
-            raise ValueError(f"record(optimizer={optimizer!r}) needs a learning rate: lr=...")
-        opt = make_optimizer(optimizer, model.parameters(), lr, batch_size, shuffle, replacement, drop_last)
-    else:
-        opt = optimizer
-        if lr is not None or batch_size is not None or shuffle or replacement or drop_last:
-            raise ValueError("lr and batch options go to the optimizer when it is built, not to record()")
-    if type(opt) not in (GD, SGD, MiniBatchSGD):
+    if not opt.plain_update() or len(opt.param_groups) > 1:
         raise ValueError(
             f"the replay writes every update as p <- p - lr * dL/dp (gd, sgd, minibatch); "
             f"{getattr(opt, 'name', type(opt).__name__)} updates its parameters another way"
@@ -246,30 +217,60 @@ def record(
             f"a replay draws every sample; the data has {ds.n_samples}, more than {MAX_SAMPLES}: "
             "replay a sample of the rows"
         )
-    if isinstance(epochs, (int, np.integer)) and not isinstance(epochs, bool) and epochs >= 0:
-        total = int(epochs) * _updates_per_epoch(opt, ds.n_samples)
-        if total > max_updates:
-            raise ReplayTooLargeError(
-                f"the replay would record {total} updates ({epochs} epochs x "
-                f"{total // max(int(epochs), 1)} per epoch), more than max_updates={max_updates}: "
-                "use fewer epochs or a larger batch"
-            )
+    total = opts.epochs * opt.batching.updates_per_epoch(ds.n_samples)
+    if total > max_updates:
+        raise ReplayTooLargeError(
+            f"the replay would record {total} updates ({opts.epochs} epochs x "
+            f"{total // max(opts.epochs, 1)} per epoch), more than max_updates={max_updates}: "
+            "use fewer epochs or a larger batch"
+        )
+
+
+@with_fit_options
+def record(
+    model: LinearRegression,
+    data: Dataset | tuple[Any, Any],
+    optimizer: Optimizer | str = "gd",
+    options: FitOptions | None = None,
+    *,
+    max_updates: int = MAX_UPDATES,
+    **keywords: Any,
+) -> Recording:
+    """Train ``model`` with :func:`~tinygrad_lr.fit` and record every update.
+
+    The options are :func:`~tinygrad_lr.fit`'s (:class:`~tinygrad_lr.train.FitOptions`: its
+    stopping rules ``grad_tol`` and ``loss_tol`` included; a run that stops early is recorded up
+    to there), except those of :data:`NOT_REPLAYABLE`. A run that diverges is recorded up to the
+    update where it blew up; its message and the stable learning rate are kept in ``diverged``
+    and ``max_stable_lr`` instead of being raised.
+
+    Raises:
+        ReplayTooLargeError: more than ``max_updates`` updates or :data:`MAX_SAMPLES` samples
+            (checked before training starts).
+        ValueError: not a :class:`~tinygrad_lr.LinearRegression`, a loss other than ``"sse"``
+            or ``"mse"``, an option a replay cannot show, or fit's own errors.
+
+    Example (the worked example: GD from w = 1, b = 0 on (1, 3), (2, 5), (3, 7)):
+        >>> from tinygrad_lr import LinearRegression
+        >>> rec = record(LinearRegression(w=1.0, b=0.0), ([1, 2, 3], [3, 5, 7]), "gd",
+        ...              lr=0.01, loss="sse", epochs=1000)
+        >>> rec.updates, rec.after[0].tolist(), rec.after[-1].round(3).tolist()
+        (1000, [1.4, 0.18], [2.0, 1.0])
+    """
+    opts = FitOptions.of(options, keywords, caller="record")
+    if not isinstance(model, LinearRegression):
+        raise ValueError(f"a replay records a LinearRegression model, got {type(model).__name__}")
+    loss_name, _ = get_loss(opts.loss)
+    ds = as_dataset(data)
+    opt = build_optimizer(model, optimizer, opts, caller="record")
+    _check_replayable(model, ds, opt, opts, loss_name, max_updates)
     rec = Recorder(ds.X, bias=model.bias)
     history: History | None = None
     diverged = None
     stable = None
     try:
         history = fit(
-            model,
-            ds,
-            opt,
-            loss=loss_name,
-            epochs=epochs,
-            rng=rng,
-            patience=patience,
-            grad_tol=grad_tol,
-            loss_tol=loss_tol,
-            callback=rec,
+            model, ds, opt, dataclasses.replace(opts.for_built_optimizer(), loss=loss_name, callback=rec)
         )
     except DivergenceError as err:
         history, diverged, stable = err.history, str(err), err.max_stable_lr

@@ -32,7 +32,7 @@ class History:
         initial_params: the parameter vector before training.
         epoch_params: the parameter vector after each epoch (always kept: one per epoch).
         updates: the number of optimizer steps taken.
-        lr: the learning rate.
+        lr: the learning rate (the first param group's, if the optimizer has several).
         optimizer: the optimizer's name (``"gd"``, ``"sgd"``, ``"minibatch"``).
         loss_name: ``"sse"``, ``"mse"`` or the custom loss function's name.
         final_params: the parameter vector after training.

@@ -93,7 +93,7 @@ def _epochs(run: Run) -> None:
     epoch = 0
     try:
         for epoch in run.progress:
-            lr = opt.lr
+            lr = opt.param_groups[0]["lr"]  # the (first param group's) lr this epoch uses
             for X, y, idx in source.batches():
                 loss = step.forward_backward(X, y)  # zero_grad, forward, loss, backward
                 if pending is not None:

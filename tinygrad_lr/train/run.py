@@ -3,6 +3,7 @@ the optimizer, the source of batches, the step, the history and its guard (:clas
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ..data import CSVStream, Dataset
@@ -50,7 +51,7 @@ class Run:
         self.history = History(
             initial_loss=float("nan"),
             param_names=list(model.param_names()) if hasattr(model, "param_names") else [],
-            lr=opt.lr,
+            lr=opt.param_groups[0]["lr"],
             optimizer=getattr(opt, "name", type(opt).__name__),
             loss_name=self.loss_name,
             standardizer=None if self.standardization is None else self.standardization.scaler,
@@ -116,6 +117,11 @@ class Run:
                 f"the loss overflows float64 at the initial parameters ({exc}); "
                 "start from smaller values or rescale the data"
             ) from None
+        if not math.isfinite(h.initial_loss):  # the Tensor engine makes it: no epoch can be judged against it
+            raise ValueError(
+                f"the loss overflows float64 at the initial parameters (it is {h.initial_loss}); "
+                "start from smaller values or rescale the data"
+            )
         h.initial_params = model.param_vector()
         if self.options.record_params:
             h.params.append(model.param_vector())
@@ -125,7 +131,7 @@ class Run:
             patience=o.patience,
             grad_tol=o.grad_tol,
             loss_tol=o.loss_tol,
-            lr=lambda: opt.lr,
+            lr=lambda: opt.param_groups[0]["lr"],
             hint=lambda: self.source.hint(model, self.loss_name, opt.batch_size),
         )
 

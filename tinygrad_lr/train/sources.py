@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..closed_form import LeastSquares, lstsq
-from ..data import Batching, CSVStream, Dataset, as_generator, check_batch_size, from_arrays
+from ..data import Batching, CSVStream, Dataset, check_batch_size, from_arrays
 from ..errors import InputError, describe
 from ..graph import no_grad
 from ..losses import sse
@@ -63,9 +63,11 @@ def grad_norm(params: Sequence[Any]) -> float:
     total = 0.0
     for p in params:
         g = p.grad
-        if g is not None:
-            g = getattr(g, "data", g)  # after backward(create_graph=True) the gradient is a graph node
-            total += float(np.sum(np.square(g)))
+        if type(g) is float:  # a Value's gradient: g * g is what np.square gives, without numpy's call
+            total += g * g
+        elif g is not None:
+            g = np.asarray(getattr(g, "data", g))  # after backward(create_graph=True): a graph node
+            total += float((g * g).sum())  # np.sum(np.square(g)), without the wrappers' cost
     return math.sqrt(total)
 
 
@@ -96,7 +98,7 @@ class InMemory:
         self.n_samples = int(X.shape[0])
         if batching.batch_size is not None:
             check_batch_size(batching.batch_size, self.n_samples)
-        self.gen = as_generator(rng) if batching.random else None
+        self.gen = batching.generator(rng)
         self.whole = batching.whole  # one batch of every sample, in order: the same every epoch
         self._all = [(X, y, None)]
 
@@ -177,7 +179,7 @@ class Streamed:
                 f"streaming needs the loss 'sse' or 'mse' (sums that split over chunks), got {loss_name!r}"
             )
         self.stream, self.loss_name, self.loss_fn, self.batching = stream, loss_name, loss_fn, batching
-        self.gen = as_generator(rng) if batching.random else None
+        self.gen = batching.generator(rng)
         self.whole = batching.whole
         self.sums = GramSums(stream.n_features, bool(getattr(model, "bias", True)))
         self.n_samples = 0

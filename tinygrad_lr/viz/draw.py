@@ -106,12 +106,13 @@ def _draw_plain(
         op_id = nid(node) + "op"
         op_style = dict(_OP)
         if id(node) in hot:
-            op_style.update(color=_HOT, penwidth="2", fontcolor=_HOT)
+            op_style.update(color=_HOT, penwidth="2", fontcolor=_HOT, style="filled,dashed")
         symbol = graphviz.escape(op_symbol(node.op))
         tip = f"{symbol}: computes {names[id(node)]}"
         dot.node(op_id, symbol, tooltip=tip, **op_style, **{"class": "op"})
         for k, parent in enumerate(node._prev):
-            edge = {"color": _HOT, "penwidth": "2.5"} if parent is current else {}
+            # the edges a step reads through: red, thick and dashed (not told by colour alone)
+            edge = {"color": _HOT, "penwidth": "2.5", "style": "dashed"} if parent is current else {}
             source = nid(parent)
             if tensor is not None and node.op in _ELEMENTWISE and parent.shape != node.shape:
                 source = _draw_broadcast(dot, node, k, source, f"{op_id}b{k}", names, g, edge, unknown)

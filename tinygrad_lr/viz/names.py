@@ -283,7 +283,12 @@ def node_names(order: Sequence[Any], root: Any) -> Names:
         i = id(node)
         formula: str | None = None
         if i in partial_ids or node is top:
-            parts = [n for p in node._prev for n in plain_terms.get(id(p), [names[id(p)]])]
+            # a partial sum the user named (t9) is written by its name, not opened up
+            parts = [
+                n
+                for p in node._prev
+                for n in ([names[id(p)]] if p.label else plain_terms.get(id(p), [names[id(p)]]))
+            ]
             parts = [s for s in parts if s != "0"]
             plain_terms[i] = parts
             formula, precedence = _joined(parts), _SUM

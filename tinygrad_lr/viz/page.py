@@ -52,6 +52,7 @@ _HTML = """<!DOCTYPE html>
   nav button {{ font-size: 1rem; padding: 0.3rem 0.9rem; }}
   #caption {{ font-family: ui-monospace, monospace; font-size: 1.05rem; background: #fffde7;
              border-left: 4px solid #d50000; padding: 0.5rem 0.8rem; overflow-wrap: anywhere; }}
+  #view:focus-visible {{ outline: 2px solid #1565c0; }}
   #view {{ overflow: auto; max-height: 75vh; border: 1px solid #e0e0e0; cursor: grab;
            touch-action: pan-x pan-y; }}
   #view.dragging {{ cursor: grabbing; user-select: none; }}
@@ -65,6 +66,7 @@ _HTML = """<!DOCTYPE html>
 </style>
 </head>
 <body>
+<main>
 <h1>{title}</h1>
 <p class="help">The chain rule visits the nodes from the loss back to the leaves. In each step the
 highlighted node's gradient is complete: it is the sum, over the node's uses, of
@@ -82,13 +84,15 @@ Keys: &larr; / &rarr; (also Home / End). Drag the picture to move it; &minus; / 
   </span>
 </nav>
 <p id="caption">{caption}</p>
-<div id="view">
+<div id="view" tabindex="0" role="region"
+     aria-label="the picture of this step: scroll with the arrow keys when focused, or drag it">
 {frames}
 </div>
 <h2>All steps</h2>
 <ol>
 {items}
 </ol>
+</main>
 <script>
 (function () {{
   "use strict";
@@ -129,6 +133,7 @@ Keys: &larr; / &rarr; (also Home / End). Drag the picture to move it; &minus; / 
     b.addEventListener("click", function () {{ show(parseInt(b.getAttribute("data-step"), 10)); }});
   }});
   document.addEventListener("keydown", function (e) {{
+    if (e.target === view && e.key.indexOf("Arrow") === 0) return;  // the focused picture scrolls
     if (e.key === "ArrowRight" || e.key === "ArrowDown") {{ show(current + 1); e.preventDefault(); }}
     else if (e.key === "ArrowLeft" || e.key === "ArrowUp") {{ show(current - 1); e.preventDefault(); }}
     else if (e.key === "Home") {{ show(1); e.preventDefault(); }}

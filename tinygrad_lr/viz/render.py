@@ -105,6 +105,18 @@ def run_graphviz(dot: graphviz.Digraph, fmt: str, rendered: str) -> bytes:
     return done.stdout
 
 
+SCREEN_PX = 1920  # the widest picture a screen shows whole: wider ones are folded by default
+
+
+def drawn_width_px(dot: graphviz.Digraph) -> float:
+    """How wide Graphviz draws ``dot``, in CSS pixels (one layout run, nothing drawn)."""
+    import json
+
+    layout = json.loads(run_graphviz(dot, "json", "the picture's layout").decode("utf-8"))
+    x0, _, x1, _ = (float(v) for v in layout.get("bb", "0,0,0,0").split(","))
+    return (x1 - x0) * 4 / 3  # Graphviz's points: 72 an inch; CSS pixels: 96
+
+
 class Picture(graphviz.Digraph):
     """What :func:`draw_graph` returns: a ``graphviz.Digraph`` that shows itself well in Jupyter.
 

@@ -72,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
     # (2) the tutorial's three training points: the graph of the whole loss, rendered
     xs, ys = [1.0, 2.0, 3.0], [3.0, 5.0, 7.0]
     w3, b3 = Value(args.w, label="w"), Value(args.b, label="b")
-    preds = [w3 * xi + b3 for xi in xs]
+    # x1, x2, x3 are data leaves by name, as sse makes y1, y2, y3: pictures show them as data
+    preds = [w3 * Value(xi, label=f"x{i}") + b3 for i, xi in enumerate(xs, 1)]
     loss = sse(preds, ys)
     loss.label = "Loss"
     loss.backward()

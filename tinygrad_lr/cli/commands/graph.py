@@ -42,8 +42,9 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--walkthrough", metavar="DIR",
                    help="also write the backward pass into DIR: an SVG per step, index.html to step through")
     p.add_argument("--text", action="store_true", help="print the backward pass, one chain-rule step a line")
-    p.add_argument("--fold", action="store_true",
-                   help="draw the per-sample subgraphs once, marked xN (for many points)")
+    p.add_argument("--fold", action=argparse.BooleanOptionalAction, default=None,
+                   help="draw the per-sample subgraphs once, marked xN (default: only when the "
+                   "picture would be wider than a screen, 1920 px)")
     p.add_argument("--max-nodes", type=int, default=None, metavar="N",
                    help="refuse to draw more nodes than this (default 500; 100 for --walkthrough)")
     p.add_argument("--rankdir", choices=("LR", "TB"), default=None,
@@ -54,6 +55,7 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ... import viz
+    from ...viz.render import SCREEN_PX, drawn_width_px
 
     if len(args.x) != len(args.y):
         raise UsageError(f"--x has {len(args.x)} values but --y has {len(args.y)}: give one y per x")
@@ -69,12 +71,19 @@ def run(args: argparse.Namespace) -> int:
     walk_limit = viz.WALKTHROUGH_MAX_NODES if args.max_nodes is None else args.max_nodes
     _refuse_too_large(args, limit, walk_limit)
     L, w, b = _graph_loss(args)
-    dot = viz.draw_graph(L, rankdir=args.rankdir, fold=args.fold, max_nodes=limit)
+    dot = viz.draw_graph(L, rankdir=args.rankdir, fold=bool(args.fold), max_nodes=limit)
+    folded = ""
+    if args.fold is None and len(args.x) > 1 and args.engine == "value" and out.suffix.lower() != ".dot":
+        width = drawn_width_px(dot)
+        if width > SCREEN_PX:  # wider than a screen: the per-sample subgraphs drawn once instead
+            dot = viz.draw_graph(L, rankdir=args.rankdir, fold=True, max_nodes=limit)
+            folded = f" (folded: unfolded it would be {width:.0f} px wide; --no-fold draws it so)"
     if args.text:
         print(viz.walkthrough_text(L))
     path = viz.save_graph(dot, out)
     grads = f"dL/dw = {float(w.grad):g}, dL/db = {float(b.grad):g}"
-    print(f"wrote {path}: the graph of L = {float(L.data):g} ({args.loss}, {args.engine} engine); {grads}")
+    print(f"wrote {path}: the graph of L = {float(L.data):g} ({args.loss}, {args.engine} engine); {grads}"
+          f"{folded}")
     if args.walkthrough:
         page = viz.write_walkthrough(L, args.walkthrough, rankdir=args.rankdir, max_nodes=walk_limit)
         print(f"wrote {page}: open it in a browser and step with the arrow keys")
@@ -100,7 +109,7 @@ def _refuse_too_large(args: argparse.Namespace, limit: int, walk_limit: int) -> 
 
     one, two = size(1), size(2)
     count = one + (two - one) * (n - 1)
-    refuse_node_count(count, limit, "folded" if args.fold else "graph")
+    refuse_node_count(count, limit, "folded" if args.fold is True else "graph")
     if args.walkthrough:
         refuse_node_count(count, walk_limit, "walkthrough")
 

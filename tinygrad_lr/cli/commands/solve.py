@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..data_options import add_data_options, load_data
+from ..fit_options import add_l2_option, add_loss_option, fit_options
 from ..output import strict_json
 
 HELP_ORDER = 40  # where `tinygrad-lr --help` lists this command
@@ -21,8 +22,8 @@ def add(sub: argparse._SubParsersAction) -> None:
     )
     add_data_options(p)
     p.add_argument("--no-bias", action="store_true", help="solve y = w*x, without b")
-    p.add_argument("--loss", choices=["mse", "sse"], default="mse", help="the loss reported (default mse)")
-    p.add_argument("--l2", type=float, default=0.0, help="ridge strength: adds l2 * sum w_j^2 (default 0)")
+    add_loss_option(p, help="the loss reported (default mse)")
+    add_l2_option(p, help="ridge strength: adds l2 * sum w_j^2 (default 0)")
     p.add_argument(
         "--standardize", action="store_true", help="also show the solution on standardized features"
     )
@@ -45,9 +46,8 @@ def run(args: argparse.Namespace) -> int:
     from ...models import max_stable_lr
     from ...scaling import Standardizer
 
+    fit_options(args, "loss", "l2")  # checked as fit checks them
     data = load_data(args)
-    if not args.l2 >= 0 or args.l2 == float("inf"):
-        raise ValueError(f"--l2 must be a number >= 0, got {args.l2}")
     bias = not args.no_bias
     sol = lstsq(data.X, data.y, bias=bias, loss=args.loss, l2=args.l2)
     w = [float(v) for v in sol.weights]

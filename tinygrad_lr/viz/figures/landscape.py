@@ -122,18 +122,14 @@ def _paths(ax: Axes, paths: Mapping[str, np.ndarray], ws: np.ndarray, bs: np.nda
     end_sizes = nested_sizes(ends, near, big=75.0)
     for i, (label, pts) in enumerate(paths.items()):
         color = CYCLE[i % len(CYCLE)]
-        ax.plot(
-            pts[:, 0],
-            pts[:, 1],
-            color=color,
-            linestyle=LINESTYLES[i % len(LINESTYLES)],
-            linewidth=1.4 if len(pts) > 60 else 1.0,
-            marker="o" if len(pts) <= 60 else None,
-            markersize=3,
-            label=f"{label} ({len(pts) - 1} update{'s' if len(pts) != 2 else ''}), "
-            f"ends at ({ends[i][0]:.3g}, {ends[i][1]:.3g})",
-            gid=f"trajectory:{label}",
-        )
+        style: dict[str, Any] = {"color": color, "linestyle": LINESTYLES[i % len(LINESTYLES)],
+                 "linewidth": 1.4 if len(pts) > 60 else 1.0}
+        ax.plot(pts[:, 0], pts[:, 1], **style, marker="o" if len(pts) <= 60 else None, markersize=3,
+                label="_nolegend_", gid=f"trajectory:{label}")
+        # the legend's entry: the path's line with its end marker, so each end shape is named
+        ax.plot([], [], **style, marker=MARKERS[i % len(MARKERS)], markersize=7, markeredgecolor="black",
+                label=f"{label} ({len(pts) - 1} update{'s' if len(pts) != 2 else ''}), "
+                f"ends at ({ends[i][0]:.3g}, {ends[i][1]:.3g})", gid=f"legend:{label}")
         if not shared_start:
             ax.scatter(pts[0, 0], pts[0, 1], s=50, facecolors="none", edgecolors=color, zorder=4)
         ax.scatter([ends[i][0]], [ends[i][1]], s=end_sizes[i], marker=MARKERS[i % len(MARKERS)], color=color,

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 __all__ = ["MomentFigure", "moment_text", "PHASES"]
 
 PHASES = ("forward", "backward", "update")
+# text sizes in points: at the GIF's 80 dpi, 10 pt is 11 px, the least a learner reads with ease
+TICK_PT, LABEL_PT, LEGEND_PT = 11, 11, 10
 BATCH, OTHER, LINE, PATH, STEP = "#d84315", "#90a4ae", "#1565c0", "#e65100", "#d50000"
 
 
@@ -92,6 +94,10 @@ class MomentFigure:
         self._data_panel(ax_data)
         self._landscape_panel(ax_land)
         self._loss_panel(ax_loss)
+        for ax in (ax_data, ax_land, ax_loss):
+            ax.tick_params(labelsize=TICK_PT)
+            ax.xaxis.label.set_size(LABEL_PT)
+            ax.yaxis.label.set_size(LABEL_PT)
         # lay the panels out once, for the longest title, then keep them still: a moving frame
         # would distract, and the layout costs more than drawing a frame
         self.show(rec.updates - 1, 2)
@@ -123,7 +129,7 @@ class MomentFigure:
         ax.set_ylim(ally.min() - pad_y, ally.max() + pad_y)
         ax.set_xlabel(rec.feature_names[0] if d == 1 else "prediction f")
         ax.set_ylabel(rec.target_name)
-        ax.set_title("data, line, residuals", fontsize=10)
+        ax.set_title("data, line, residuals", fontsize=LABEL_PT)
         if d > 1:
             lo, hi = ax.get_xlim()
             ax.plot([lo, hi], [lo, hi], color="0.7", linestyle=":")
@@ -151,7 +157,7 @@ class MomentFigure:
             ax.set_ylim(lo_j, hi_j)
         ax.set_xlim(lo_i, hi_i)
         ax.set_xlabel(rec.param_names[i])
-        ax.set_title("loss landscape, path, step", fontsize=10)
+        ax.set_title("loss landscape, path, step", fontsize=LABEL_PT)
         minimum = least_squares_minimum(rec)
         if minimum is not None:
             ax.plot(
@@ -187,8 +193,8 @@ class MomentFigure:
             ax.yaxis.set_minor_locator(NullLocator())
         ax.set_xlabel("update")
         ax.set_ylabel(f"loss ({rec.loss_name.upper()})")
-        ax.set_title("loss, update by update", fontsize=10)
-        ax.legend(fontsize=7, loc="upper right")
+        ax.set_title("loss, update by update", fontsize=LABEL_PT)
+        ax.legend(fontsize=LEGEND_PT, loc="upper right")
         self.cursor = ax.axvline(1, color=STEP, linewidth=1.2)
         (self.dot,) = ax.plot([], [], "o", color=PATH, markeredgecolor="black")
 

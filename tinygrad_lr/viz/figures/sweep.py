@@ -58,7 +58,8 @@ def sweep_figure(
     ax.set_xlabel("learning rate (log scale)")
     ax.set_ylabel(f"{loss.upper()}{' above the minimum' if above_minimum else ''} (log scale)")
     ax.grid(True, which="both", alpha=0.4)
-    ax.legend(fontsize=8, loc="lower left")
+    # below the axes: inside, it covered the sweep's own points (both panels of example 10)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2))
     if title:
         ax.set_title(title)
     return fig
