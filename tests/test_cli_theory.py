@@ -75,8 +75,8 @@ def test_text_reports_the_eigenvalues_rates_and_steps_of_the_worked_example(work
     assert f"stable for 0 < lr < 2 / lambda_max = {2 / lam[1]:.6g}" in out
     best = 2 / (lam[0] + lam[1])
     kappa = lam[1] / lam[0]
-    assert f"best fixed lr 2 / (lambda_min + lambda_max) = {best:.6g}" in out
-    assert f"shrinks by {(kappa - 1) / (kappa + 1):.6g} per step" in out
+    rate = (kappa - 1) / (kappa + 1)
+    assert f"best fixed lr 2 / (lambda_min + lambda_max) = {best:.6g}, rate {rate:.6g}" in out
     p_lr = 4 / (math.sqrt(lam[0]) + math.sqrt(lam[1])) ** 2
     p_mu = ((math.sqrt(kappa) - 1) / (math.sqrt(kappa) + 1)) ** 2
     assert f"Polyak's best lr {p_lr:.6g}, momentum {p_mu:.6g}" in out
