@@ -19,7 +19,7 @@ from typing import Any
 from .. import graph
 from ..gradcheck import gradcheck
 from ..value import Value
-from .base import Exercise, LearnerError, Result, call, close, float_of, num
+from .base import Exercise, LearnerError, Result, call, close, float_of, not_finite, num
 
 INTRO = """\
 Every op of the engine is two small pieces: the forward computation, and the backward, which
@@ -93,15 +93,20 @@ def installed(forward: Callable[..., Any], backward: Callable[..., Any]) -> Iter
             Value.sin = old  # type: ignore[attr-defined]
 
 
-def _probe(backward: Callable[..., Any], out_grad: float, x_grad: float) -> float:
+def _probe(backward: Callable[..., Any], out_grad: float, x_grad: float, want: float) -> tuple[float, str]:
+    """The learner's backward at the probe, and what to say first if that is NaN or infinite."""
     x = PROBE_X
-    return float_of(call(backward, x, math.sin(x), out_grad, x_grad), "your sin_backward()")
+    got = float_of(call(backward, x, math.sin(x), out_grad, x_grad), "your sin_backward()")
+    args = f"sin_backward(x={num(x)}, out=sin(x), out_grad={num(out_grad)}, x_grad={num(x_grad)})"
+    return got, not_finite((args, got), expected=f"autodiff needs {num(want)}")
 
 
 def _check_backward(backward: Callable[..., Any]) -> str:
     x, c, s = PROBE_X, math.cos(PROBE_X), math.sin(PROBE_X)
     at = f"at x={num(x)}"
-    got = _probe(backward, 1.0, 0.0)
+    got, bad = _probe(backward, 1.0, 0.0, c)
+    if bad:
+        return bad
     if not close(got, c):
         head = (
             f"sin_backward(x={num(x)}, out=sin(x), out_grad=1, x_grad=0) returns {num(got)}, "
@@ -116,7 +121,9 @@ def _check_backward(backward: Callable[..., Any]) -> str:
         if close(got, math.cos(math.radians(x))):
             return f"{head}: math.cos works in radians, not degrees"
         return head
-    got = _probe(backward, 3.0, 0.0)
+    got, bad = _probe(backward, 3.0, 0.0, 3.0 * c)
+    if bad:
+        return bad
     if not close(got, 3.0 * c):
         head = (
             f"sin_backward(x={num(x)}, out=sin(x), out_grad=3, x_grad=0) returns {num(got)}, "
@@ -127,7 +134,9 @@ def _check_backward(backward: Callable[..., Any]) -> str:
                 f"{head}: out_grad is not used; the chain rule multiplies the local derivative by dL/d(out)"
             )
         return head
-    got = _probe(backward, 3.0, 0.25)
+    got, bad = _probe(backward, 3.0, 0.25, 0.25 + 3.0 * c)
+    if bad:
+        return bad
     if not close(got, 0.25 + 3.0 * c):
         head = (
             f"sin_backward(x={num(x)}, out=sin(x), out_grad=3, x_grad=0.25) returns {num(got)}, autodiff "
@@ -145,6 +154,9 @@ def _check_backward(backward: Callable[..., Any]) -> str:
 def _check_forward(forward: Callable[..., Any]) -> str:
     for x in (0.7, -1.3, 2.5):
         got = float_of(call(forward, x), "your sin_forward()")
+        bad = not_finite((f"sin_forward({num(x)})", got), expected=f"sin({num(x)}) = {num(math.sin(x))}")
+        if bad:
+            return bad
         if not close(got, math.sin(x)):
             why = ": math.sin works in radians" if close(got, math.sin(math.radians(x))) else ""
             return f"sin_forward({num(x)}) returns {num(got)}, sin({num(x)}) = {num(math.sin(x))}{why}"
@@ -153,9 +165,9 @@ def _check_forward(forward: Callable[..., Any]) -> str:
 
 def check(fns: Mapping[str, Callable[..., Any]]) -> Result:
     forward, backward = fns["sin_forward"], fns["sin_backward"]
-    bad = _check_forward(forward) or _check_backward(backward)
-    if bad:
-        return EXERCISE.result("wrong", bad)
+    bad = [why for why in (_check_forward(forward), _check_backward(backward)) if why]
+    if bad:  # both named when both are wrong (the probes give the backward sin(x), not your forward)
+        return EXERCISE.result("wrong", "\n".join(sorted(bad, key=lambda why: "not a finite" not in why)))
     xs, ys = LOSS_DATA
     w, b = Value(0.8, label="w"), Value(-0.3, label="b")
 
@@ -172,11 +184,10 @@ def check(fns: Mapping[str, Callable[..., Any]]) -> Result:
             raise LearnerError(f"the gradient check could not run with your sin: {exc}") from None
     details = str(report).splitlines()
     if not report.ok:
-        return EXERCISE.result(
-            "wrong",
-            "the probes pass, but autodiff through your sin disagrees with finite differences",
-            details,
-        )
+        grads = [(f"dL/d{c.param} through your sin", c.autodiff) for c in report.failures]
+        said = not_finite(*grads, at="(autodiff through your sin_backward)")
+        head = said or "the probes pass, but autodiff through your sin disagrees with finite differences"
+        return EXERCISE.result("wrong", head, details)
     return EXERCISE.result(
         "pass",
         "your sin's backward passes the probes and the gradient checker (autodiff = finite differences)",
