@@ -16,9 +16,9 @@ import binascii
 import json
 import math
 import zlib
-from urllib.parse import unquote
 from dataclasses import replace
 from typing import Any
+from urllib.parse import unquote
 
 from .landscape import losses_at
 from .state import (
