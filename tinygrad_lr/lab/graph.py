@@ -138,9 +138,7 @@ class GraphPanel:
                 labels[m.group(1)] = _unquote(m.group(2))
         try:
             tid, svg = TEMPLATES.get(dot, labels)
-        except GraphvizNotFoundError as exc:
-            return {"error": f"the graph panel is empty: {exc}"}
-        except GraphvizError as exc:
+        except (GraphvizNotFoundError, GraphvizError) as exc:  # no dot, or dot failed: its own words
             return {"error": f"the graph panel is empty: {exc}"}
         order = topological_order(L)
         members = _members(L, order, params) if fold else {}

@@ -31,6 +31,7 @@ from .csv_upload import read_uploaded_csv
 from .state import (
     MAX_POINTS,
     MAX_UPDATES,
+    WORKED_EXAMPLE,
     LabInputError,
     LabState,
     Settings,
@@ -248,8 +249,6 @@ OPS = ("view", "undo", *ACTIONS)  # "view" and "undo" are the session's own
 def first_state(x: Any = None, y: Any = None, names: tuple[str, str] = ("x", "y")) -> LabState:
     """The state a lab opens on: the worked example, or the points ``x, y`` from ``(0, 0)`` with a
     learning rate a tenth of the stable limit ``2 / lambda_max`` (rounded down to a power of ten)."""
-    from .state import WORKED_EXAMPLE
-
     if x is None:
         return engine.start(**WORKED_EXAMPLE, settings=Settings())
     state = engine.start(x, y, 0.0, 0.0, Settings(), names)
