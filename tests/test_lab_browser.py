@@ -12,22 +12,18 @@ from typing import Any
 
 import pytest
 from browser import chromium, console_errors
-from lab_twin import Twin, check_page, shown, wait_idle
+from lab_twin import CliLab, Twin, check_page, shown, wait_idle
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
-from tinygrad_lr.lab.serve import LabServer
-from tinygrad_lr.lab.session import first_state
-
 DOCS_IMAGES = Path(__file__).resolve().parent.parent / "docs" / "images"
 
 
 @pytest.fixture(scope="module")
-def lab() -> Iterator[LabServer]:
-    server = LabServer(first_state, port=0)
-    server.start()
+def lab() -> Iterator[CliLab]:
+    server = CliLab()
     yield server
     server.stop()
 
@@ -38,7 +34,7 @@ def driver() -> Iterator[Any]:
         yield d
 
 
-def open_lab(driver: Any, lab: LabServer, fragment: str = "") -> None:
+def open_lab(driver: Any, lab: Any, fragment: str = "") -> None:
     driver.get(lab.url(fragment))
     end = time.monotonic() + 30
     while not driver.execute_script("return document.body.getAttribute('data-ready')"):

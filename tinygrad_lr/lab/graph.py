@@ -33,9 +33,9 @@ from ..viz.update_graphs import FOLD_ABOVE
 __all__ = ["GraphPanel", "FOLD_ABOVE", "numbers"]
 
 _NODE_LINE = re.compile(r'^\s*(n\w+) \[label="((?:[^"\\]|\\.)*)"')  # a value, operation or copy
-_VALUE_ID = re.compile(r"^n\d+$")  # a value's box (``n7``): the k-th node in topological order
+_VALUE_ID = re.compile(r"^n\d+$")  # a value's box (n7): the k-th node in topological order
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[+-]\d+)?")
-_MIN_DIGITS = 9  # a template's numbers are at least this wide (-1.23457 and two to spare), so most drags fit its boxes
+_MIN_DIGITS = 9  # numbers in a template are at least this wide: -1.23457 and two to spare
 _PAD = "\u00a0" * 2  # a margin Graphviz measures, as the replay's templates have
 _TEMPLATES_KEPT = 64
 Labels = dict[str, list[str]]  # a node's id -> the lines of its box
