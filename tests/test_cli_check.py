@@ -108,8 +108,9 @@ def test_teacher_grades_a_folder_and_one_broken_file_never_stops_the_rest(tmp_pa
     printed = capsys.readouterr().out
     assert "1 pass, 1 wrong, 1 not done, 4 could not run (7 files" in printed
     with out.open() as fh:
-        rows = {r["file"]: r for r in csv.DictReader(fh)}
+        rows = {Path(r["file"]).name: r for r in csv.DictReader(fh)}
     assert list(rows) == ["alice.py", "bob.py", "carol.py", "dave.py", "erin.py", "frank.py", "gina.py"]
+    assert [r["file"] for r in rows.values()] == [str(folder / name) for name in rows]  # as the JSON
     assert rows["alice.py"]["status"] == "pass" and rows["alice.py"]["exit_code"] == "0"
     assert rows["bob.py"]["status"] == "wrong" and "SUM over the 3 samples" in rows["bob.py"]["diagnosis"]
     assert rows["carol.py"]["status"] == "not done"

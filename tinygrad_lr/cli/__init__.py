@@ -20,7 +20,7 @@ from typing import NoReturn
 from .. import __version__
 from .commands import discover
 from .errors import UsageError
-from .output import nonfinite_option
+from .output import error_text, option_problem
 
 COMMANDS = discover()
 
@@ -53,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
-    bad = nonfinite_option(parser, args)  # every number option of every command: nan/inf refused
+    bad = option_problem(parser, args)  # every number option of every command: nan/inf, negative counts
     if bad is not None:
         print(f"tinygrad-lr {args.command}: error: {bad}", file=sys.stderr)
         return 2
@@ -64,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush cannot fail
         return 0
     except (UsageError, ValueError, OSError, ZeroDivisionError, OverflowError) as exc:
-        print(f"tinygrad-lr {args.command}: error: {exc}", file=sys.stderr)
+        print(f"tinygrad-lr {args.command}: error: {error_text(parser, args, exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("tinygrad-lr: interrupted", file=sys.stderr)

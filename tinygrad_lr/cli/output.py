@@ -10,25 +10,51 @@ from typing import Any
 
 from .errors import UsageError
 
-__all__ = ["nonfinite_option", "strict_json"]
+__all__ = ["option_problem", "error_text", "strict_json"]
 
 
-def nonfinite_option(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str | None:
-    """The first number option of the chosen command holding NaN or inf, as an error message.
-
-    Every ``type=float`` option of every command is checked, so a command or option added later
-    is covered without remembering to: ``argument --predict: nan is not a finite number``.
-    """
+def _command_actions(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list[argparse.Action]:
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    for action in sub.choices[args.command]._actions:
-        if action.type is not float:
+    return list(sub.choices[args.command]._actions)
+
+
+def _flag(action: argparse.Action) -> str:
+    return "/".join(action.option_strings) or action.dest
+
+
+def option_problem(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str | None:
+    """The first option of the chosen command holding a value no option can take, as an error
+    message that names the option; None when all are usable.
+
+    Every option of every command is checked by its type, so a command or option added later is
+    covered without remembering to: a ``type=float`` option must be finite (``argument --predict:
+    nan is not a finite number``); a ``type=int`` option counts something (epochs, rows, jobs, a
+    seed, a port), so it must be >= 0 (``--seed must be a whole number >= 0, got -3``). Narrower
+    ranges are the command's to check, naming the option too.
+    """
+    for action in _command_actions(parser, args):
+        if action.type not in (float, int):
             continue
         value = getattr(args, action.dest, None)
         for v in value if isinstance(value, list) else [value]:
-            if isinstance(v, float) and not math.isfinite(v):
-                name = "/".join(action.option_strings) or action.dest
-                return f"argument {name}: {v} is not a finite number"
+            if action.type is float and isinstance(v, float) and not math.isfinite(v):
+                return f"argument {_flag(action)}: {v} is not a finite number"
+            if action.type is int and isinstance(v, int) and v < 0:
+                return f"{_flag(action)} must be a whole number >= 0, got {v}"
     return None
+
+
+def error_text(parser: argparse.ArgumentParser, args: argparse.Namespace, exc: BaseException) -> str:
+    """The one line a command's error is printed as. An error about an option (one that carries
+    the option's name as ``exc.option``, the name the library knows it by, e.g. ``batch_size``,
+    and a ``for_flag(flag)`` method) is told with the command line's name for it (``--batch-size
+    must be ...``), so the user sees the option they typed in every command."""
+    option, for_flag = getattr(exc, "option", None), getattr(exc, "for_flag", None)
+    if isinstance(option, str) and callable(for_flag):
+        for action in _command_actions(parser, args):
+            if action.dest == option.replace("-", "_") and action.option_strings:
+                return str(for_flag(action.option_strings[0]))
+    return str(exc)
 
 
 def announce_wait(path: str, command: str) -> None:

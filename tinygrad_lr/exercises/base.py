@@ -11,12 +11,17 @@ result with a diagnosis), and lets :class:`NotDone`, :class:`LearnerError` and
 from __future__ import annotations
 
 import contextlib
+import math
+import os
 import signal
 import threading
 import traceback
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+from ..compare import isclose, nonfinite_name
 
 __all__ = [
     "Exercise",
@@ -26,6 +31,7 @@ __all__ = [
     "TimeUp",
     "call",
     "close",
+    "not_finite",
     "num",
     "run_check",
     "time_limit",
@@ -45,13 +51,39 @@ DEFAULT_TIME_LIMIT = 5.0
 
 # Two exact computations of the same formula in float64 differ only by round-off, ~1e-15 relative;
 # every mistake the exercises look for changes an answer by O(1) relative (as gradcheck.RTOL_EXACT).
+# The exercises' numbers are O(1) to O(100), so 1e-12 absolute covers round-off near zero.
 RTOL = 1e-9
 ATOL = 1e-12
 
 
 def close(a: float, b: float, rtol: float = RTOL) -> bool:
-    """``a`` and ``b`` agree up to float64 round-off (False for NaN)."""
-    return bool(abs(a - b) <= ATOL + rtol * max(abs(a), abs(b)))
+    """``a`` and ``b`` agree up to float64 round-off, by the project's one comparison
+    (:func:`tinygrad_lr.compare.isclose`): never when either is NaN or infinite."""
+    return bool(isclose(a, b, rtol=rtol, atol=ATOL))
+
+
+_NONFINITE_CAUSE = {
+    "nan": "nan (not a number) comes from 0/0, inf - inf or 0 * inf, or from a nan that went in",
+    "inf": "inf comes from an overflow (a result beyond ~1.8e308) or a division by zero",
+}
+
+
+def not_finite(*answers: tuple[str, Any], at: str = "", expected: str = "") -> str:
+    """``"your dL/dw is inf at w=1, not a finite number (autodiff says -4): inf comes from ..."``
+    for the answers ``(what, value)`` that are NaN or infinite; ``""`` when all are finite.
+    ``at`` says where, ``expected`` what the right answer is.
+
+    This is what a learner reads first when an answer is not a number: no other diagnosis may be
+    read into it (an infinity matches every multiple of everything: "exactly half", "swapped")."""
+    bad = [(what, nonfinite_name(v)) for what, v in answers if nonfinite_name(v)]
+    if not bad:
+        return ""
+    said = " and ".join(f"your {what} is {name}" for what, name in bad)
+    causes = dict.fromkeys(_NONFINITE_CAUSE[name.lstrip("-")] for _, name in bad)
+    plural = "not finite numbers" if len(bad) > 1 else "not a finite number"
+    where = f" {at}" if at else ""
+    right = f" ({expected})" if expected else ""
+    return f"{said}{where}, {plural}{right}: {'; '.join(causes)}"
 
 
 def num(v: Any) -> str:
@@ -101,7 +133,7 @@ class Result:
     not done, 2 could not run.
     """
 
-    exercise: int
+    exercise: int | None  # None: the file does not say which exercise it is
     title: str
     status: str
     diagnosis: str
@@ -135,7 +167,7 @@ class Result:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Result:
         return cls(
-            int(d["exercise"]),
+            None if d["exercise"] is None else int(d["exercise"]),
             str(d["title"]),
             str(d["status"]),
             str(d["diagnosis"]),
@@ -150,7 +182,8 @@ class Result:
             self.status
         ]
         where = f" ({self.file})" if self.file else ""
-        lines = [f"exercise {self.exercise}, {self.title}{where}: {head}", self.diagnosis]
+        which = f"exercise {self.exercise}, {self.title}" if self.exercise is not None else "no exercise"
+        lines = [f"{which}{where}: {head}", self.diagnosis]
         if self.details:
             lines += ["", *self.details]
         for level, hint in enumerate(self.hints, 1):
@@ -196,14 +229,27 @@ def call(fn: Callable[..., Any], *args: Any) -> Any:
         raise LearnerError(f"your {name}() raised {_describe(exc)}") from None
 
 
+# the package's own folder: a traceback frame in a file under it is the checker's, not the learner's
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+
+
+def in_package(filename: str) -> bool:
+    """Whether ``filename`` (a traceback frame's) is a file of this package, by its real location
+    (never by a substring of the path: a clone may live in a folder named ``tinygrad_lr``)."""
+    try:
+        return Path(os.path.realpath(filename)).is_relative_to(PACKAGE_DIR)
+    except (OSError, ValueError):
+        return False
+
+
 def _describe(exc: BaseException) -> str:
     """``ZeroDivisionError: float division by zero (ex2.py, line 14)``: the exception and the last
     line of the traceback outside this package."""
     text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "tinygrad_lr" not in f.filename]
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not in_package(f.filename)]
     if frames:
         f = frames[-1]
-        text += f" ({f.filename.rsplit('/', 1)[-1]}, line {f.lineno})"
+        text += f" ({Path(f.filename).name}, line {f.lineno})"
     return text
 
 
@@ -237,8 +283,15 @@ def timeout_text(seconds: float) -> str:
     return f"your function did not return within {seconds:g} s (an endless loop?)"
 
 
-def memory_text(megabytes: float | None = None) -> str:
+def memory_text(megabytes: float | None = None, loading: str | None = None) -> str:
+    """What running out of memory is called: in a function of the learner's, or (``loading``, the
+    file's name) in the file's top-level code while it was being loaded."""
     limit = f" (the limit is {megabytes:g} MB)" if megabytes else ""
+    if loading:
+        return (
+            f"{loading} ran out of memory while loading, in its top-level code{limit}: a list or array "
+            "that never stops growing, outside any function?"
+        )
     return f"your function ran out of memory{limit}: a list or array that never stops growing?"
 
 
@@ -283,12 +336,21 @@ def run_check(
 
 
 def float_of(value: Any, what: str) -> float:
-    """A learner's answer as a float, or a :class:`LearnerError` naming what was expected."""
+    """A learner's answer as a float, or a :class:`LearnerError` naming what was expected.
+
+    A whole number too large for a float (``10**400``) is ``inf``: the diagnosis then says so."""
     try:
         f = float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
     except (TypeError, ValueError):
-        raise LearnerError(f"{what} must be a number, got {value!r}") from None
+        raise LearnerError(f"{what} must be a number, got {_short(value)}") from None
     return f
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def pair_of(value: Any, what: str) -> tuple[float, float]:

@@ -14,9 +14,10 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..compare import nonfinite_name
 from ..gradcheck import numerical_grads
 from ..value import Value
-from .base import Exercise, LearnerError, NotDone, Result, call, close, num
+from .base import Exercise, LearnerError, NotDone, Result, call, close, float_of, not_finite, num
 
 INTRO = """\
 Every operation in a computation graph knows its *local derivatives*: how much its output moves
@@ -128,7 +129,10 @@ def _point(op: str, a: float, b: float | None) -> str:
 
 
 def _explain(op: str, a: float, b: float | None, yours: list[float], auto: list[float], out: float) -> str:
-    """Which classic slip ``yours`` matches (an empty string when none)."""
+    """Which classic slip ``yours`` matches (an empty string when none, and always for a NaN or an
+    infinity, which :func:`_check_op` reports as such)."""
+    if not all(map(math.isfinite, yours)):
+        return ""
 
     def same(values: list[float]) -> bool:
         return len(values) == len(yours) and all(close(x, y) for x, y in zip(values, yours))
@@ -190,58 +194,75 @@ def _explain(op: str, a: float, b: float | None, yours: list[float], auto: list[
     return ""
 
 
-def _check_op(fn: Callable[..., Any], op: str) -> tuple[bool, str]:
-    """``(ok, line)`` for one op over all its points: the first disagreement, explained."""
+def _check_op(fn: Callable[..., Any], op: str) -> tuple[str, str]:
+    """``(verdict, line)`` for one op over all its points: the first disagreement, explained.
+
+    ``verdict`` is ``"ok"``, ``"wrong"``, or ``"nan"``/``"inf"``/``"-inf"`` when an answer is not a
+    finite number (said first, with no slip read into it)."""
     for a, b in _POINTS[op]:
         auto, numeric, out = _reference(op, a, b)
         raw = call(fn, op, a, b)
         try:
-            yours = [float(v) for v in (raw if isinstance(raw, (tuple, list)) else [raw])]
-        except (TypeError, ValueError):
+            yours = [float_of(v, "") for v in (raw if isinstance(raw, (tuple, list)) else [raw])]
+        except LearnerError:
             raise LearnerError(
                 f"your local_derivatives({op!r}, ...) must return a tuple of numbers, got {raw!r}"
             ) from None
         if len(yours) != len(auto):
             inputs = "two inputs (a and b)" if len(auto) == 2 else "one input (a)"
-            return False, (
+            return "wrong", (
                 f"{op}: yours returns {len(yours)} number(s), but out = {_formula(op)} has {inputs}: "
                 f"return one derivative per input"
             )
         if all(close(y, x) for y, x in zip(yours, auto)):
             continue
         names = ["d_out/d_a", "d_out/d_b"]
+        refs = f"autodiff {' and '.join(map(num, auto))}, "
+        refs += f"finite differences {' and '.join(map(num, numeric))}"
+        bad = not_finite(*((names[j], y) for j, y in enumerate(yours)), expected=refs)
+        if bad:
+            kind = next(nonfinite_name(y) for y in yours if nonfinite_name(y))
+            return kind, f"{op} at {_point(op, a, b)}: {bad}"
         shown = ", ".join(
             f"{names[j]} yours {num(y)}, autodiff {num(x)}, finite differences {num(d)}"
             for j, (y, x, d) in enumerate(zip(yours, auto, numeric))
             if not close(y, x)
         )
         why = _explain(op, a, b, yours, auto, out)
-        return False, f"{op} at {_point(op, a, b)}: {shown}" + (f": {why}" if why else "")
-    return True, f"{op}: ok at {len(_POINTS[op])} points"
+        return "wrong", f"{op} at {_point(op, a, b)}: {shown}" + (f": {why}" if why else "")
+    return "ok", f"{op}: ok at {len(_POINTS[op])} points"
 
 
 def _formula(op: str) -> str:
     return {"*": "a * b", "+": "a + b", "-": "a - b", "**": "a ** n"}.get(op, f"{op}(a)")
 
 
+def _head(verdicts: dict[str, str]) -> str:
+    """The first line of a wrong answer: a NaN or an infinity first, then how many ops are wrong."""
+    wrong = [op for op, v in verdicts.items() if v != "ok"]
+    head = f"{len(wrong)} of {len(OPS)} ops wrong: {', '.join(wrong)}"
+    kinds = {v: [op for op in wrong if verdicts[op] == v] for v in ("inf", "-inf", "nan")}
+    said = [f"{kind} for {', '.join(ops)}" for kind, ops in kinds.items() if ops]
+    return f"your answer is {'; '.join(said)}; {head}" if said else head
+
+
 def check(fns: Mapping[str, Callable[..., Any]]) -> Result:
     fn = fns["local_derivatives"]
-    lines, wrong, not_done = [], [], []
+    lines, verdicts, wrong, not_done = [], {}, {}, []
     for op in OPS:
         try:
-            ok, line = _check_op(fn, op)
+            verdict, line = _check_op(fn, op)
         except NotDone:
             not_done.append(op)
             lines.append(f"{op}: not done yet")
             continue
-        lines.append(line if ok else f"{line}")
-        if not ok:
-            wrong.append(line)
+        lines.append(line)
+        verdicts[op] = verdict
+        if verdict != "ok":
+            wrong[op] = line
     if wrong:
-        head = f"{len(wrong)} of {len(OPS)} ops wrong: " + ", ".join(
-            w.split(" ", 1)[0].rstrip(":") for w in wrong
-        )
-        return EXERCISE.result("wrong", head + "\n" + "\n".join(wrong), lines)
+        first = sorted(wrong, key=lambda op: verdicts[op] == "wrong")  # NaN and inf said first
+        return EXERCISE.result("wrong", "\n".join([_head(verdicts), *(wrong[op] for op in first)]), lines)
     if not_done:
         if len(not_done) == len(OPS):
             raise NotDone("local_derivatives")

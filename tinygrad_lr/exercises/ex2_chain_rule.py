@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .base import Exercise, Result, call
-from .gradfn import Failure, first_failure, matches, message, swapped
+from .gradfn import Failure, diagnosis, failures, matches, swapped
 
 INTRO = """\
 One sample `(x, y)`, the model `f = w*x + b` and the squared error `L = (w*x + b - y)^2`.
@@ -75,14 +75,13 @@ def check(fns: Mapping[str, Callable[..., Any]]) -> Result:
         return call(fn, float(w), float(b), float(x[0]), float(y[0]))
 
     adapter.__name__ = "grad_one_sample"
-    failure = first_failure(adapter, CASES, "sse")
-    if failure is None:
+    found = failures(adapter, CASES, "sse")
+    if not found:
         points = len(CASES) * 3
         return EXERCISE.result(
             "pass", f"dL/dw and dL/db agree with autodiff at {points} points, {len(CASES)} samples"
         )
-    where = f"x={failure.xs[0]:g}, y={failure.ys[0]:g}"
-    return EXERCISE.result("wrong", message(failure, where, _why(failure)))
+    return EXERCISE.result("wrong", diagnosis(found, lambda f: f"x={f.xs[0]:g}, y={f.ys[0]:g}", _why))
 
 
 EXERCISE = Exercise(

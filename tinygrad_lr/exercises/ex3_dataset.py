@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .base import Exercise, Result, call, num
-from .gradfn import Failure, first_failure, matches, message, swapped
+from .gradfn import Failure, diagnosis, failures, matches, swapped
 
 INTRO = """\
 Now the loss is the mean squared error over a whole data set,
@@ -79,14 +79,14 @@ def check(fns: Mapping[str, Callable[..., Any]]) -> Result:
         return call(fn, float(w), float(b), [float(v) for v in xs], [float(v) for v in ys])
 
     adapter.__name__ = "grad_dataset"
-    failure = first_failure(adapter, CASES, "mse")
-    if failure is None:
+    found = failures(adapter, CASES, "mse")
+    if not found:
         sizes = ", ".join(str(len(c[2])) for c in CASES)
         return EXERCISE.result(
             "pass", f"dL/dw and dL/db agree with autodiff on data sets of {sizes} samples, 3 points each"
         )
-    where = f"on xs={failure.xs}, ys={failure.ys} (n={len(failure.xs)})"
-    return EXERCISE.result("wrong", message(failure, where, _why(failure)))
+    where = lambda f: f"on xs={f.xs}, ys={f.ys} (n={len(f.xs)})"  # noqa: E731
+    return EXERCISE.result("wrong", diagnosis(found, where, _why))
 
 
 EXERCISE = Exercise(

@@ -16,7 +16,7 @@ from typing import Any
 from ..losses import sse
 from ..optim import GD
 from ..value import Value
-from .base import Exercise, Result, call, close, num, pair_of
+from .base import Exercise, Result, call, close, not_finite, num, pair_of
 
 INTRO = """\
 Gradient descent moves each parameter a small step against its gradient, a step of size
@@ -116,6 +116,11 @@ def _check_update(fn: Callable[..., Any]) -> str:
         if close(nw, ew) and close(nb, eb):
             continue
         at = f"update(w={num(w)}, b={num(b)}, dw={num(dw)}, db={num(db)}, lr={num(lr)})"
+        bad = not_finite(
+            ("new w", nw), ("new b", nb), at=f"from {at}", expected=f"one step gives w={num(ew)}, b={num(eb)}"
+        )
+        if bad:
+            return bad
         got = (
             f"your {at} returns w={num(nw)}, b={num(nb)}; one gradient descent step gives "
             f"w={num(ew)}, b={num(eb)}"
@@ -142,7 +147,9 @@ def _check_update(fn: Callable[..., Any]) -> str:
     return ""
 
 
-def _check_gd(fn: Callable[..., Any]) -> tuple[str, list[str]]:
+def _check_gd(fn: Callable[..., Any], update_ok: bool = True) -> tuple[str, list[str]]:
+    """``(diagnosis or "", lines)``. With a wrong ``update()`` (which gd is to use) only what gd does
+    itself is judged: how often and where it asks for the gradient."""
     lines = []
     for xs, ys, w, b, lr, steps in GD_CASES:
         g = _Grad()
@@ -152,11 +159,29 @@ def _check_gd(fn: Callable[..., Any]) -> tuple[str, list[str]]:
         if close(nw, ew) and close(nb, eb):
             lines.append(f"{run}: w={num(nw)}, b={num(nb)}, ok")
             continue
-        got = (
-            f"your {run} returns w={num(nw)}, b={num(nb)}; gradient descent reaches w={num(ew)}, b={num(eb)}"
-        )
+        if not update_ok:
+            calls = _calls(g, steps)
+            return (f"your {run} called grad() {g.calls} time(s): {calls}" if calls else ""), lines
+        reach = f"gradient descent reaches w={num(ew)}, b={num(eb)}"
+        bad = not_finite(("w", nw), ("b", nb), at=f"after {run}", expected=reach)
+        if bad:
+            return bad, lines
+        got = f"your {run} returns w={num(nw)}, b={num(nb)}; {reach}"
         return f"{got}: {_why_gd(g, nw, nb, xs, ys, w, b, lr, steps)}".rstrip(": "), lines
     return "", lines
+
+
+def _calls(g: _Grad, steps: int) -> str:
+    """What the number of grad() calls alone says is wrong with a loop of ``steps`` steps ("" if right)."""
+    if g.calls == steps:
+        return ""
+    if g.calls == 0:
+        return "every step needs the gradient where w and b are then, and your gd never asked for it"
+    if g.calls == 1 and steps > 1:
+        return f"once for {steps} steps: the gradient is taken once, before the loop (a stale gradient)"
+    if g.calls == 2 * steps:
+        return "twice per step: is b's gradient taken after w has already moved?"
+    return f"{g.calls} step(s) where {steps} were asked for"
 
 
 def _why_gd(
@@ -195,12 +220,12 @@ def _why_gd(
 
 
 def check(fns: Mapping[str, Callable[..., Any]]) -> Result:
-    bad = _check_update(fns["update"])
-    if bad:
-        return EXERCISE.result("wrong", bad)
-    bad, lines = _check_gd(fns["gd"])
-    if bad:
-        return EXERCISE.result("wrong", bad, ["update: ok", *lines])
+    bad_update = _check_update(fns["update"])
+    bad_gd, lines = _check_gd(fns["gd"], update_ok=not bad_update)
+    if bad_update:  # both slips are named: update's, and what gd does wrong on its own
+        return EXERCISE.result("wrong", "\n".join(filter(None, [bad_update, bad_gd])), lines)
+    if bad_gd:
+        return EXERCISE.result("wrong", bad_gd, ["update: ok", *lines])
     return EXERCISE.result(
         "pass",
         "update() is the gradient descent step, and gd() reaches the worked example's numbers",

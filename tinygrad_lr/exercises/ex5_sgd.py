@@ -20,7 +20,7 @@ import numpy as np
 from ..losses import sse
 from ..optim import SGD
 from ..value import Value
-from .base import Exercise, LearnerError, Result, call, close, num
+from .base import Exercise, LearnerError, Result, call, close, float_of, not_finite, num
 
 INTRO = """\
 Stochastic gradient descent updates `w` and `b` after every single sample, with that sample's
@@ -78,6 +78,11 @@ RUNS = [
 ]
 
 
+# the slips slip() replays: in the gradient and step, and in the order of the samples
+GRADIENT_SLIPS = ("uphill", "no zero", "zero per epoch", "stale", "epoch start")
+ORDER_SLIPS = ("in order", "once", "separately", "x only")
+
+
 def _orders(n: int, epochs: int, seed: int | None, how: str) -> list[tuple[list[int], list[int]]]:
     """The sample indices ``(for x, for y)`` of every epoch, drawn as ``how`` says."""
     in_order = list(range(n))
@@ -114,16 +119,25 @@ def reference_sgd(
 
 
 def slip(
-    xs: list[float], ys: list[float], w: float, b: float, lr: float, epochs: int, seed: int | None, mode: str
+    xs: list[float],
+    ys: list[float],
+    w: float,
+    b: float,
+    lr: float,
+    epochs: int,
+    seed: int | None,
+    mode: str,
+    order: str | None = None,
 ) -> tuple[float, float, list[tuple[float, float]]]:
     """SGD with one classic slip replayed: ``(w, b, the gradient each step used)``.
 
     ``mode``: ``"uphill"`` (a step with the gradient), ``"no zero"`` (gradients never zeroed),
     ``"zero per epoch"``, ``"stale"`` (each step
     uses the previous sample's gradient), ``"epoch start"`` (all gradients at the epoch's start),
-    or an order slip for :func:`_orders` (``"in order"``, ``"once"``, ``"separately"``, ``"x only"``).
+    or an order slip for :func:`_orders` (``"in order"``, ``"once"``, ``"separately"``, ``"x only"``);
+    ``order`` adds an order slip to a gradient slip (two slips in one loop).
     """
-    how = mode if mode in ("in order", "once", "separately", "x only") else "right"
+    how = order or (mode if mode in ORDER_SLIPS else "right")
     acc_w = acc_b = 0.0  # what .grad holds
     used = []
     for ox, oy in _orders(len(xs), epochs, seed, how):
@@ -155,89 +169,119 @@ def slip(
     return w, b, used
 
 
-def _why(run: tuple[Any, ...], nw: float, nb: float) -> str:
+_GRADIENT_WHY = {
+    "uphill": "your steps go uphill: w and b must move against their gradients",
+    "no zero": (
+        "the gradients are never zeroed: backward() adds to .grad, so every step moves by the sum of "
+        "all gradients so far"
+    ),
+    "zero per epoch": (
+        "the gradients are zeroed once per epoch, not per sample: within an epoch every step moves by "
+        "the sum of the gradients so far"
+    ),
+    "stale": (
+        "every step used the PREVIOUS sample's gradient (a stale gradient; the first step used 0): "
+        "the update comes before backward() for the sample it is on"
+    ),
+    "epoch start": (
+        "every step used a gradient taken at the start of the epoch, not at the current w and b: "
+        "the losses are built before the updates"
+    ),
+}
+_ORDER_WHY = {
+    "in order": "your shuffled run visited the samples in order: draw order = rng.permutation(n) each epoch",
+    "once": "the order was drawn once and reused: every epoch needs its own rng.permutation(n)",
+    "separately": (
+        "xs and ys were shuffled separately (two permutations): each x met another sample's "
+        "target. One order per epoch must index both"
+    ),
+    "x only": "only xs follow the shuffled order; ys stay in order, so each x meets another sample's target",
+}
+
+
+def _gradient_why(mode: str, run: tuple[Any, ...], used: list[tuple[float, float]]) -> str:
+    """The words for a gradient slip, with the numbers of the step that shows it."""
+    if mode == "no zero":
+        _, xs, ys, w, b, lr, epochs, seed = run
+        right = slip(xs, ys, w, b, lr, epochs, seed, "right")[2]
+        return (
+            f"{_GRADIENT_WHY[mode]}. Step 2 used dL/dw = {num(used[1][0])} = {num(right[0][0])} + "
+            f"{num(right[1][0])}, samples 0 and 1 added up, where its own gradient is {num(right[1][0])}"
+        )
+    if mode == "zero per epoch":
+        return f"{_GRADIENT_WHY[mode]} (step 2 used dL/dw = {num(used[1][0])})"
+    return _GRADIENT_WHY[mode]
+
+
+def _why(run: tuple[Any, ...], nw: float, nb: float) -> list[str]:
+    """The slips that reproduce ``(nw, nb)`` exactly: one, or a gradient slip and an order slip."""
     _, xs, ys, w, b, lr, epochs, seed = run
     if close(nw, w) and close(nb, b):
-        return (
+        return [
             "w and b did not move at all: does the step use .grad before backward() filled it in (or "
             "just after zero_grad() cleared it)? Or does it give a local name a new value instead of "
             "changing w.data?"
-        )
+        ]
 
-    def is_(mode: str) -> tuple[bool, list[tuple[float, float]]]:
-        sw, sb, used = slip(xs, ys, w, b, lr, epochs, seed, mode)
+    def is_(mode: str, order: str | None = None) -> tuple[bool, list[tuple[float, float]]]:
+        sw, sb, used = slip(xs, ys, w, b, lr, epochs, seed, mode, order)
         return close(nw, sw) and close(nb, sb), used
 
-    if is_("uphill")[0]:
-        return "your steps go uphill: w and b must move against their gradients"
-    ok, used = is_("no zero")
-    if ok:
-        right = slip(xs, ys, w, b, lr, epochs, seed, "right")[2]
-        return (
-            f"the gradients are never zeroed: backward() adds to .grad, so every step moves by the sum of "
-            f"all gradients so far. Step 2 used dL/dw = {num(used[1][0])} = {num(right[0][0])} + "
-            f"{num(right[1][0])}, samples 0 and 1 added up, where its own gradient is {num(right[1][0])}"
-        )
-    ok, used = is_("zero per epoch")
-    if ok:
-        return (
-            "the gradients are zeroed once per epoch, not per sample: within an epoch every step moves by "
-            f"the sum of the gradients so far (step 2 used dL/dw = {num(used[1][0])})"
-        )
-    ok, used = is_("stale")
-    if ok:
-        return (
-            "every step used the PREVIOUS sample's gradient (a stale gradient; the first step used 0): "
-            "the update comes before backward() for the sample it is on"
-        )
-    if is_("epoch start")[0]:
-        return (
-            "every step used a gradient taken at the start of the epoch, not at the current w and b: "
-            "the losses are built before the updates"
-        )
-    if seed is not None:
-        if is_("in order")[0]:
-            return (
-                "your shuffled run visited the samples in order: draw order = rng.permutation(n) each epoch"
-            )
-        if is_("once")[0]:
-            return "the order was drawn once and reused: every epoch needs its own rng.permutation(n)"
-        if is_("separately")[0]:
-            return (
-                "xs and ys were shuffled separately (two permutations): each x met another sample's "
-                "target. One order per epoch must index both"
-            )
-        if is_("x only")[0]:
-            return (
-                "only xs follow the shuffled order; ys stay in order, so each x meets another sample's target"
-            )
-    return ""
+    for mode in GRADIENT_SLIPS:
+        ok, used = is_(mode)
+        if ok:
+            return [_gradient_why(mode, run, used)]
+    if seed is None:
+        return []
+    for order in ORDER_SLIPS:
+        if is_(order)[0]:
+            return [_ORDER_WHY[order]]
+    for mode in GRADIENT_SLIPS:
+        for order in ORDER_SLIPS:
+            ok, used = is_(mode, order)
+            if ok:
+                return [_gradient_why(mode, run, used), _ORDER_WHY[order]]
+    return []
+
+
+def _sgd_result(fn: Callable[..., Any], run: tuple[Any, ...]) -> tuple[float, float]:
+    """``(w, b)`` after the learner's sgd() on ``run``."""
+    name, xs, ys, w, b, lr, epochs, seed = run
+    vw, vb = Value(w, label="w"), Value(b, label="b")
+    rng = None if seed is None else np.random.default_rng(seed)
+    call(fn, vw, vb, list(xs), list(ys), lr, epochs, rng)
+    try:
+        return float_of(vw.data, "w.data"), float_of(vb.data, "b.data")
+    except LearnerError:
+        raise LearnerError(
+            f"your sgd() left w.data = {vw.data!r}, b.data = {vb.data!r}: numbers expected"
+        ) from None
 
 
 def check(fns: Mapping[str, Callable[..., Any]]) -> Result:
-    fn = fns["sgd"]
-    lines = []
+    lines: list[str] = []
+    said: list[str] = []
+    slips: list[str] = []
     for run in RUNS:
         name, xs, ys, w, b, lr, epochs, seed = run
-        vw, vb = Value(w, label="w"), Value(b, label="b")
-        rng = None if seed is None else np.random.default_rng(seed)
-        call(fn, vw, vb, list(xs), list(ys), lr, epochs, rng)
-        try:
-            nw, nb = float(vw.data), float(vb.data)
-        except (TypeError, ValueError):
-            raise LearnerError(
-                f"your sgd() left w.data = {vw.data!r}, b.data = {vb.data!r}: numbers expected"
-            ) from None
+        nw, nb = _sgd_result(fns["sgd"], run)
         ew, eb = reference_sgd(xs, ys, w, b, lr, epochs, seed)
         if close(nw, ew) and close(nb, eb):
             lines.append(f"{name}: w={num(nw)}, b={num(nb)}, ok")
             continue
-        got = (
-            f"{name} from w={num(w)}, b={num(b)}, lr={num(lr)}: your w={num(nw)}, b={num(nb)}; "
-            f"SGD gives w={num(ew)}, b={num(eb)}"
-        )
-        why = _why(run, nw, nb)
-        return EXERCISE.result("wrong", got + (f": {why}" if why else ""), lines)
+        at = f"after {name} from w={num(w)}, b={num(b)}, lr={num(lr)}"
+        bad = not_finite(("w", nw), ("b", nb), at=at, expected=f"SGD gives w={num(ew)}, b={num(eb)}")
+        if bad:  # said first, and alone: no slip is read into a number that is not one
+            return EXERCISE.result("wrong", bad, lines)
+        lines.append(f"{name}: w={num(nw)}, b={num(nb)}, wrong")
+        new = [why for why in _why(run, nw, nb) if why not in slips]
+        if said and not new:
+            continue  # the same slip again, in a later run
+        got = f"{name} from w={num(w)}, b={num(b)}, lr={num(lr)}: your w={num(nw)}, b={num(nb)}; "
+        said.append(got + f"SGD gives w={num(ew)}, b={num(eb)}" + "".join(f": {why}" for why in new))
+        slips += new
+    if said:  # every run that shows a slip not named before: a loop with two slips names both
+        return EXERCISE.result("wrong", "\n".join(said), lines)
     return EXERCISE.result("pass", "sgd() matches the framework's SGD in order and shuffled", lines)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..compare import isclose
 from ..errors import InputError, describe
 from .numeric import (
     MACHINE_EPS,
@@ -32,6 +33,10 @@ N_RANDOM_POINTS = 3
 # formula and the wrong arithmetic: mistakes in the math change a gradient by O(1).
 NEAR_MISS = 1e-3
 
+# How closely a wrong gradient must equal a classic mistake (half, twice, one sample's term) to be
+# named as it: the learner's arithmetic may round differently from ours, but a slip is O(1) away.
+HINT_RTOL = 1e-6
+
 
 def _hint(yours: float, auto: float, contributions: np.ndarray, n: int) -> str:
     """The classic mistake ``yours`` matches, if any (``contributions``: this entry's per-sample
@@ -41,7 +46,7 @@ def _hint(yours: float, auto: float, contributions: np.ndarray, n: int) -> str:
         return ""  # inf matches every multiple of everything; the verdict says it is not a number
 
     def close(a: float, b: float) -> bool:
-        return abs(a - b) <= 1e-6 * max(abs(a), abs(b)) and b != 0.0
+        return b != 0.0 and bool(isclose(a, b, rtol=HINT_RTOL))
 
     if n > 1 and close(yours, float(contributions[-1])):
         return (
@@ -63,8 +68,7 @@ def _hint(yours: float, auto: float, contributions: np.ndarray, n: int) -> str:
     for i in range(n - 1):
         if close(yours, float(contributions[i])):
             return f"yours equals sample {i}'s term alone: the other samples' terms are missing"
-    rel = abs(yours - auto) / max(abs(yours), abs(auto))
-    if rel < NEAR_MISS:
+    if isclose(yours, auto, rtol=NEAR_MISS):
         return (
             f"yours is within {NEAR_MISS:.0e} (relative) of autodiff: too close for a wrong formula, too "
             "far for float64 round-off; float32 arithmetic, or a rounded constant (0.33 for 1/3)?"
@@ -156,6 +160,22 @@ def check_gradient_fn(
     return GradReport(title, report_points, comparisons, losses)
 
 
+def _floats(v: Any) -> np.ndarray:
+    """``v`` as float64, a whole number too large for a float (``10**400``) as +-inf, so that the
+    verdict says "inf" instead of the check crashing."""
+    try:
+        return np.asarray(v, dtype=np.float64)
+    except OverflowError:
+        return np.vectorize(_float, otypes=[np.float64])(np.asarray(v, dtype=object))
+
+
+def _float(x: Any) -> float:
+    try:
+        return float(x)
+    except OverflowError:
+        return math.inf if x > 0 else -math.inf
+
+
 def _call_learner(
     fn: Callable[..., Any], w: Any, b: float | None, x: np.ndarray, y: np.ndarray, d: int, bias: bool
 ) -> list[float]:
@@ -165,7 +185,7 @@ def _call_learner(
     except (TypeError, ValueError):
         raise ValueError(f"your gradient function must return (dw, db), got {out!r}") from None
     try:
-        dw_arr = np.asarray(dw, dtype=np.float64).ravel()
+        dw_arr = _floats(dw).ravel()
     except (TypeError, ValueError):
         raise ValueError(f"your gradient function returned dw = {dw!r}; dw must be numbers") from None
     if dw_arr.size != d:
@@ -173,7 +193,7 @@ def _call_learner(
     values = dw_arr.tolist()
     if bias:
         try:
-            db_arr = np.asarray(db, dtype=np.float64)
+            db_arr = _floats(db)
         except (TypeError, ValueError):
             db_arr = np.zeros(0)
         if db is None or db_arr.size != 1:

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ..compare import isclose
 from .numeric import _as_bias, _as_data, _as_weights, _check_reduction
 
 
@@ -17,11 +18,11 @@ from .numeric import _as_bias, _as_data, _as_weights, _check_reduction
 class Comparison:
     """One gradient entry at one point, autodiff against another method.
 
-    ``ok`` when both numbers are finite and ``abs_err <= atol + rtol * max(|autodiff|, |other|)``:
-    a relative tolerance plus an absolute round-off allowance ``atol`` that scales with the size
-    of the numbers the gradient was computed from. A NaN or an infinity never passes: ``inf``
-    against ``inf`` (or against a finite number, where the allowance itself becomes ``inf``)
-    compares nothing.
+    ``ok`` by the project's one comparison, :func:`tinygrad_lr.compare.isclose`: both numbers are
+    finite and ``abs_err <= atol + rtol * max(|autodiff|, |other|)``, a relative tolerance plus an
+    absolute round-off allowance ``atol`` that scales with the size of the numbers the gradient was
+    computed from. A NaN or an infinity never passes: ``inf`` against ``inf`` (or against a finite
+    number, where the allowance itself becomes ``inf``) compares nothing.
     """
 
     point: int  # which evaluation point (0: the one given)
@@ -54,7 +55,9 @@ class Comparison:
 
     @property
     def ok(self) -> bool:
-        return self.finite and bool(self.abs_err <= self.allowed)
+        if not math.isfinite(self.atol):  # a round-off scale that overflowed would pass anything
+            return False
+        return bool(isclose(self.autodiff, self.other, rtol=self.rtol, atol=self.atol))
 
     def nonfinite_reason(self) -> str:
         """Which number is not finite and the likely cause ("" when both are finite)."""

@@ -143,28 +143,26 @@ def _list() -> int:
 
 
 def _new(number: int, target: str | None) -> int:
-    from ..._files import atomic_file
+    from ..._files import output_path, write_new_file
     from ...exercises import get, stub
 
     try:
         ex = get(number)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    path = Path(target or ex.filename)
-    if path.exists():
+    path = output_path(target or ex.filename, "the stub", kind="file")
+    if not write_new_file(path, stub(number).encode("utf-8")):
         raise UsageError(f"{path} already exists; not overwriting it (name another file)")
-    with atomic_file(path) as fh:
-        fh.write(stub(number).encode("utf-8"))
     print(f"wrote {path}: exercise {number}, {ex.title}. Fill it in, then: tinygrad-lr check {path}")
     return 0
 
 
 def _check(args: argparse.Namespace) -> int:
+    from ..._files import input_file
     from ...exercises.sandbox import run_file
 
     path, names = _split_target(args.target)
-    if not Path(path).is_file():
-        raise UsageError(f"{path}: no such file")
+    input_file(path)  # a directory, a missing file, a path through a file: each called what it is
     t, m = _limits(args)
     result = run_file(path, args.exercise, names, hints=args.hint, time_limit=t, memory_limit=m)
     print(strict_json(result.to_dict(), indent=2) if args.json else result)
@@ -172,7 +170,8 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from ...exercises.sandbox import grade, submissions, write_table
+    from ..._files import atomic_file, output_path
+    from ...exercises.sandbox import grade, submissions, table_text
 
     if args.target:
         raise UsageError("--grade DIR checks every file in DIR; do not name a file as well")
@@ -181,6 +180,7 @@ def _grade(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() not in (".csv", ".json"):
         raise UsageError(f"--out must end in .csv or .json, got {args.out}")
+    output_path(args.out, "--out", kind="file")  # before any grading: a wrong path costs nothing
     try:
         files = submissions(args.grade)
     except ValueError as exc:
@@ -190,8 +190,9 @@ def _grade(args: argparse.Namespace) -> int:
     if out.resolve() in {f.resolve() for f in files}:
         raise UsageError(f"--out {args.out} is one of the submissions; name another file")
     t, m = _limits(args)
-    results = grade(files, args.exercise, jobs=args.jobs, time_limit=t, memory_limit=m, hints=args.hint)
-    write_table(results, out)
+    with atomic_file(out) as fh:  # made before the grading: a folder that takes no file costs nothing
+        results = grade(files, args.exercise, jobs=args.jobs, time_limit=t, memory_limit=m, hints=args.hint)
+        fh.write(table_text(results, out).encode("utf-8"))
     counts = {s: sum(r.status == s for r in results) for s in ("pass", "wrong", "not done", "error")}
     if args.json:
         print(strict_json([r.to_dict() for r in results], indent=2))
@@ -200,7 +201,8 @@ def _grade(args: argparse.Namespace) -> int:
         for r in results:
             first = r.diagnosis.splitlines()[0] if r.diagnosis else ""
             short = first if len(first) <= 90 else first[:87] + "..."
-            print(f"{Path(r.file or '').name:<{width}}  ex{r.exercise}  {r.status:<8}  {short}")
+            which = "ex?" if r.exercise is None else f"ex{r.exercise}"
+            print(f"{Path(r.file or '').name:<{width}}  {which}  {r.status:<8}  {short}")
         print(
             f"wrote {out}: {counts['pass']} pass, {counts['wrong']} wrong, {counts['not done']} not done, "
             f"{counts['error']} could not run ({len(results)} files)"

@@ -98,6 +98,6 @@ def save(fig: Figure, path: str | os.PathLike[str], *, dpi: int = 120) -> Path:
             f"cannot save a figure as {path.name!r}: use one of the extensions "
             + ", ".join("." + f for f in SAVE_FORMATS)
         )
-    with atomic_file(path) as fh:
+    with atomic_file(path, make_folders=True) as fh:  # as documented above
         fig.savefig(fh, format=fmt, dpi=dpi)
     return path
