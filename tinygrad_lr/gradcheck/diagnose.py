@@ -124,11 +124,7 @@ def check_gradient_fn(
     if isinstance(n_random, bool) or not isinstance(n_random, int) or n_random < 0:
         raise ValueError(f"n_random must be a whole number >= 0, got {n_random!r}")
 
-    points: list[tuple[np.ndarray, float | None]] = [(wv, bf)]
-    for _ in range(n_random):
-        wk = wv + np.maximum(1.0, np.abs(wv)) * gen.standard_normal(d)
-        bk = None if bf is None else bf + max(1.0, abs(bf)) * float(gen.standard_normal())
-        points.append((wk, bk))
+    points = _points(wv, bf, n_random, gen)
 
     w_names = ["w"] if scalar_w else [f"w[{j}]" for j in range(d)]
     names = w_names + ([] if bf is None else ["b"])
@@ -158,6 +154,19 @@ def check_gradient_fn(
         "(0: the one given, then random)"
     )
     return GradReport(title, report_points, comparisons, losses)
+
+
+def _points(
+    wv: np.ndarray, bf: float | None, n_random: int, gen: np.random.Generator
+) -> list[tuple[np.ndarray, float | None]]:
+    """The point given, then ``n_random`` random ones around it (each coordinate moved by a
+    normal step at least 1 wide)."""
+    points: list[tuple[np.ndarray, float | None]] = [(wv, bf)]
+    for _ in range(n_random):
+        wk = wv + np.maximum(1.0, np.abs(wv)) * gen.standard_normal(len(wv))
+        bk = None if bf is None else bf + max(1.0, abs(bf)) * float(gen.standard_normal())
+        points.append((wk, bk))
+    return points
 
 
 def _floats(v: Any) -> np.ndarray:
