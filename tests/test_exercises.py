@@ -9,6 +9,7 @@ missing the 2 is -2.
 from __future__ import annotations
 
 import importlib.util
+import math
 from pathlib import Path
 
 import pytest
