@@ -123,7 +123,7 @@ def test_divergence_is_one_line_on_stderr(capsys, step_by_step_csv):
         ("1,2\n3,x\n", [], "line 2, column 2: 'x' is not a number"),
         ("1,2\n3,inf\n", [], "not a finite number"),
         ("1\n2\n", [], "only one column"),
-        ("1,2\n3,4\n", ["--lr", "0"], "the learning rate must be positive"),
+        ("1,2\n3,4\n", ["--lr", "0"], "--lr must be positive, got 0.0"),
         ("1,2\n3,4\n", ["--lr", "nan"], "finite"),
         ("1,2\n3,4\n", ["--optimizer", "gd", "--batch-size", "2"], "needs --optimizer minibatch"),
         ("1,2\n3,4\n", ["--optimizer", "minibatch", "--batch-size", "3"], "larger than the data set"),
