@@ -210,10 +210,11 @@ def test_bad_data_is_one_line_naming_where(tmp_path):
         ("1,3\n2,inf\n", "line 2, column 2: 'inf' is not a finite number"),
         ("1e200,3\n2,5\n", "overflow"),
         ("0,3\n0,5\n", "every feature is 0"),
+        ("1e-200,1\n", "squares underflow float64 (largest |x| 1e-200)"),
     ):
         path = tmp_path / "bad.csv"
         path.write_text(text)
-        extra = ["--no-bias"] if message == "every feature is 0" else []
+        extra = ["--no-bias"] if text.startswith(("0", "1e-200")) else []
         code, out, err = _run(["theory", str(path), *extra])
         assert code == 2 and message in err and err.count("\n") == 1, (text, err)
     code, _, err = _run(["theory", str(tmp_path)])
@@ -281,7 +282,10 @@ CSV = st.lists(
 ).map(lambda rows: "\n".join(rows) + "\n")
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = int(os.environ.get("THEORY_FUZZ_EXAMPLES", "30"))  # more, to search harder by hand
+
+
+@settings(max_examples=FUZZ, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=CSV, options=st.lists(st.tuples(ARG, NUMBER), max_size=4, unique_by=lambda t: t[0]))
 def test_theory_survives_random_input(tmp_path_factory, text, options):
     root = tmp_path_factory.mktemp("theory")

@@ -344,9 +344,14 @@ def test_non_finite_data_is_refused_naming_where(bad):
             quadratic((X, y))
 
 
-def test_squares_that_overflow_are_refused():
+def test_squares_that_overflow_or_underflow_are_refused():
     with pytest.raises(DataError, match="overflow"):
         quadratic(([1e200, 2e200], [1.0, 2.0]))
+    # x = 1e-200: x^2 is 0 in float64, so without an intercept H = 0 though x is not (w* = 1e200)
+    with pytest.raises(DataError, match="squares underflow float64"):
+        quadratic(([1e-200, 2e-200], [1.0, 3.0]), bias=False)
+    tiny = quadratic(([1e-200, 2e-200], [1.0, 3.0]))  # with an intercept: w is not pinned down in float64
+    assert not tiny.unique and tiny.lambda_max == pytest.approx(2.0)
 
 
 @pytest.mark.parametrize("lr", [0.0, -0.1, math.nan, math.inf, -math.inf])
@@ -387,6 +392,8 @@ def test_starts_steps_methods_and_losses_are_checked():
     for start in ([1.0], [1.0, 2.0, 3.0], [math.nan, 0.0], [0.0, math.inf]):
         with pytest.raises(ValueError, match="the start needs 2 finite numbers"):
             q.predict("gd", 0.01, start=start)
+    with pytest.raises(ValueError, match=r"the loss at the start \(w = 1e\+300, b = 0\) overflows float64"):
+        q.steps_to(1e-6, start=[1e300, 0.0])
     for steps in (-1, 2.5, True):
         with pytest.raises(ValueError, match="steps"):
             q.predict("gd", 0.01, steps)
