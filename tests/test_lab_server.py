@@ -20,6 +20,7 @@ pytest.importorskip(
     "starlette", reason="the lab's server needs the lab extra: pip install 'tinygrad-lr[lab]'"
 )
 
+from tinygrad_lr.compare import allclose
 from tinygrad_lr.lab.serve import LabServer
 from tinygrad_lr.lab.server import MAX_BODY
 from tinygrad_lr.lab.session import first_state
@@ -131,7 +132,7 @@ def test_the_page_its_assets_and_the_api_answer_with_the_token(lab):
         assert request(lab, "GET", f"/assets/{name}")[0] == 200
     sid = new_session(lab)
     status, answer = act(lab, sid, {"op": "step"})
-    assert status == 200 and answer["view"]["params"]["w"] == pytest.approx(1.4, abs=1e-15)
+    assert status == 200 and allclose(answer["view"]["params"]["w"], 1.4, rtol=0.0, atol=1e-15)
     assert websocket(lab, f"/ws/{sid}", origin=f"http://127.0.0.1:{lab.port}") == 101
     assert request(lab, "GET", "/", host=f"localhost:{lab.port}")[0] == 200
     # the token may come as a header instead of in the query
