@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from figures import picture_difference
 
-from tinygrad_lr.compare import allclose, assert_close
+from tinygrad_lr.compare import allclose, assert_close, isclose
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -281,8 +281,8 @@ def test_the_tutorials_gradient_bug_is_told_one_way_everywhere():
     last_w = 2 / len(x) * r[-1] * x[-1]
     for where, fn in tellings.items():
         dw, db = fn(w, b, x, y)
-        assert db == pytest.approx(right_b, rel=1e-12), f"{where}: b's gradient is not added up"
-        assert dw == pytest.approx(last_w, rel=1e-12), f"{where}: w's gradient is not the last point's alone"
+        assert isclose(db, right_b, rtol=1e-12), f"{where}: b's gradient is not added up"
+        assert isclose(dw, last_w, rtol=1e-12), f"{where}: w's gradient is not the last point's alone"
     sources = " ".join((ROOT / "docs" / "sources.md").read_text().split())
     assert "b_gradient += (2/n) * ((w*x + b) - y)" in sources
     assert "w_gradient = (2/n) * ((w*x + b) - y) * x # should be +=" in sources
