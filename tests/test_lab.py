@@ -436,7 +436,7 @@ def test_a_known_graph_shape_is_relabelled_exactly_as_draw_graph_draws_it(points
         L, params = update.loss, update.model.parameters()
         fold = points > FOLD_ABOVE
         order = topological_order(L)
-        _, labels = LABELS.draw(L, order, _members(L, order, params) if fold else {}, fold, params)
+        _, labels, _ = LABELS.draw(L, order, _members(L, order, params) if fold else {}, fold, params)
         fresh = draw_graph(L, fold=fold, params=params)
         drawn = [re.match(r'^\s*(n\w+) \[label="((?:[^"\\]|\\.)*)"', line) for line in fresh.body]
         want = {m.group(1): m.group(2).split("\\n") for m in drawn if m}

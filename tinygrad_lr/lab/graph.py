@@ -26,6 +26,7 @@ import numpy as np
 from ..graph import topological_order
 from ..tensor import Tensor
 from ..viz import GraphTooLargeError, GraphvizError, GraphvizNotFoundError, backward_steps, draw_graph
+from ..viz.names import num, short_names
 from ..viz.recording import fmt
 from ..viz.render import run_graphviz
 from ..viz.update_graphs import FOLD_ABOVE
@@ -151,28 +152,46 @@ class _Labels:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.drawn: OrderedDict[tuple[Any, ...], tuple[graphviz.Digraph, Labels]] = OrderedDict()
+        self.drawn: OrderedDict[tuple[Any, ...], tuple[graphviz.Digraph, Labels, list[str]]] = OrderedDict()
 
     def draw(
         self, L: Any, order: list[Any], members: dict[str, list[Any]], fold: bool, params: list[Any]
-    ) -> tuple[graphviz.Digraph, Labels]:
-        key = None if isinstance(L, Tensor) else (fold, *((node.op, node.label) for node in order))
+    ) -> tuple[graphviz.Digraph, Labels, dict[int, str]]:
+        """The drawing, its label lines and every node's short name (for the chain-rule steps)."""
+        key = None if isinstance(L, Tensor) else _shape(order, fold)
         with self.lock:
             known = self.drawn.get(key) if key is not None else None
         if known is not None:
-            return known[0], _renumbered(known[1], order, members)
+            dot, labels, names = known
+            return dot, _renumbered(labels, order, members), dict(zip(map(id, order), names))
         dot = draw_graph(L, fold=fold, params=params)
         labels = {}
         for line in dot.body:
             m = _NODE_LINE.match(line)
             if m:
                 labels[m.group(1)] = _unquote(m.group(2))
+        named = short_names(order, L)
         if key is not None:
             with self.lock:
-                self.drawn[key] = (dot, labels)
+                self.drawn[key] = (dot, labels, [named[id(node)] for node in order])
                 while len(self.drawn) > _TEMPLATES_KEPT:
                     self.drawn.popitem(last=False)
-        return dot, labels
+        return dot, labels, named
+
+
+def _shape(order: list[Any], fold: bool) -> tuple[Any, ...]:
+    """What a Value graph's drawing and names depend on but its numbers: each node's operation,
+    label and parents' places, and an unlabelled leaf's value (it is named by its number)."""
+    pos = {id(node): k for k, node in enumerate(order)}
+    return (
+        fold,
+        *(
+            (node.op, node.label, tuple(pos[id(p)] for p in node._prev))
+            if node._prev or node.label
+            else ("", num(node.data))
+            for node in order
+        ),
+    )
 
 
 _DATA_GRAD = re.compile(r"^(data|grad) (\S+(?: \.\.\. \S+)?)(.*)$")
@@ -215,20 +234,19 @@ class GraphPanel:
         order = topological_order(L)
         members = _members(L, order, params) if fold else {}
         try:
-            dot, labels = LABELS.draw(L, order, members, fold, params)
+            dot, labels, names = LABELS.draw(L, order, members, fold, params)
         except GraphTooLargeError as exc:
             return {"error": str(exc)}
         try:
             tid, svg = TEMPLATES.get(dot, labels)
         except (GraphvizNotFoundError, GraphvizError) as exc:  # no dot, or dot failed: its own words
             return {"error": f"the graph panel is empty: {exc}"}
-        steps = backward_steps(L)
-        last = len(steps) - 1
+        drawn = [order[int(nid[1:])] for nid in filter(_VALUE_ID.match, labels)]
+        steps = {id(step.node): step for step in backward_steps(L, only=drawn, names=names)}
         nodes = {}
         for nid in filter(_VALUE_ID.match, labels):
-            k = int(nid[1:])
-            node = order[k]
-            step = steps[last - k]
+            node = order[int(nid[1:])]
+            step = steps[id(node)]
             entry: dict[str, Any] = {
                 "name": step.name,
                 "data": numbers(node.data),
