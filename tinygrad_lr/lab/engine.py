@@ -28,6 +28,7 @@ from ..graph import no_grad, topological_order
 from ..losses import get_loss
 from ..models import LinearRegression, max_stable_lr
 from ..optim import Optimizer
+from ..train.hints import stable_lr_hint
 from ..value import Value
 from . import menu
 from .state import (
@@ -194,7 +195,7 @@ class Update:
                 self.opt.zero_grad()
                 self.loss.backward()
         except (OverflowError, ZeroDivisionError) as exc:  # the Value engine refuses to make an inf
-            self.failure = f"the arithmetic overflowed ({exc})"
+            self.failure = f"the numbers overflowed ({exc})"
 
     def take(self) -> LabState:
         """The state after the optimizer's step (:class:`LabEngineError` if the engine refuses it).
@@ -208,7 +209,7 @@ class Update:
                     else:
                         self.opt.step()
             except (OverflowError, ZeroDivisionError) as exc:
-                reason = f"the arithmetic overflowed ({exc})"
+                reason = f"the numbers overflowed ({exc})"
             except np.linalg.LinAlgError as exc:  # Newton's method on a singular Hessian
                 raise LabEngineError(str(exc)) from None
         if reason is None:
@@ -262,7 +263,7 @@ def diverged_text(state: LabState, reason: str, *, done: bool = False) -> str:
     else:
         where = f"update {pos.update + 1} (epoch {pos.epoch})"
     text = f"training diverged at {where} with learning rate {s.lr:g}: {reason}; try a smaller learning rate"
-    hint = stable_lr_text(state)
+    hint = stable_lr_text(state, build(state)[1])
     return f"{text} ({hint})" if hint else text
 
 
@@ -275,20 +276,12 @@ def stable_limits(state: LabState) -> tuple[float, float]:
     )
 
 
-def stable_lr_text(state: LabState) -> str:
-    """The sentence that explains the stable limit for the state's batching ('' if there is none)."""
+def stable_lr_text(state: LabState, optimizer: Optimizer | None = None) -> str:
+    """The sentence ``tinygrad-lr fit`` gives about the stable learning rates for the state's data,
+    loss and batching (one-sample steps: their own limit too) and ``optimizer`` (None: gradient
+    descent's), from :func:`~tinygrad_lr.train.hints.stable_lr_hint`; '' if there is none."""
     s = state.settings
-    gd, one = stable_limits(state)
-    if not math.isfinite(gd):
-        return ""
-    text = (
-        f"for this data and the {s.loss.upper()} loss, gradient descent is stable only for "
-        f"lr < {gd:.6g} = 2 / {2.0 / gd:.6g}, the largest eigenvalue of the loss's Hessian"
-    )
-    if s.batching != "sgd" or not math.isfinite(one):
-        return text
-    return (
-        f"every one-sample SGD step shrinks the error only for lr < {one:.6g} = 1 / {1.0 / one:.6g}, "
-        "the largest |[x, 1]|^2 of a sample, as one sample's loss has Hessian 2 a a^T with a = [x, 1]; "
-        + text
-    )
+    batch_size = {"gd": None, "sgd": 1}.get(s.batching, s.batch_size)
+    model = LinearRegression(engine=s.engine)
+    hint = stable_lr_hint(model, np.array(state.x), s.loss, batch_size, optimizer)
+    return "" if hint is None else hint.text

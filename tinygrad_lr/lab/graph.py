@@ -29,17 +29,15 @@ from ..viz import GraphTooLargeError, GraphvizError, GraphvizNotFoundError, back
 from ..viz.names import num, short_names
 from ..viz.recording import fmt
 from ..viz.render import run_graphviz
+from ..viz.templates import NODE_LINE, Labels, labels_of, shape_key, widened
 from ..viz.update_graphs import FOLD_ABOVE
 
 __all__ = ["GraphPanel", "FOLD_ABOVE", "numbers"]
 
-_NODE_LINE = re.compile(r'^\s*(n\w+) \[label="((?:[^"\\]|\\.)*)"')  # a value, operation or copy
 _VALUE_ID = re.compile(r"^n\d+$")  # a value's box (n7): the k-th node in topological order
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[+-]\d+)?")
 _MIN_DIGITS = 9  # numbers in a template are at least this wide: -1.23457 and two to spare
-_PAD = "\u00a0" * 2  # a margin Graphviz measures, as the replay's templates have
 _TEMPLATES_KEPT = 64
-Labels = dict[str, list[str]]  # a node's id -> the lines of its box
 
 
 def numbers(x: Any) -> Any:
@@ -48,14 +46,6 @@ def numbers(x: Any) -> Any:
         return None
     arr = np.asarray(x, dtype=np.float64)
     return float(arr) if arr.ndim == 0 else arr.tolist()
-
-
-def _unquote(text: str) -> list[str]:
-    return [re.sub(r"\\(.)", r"\1", line) for line in text.split("\\n")]
-
-
-def _quote(lines: list[str]) -> str:
-    return '"' + "\\n".join(line.replace("\\", "\\\\").replace('"', '\\"') for line in lines) + '"'
 
 
 def _padded(line: str, digits: int) -> str:
@@ -101,7 +91,7 @@ class _Templates:
 
     def get(self, dot: graphviz.Digraph, labels: Labels) -> tuple[str, str]:
         """``(template id, svg)`` of a template for ``dot`` wide enough for ``labels``."""
-        key = "".join(_NODE_LINE.sub(lambda m: m.group(1), line) for line in dot.body)  # no labels' text
+        key = shape_key(dot, NODE_LINE)  # no labels' text, operations' neither: the page writes them
         with self.lock:
             known = self.by_shape.get(key)
             if known is not None and known.fits(labels):
@@ -124,17 +114,8 @@ class _Templates:
         return template.tid, template.svg
 
 
-def _layout(dot: graphviz.Digraph, widest: dict[str, list[str]]) -> str:
-    tmpl = dot.copy()
-    body = []
-    for line in tmpl.body:
-        m = _NODE_LINE.match(line)
-        if m and m.group(1) in widest:
-            lines = [text + _PAD for text in widest[m.group(1)]]
-            line = line[: m.start(2) - 1] + _quote(lines) + line[m.end(2) + 1 :]
-        body.append(line)
-    tmpl.body = body
-    svg = run_graphviz(tmpl, "svg", "the lab's graph panel").decode("utf-8")
+def _layout(dot: graphviz.Digraph, widest: Labels) -> str:
+    svg = run_graphviz(widened(dot, widest, NODE_LINE), "svg", "the lab's graph panel").decode("utf-8")
     return svg[svg.find("<svg") :]
 
 
@@ -165,11 +146,7 @@ class _Labels:
             dot, labels, names = known
             return dot, _renumbered(labels, order, members), dict(zip(map(id, order), names))
         dot = draw_graph(L, fold=fold, params=params)
-        labels = {}
-        for line in dot.body:
-            m = _NODE_LINE.match(line)
-            if m:
-                labels[m.group(1)] = _unquote(m.group(2))
+        labels = labels_of(dot, NODE_LINE)
         named = short_names(order, L)
         if key is not None:
             with self.lock:
