@@ -349,7 +349,8 @@ def test_a_divergence_gives_the_hint_fit_gives_for_the_same_optimizer(optimizer,
     with pytest.raises(DivergenceError) as err:
         fit(model, ([1.0, 2.0, 3.0], [3.0, 5.0, 7.0]), opt, loss="sse", epochs=500, progress=False)
     hint = str(err.value).split("; try a smaller learning rate (", 1)[1]
-    assert said.startswith("training diverged at update ") and said.endswith("; try a smaller learning rate (" + hint)
+    assert said.startswith("training diverged at update ")
+    assert said.endswith("; try a smaller learning rate (" + hint)
     lam_max = 17 + math.sqrt(265)  # of 2 A^T A = [[28, 12], [12, 6]] (A = [x, 1]): 17 +- sqrt(265)
     bound = 2 / lam_max if optimizer == "gd" else 2 * 1.9 / lam_max
     assert f"lr < {bound:.6g}" in hint
