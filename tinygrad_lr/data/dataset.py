@@ -75,6 +75,19 @@ class Dataset:
         Hessian hold) overflow float64: ``values up to 1e+200 in column x overflow when squared``."""
         _check_squares(self.X, self.y, self.feature_names, self.target_name, fix)
 
+    def check_classes(self, classes: Sequence[float] = (0.0, 1.0), why: str = "a classifier") -> None:
+        """Raise :class:`DataError` naming the first target that is not one of ``classes``
+        (row, column name): ``row 3 (0-based), column y: 2.0 is not a class label (0 or 1) ...``."""
+        bad = np.flatnonzero(~np.isin(self.y, np.asarray(classes, dtype=np.float64)))
+        if bad.size:
+            i = int(bad[0])
+            where = f"{self.source}: " if self.source else ""
+            labels = " or ".join(f"{c:g}" for c in classes)
+            raise DataError(
+                f"{where}row {i} (0-based), column {self.target_name}: {float(self.y[i])!r} is not a "
+                f"class label ({labels}); {why} needs every target to be {labels}"
+            )
+
     @property
     def n_samples(self) -> int:
         return int(self.X.shape[0])

@@ -2,7 +2,7 @@
 
 * :mod:`.base`: what an op is (:class:`Op`: how it prints, its forward, its derivative written
   once for every engine), and the registry both engines take their methods from;
-* :mod:`.elementwise`: ``+ - * /``, negation, powers, ``exp log sqrt tanh sigmoid relu abs``,
+* :mod:`.elementwise`: ``+ - * /``, negation, powers, ``exp log sqrt tanh sigmoid logsigmoid relu abs``,
   ``maximum``; :mod:`.reductions`: ``sum``, ``mean``; :mod:`.shape`: reshape, transpose,
   broadcast, indexing, concatenate, stack; :mod:`.matmul`: ``@``;
 * the toolboxes an op's ``xp`` stands for: :mod:`.floats` (Python floats, the ``Value``
@@ -56,6 +56,7 @@ from .elementwise import (
     Div,
     Exp,
     Log,
+    LogSigmoid,
     Maximum,
     Mul,
     Neg,
@@ -129,6 +130,7 @@ __all__ = [
     "Sqrt",
     "Tanh",
     "Sigmoid",
+    "LogSigmoid",
     "Relu",
     "Abs",
     "Maximum",
