@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["LeastSquares", "lstsq", "ridge", "design_matrix"]
+__all__ = ["LeastSquares", "lstsq", "ridge", "design_matrix", "singular_values"]
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,27 @@ def design_matrix(X: Any, bias: bool = True) -> np.ndarray:
     return np.hstack([Xa, np.ones((Xa.shape[0], 1))]) if bias else Xa
 
 
+def singular_values(A: np.ndarray) -> np.ndarray:
+    """The singular values of ``A`` (largest first), one per column, those that are zero to working
+    precision set to exactly 0.
+
+    Zero to working precision is numpy's ``matrix_rank`` and ``lstsq(rcond=None)`` tolerance,
+    ``s_max * max(n, k) * eps``: the rounding of a zero singular value differs between BLAS
+    kernels, the verdict must not. With fewer rows than columns the missing ones are 0 (one data
+    row cannot pin down a slope and an intercept).
+
+    Example:
+        >>> singular_values(np.array([[1.0, 1.0], [2.0, 2.0]])).round(12).tolist()   # sqrt(10), 0
+        [3.162277660168, 0.0]
+    """
+    sv = np.zeros(A.shape[1])
+    found = np.linalg.svd(A, compute_uv=False)
+    sv[: found.size] = found
+    tiny = sv[0] * max(A.shape) * np.finfo(np.float64).eps
+    sv[sv <= tiny] = 0.0
+    return sv
+
+
 def lstsq(X: Any, y: Any, bias: bool = True, loss: str = "mse", l2: float = 0.0) -> LeastSquares:
     """Solve the normal equations ``A^T A theta = A^T y`` (with ``l2``: ridge's) by least squares.
 
@@ -108,11 +129,8 @@ def lstsq(X: Any, y: Any, bias: bool = True, loss: str = "mse", l2: float = 0.0)
     w = theta[: k - 1] if bias else theta
     sse = float(np.sum((A @ theta - t) ** 2))
     value = (sse / n if key == "mse" else sse) + float(l2) * float(np.sum(w * w))
-    sv = np.linalg.svd(A, compute_uv=False)
-    # rank-deficient to working precision (numpy's matrix_rank and lstsq(rcond=None) tolerance):
-    # the rounding of a zero singular value differs between BLAS kernels, its verdict must not
-    tiny = sv[0] * max(A.shape) * np.finfo(np.float64).eps
-    cond = float(sv[0] / sv[-1]) if sv[-1] > tiny else math.inf
+    sv = singular_values(A)
+    cond = float(sv[0] / sv[-1]) if sv[-1] > 0.0 else math.inf
     return LeastSquares(
         weights=np.array(w, dtype=np.float64),
         intercept=float(theta[-1]) if bias else None,
