@@ -54,8 +54,8 @@ def _squared_error(f: Any, y: Any) -> Any:
 
 
 def _cross_entropy(z: Any, y: Any) -> Any:
-    # -(y log p + (1 - y) log(1 - p)) with p = sigmoid(z): log p = logsigmoid(z), log(1 - p) = logsigmoid(-z)
-    return -(y * z.logsigmoid() + (1.0 - y) * (-z).logsigmoid())  # d(e)/d(z) = sigmoid(z) - y
+    # -(y log p + (1 - y) log(1 - p)) with p = sigmoid(z) is -logsigmoid(-z) - y z (see bce_with_logits)
+    return -(-z).logsigmoid() - y * z  # d(e)/dz = sigmoid(z) - y: one term from each path
 
 
 def _tensor_terms_sum(pred: Any, target: Any, term: Term) -> Any:
@@ -166,17 +166,25 @@ def total_count(pred: Prediction) -> int:
 def bce_with_logits(logits: Prediction, target: Any) -> Any:
     """Binary cross-entropy of logits ``z_i`` against targets ``y_i`` in ``[0, 1]``, the mean over samples.
 
+    The targets are the class labels 0 and 1 (or probabilities between); as PyTorch's loss, this
+    function does not check them (``fit`` does, for a ``LogisticRegression``: a target of 2 is
+    refused there, naming its row).
+
     With the probability ``p_i = sigmoid(z_i)`` the model gives to class 1::
 
         L = (1/n) sum_i -(y_i log p_i + (1 - y_i) log(1 - p_i))      dL/dz_i = (sigmoid(z_i) - y_i) / n
 
     It takes *logits* (``LogisticRegression``'s ``model(X)``, the ``z = w . x + b`` before the
-    sigmoid), as PyTorch's ``binary_cross_entropy_with_logits`` does, because ``log p`` and
-    ``log(1 - p)`` are then ``logsigmoid(z)`` and ``logsigmoid(-z)``: finite for every finite
-    ``z``, where ``log(sigmoid(z))`` would be ``log(0)`` for ``z < -745`` and ``log(1 - p)`` already
-    for ``z > 37``. The graph has the formula's nodes, so its backward pass shows the chain rule
-    collapse: the two paths from ``z_i`` bring ``-y_i (1 - p_i)`` and ``(1 - y_i) p_i``, whose sum
-    is ``p_i - y_i``.
+    sigmoid), as PyTorch's ``binary_cross_entropy_with_logits`` does: ``log(sigmoid(z))`` would be
+    ``log(0)`` for ``z < -745`` and ``log(1 - p)`` already for ``z > 37``. With
+    ``log p = logsigmoid(z)`` and ``log(1 - p) = logsigmoid(-z) = logsigmoid(z) - z`` each term is::
+
+        -(y log p + (1 - y) log(1 - p)) = -logsigmoid(-z) - y z
+
+    finite for every finite ``z`` (``logsigmoid`` never overflows), and built from the engine's
+    ops. Its graph has two paths from ``z``: through ``-logsigmoid(-z)``, whose slope is
+    ``sigmoid(z)``, and through ``-y z``, whose slope is ``-y``; the chain rule adds them, and
+    ``dL/dz = sigmoid(z) - y`` is that sum.
 
     Example (two points, z = 0 for both: p = 1/2, each term is log 2):
         >>> w, b = Value(0.0, label="w"), Value(0.0, label="b")
@@ -185,23 +193,9 @@ def bce_with_logits(logits: Prediction, target: Any) -> Any:
         >>> round(L.data, 12), w.grad, b.grad     # mean((p - y) x) = (0.5 - 1) / 2, mean(p - y) = 0
         (0.69314718056, -0.25, 0.0)
     """
-    _check_probabilities(target)
     total = _terms_sum(logits, target, _cross_entropy)
-    return total / total_count(logits)  # d(sum/n)/d(sum) = 1/n
-
-
-def _check_probabilities(target: Any) -> None:
-    """Targets of a cross-entropy are probabilities: numbers from 0 to 1 (the labels 0 and 1)."""
-    if _is_value_seq(target) or (isinstance(target, Tensor) and target.requires_grad):
-        return  # graph nodes: their numbers are the caller's business, as for any op
-    y = as_float_array(getattr(target, "data", target), "target", "numbers from 0 to 1").reshape(-1)
-    bad = np.flatnonzero(~((y >= 0.0) & (y <= 1.0)))  # NaN fails both comparisons
-    if bad.size:
-        i = int(bad[0])
-        raise InputError(
-            f"bce_with_logits: target[{i}] is {float(y[i])!r}; a cross-entropy's targets are "
-            "probabilities from 0 to 1 (the class labels 0 and 1)"
-        )
+    n = total_count(logits)
+    return total / n if n > 1 else total  # d(sum/n)/d(sum) = 1/n; one sample's loss is its own term
 
 
 LOSSES: dict[str, Callable[[Prediction, Any], Any]] = {"sse": sse, "mse": mse, "bce": bce_with_logits}

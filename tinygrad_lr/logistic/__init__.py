@@ -53,10 +53,14 @@ def separable_note(solution: LogisticSolution, y: Any, names: list[str]) -> str 
     grow = "so the loss has no minimum: it keeps falling as the weights grow, without bound, and the longer "
     grow += f"the training the larger they get; {fix}"
     labels = np.unique(np.asarray(y, dtype=np.float64))
-    if solution.separable and labels.size == 1:
+    if labels.size == 1 and (solution.separable or not solution.converged):
         c = f"{float(labels[0]):g}"
-        return f"every target is {c} (one class only): the model can only learn to say {c} ever more " + (
-            f"surely, {grow}"
+        said = f"every target is {c} (one class only): the model can only learn to say {c} ever more surely"
+        if solution.intercept is None:
+            return f"{said}, {grow}"
+        return (
+            f"{said}: b grows without bound, the longer the training the larger, and an L2 penalty does not "
+            "stop it (b is not penalised); train on samples of both classes"
         )
     if solution.separable:
         theta = solution.param_vector()

@@ -1,0 +1,134 @@
+"""``tinygrad-lr fit --model logistic``: targets checked line by line, the answer compared with
+Newton's method on the formulas, the metrics, and every hostile input as one readable line."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from tinygrad_lr.cli import main
+from tinygrad_lr.data import load_csv
+from tinygrad_lr.logistic import irls
+
+EXAM = "examples/data/exam_results.csv"
+
+
+def _run(capsys, *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def _csv(tmp_path, text: str) -> str:
+    path = tmp_path / "data.csv"
+    path.write_text(text)
+    return str(path)
+
+
+@pytest.mark.parametrize("bad", ["2", "-1", "0.5"])
+def test_a_target_that_is_not_0_or_1_is_named_by_its_line(tmp_path, capsys, bad):
+    path = _csv(tmp_path, f"x,passed\n1,0\n2,1\n\n3,{bad}\n")
+    status, out, err = _run(capsys, "fit", path, "--model", "logistic")
+    assert status == 2 and out == ""
+    assert err == (
+        f"tinygrad-lr fit: error: {path}, line 5, column 2 (passed): '{bad}' is not a class label; "
+        "the target must be 0 or 1\n"
+    )
+
+
+@pytest.mark.parametrize("bad", ["nan", "inf", "-inf"])
+def test_nan_and_inf_targets_are_named_by_their_line(tmp_path, capsys, bad):
+    path = _csv(tmp_path, f"1,0\n2,{bad}\n")
+    status, out, err = _run(capsys, "fit", path, "--model", "logistic")
+    assert status == 2 and f"line 2, column 2: '{bad}' is not a finite number" in err and err.count("\n") == 1
+
+
+def test_an_empty_file_is_one_line(tmp_path, capsys):
+    status, _, err = _run(capsys, "fit", _csv(tmp_path, ""), "--model", "logistic")
+    assert status == 2 and err.endswith("the file is empty (no data rows)\n")
+
+
+def test_huge_features_say_what_to_do(tmp_path, capsys):
+    status, _, err = _run(capsys, "fit", _csv(tmp_path, "1e200,1\n2,0\n3,1\n"), "--model", "logistic")
+    assert status != 0 and "overflow when squared" in err and "--standardize" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "text, said, l2_helps",
+    [
+        ("1,1\n2,1\n3,1\n", "note: every target is 1 (one class only)", False),
+        ("5,0\n", "note: every target is 0 (one class only)", False),  # one row
+        ("1,0\n2,0\n3,1\n4,1\n", "note: the classes are perfectly separable", True),
+    ],
+)
+def test_data_without_a_minimum_is_said_and_the_fix_named(tmp_path, capsys, text, said, l2_helps):
+    status, out, err = _run(capsys, "fit", _csv(tmp_path, text), "--model", "logistic", "--epochs", "20")
+    assert status == 0 and err == ""
+    assert said in out and "without bound" in out
+    assert ("--l2 0.01" in out) == l2_helps and ("train on samples of both classes" in out) != l2_helps
+    assert "Newton's method on the formulas" not in out  # there is no minimum to compare with
+    status, out, _ = _run(
+        capsys, "fit", _csv(tmp_path, text), "--model", "logistic", "--l2", "0.01", "--epochs", "20"
+    )
+    assert status == 0
+    if l2_helps:  # with the penalty a minimum exists
+        assert "note:" not in out and "Newton's method on the formulas (IRLS), l2 = 0.01" in out
+    else:  # b is not penalised: one class still has no minimum
+        assert said in out and "an L2 penalty does not stop it (b is not penalised)" in out
+
+
+def test_losses_and_options_that_do_not_suit_the_model_are_refused(tmp_path, capsys):
+    path = _csv(tmp_path, "1,0\n2,1\n3,0\n")
+    for argv, said in [
+        (["--model", "logistic", "--loss", "mse"], "--model logistic is trained with --loss bce"),
+        (["--loss", "bce"], "--loss bce (binary cross-entropy) is the loss of --model logistic"),
+        (["--model", "logistic", "--stream", "--lr", "0.1"], "--model logistic needs the data in memory"),
+    ]:
+        status, out, err = _run(capsys, "fit", path, *argv)
+        assert status == 2 and out == "" and said in err and err.count("\n") == 1
+
+
+def test_the_report_and_the_json_agree_with_newtons_method_on_the_formulas(capsys):
+    status, out, _ = _run(
+        capsys, "fit", EXAM, "--model", "logistic", "--optimizer", "newton", "--epochs", "10",
+        "--predict", "6", "7", "--json",
+    )  # fmt: skip
+    assert status == 0
+    r = json.loads(out)
+    d = load_csv(EXAM)
+    answer = irls(d.X, d.y)
+    assert r["loss_fn"] == "bce" and r["converged"]
+    np.testing.assert_allclose([*r["w"], r["b"]], answer.param_vector(), atol=1e-10)
+    np.testing.assert_allclose(
+        [*r["closed_form"]["w"], r["closed_form"]["b"]], answer.param_vector(), rtol=1e-15
+    )
+    z = 6 * r["w"][0] + 7 * r["w"][1] + r["b"]
+    assert r["predictions"] == [pytest.approx(z, rel=1e-12)]
+    assert r["probabilities"] == [pytest.approx(1 / (1 + math.exp(-z)), rel=1e-12)] and r["classes"] == [1]
+    m = r["metrics"]["train"]
+    z_all = d.X @ answer.weights + answer.intercept
+    assert m["accuracy"] == pytest.approx(float(np.mean((z_all > 0) == (d.y == 1))))
+    assert m["log_loss"] == pytest.approx(answer.loss, rel=1e-12)
+    tn, fp, fn, tp = (
+        int(np.sum((d.y == a) & ((z_all > 0) == b))) for a, b in ((0, 0), (0, 1), (1, 0), (1, 1))
+    )
+    assert m["confusion_matrix"] == [[tn, fp], [fn, tp]] and tn + fp + fn + tp == 100
+
+
+def test_a_held_out_part_gets_its_own_metrics(capsys):
+    status, out, _ = _run(capsys, "fit", EXAM, "--model", "logistic", "--standardize", "--test-split", "0.25")
+    assert status == 0
+    train, test = [line for line in out.splitlines() if line.startswith(("train:", " test:"))]
+    assert "accuracy" in train and "confusion matrix [[TN, FP], [FN, TP]]" in test
+    counts = [int(v) for v in test.split("= [[")[1].replace("]", "").replace("[", "").split(",")]
+    assert sum(counts) == 25
+
+
+def test_the_linear_report_is_unchanged_by_the_model_option(tmp_path, capsys):
+    path = _csv(tmp_path, "1,3\n2,5\n3,7\n")
+    status, out, _ = _run(capsys, "fit", path, "--loss", "sse", "--lr", "0.01", "--epochs", "5")
+    assert status == 0 and "closed form (least squares): w = " in out and "accuracy" not in out
+    assert "model: y = w*x + b" in out
