@@ -30,6 +30,7 @@ from tinygrad_lr import (
     walkthrough_text,
 )
 from tinygrad_lr.anomaly import AnomalyError
+from tinygrad_lr.compare import assert_close
 from tinygrad_lr.compile import CompileWarning, compile_step
 from tinygrad_lr.data import DataError, from_arrays, load_csv, make_logistic_data
 from tinygrad_lr.errors import InputError
@@ -62,10 +63,10 @@ def test_logsigmoid_is_finite_for_every_finite_logit_on_both_engines(a):
     expected = -_softplus(-a)  # log sigmoid(a) = -log(1 + e^-a)
     v = Value(a).logsigmoid()
     t = Tensor([a]).logsigmoid()
-    assert v.data == pytest.approx(expected, rel=1e-15, abs=1e-300)
-    assert t.data[0] == pytest.approx(expected, rel=1e-15, abs=1e-300)
+    assert_close(v.data, expected, rtol=1e-15, atol=1e-300)
+    assert_close(t.data[0], expected, rtol=1e-15, atol=1e-300)
     slope = _sigmoid(-a) if abs(a) < 700 else (1.0 if a < 0 else 0.0)  # 1 - sigmoid(a), without cancelling
-    assert v.local_grads[0] == pytest.approx(slope, rel=1e-15, abs=1e-300)
+    assert_close(v.local_grads[0], slope, rtol=1e-15, atol=1e-300)
 
 
 def test_logsigmoid_second_derivative_at_zero_is_a_quarter():
@@ -92,11 +93,11 @@ def test_bce_value_and_tensor_agree_with_the_formula_and_its_gradient(z, data):
     zt = Tensor(np.array(z), requires_grad=True)
     Lt = bce_with_logits(zt, y)
     Lt.backward()
-    assert Lv.data == pytest.approx(expected, rel=1e-12, abs=1e-15)
-    assert Lt.item() == pytest.approx(expected, rel=1e-12, abs=1e-15)
+    assert_close(Lv.data, expected, rtol=1e-12, atol=1e-15)
+    assert_close(Lt.item(), expected, rtol=1e-12, atol=1e-15)
     slopes = [(_sigmoid(a) - b) / n for a, b in zip(z, y)]  # dL/dz_i = (sigmoid(z_i) - y_i) / n
-    np.testing.assert_allclose([v.grad for v in zv], slopes, rtol=1e-12, atol=1e-15)
-    np.testing.assert_allclose(zt.grad, slopes, rtol=1e-12, atol=1e-15)
+    assert_close([v.grad for v in zv], slopes, rtol=1e-12, atol=1e-15)
+    assert_close(zt.grad, slopes, rtol=1e-12, atol=1e-15)
 
 
 @pytest.mark.parametrize("engine", ["value", "tensor"])
@@ -137,8 +138,8 @@ def test_the_model_returns_logits_probabilities_and_classes(engine):
     m = LogisticRegression(2, w=[1.0, -2.0], b=0.5, engine=engine)
     X = [[1.0, 1.0], [0.0, 0.0], [3.0, 0.5]]
     z = np.array([-0.5, 0.5, 2.5])
-    np.testing.assert_allclose(m.decision_function(X), z, rtol=1e-15)
-    np.testing.assert_allclose(m.predict_proba(X), [_sigmoid(v) for v in z], rtol=1e-15)
+    assert_close(m.decision_function(X), z, rtol=1e-15)
+    assert_close(m.predict_proba(X), [_sigmoid(v) for v in z], rtol=1e-15)
     assert m.predict(X).tolist() == [0, 1, 1]
     out = m(X)
     labels = [v.label for v in out] if engine == "value" else [out.label]
@@ -154,11 +155,11 @@ def test_the_two_point_worked_example_by_hand():
     for engine in ("value", "tensor"):
         m = LogisticRegression(w=0.0, b=0.0, engine=engine)
         h = fit(m, (xs, ys), "gd", lr=1.0, epochs=1)
-        assert h.initial_loss == pytest.approx(math.log(2), rel=1e-15)  # every p = 1/2
+        assert_close(h.initial_loss, math.log(2), rtol=1e-15)  # every p = 1/2
         # dL/dw = ((1/2 - 0) * 1 + (1/2 - 1) * 3) / 2 = -1/2, dL/db = ((1/2 - 0) + (1/2 - 1)) / 2 = 0
         assert m.weights[0] == 0.5 and m.intercept == 0.0
         z = [0.5 * x for x in xs]
-        assert h.losses[0] == pytest.approx((_bce(z[0], 0.0) + _bce(z[1], 1.0)) / 2, rel=1e-15)
+        assert_close(h.losses[0], (_bce(z[0], 0.0) + _bce(z[1], 1.0)) / 2, rtol=1e-15)
         assert round(h.losses[0], 6) == 0.587745
 
 
@@ -177,16 +178,16 @@ def test_the_gradient_and_hessian_formulas_are_the_autodiff_ones(l2):
     m = LogisticRegression(2, w=w, b=b, engine="tensor")
     L = bce_with_logits(m(X), y) + l2 * (m.w**2).sum()
     H = hessian(L, m.parameters())
-    np.testing.assert_allclose(H, logistic_hessian(X, w, b, l2), rtol=1e-12, atol=1e-15)
+    assert_close(H, logistic_hessian(X, w, b, l2), rtol=1e-12, atol=1e-15)
     L = bce_with_logits(m(X), y) + l2 * (m.w**2).sum()
     L.backward()
     g = np.concatenate([m.w.grad, [float(m.b.grad)]])
-    np.testing.assert_allclose(g, logistic_gradient(X, y, w, b, l2), rtol=1e-12, atol=1e-15)
-    assert L.item() == pytest.approx(logistic_loss(X, y, w, b, l2), rel=1e-14)
+    assert_close(g, logistic_gradient(X, y, w, b, l2), rtol=1e-12, atol=1e-15)
+    assert_close(L.item(), logistic_loss(X, y, w, b, l2), rtol=1e-14)
     # X^T S X / n by hand, with S = p (1 - p)
     A = np.hstack([X, np.ones((len(y), 1))])
     p = 1 / (1 + np.exp(-(A @ [0.3, -0.2, 0.7])))
-    np.testing.assert_allclose(
+    assert_close(
         logistic_hessian(X, w, b, l2),
         A.T @ (A * (p * (1 - p))[:, None]) / len(y) + np.diag([2 * l2] * 2 + [0]),
         rtol=1e-13,
@@ -203,7 +204,7 @@ def test_newton_by_autodiff_reaches_the_formulas_answer_in_a_handful_of_steps_wh
     assert answer.converged and not answer.separable and answer.iterations <= 10
     m = LogisticRegression(2, engine=engine)
     h = fit(m, (X, y), "newton", epochs=8, l2=l2)
-    np.testing.assert_allclose(m.param_vector(), answer.param_vector(), rtol=0, atol=NEWTON_ATOL)
+    assert_close(m.param_vector(), answer.param_vector(), rtol=0, atol=NEWTON_ATOL)
     assert h.param_distance < NEWTON_ATOL and h.closed_form is not None
     gap = [loss - answer.loss for loss in h.losses]
     assert gap[5] < 1e-12  # a handful of steps
@@ -285,10 +286,10 @@ def test_no_bias_and_one_feature_models_fit_too(engine):
     m = LogisticRegression(2, bias=False, engine=engine)
     fit(m, (X - X.mean(axis=0), y), "newton", epochs=10)
     answer = irls(X - X.mean(axis=0), y, bias=False)
-    np.testing.assert_allclose(m.param_vector(), answer.param_vector(), atol=NEWTON_ATOL)
+    assert_close(m.param_vector(), answer.param_vector(), atol=NEWTON_ATOL)
     m1 = LogisticRegression(1, engine=engine)
     fit(m1, (X[:, 0], y), "newton", epochs=10)
-    np.testing.assert_allclose(m1.param_vector(), irls(X[:, :1], y).param_vector(), atol=NEWTON_ATOL)
+    assert_close(m1.param_vector(), irls(X[:, :1], y).param_vector(), atol=NEWTON_ATOL)
 
 
 # --- the lenses work on it unchanged ---------------------------------------------------------
@@ -340,8 +341,8 @@ def test_metrics_count_by_hand():
     y, c = [0, 1, 1, 0, 1], [0, 1, 0, 1, 1]
     assert accuracy_score(y, c) == 0.6
     assert confusion_matrix(y, c).tolist() == [[1, 1], [1, 2]]  # [[TN, FP], [FN, TP]]
-    assert log_loss([0, 1], [0.25, 0.5]) == pytest.approx((-math.log(0.75) - math.log(0.5)) / 2, rel=1e-15)
-    assert log_loss([1], [0.0]) == pytest.approx(-math.log(np.finfo(float).eps))  # clipped, not inf
+    assert_close(log_loss([0, 1], [0.25, 0.5]), (-math.log(0.75) - math.log(0.5)) / 2, rtol=1e-15)
+    assert_close(log_loss([1], [0.0]), -math.log(np.finfo(float).eps), rtol=1e-6)  # clipped, not inf
     m = classification_metrics([0, 1], [800.0, -800.0])  # both confidently wrong: 800 each, exactly
     assert m["log_loss"] == 800.0 and m["accuracy"] == 0.0 and m["confusion_matrix"] == [[0, 1], [1, 0]]
     with pytest.raises(ValueError, match=r"y_true\[0\] is 2.0; the classes are 0 and 1"):
@@ -405,15 +406,15 @@ def test_fitted_parameters_equal_scikit_learns_and_newtons(path, features, l2):
     theirs = np.concatenate([sk.coef_.ravel(), sk.intercept_])
     answer = irls(d.X, d.y, l2=l2)
     assert answer.converged
-    np.testing.assert_allclose(answer.param_vector(), theirs, rtol=0, atol=SKLEARN_ATOL)
+    assert_close(answer.param_vector(), theirs, rtol=0, atol=SKLEARN_ATOL)
     for engine in ("value", "tensor"):
         m = LogisticRegression(d.n_features, engine=engine)
         h = fit(m, d, "newton", epochs=12, l2=l2)
-        np.testing.assert_allclose(m.param_vector(), theirs, rtol=0, atol=SKLEARN_ATOL)
-        np.testing.assert_allclose(m.param_vector(), answer.param_vector(), rtol=0, atol=NEWTON_ATOL)
+        assert_close(m.param_vector(), theirs, rtol=0, atol=SKLEARN_ATOL)
+        assert_close(m.param_vector(), answer.param_vector(), rtol=0, atol=NEWTON_ATOL)
         assert h.loss_name == "bce"
     # and the probabilities
-    np.testing.assert_allclose(m.predict_proba(d.X), sk.predict_proba(d.X)[:, 1], rtol=0, atol=1e-7)
+    assert_close(m.predict_proba(d.X), sk.predict_proba(d.X)[:, 1], rtol=0, atol=1e-7)
     assert np.array_equal(m.predict(d.X), sk.predict(d.X).astype(int))
 
 
@@ -423,4 +424,4 @@ def test_gradient_descent_standardized_gets_there_too():
     m = LogisticRegression(2, engine="tensor")
     h = fit(m, from_arrays(X, y), "gd", lr=4.0, epochs=3000, standardize=True, grad_tol=1e-11)
     assert h.converged
-    np.testing.assert_allclose(m.param_vector(), answer.param_vector(), atol=1e-8)
+    assert_close(m.param_vector(), answer.param_vector(), atol=1e-8)

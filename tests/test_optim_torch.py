@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from tinygrad_lr import Tensor, Value, sse
+from tinygrad_lr.compare import assert_close
 from tinygrad_lr.optim import (
     GD,
     Adagrad,
@@ -150,4 +151,4 @@ def test_schedules_match_torch_lr_scheduler(sched):
         ts.optimizer.step()
         ts.step()
         s.step()
-        assert s.get_last_lr()[0] == pytest.approx(ts.get_last_lr()[0], rel=1e-12, abs=1e-15)
+        assert_close(s.get_last_lr()[0], ts.get_last_lr()[0], rtol=1e-12, atol=1e-15)

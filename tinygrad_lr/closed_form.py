@@ -128,7 +128,9 @@ def lstsq(X: Any, y: Any, bias: bool = True, loss: str = "mse", l2: float = 0.0)
     theta = np.linalg.lstsq(A_solve, t_solve, rcond=None)[0]
     w = theta[: k - 1] if bias else theta
     sse = float(np.sum((A @ theta - t) ** 2))
-    value = (sse / n if key == "mse" else sse) + float(l2) * float(np.sum(w * w))
+    value = sse / n if key == "mse" else sse
+    if l2 > 0:  # no w * w without a penalty: a huge w (tiny x) must not overflow into the loss
+        value += float(l2) * float(np.sum(w * w))
     sv = singular_values(A)
     cond = float(sv[0] / sv[-1]) if sv[-1] > 0.0 else math.inf
     return LeastSquares(
