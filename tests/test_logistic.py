@@ -425,3 +425,22 @@ def test_gradient_descent_standardized_gets_there_too():
     h = fit(m, from_arrays(X, y), "gd", lr=4.0, epochs=3000, standardize=True, grad_tol=1e-11)
     assert h.converged
     assert_close(m.param_vector(), answer.param_vector(), atol=1e-8)
+
+
+def test_the_stable_lr_of_bce_is_8_times_the_mse_bound_and_gd_below_it_never_rises():
+    """BCE's Hessian A^T S A / n has S = p(1 - p) <= 1/4, an eighth of the MSE's 2 A^T A / n
+    everywhere: on x = 1, 2, 3 with bias, A^T A / n = [[14/3, 2], [2, 1]] has largest eigenvalue
+    (17/3 + sqrt((11/3)^2 + 16)) / 2, so the bound is 8 * 2 / (2 * that)."""
+    from tinygrad_lr import max_stable_lr
+
+    lam = (17 / 3 + math.sqrt((11 / 3) ** 2 + 16)) / 2
+    assert_close(max_stable_lr([1, 2, 3], "bce"), 8.0 / lam, rtol=1e-12)
+    assert_close(max_stable_lr([1, 2, 3], "BCE", batch_size=1), 8.0 / (9 + 1), rtol=1e-12)
+    lr = 0.99 * max_stable_lr([1, 2, 3], "bce")
+    theta = np.array([3.0, -2.0])  # far from the minimum: the bound holds at every point
+    X, y = np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0, 0.0])
+    losses = []
+    for _ in range(50):
+        losses.append(logistic_loss(X, y, theta[0], theta[1]))
+        theta = theta - lr * logistic_gradient(X, y, theta[0], theta[1])
+    assert all(b <= a for a, b in zip(losses, losses[1:]))

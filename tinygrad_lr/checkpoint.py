@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ._files import atomic_file
+from ._files import atomic_file, input_file
 
 __all__ = ["save", "load", "FORMATS"]
 
@@ -70,8 +70,10 @@ def load(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     """Read a state dict written by :func:`save` (never unpickling anything)."""
     path = Path(path)
     fmt = _format(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"load: no such file {str(path)!r}")
+    try:
+        input_file(path)  # a directory, a missing file, a path through a file: each called what it is
+    except OSError as exc:
+        raise type(exc)(f"load: {exc}") from None
     if fmt == ".json":
         try:
             raw = json.loads(path.read_text(encoding="utf-8"), parse_constant=_refuse_constant)

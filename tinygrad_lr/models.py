@@ -374,6 +374,11 @@ def max_stable_lr(X: Any, loss: str = "mse", bias: bool = True, batch_size: int 
     (``a`` includes the bias's 1). Other batch sizes are not supported: their batches' Hessians
     depend on how the samples are grouped.
 
+    For logistic regression's ``"bce"`` loss the Hessian ``A^T S A / n`` changes from point to
+    point, but ``S = p (1 - p) <= 1/4`` keeps it below an eighth of the MSE's ``2 A^T A / n`` (and
+    one sample's below ``|a|^2 / 4``) everywhere: 8 times the MSE's limit is stable wherever the
+    run goes (a bound, not the exact limit at the minimum).
+
     Returns ``inf`` only when the Hessian is zero (no learning rate can diverge). Data with NaN
     or inf, no rows, or values whose squares overflow float64 is refused with a
     :class:`~tinygrad_lr.DataError` (a bound computed from it would mean nothing).
@@ -383,7 +388,11 @@ def max_stable_lr(X: Any, loss: str = "mse", bias: bool = True, batch_size: int 
         0.060098
         >>> max_stable_lr([1, 2, 3], bias=False, batch_size=1)   # 1 / 3**2
         0.1111111111111111
+        >>> max_stable_lr([1, 2, 3], "bce", bias=False, batch_size=1)   # 8 / 3**2
+        0.8888888888888888
     """
+    if isinstance(loss, str) and loss.lower() == "bce":
+        return 8.0 * max_stable_lr(X, "mse", bias, batch_size)
     if batch_size == 1:
         A = _design_matrix(X, "max_stable_lr")
         with np.errstate(over="ignore"):

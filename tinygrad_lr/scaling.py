@@ -47,7 +47,13 @@ class Standardizer:
         if arr.ndim != 2 or arr.shape[0] == 0:
             raise ValueError(f"standardize needs a 2-D array of samples, got shape {arr.shape}")
         mean = arr.mean(axis=0)
-        std = arr.std(axis=0)
+        with np.errstate(over="ignore", invalid="ignore"):
+            std = arr.std(axis=0)
+        if not np.all(np.isfinite(std)):  # squares of values near 1e200 overflow: scale them first
+            dev = arr - mean
+            spread = np.abs(dev).max(axis=0)
+            spread = np.where(spread > 0, spread, 1.0)
+            std = spread * (dev / spread).std(axis=0)
         for j, s in enumerate(std):
             if not s > 0:
                 name = names[j] if names is not None else f"feature {j + 1}"

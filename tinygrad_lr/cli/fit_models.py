@@ -72,13 +72,10 @@ def model_lr(args: argparse.Namespace, X: Any, name: str, bias: bool) -> float |
     """The default learning rate: half the largest stable one (see ``fit_options.auto_lr``); for
     logistic regression the BCE's curvature is at most a quarter of ``A^T A / n`` (``p (1 - p) <= 1/4``),
     an eighth of the MSE's ``2 A^T A / n``, so every limit is 8 times the MSE's: a bound that holds
-    everywhere, not only at the minimum."""
+    everywhere, not only at the minimum (:func:`~tinygrad_lr.models.max_stable_lr` with ``"bce"``)."""
     from .fit_options import auto_lr
 
-    if not _logistic(args):
-        return auto_lr(name, X, args.loss, bias)
-    lr = auto_lr(name, X, "mse", bias)
-    return None if lr is None else 8.0 * lr
+    return auto_lr(name, X, args.loss, bias)
 
 
 def metrics(args: argparse.Namespace, model: Any, X: Any, y: Any) -> dict[str, Any]:

@@ -7,6 +7,7 @@ build up speed and steps that zig-zag across a narrow valley cancel out.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -94,6 +95,22 @@ class Momentum(Optimizer):
             state["momentum_buffer"] = v
             g = g + mu * v if group["nesterov"] else v
         return p - group["lr"] * g
+
+    def max_stable_lr(self, lam_max: float) -> float | None:
+        """Along an eigenvector of the Hessian (eigenvalue ``lam``, plus ``weight_decay``) the error
+        ``e`` and velocity follow ``e_next = (1 + mu - lr * c * lam) e - mu e_prev`` (heavy ball,
+        ``c = 1 - dampening``), which settles for ``lr * c * lam < 2 (1 + mu)``; Nesterov's
+        look-ahead gives ``e_next = (1 + mu)(1 - lr * lam) e - mu (1 - lr * lam) e_prev``, which
+        settles for ``lr * lam < 2 (1 + mu) / (1 + 2 mu)`` -- below gradient descent's ``2 / lam``
+        once ``mu > 0``."""
+        group = self.param_groups[0]
+        mu, lam = group["momentum"], lam_max + group["weight_decay"]
+        if lam <= 0.0:
+            return None
+        if group["nesterov"]:
+            return 2.0 * (1.0 + mu) / ((1.0 + 2.0 * mu) * lam)
+        keep = 1.0 - group["dampening"]
+        return 2.0 * (1.0 + mu) / (keep * lam) if keep > 0.0 else math.inf
 
     @property
     def velocity(self) -> list[Any]:

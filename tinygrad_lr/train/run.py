@@ -135,7 +135,7 @@ class Run:
             grad_tol=o.grad_tol,
             loss_tol=o.loss_tol,
             lr=lambda: opt.param_groups[0]["lr"],
-            hint=lambda: self.source.hint(model, self.loss_name, opt.batch_size),
+            hint=lambda: self.source.hint(model, self.loss_name, opt),
         )
 
     def end_epoch(self, epoch: int, loss: float, grad_norm: float | None) -> bool:

@@ -28,6 +28,7 @@ from ..graph import no_grad
 from ..logistic import LogisticRegression, LogisticSolution, irls, separable_note
 from ..losses import sse
 from ..models import LinearRegression
+from ..optim import Optimizer
 from .hints import GramSums, Hint, stable_lr_hint
 
 __all__ = [
@@ -133,8 +134,8 @@ class InMemory:
         """``|dL/dtheta|`` over the whole data set (a backward pass)."""
         return loss_and_grad_norm(model, self.X, self.y, self.loss_fn)[1]
 
-    def hint(self, model: Any, loss_name: str, batch_size: int | None) -> Hint | None:
-        return stable_lr_hint(model, self.X, loss_name, batch_size)
+    def hint(self, model: Any, loss_name: str, optimizer: Optimizer) -> Hint | None:
+        return stable_lr_hint(model, self.X, loss_name, optimizer.batch_size, optimizer)
 
     def closed_form(self, model: Any, loss_name: str, l2: float) -> LeastSquares | LogisticSolution | None:
         """The answer to compare the run with: least squares (ridge) for linear regression with SSE
@@ -230,8 +231,8 @@ class Streamed:
     def final_grad_norm(self, model: Any) -> float | None:
         return None  # a pass over the file more, for a number the stream's report does not show
 
-    def hint(self, model: Any, loss_name: str, batch_size: int | None) -> Hint | None:
-        return self.sums.hint(loss_name, self.n_samples, batch_size)
+    def hint(self, model: Any, loss_name: str, optimizer: Optimizer) -> Hint | None:
+        return self.sums.hint(loss_name, self.n_samples, optimizer.batch_size, optimizer)
 
     def closed_form(self, model: Any, loss_name: str, l2: float) -> LeastSquares | None:
         return None
