@@ -250,6 +250,25 @@ def test_websocket_actions_and_their_refusals(lab):
     assert act(lab, sid, {"op": "view"})[1]["view"]["update"] == 1
 
 
+def test_websocket_oversized_or_not_an_object(lab):
+    """A message over the size limit closes the socket (1009, as RFC 6455 says for one too big to
+    process) before the lab reads it; one that is not a JSON object is a 400 answer; nothing changes."""
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    sid = new_session(lab)
+    url = f"ws://127.0.0.1:{lab.port}/ws/{sid}?token={lab.token}"
+    with connect(url, origin=f"http://127.0.0.1:{lab.port}", max_size=None) as ws:
+        ws.send('["step"]')
+        answer = json.loads(ws.recv())
+        assert answer["status"] == 400 and "JSON object" in answer["error"]
+        ws.send(json.dumps({"op": "step", "pad": "x" * (MAX_BODY + 10)}))
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+    assert act(lab, sid, {"op": "view"})[1]["view"]["update"] == 0
+
+
 def test_two_tabs_do_not_disturb_each_other(lab):
     a, b = new_session(lab), new_session(lab)
     act(lab, a, {"op": "step", "count": 3})

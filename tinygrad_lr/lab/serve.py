@@ -84,6 +84,7 @@ class LabServer:
             lifespan="off",
             ws="websockets-sansio",
             ws_max_size=MAX_BODY,
+            ws_per_message_deflate=False,  # on 127.0.0.1 compressing each answer only costs time, both ends
             timeout_graceful_shutdown=2,
         )
         self.server = uvicorn.Server(config)
