@@ -209,3 +209,40 @@ def test_no_import_cycles():
     grimp = pytest.importorskip("grimp", reason="grimp comes with import-linter (the dev extra)")
     graph = grimp.build_graph(PACKAGE.name, cache_dir=None)  # every import, in functions too
     assert _cycles(graph) == []
+
+
+def test_the_layers_picture_in_the_docs_is_the_code_s_import_graph(tmp_path):
+    """docs/images/layers.svg (docs/engine.md) is what tools/draw_layers.py draws from the code
+    today: a box per module of the package, in the rows of the import-linter contract, and an
+    arrow per import no longer path implies."""
+    pytest.importorskip("grimp", reason="grimp comes with import-linter (the dev extra)")
+    pytest.importorskip("tomllib", reason="tools/draw_layers.py reads pyproject.toml with tomllib (3.11+)")
+    import importlib.util
+    import xml.etree.ElementTree as ET
+
+    from figures import picture_difference
+
+    spec = importlib.util.spec_from_file_location("draw_layers", PACKAGE.parent / "tools" / "draw_layers.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    fresh = tmp_path / "layers.svg"
+    tool.main(fresh)
+    committed = PACKAGE.parent / "docs" / "images" / "layers.svg"
+    assert picture_difference(committed, fresh) is None, "run: python tools/draw_layers.py"
+
+    ns = "{http://www.w3.org/2000/svg}"
+    drawn = ET.fromstring(committed.read_text())
+    titles = {kind: [] for kind in ("node", "edge")}
+    for g in drawn.iter(f"{ns}g"):
+        if g.get("class") in titles and g.find(f"{ns}path") is not None:  # a box or an arrow
+            titles[g.get("class")].append(g.findtext(f"{ns}title"))
+    modules = {
+        p.name.removesuffix(".py")
+        for p in PACKAGE.iterdir()
+        if p.name != "__init__.py" and (p.suffix == ".py" or (p / "__init__.py").exists())
+    }
+    assert sorted(titles["node"]) == sorted(modules)  # every module, once
+    arrows = {tuple(t.split("->")) for t in titles["edge"]}
+    imports = tool.module_imports()
+    assert arrows <= imports and arrows == tool.without_implied(imports)
+    assert ("value", "ops") in arrows and ("value", "viz") not in imports  # the engines import no lens
