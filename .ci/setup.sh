@@ -91,5 +91,5 @@ if [ "$job" = demo ]; then
 fi
 .venv/bin/ruff check .
 .venv/bin/mypy tinygrad_lr
-.venv/bin/lint-imports --no-cache  # the layering in pyproject.toml: no upward import, no cycle
+.venv/bin/lint-imports --no-cache --no-logo  # the layering in pyproject.toml: no upward import, no cycle
 exec .venv/bin/python -m pytest -q
