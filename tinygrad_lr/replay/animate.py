@@ -86,6 +86,7 @@ def write_animation(
     from matplotlib import animation
 
     fmt = check_animation_path(path)
+
     def frame(i: int) -> None:
         draw(i)
 
