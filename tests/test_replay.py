@@ -271,7 +271,7 @@ def test_fit_replay_on_the_command_line(tmp_path, capsys) -> None:
         main(["fit", STUDY, "--epochs", "2", "--replay", str(tmp_path / "r"), "--replay-axes", "w", "w"]) == 2
     )
     assert "--replay-axes takes two different parameters of w, b" in capsys.readouterr().err
-    for extra in (["--l2", "0.1"], ["--standardize"], ["--schedule", "step:10"]):
+    for extra in (["--l2", "0.1"], ["--schedule", "step:10"]):  # --standardize replays (test_replay_rules)
         assert main(["fit", STUDY, "--epochs", "2", "--replay", str(tmp_path / "r"), *extra]) == 2
         assert f"{extra[0]} and --replay do not go together" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
@@ -332,12 +332,15 @@ def test_the_mp4_has_one_frame_per_update_asked_for(tmp_path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["learning.mp4"]  # no temporary file left
 
 
-def test_an_optimizer_with_another_update_rule_is_refused_with_a_reason() -> None:
+def test_an_optimizer_with_two_param_groups_is_refused_with_a_reason() -> None:
+    """Every rule replays (tests/test_replay_rules.py), with one set of hyper-parameters."""
     from tinygrad_lr.optim import Momentum
 
     m = LinearRegression()
-    with pytest.raises(ValueError, match="p - lr \\* dL/dp .* momentum updates its parameters another way"):
-        record(m, (XS, YS), Momentum(m.parameters(), lr=0.01), epochs=1)
+    w, b = m.parameters()
+    opt = Momentum([{"params": [w]}, {"params": [b], "lr": 0.1}], lr=0.01)
+    with pytest.raises(ValueError, match="one set of hyper-parameters; this .* has 2 param groups"):
+        record(m, (XS, YS), opt, epochs=1)
 
 
 def test_two_features_draw_the_landscape_over_the_weights_picked(tmp_path) -> None:

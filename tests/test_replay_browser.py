@@ -261,3 +261,52 @@ def test_the_replay_page_passes_an_accessibility_check(tmp_path) -> None:
             controls = {"first", "prev-step", "prev", "play", "next", "next-step", "last", "speed", "scrub",
                         "zoom-out", "zoom-fit", "zoom-in"}
             assert controls <= reached, controls - reached
+
+
+def test_every_rules_update_is_written_out_on_the_page_as_python_writes_it(tmp_path) -> None:
+    """Momentum, Nesterov, AdaGrad, RMSProp, Adam, AdamW and Newton: the page's script fills the
+    rule's formula with the step's numbers exactly as viz.recording.update_lines does (whose
+    numbers test_replay_rules.py checks against each rule worked out in numpy); a standardized
+    run says what it trained on, and the red arrow is the rule's step, not -lr * grad."""
+    from selenium.webdriver.common.by import By
+
+    from tinygrad_lr.optim import make_optimizer
+    from tinygrad_lr.viz.recording import update_lines
+
+    three = ([1.0, 2.0, 3.0], [3.0, 5.0, 7.0])
+    runs = [
+        ("momentum", 0.01, {"momentum": 0.5, "dampening": 0.3, "weight_decay": 0.1}),
+        ("nesterov", 0.01, {"momentum": 0.9}),
+        ("adagrad", 0.1, {"lr_decay": 0.1}),
+        ("rmsprop", 0.01, {"momentum": 0.5, "centered": True}),
+        ("adam", 0.1, {"weight_decay": 0.1, "amsgrad": True}),
+        ("adamw", 0.1, {"weight_decay": 0.1}),
+        ("adam", 1e-7, {}),  # a step too small for 6 digits: the page shows the digits that change
+        ("newton", 1.0, {}),
+    ]
+    with chromium(1366, 768) as driver:
+        for i, (name, lr, options) in enumerate(runs):
+            model = LinearRegression(w=1.0, b=0.0)
+            opt = make_optimizer(name, model.parameters(), lr, **options)
+            rec = record(model, three, opt, loss="sse", epochs=3)
+            page = write_replay(rec, tmp_path / f"{name}{i}")
+            driver.get(page.as_uri())
+            driver.find_element(By.ID, "next").click()
+            driver.find_element(By.ID, "next").click()  # the update phase; the slider keeps it
+            for k in range(rec.updates):
+                scrub(driver, k + 1)
+                m = moment(driver)
+                assert (m["update"], m["phase"]) == (k + 1, "update")
+                shown = driver.execute_script("return document.getElementById('phase-update').textContent")
+                assert shown == "update: " + "\n        ".join(update_lines(rec, k)), (name, options, k)
+            legend = driver.find_element(By.ID, "landscape-legend").get_attribute("textContent")
+            step = rec.after[-1] - rec.before[-1]
+            assert f"after - before = ({fmt(step[0])}, {fmt(step[1])})" in legend
+            assert console_errors(driver) == []
+        study = load_csv("examples/data/study_hours.csv")
+        rec = record(LinearRegression(), study, "gd", lr=0.1, epochs=3, standardize=True)
+        driver.get(write_replay(rec, tmp_path / "standardized").as_uri())
+        notes = driver.find_element(By.ID, "notes").get_attribute("textContent")
+        s = rec.standardizer
+        assert f"z_x = (x - {s.mean[0]:.6g}) / {s.std[0]:.6g}" in notes
+        assert console_errors(driver) == []

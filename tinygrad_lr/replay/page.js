@@ -314,10 +314,16 @@
       "colour: the loss over all samples (log scale) over " + names[AX[0]] + " and " + names[AX[1]]) +
       (held.length ? ", with " + held.join(", ") + (held.length > 1 ? " held at their current values" : " held at its current value") : "") +
       "; orange: the path so far" + (R.minimum ? "; \u2605 the least-squares minimum" : "") +
-      "; red arrow: this update's step -lr * grad = -" + lrtxt + " * (" +
-      [AX[0], AX[1]].filter(function (v, i) { return !(oneD && i === 1); }).map(function (a) { return fmt(g[a]); }).join(", ") +
-      "), of length lr * |grad| = " + fmt(R.lr * Math.sqrt(g.reduce(function (s, v) { return s + v * v; }, 0))) +
-      (tiny ? " (too short to see at this scale, so not drawn)." : ".");
+      arrowText(g, lrtxt, oneD) + (tiny ? " (too short to see at this scale, so not drawn)." : ".");
+  }
+  function arrowText(g, lrtxt, oneD) {
+    var shown = [AX[0], AX[1]].filter(function (v, i) { return !(oneD && i === 1); });
+    if (R.plain) return "; red arrow: this update's step -lr * grad = -" + lrtxt + " * (" +
+      shown.map(function (a) { return fmt(g[a]); }).join(", ") +
+      "), of length lr * |grad| = " + fmt(R.lr * Math.sqrt(g.reduce(function (s, v) { return s + v * v; }, 0)));
+    var a = R.after[k], b = R.before[k], step = a.map(function (v, i) { return v - b[i]; });
+    return "; red arrow: this update's step, after - before = (" + shown.map(function (i) { return fmt(step[i]); }).join(", ") +
+      "), of length " + fmt(Math.sqrt(step.reduce(function (s, v) { return s + v * v; }, 0)));
   }
 
   /* --- panel 4: the loss curve --------------------------------------------------------- */
@@ -370,13 +376,52 @@
     $("phase-forward").textContent = "forward: f = " + modelText() + " on " + rowsText(rows) + " at " + at +
       ": L = " + L + " = " + fmt(R.losses[k]);
     $("phase-backward").textContent = "backward: " + names.map(function (n, i) { return "dL/d" + n + " = " + fmt(g[i]); }).join(", ");
-    $("phase-update").textContent = "update: " + names.map(function (n, i) {
-      var c = fmtChange(a[i], b[i]);
-      return n + " <- " + c[1] + " - " + fmt(R.lr) + " * " + factor(g[i]) + " = " + c[0];
-    }).join("   ");
+    $("phase-update").textContent = "update: " + updateLines(k).join("\n        ");
     PHASES.forEach(function (name, i) {
       var li = $("phase-" + name);
       li.className = i === ph ? "current" : (i < ph ? "done" : "");
+    });
+  }
+  /* The rule's update written out with update k's numbers: R.formula's lines, {name} a number of
+     the step (before, grad, after, what the rule noted) or a hyper-parameter, {p} the parameter;
+     a line with {p} shows every parameter side by side (viz/recording.py's update_lines, the same). */
+  var OPERATORS = "*/+-^";
+  function wrap(text, before, after) {
+    var lead = before.replace(/\s+$/, "");
+    var follows = OPERATORS.indexOf(lead.charAt(lead.length - 1)) >= 0 && lead.slice(-2) !== "<-";
+    return text.charAt(0) === "-" && (follows || after.charAt(0) === "^") ? "(" + text + ")" : text;
+  }
+  function whole(v) {
+    if (v.length === 1) return fmt(v[0]);
+    if (v.length === P * P) {
+      var rows = [];
+      for (var r = 0; r < P; r++) rows.push("[" + v.slice(r * P, r * P + P).map(function (x) { return fmt(x); }).join(", ") + "]");
+      return "[" + rows.join(", ") + "]";
+    }
+    return "(" + v.map(function (x) { return fmt(x); }).join(", ") + ")";
+  }
+  function fillLine(line, values, i, name) {
+    line = line.split("{p}").join(name);
+    var pair = i === null ? null : new RegExp("^" + name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") + " <- \\{(\\w+)\\}.* = \\{after\\}$").exec(line);
+    var change = pair ? fmtChange(values.after[i], values[pair[1]][i]) : null;
+    var first = line.indexOf("{", name.length);
+    return line.replace(/\{(\w+)\}/g, function (m, key, at) {
+      var v = values[key], text;
+      if (change && key === "after") text = change[0];
+      else if (change && at === first) text = change[1];
+      else if (Array.isArray(v)) text = i !== null ? fmt(v[i]) : whole(v);
+      else text = fmt(v);
+      return wrap(text, line.slice(0, at), line.slice(at + m.length));
+    });
+  }
+  function updateLines(u) {
+    var values = {};
+    Object.keys(R.constants).forEach(function (key) { values[key] = R.constants[key]; });
+    Object.keys(R.notes).forEach(function (key) { values[key] = R.notes[key][u]; });
+    values.before = R.before[u]; values.after = R.after[u]; values.grad = R.grads[u];
+    return R.formula.map(function (line) {
+      if (line.indexOf("{p}") < 0) return fillLine(line, values, null, "");
+      return R.param_names.map(function (n, i) { return fillLine(line, values, i, n); }).join("   ");
     });
   }
   function modelText() {
@@ -556,8 +601,11 @@
     if (R.engine === "tensor") notes.push("This run used the Tensor engine; the graph panel draws the same loss on the " +
       "scalar Value engine, one small graph per sample, from the recorded parameters.");
     if (R.max_stable_lr !== null && !R.diverged) notes.push((R.optimizer === "sgd" ?
-      "Every one-sample step shrinks its sample's error only for lr < " : "Full-batch gradient descent is stable here for lr < ") +
+      "Every one-sample step shrinks its sample's error only for lr < " : R.plain ?
+      "Full-batch gradient descent is stable here for lr < " : "Its full-batch steps are stable here for lr < ") +
       fmt(R.max_stable_lr) + "; this run used lr = " + fmt(R.lr) + ".");
+    if (R.standardized) notes.push("The features are standardized, as fit(..., standardize=True) trains on them: " +
+      R.standardized + "; the data panel, the landscape and the parameters are on them.");
     $("notes").textContent = notes.join(" ");
     if (R.diverged) {
       var d = $("diverged");

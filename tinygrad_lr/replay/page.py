@@ -85,6 +85,11 @@ def replay_data(
         "initial_params": rec.history_initial().tolist(),
         "diverged": rec.diverged,
         "max_stable_lr": rec.max_stable_lr,
+        "plain": rec.plain,
+        "formula": rec.formula,
+        "notes": {name: v.tolist() for name, v in rec.notes.items()},
+        "constants": rec.constants,
+        "standardized": _standardized(rec),
         "moments": {"G": (A.T @ A).tolist(), "c": (A.T @ rec.y).tolist(), "yy": float(rec.y @ rec.y), "n": n},
         "axes": [i, j],
         "minimum": minimum,
@@ -100,6 +105,18 @@ def replay_data(
         },
         "graph_error": frames.error,
     }
+
+
+def _standardized(rec: Recording) -> str | None:
+    """``z_x = (x - 49.9) / 11.3``, for every feature of a standardized run; else None."""
+    s = rec.standardizer
+    if s is None:
+        return None
+    originals = [n[2:] if n.startswith("z_") else n for n in rec.feature_names]
+    return ", ".join(
+        f"{z} = ({x} - {m:.6g}) / {sd:.6g}"
+        for z, x, m, sd in zip(rec.feature_names, originals, s.mean, s.std)
+    )
 
 
 def _script_data(data: dict[str, Any]) -> str:
@@ -152,6 +169,7 @@ def _updates_csv(rec: Recording) -> bytes:
         + [f"{n}_before" for n in names]
         + [f"dL/d{n}" for n in names]
         + [f"{n}_after" for n in names]
+        + [f"{note}[{j}]" for note, v in rec.notes.items() for j in range(v.shape[1])]
     )
     for k in range(rec.updates):
         batch = rec.batches[k]
@@ -165,6 +183,7 @@ def _updates_csv(rec: Recording) -> bytes:
             + [repr(float(v)) for v in rec.before[k]]
             + [repr(float(v)) for v in rec.grads[k]]
             + [repr(float(v)) for v in rec.after[k]]
+            + [repr(float(x)) for v in rec.notes.values() for x in v[k]]
         )
     return out.getvalue().encode("utf-8")
 

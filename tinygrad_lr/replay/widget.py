@@ -183,7 +183,10 @@ class ReplayWidget:
         def look(i: int) -> str:  # the current phase bold, the phases to come grey
             return "font-weight:bold;color:#212121" if i == ph else "color:#9e9e9e" if i > ph else ""
 
-        items = "".join(f"<li style='{look(i)}'>{html.escape(line)}</li>" for i, line in enumerate(lines))
+        def item(i: int, line: str) -> str:  # the update may take a line per quantity of its rule
+            return f"<li style='{look(i)}'>{html.escape(line).replace(chr(10), '<br>')}</li>"
+
+        items = "".join(item(i, line) for i, line in enumerate(lines))
         when = "after" if ph == 2 else "before"
         self.text.value = (
             "<div style='font-family:monospace;background:#fffde7;border-left:4px solid #f9a825;"
