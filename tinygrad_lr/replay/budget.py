@@ -85,7 +85,9 @@ def bytes_per_update(rec: Recording) -> float:
     sizes = [0 if _all_in_order(b, rec.n_samples) else len(b) for b in rec.batches[:1000]]
     rows = float(np.mean(sizes)) if sizes else 0.0
     row_bytes = 2 if _row_dtype(rec.n_samples) == "<u2" else 4
-    return doubles * 8 * 4 / 3 + 4 * 4 / 3 + rows * row_bytes * 4 / 3 + 4 * 4 / 3  # + epoch, batch size
+    per_epoch = max(1, int(np.searchsorted(rec.epoch, rec.epoch[0], side="right"))) if rec.updates else 1
+    ends = (8 + 4) / per_epoch  # the loss over all samples at the end of an epoch, and where
+    return (doubles * 8 + 4 + rows * row_bytes + 4 + ends) * 4 / 3  # + epoch, batch size
 
 
 def _notes(rec: Recording) -> dict[str, np.ndarray]:
@@ -134,8 +136,10 @@ def _block_size(rec: Recording) -> int:
     return per_epoch * math.ceil(BLOCK_MIN / per_epoch)
 
 
-def plan_numbers(rec: Recording, asked: Sequence[int] = (), budget: int = NUMBERS_BUDGET) -> NumbersPlan:
-    """Every update while the numbers fit ``budget`` bytes; else whole blocks (module doc)."""
+def plan_numbers(rec: Recording, asked: Sequence[int] = (), budget: int | None = None) -> NumbersPlan:
+    """Every update while the numbers fit ``budget`` bytes (default :data:`NUMBERS_BUDGET`);
+    else whole blocks (module doc)."""
+    budget = NUMBERS_BUDGET if budget is None else budget
     U = rec.updates
     cost = bytes_per_update(rec)
     if U * cost <= budget:
@@ -196,7 +200,22 @@ def numbers_data(rec: Recording, plan: NumbersPlan) -> dict[str, Any]:
         "notes": {name: [int(v.shape[1]), b64(v[idx].reshape(-1), "<f8")] for name, v in _notes(rec).items()},
         "P": P,
     }
+    out.update(_epoch_ends(rec, idx))
     return out
+
+
+def _epoch_ends(rec: Recording, idx: np.ndarray) -> dict[str, str]:
+    """The kept updates that end an epoch, and that epoch's loss over all samples (the history's)."""
+    losses = [] if rec.history is None else list(rec.history.losses)
+    epoch = rec.epoch
+    last = np.ones(len(idx), dtype=bool)
+    inner = idx + 1 < rec.updates
+    last[inner] = epoch[idx[inner] + 1] != epoch[idx[inner]]
+    ends = [int(k) for k in idx[last] if int(epoch[k]) <= len(losses)]
+    return {
+        "epoch_ends": b64(np.array(ends, dtype=np.int64), "<i4"),
+        "epoch_losses": b64(np.array([losses[int(epoch[k]) - 1] for k in ends], dtype=np.float64), "<f8"),
+    }
 
 
 def detail_updates(
@@ -209,10 +228,12 @@ def detail_updates(
     return sorted((picks | set(asked)) - {-1})
 
 
-def trim_frames(frames: GraphFrames, asked: Sequence[int], budget: int = FRAMES_BUDGET) -> GraphFrames:
-    """``frames`` without some of its updates when their numbers would pass ``budget`` bytes:
+def trim_frames(frames: GraphFrames, asked: Sequence[int], budget: int | None = None) -> GraphFrames:
+    """``frames`` without some of its updates when their numbers would pass ``budget`` bytes
+    (default :data:`FRAMES_BUDGET`):
     the first and the last drawn update and every update asked for stay; of the others, every
     other one goes, again, until the rest fit."""
+    budget = FRAMES_BUDGET if budget is None else budget
     cost = [len(json.dumps([frames.labels[i], frames.samples[i]])) for i in range(len(frames.updates))]
     keep = list(range(len(frames.updates)))
     stay = {0, len(keep) - 1} | {i for i, u in enumerate(frames.updates) if u in set(asked)}

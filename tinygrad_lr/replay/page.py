@@ -40,6 +40,9 @@ from .record import Recording, ReplayTooLargeError
 
 __all__ = ["write_replay", "check_replay_folder", "replay_data", "replay_html", "OUR_FILES"]
 
+# what the live lab holds (tinygrad_lr.lab.state's MAX_UPDATES and MAX_POINTS; the lab sits
+# above the replay, so they are repeated here and a test keeps them equal)
+LAB_RUN_UPDATES, LAB_POINTS = 5000, 1000
 OUR_FILES = ("index.html", "updates.csv")  # what a replay folder holds; nothing else is touched
 _OURS = re.compile(r"^(index\.html|updates\.csv)$")
 
@@ -77,17 +80,16 @@ def replay_data(
         "X": rec.X.tolist(),
         "y": rec.y.tolist(),
         "updates": rec.updates,
+        "lab": {"updates": LAB_RUN_UPDATES, "points": LAB_POINTS},
         "numbers": numbers_data(rec, plan),
         "kept_note": kept_note(rec, plan),
         "detail_note": detail_note(rec, frames, asked),
-        "epoch_losses": [] if history is None else list(history.losses),
         "initial_loss": None if history is None else history.initial_loss,
         "initial_params": rec.history_initial().tolist(),
         "diverged": rec.diverged,
         "max_stable_lr": rec.max_stable_lr,
         "plain": rec.plain,
         "formula": rec.formula,
-        "notes": {name: v.tolist() for name, v in rec.notes.items()},
         "constants": rec.constants,
         "standardized": _standardized(rec),
         "moments": {"G": (A.T @ A).tolist(), "c": (A.T @ rec.y).tolist(), "yy": float(rec.y @ rec.y), "n": n},
@@ -156,7 +158,7 @@ def replay_html(
         .replace("{{CSS}}", _asset("page.css"))
         .replace("{{TEMPLATES}}", templates)
         .replace("{{DATA}}", _script_data(data))
-        .replace("{{SCRIPT}}", _asset("page.js"))
+        .replace("{{SCRIPT}}", _asset("numbers.js") + "\n" + _asset("page.js"))
     )
 
 

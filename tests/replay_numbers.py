@@ -1,0 +1,73 @@
+"""The numbers a written replay page holds, read back independently of the code that wrote them.
+
+The page keeps every kept update's numbers in base64 (little-endian float64 and int32, see
+tinygrad_lr/replay/budget.py); :func:`page_numbers` decodes them with numpy alone, so tests can
+compare them with the recording, to the bit.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+def page_data(page: Path) -> dict[str, Any]:
+    """The page's ``REPLAY`` object."""
+    text = Path(page).read_text(encoding="utf-8")
+    m = re.search(r"var REPLAY = (\{.*?\});\n", text, re.S)
+    assert m is not None, f"{page} holds no REPLAY data"
+    return dict(json.loads(m.group(1).replace("<\\/", "</")))
+
+
+def _array(s: str, dtype: str) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(s), dtype=dtype)
+
+
+def page_numbers(page: Path) -> dict[str, Any]:
+    """Per kept update (``kept``: their 0-based numbers): before, after, grads, losses, epoch,
+    batches (``None``: all samples in order) and notes; and the epoch losses with their updates."""
+    C = page_data(page)["numbers"]
+    P = C["P"]
+    kept = np.concatenate([np.arange(a, b) for a, b in C["spans"]]) if C["spans"] else np.zeros(0, int)
+    before = _array(C["before"], "<f8").reshape(-1, P)
+    if C["after"] is not None:
+        after = _array(C["after"], "<f8").reshape(-1, P)
+    else:
+        last = _array(C["after_last"], "<f8").reshape(-1, P)
+        after = np.empty_like(before)
+        i = 0
+        for s, (a, b) in enumerate(C["spans"]):
+            after[i : i + b - a - 1] = before[i + 1 : i + b - a]
+            after[i + b - a - 1] = last[s]
+            i += b - a
+    sizes = (
+        np.full(len(kept), C["batch_size"])
+        if isinstance(C["batch_size"], int)
+        else _array(C["batch_size"], "<i4")
+    )
+    rows = _array(C["batch_rows"], "<u2" if C["row_bytes"] == 2 else "<u4")
+    batches: list[np.ndarray | None] = []
+    at = 0
+    for size in sizes:
+        if size < 0:
+            batches.append(None)
+        else:
+            batches.append(rows[at : at + size].astype(np.int64))
+            at += size
+    return {
+        "kept": kept,
+        "before": before,
+        "after": after,
+        "grads": _array(C["grads"], "<f8").reshape(-1, P),
+        "losses": _array(C["losses"], "<f8"),
+        "epoch": _array(C["epoch"], "<i4"),
+        "batches": batches,
+        "notes": {n: _array(v, "<f8").reshape(-1, w) for n, (w, v) in C["notes"].items()},
+        "epoch_ends": _array(C["epoch_ends"], "<i4"),
+        "epoch_losses": _array(C["epoch_losses"], "<f8"),
+    }
