@@ -173,20 +173,18 @@ def _updates_csv(rec: Recording) -> bytes:
         + [f"{n}_after" for n in names]
         + [f"{note}[{j}]" for note, v in rec.notes.items() for j in range(v.shape[1])]
     )
-    for k in range(rec.updates):
+    n, everyone = rec.n_samples, np.arange(rec.n_samples)
+    columns = [rec.losses[:, None], rec.before, rec.grads, rec.after, *rec.notes.values()]
+    numbers = np.hstack(columns).tolist() if rec.updates else []  # Python floats: repr is exact
+    epochs = rec.epoch.tolist()
+    for k, row in enumerate(numbers):  # numbers and plain words only: nothing for csv to quote
         batch = rec.batches[k]
         rows = (
             "all"
-            if len(batch) == rec.n_samples and np.array_equal(batch, np.arange(rec.n_samples))
-            else (" ".join(str(int(r) + 1) for r in batch))
+            if len(batch) == n and np.array_equal(batch, everyone)
+            else " ".join(map(str, (batch + 1).tolist()))
         )
-        writer.writerow(
-            [k + 1, int(rec.epoch[k]), rows, repr(float(rec.losses[k]))]
-            + [repr(float(v)) for v in rec.before[k]]
-            + [repr(float(v)) for v in rec.grads[k]]
-            + [repr(float(v)) for v in rec.after[k]]
-            + [repr(float(x)) for v in rec.notes.values() for x in v[k]]
-        )
+        out.write(f"{k + 1},{epochs[k]},{rows},{','.join(map(repr, row))}\n")
     return out.getvalue().encode("utf-8")
 
 
