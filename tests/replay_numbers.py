@@ -1,4 +1,5 @@
-"""The numbers a written replay page holds, read back independently of the code that wrote them.
+"""The numbers a written replay page holds, read back independently of the code that wrote them;
+and long recordings made fast (:func:`sgd_recording`), without a slow fit.
 
 The page keeps every kept update's numbers in base64 (little-endian float64 and int32, see
 tinygrad_lr/replay/budget.py); :func:`page_numbers` decodes them with numpy alone, so tests can
@@ -14,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from tinygrad_lr.replay import Recording
 
 
 def page_data(page: Path) -> dict[str, Any]:
@@ -71,3 +74,41 @@ def page_numbers(page: Path) -> dict[str, Any]:
         "epoch_ends": _array(C["epoch_ends"], "<i4"),
         "epoch_losses": _array(C["epoch_losses"], "<f8"),
     }
+
+
+def sgd_recording(updates: int, n: int = 100, lr: float = 1e-4) -> Recording:
+    """SGD in order on n points with the MSE loss of one sample, ``(w x + b - y)^2``, worked out
+    in plain Python floats: ``grad = 2 (w x + b - y) [x, 1]``, ``p <- p - lr * grad``."""
+    rng = np.random.default_rng(7)
+    x = rng.uniform(30.0, 70.0, n)
+    y = 1.2 * x + 5.0 + rng.normal(0.0, 3.0, n)
+    xs, ys = x.tolist(), y.tolist()
+    rows, w, b = [], 0.0, 0.0
+    for k in range(updates):
+        i = k % n
+        r = w * xs[i] + b - ys[i]
+        gw, gb = 2.0 * r * xs[i], 2.0 * r
+        nw, nb = w - lr * gw, b - lr * gb
+        rows.append((w, b, gw, gb, nw, nb, r * r))
+        w, b = nw, nb
+    a = np.array(rows)
+    return Recording(
+        X=x[:, None],
+        y=y,
+        feature_names=["x"],
+        target_name="y",
+        param_names=["w", "b"],
+        bias=True,
+        engine="value",
+        lr=lr,
+        optimizer="sgd",
+        description="SGD (one sample per update)",
+        loss_name="mse",
+        before=a[:, 0:2],
+        after=a[:, 4:6],
+        grads=a[:, 2:4],
+        losses=a[:, 6],
+        epoch=np.arange(updates) // n + 1,
+        batches=[np.array([k % n]) for k in range(updates)],
+        constants={"lr": lr},
+    )
