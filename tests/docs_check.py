@@ -204,13 +204,8 @@ def check_page(page: Path, workdir: Path) -> Report:
                     continue
                 nxt = blocks[i + 1] if i + 1 < len(blocks) else None
                 expected = None
-                if (
-                    nxt is not None
-                    and nxt.lang == "text"
-                    and not nxt.before.strip()
-                    and not nxt.skip
-                    and not _is_session(nxt)
-                ):
+                if (nxt is not None and nxt.lang == "text" and not nxt.before.strip() and not nxt.skip
+                        and not _is_session(nxt)):
                     expected = nxt.body
                     outputs.add(i + 1)
                 out = io.StringIO()
@@ -310,10 +305,8 @@ def main(argv: list[str] | None = None) -> int:
                 target = ROOT / "docs" / "images" / name
                 if fresh.resolve() != target.resolve():
                     target.write_bytes(fresh.read_bytes())  # a picture drawn next to the user
-        print(
-            f"{page}: {report.python_blocks} Python blocks, {report.outputs_compared} outputs compared, "
-            f"{report.doctest_examples} doctest examples, {report.commands_run} commands run"
-        )
+        print(f"{page}: {report.python_blocks} Python blocks, {report.outputs_compared} outputs compared, "
+              f"{report.doctest_examples} doctest examples, {report.commands_run} commands run")
         for failure in report.failures:
             print(failure)
             status = 1

@@ -67,7 +67,7 @@ def test_demo_ends_with_what_to_do_next_and_every_step_it_names_exists(tmp_path,
 
     assert main(["demo", "--out", str(tmp_path), "--no-render"]) == 0
     out = capsys.readouterr().out
-    tail = out[out.rindex("What next:") :]
+    tail = out[out.rindex("What next:"):]
     assert out.rstrip().endswith(tail.rstrip())  # the last thing the demo says
     root = Path(__file__).resolve().parent.parent
     for path in ("docs/tutorial.md", "notebooks/01_worked_example.ipynb"):
@@ -79,9 +79,8 @@ def test_demo_ends_with_what_to_do_next_and_every_step_it_names_exists(tmp_path,
     assert [p.name for p in tmp_path.glob("ex1_*.py")] == ["ex1_local_derivatives.py"]
 
 
-def test_demo_without_graphviz_prints_everything_then_says_which_pictures_it_skipped(
-    tmp_path, capsys, monkeypatch
-):
+def test_demo_without_graphviz_prints_everything_then_says_which_pictures_it_skipped(tmp_path, capsys,
+                                                                                      monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path / "no-programs-here"))  # no `dot` anywhere
     assert main(["demo", "--out", str(tmp_path / "out")]) == 0  # the lesson is complete without pictures
     out = capsys.readouterr().out
@@ -100,10 +99,7 @@ def test_demo_without_graphviz_prints_everything_then_says_which_pictures_it_ski
 
 def test_module_entry_point_runs():
     proc = subprocess.run(
-        [sys.executable, "-m", "tinygrad_lr", "--version"],
-        capture_output=True,
-        text=True,
-        check=False,
+        [sys.executable, "-m", "tinygrad_lr", "--version"], capture_output=True, text=True, check=False,
         cwd=Path(__file__).parent,
     )
     assert proc.returncode == 0 and proc.stdout.strip() == f"tinygrad-lr {__version__}"

@@ -122,10 +122,7 @@ def test_every_whole_number_option_names_itself_when_negative(command, flag, res
         (["--optimizer", "minibatch", "--batch-size", "0"], "--batch-size must be at least 1, got 0"),
         (["--optimizer", "momentum", "--momentum", "-1"], "--momentum must be a number >= 0, got -1.0"),
         (["--optimizer", "adamw", "--weight-decay", "-1"], "--weight-decay must be a number >= 0, got -1.0"),
-        (
-            ["--optimizer", "adam", "--betas", "0.9", "1"],
-            "--betas: beta2 must be a number in [0, 1), got 1.0",
-        ),  # noqa: E501
+        (["--optimizer", "adam", "--betas", "0.9", "1"], "--betas: beta2 must be a number in [0, 1), got 1.0"),  # noqa: E501
         (["--schedule", "exponential:-1"], "--schedule: gamma must be a number >= 0, got -1.0"),
     ],
 )

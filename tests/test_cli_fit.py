@@ -154,22 +154,8 @@ def test_newton_lands_on_least_squares_in_one_step(capsys, engine):
     data = load_csv("examples/data/study_hours.csv")
     A = np.column_stack([data.X, np.ones(data.n_samples)])
     (w_ls, b_ls), *_ = np.linalg.lstsq(A, data.y, rcond=None)  # the closed form, independently
-    assert (
-        main(
-            [
-                "fit",
-                "examples/data/study_hours.csv",
-                "--optimizer",
-                "newton",
-                "--epochs",
-                "1",
-                "--engine",
-                engine,
-                "--json",
-            ]
-        )
-        == 0
-    )
+    assert main(["fit", "examples/data/study_hours.csv", "--optimizer", "newton", "--epochs", "1",
+                 "--engine", engine, "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert_close(out["w"], w_ls, rtol=1e-10, atol=1e-12)
     assert_close(out["b"], b_ls, rtol=1e-10, atol=1e-12)

@@ -57,10 +57,9 @@ def test_every_picture_a_page_draws_is_the_one_it_embeds(report_of):
             if fresh.suffix == ".gif":
                 continue  # an animation: its frames are tested in tests/test_replay.py
             committed = ROOT / "docs" / "images" / rel
-            embedded = (
-                f"images/{rel}" in page.read_text()
-                or f"docs/images/{rel}" in (ROOT / "README.md").read_text()
-            )
+            embedded = f"images/{rel}" in page.read_text() or f"docs/images/{rel}" in (
+                ROOT / "README.md"
+            ).read_text()
             if not committed.exists():
                 if embedded:
                     differences.append(f"{page.name} draws docs/images/{rel} but it is not committed")
@@ -112,6 +111,7 @@ def test_api_page_names_every_public_name():
     assert not missing, f"docs/api.md does not describe {missing}"
 
 
+
 def test_every_page_is_linked_from_the_index_and_every_local_link_resolves():
     import re
 
@@ -129,13 +129,8 @@ def test_nothing_a_reader_sees_points_outside_the_repository():
     """The tutorials' digest is docs/sources.md; no page, example, notebook or --help may send a
     reader to a file the repository does not contain (../shared/, SOURCE.md)."""
     seen = [ROOT / "README.md", *(ROOT / "docs").rglob("*.md"), *(ROOT / "benchmarks").rglob("*.md")]
-    for folder, pattern in (
-        ("examples", "*.py"),
-        ("notebooks", "*.ipynb"),
-        ("tinygrad_lr", "*.py"),
-        ("benchmarks", "*.py"),
-        ("tools", "*.py"),
-    ):
+    for folder, pattern in (("examples", "*.py"), ("notebooks", "*.ipynb"), ("tinygrad_lr", "*.py"),
+                            ("benchmarks", "*.py"), ("tools", "*.py")):
         seen += sorted((ROOT / folder).rglob(pattern))
     seen = [p for p in seen if not any(part.startswith(".env") for part in p.relative_to(ROOT).parts)]
     assert len(seen) > 30  # (benchmarks/.env*, the benchmarks' own virtual environment, is not ours)
@@ -208,7 +203,7 @@ def test_the_compile_pages_picture_names_what_its_code_computes() -> None:
     step()
     code = dict(re.findall(r"^\s+(t\d+|L) = (.+)$", step.source.split("# backward")[0], re.M))
     page = (ROOT / "docs" / "compile.md").read_text()
-    block = page[page.index("w0, b0 = Value(1.0") :]
+    block = page[page.index("w0, b0 = Value(1.0"):]
     block = block[: block.index("save_graph(")]
     namespace = {"Value": Value, "sse": sse, "topological_order": topological_order, "xs": xs, "ys": ys}
     exec(block, namespace)  # the page's own naming code
@@ -222,9 +217,8 @@ def test_the_compile_pages_picture_names_what_its_code_computes() -> None:
         assert same(titles[name]) == same(formula), (name, titles[name], formula)
 
 
-_NUMBER_WORDS = {
-    w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())
-}
+_NUMBER_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve".split())}
 
 
 def _counted_things() -> dict[str, int]:
@@ -250,7 +244,7 @@ def _counted_things() -> dict[str, int]:
 
 
 def test_the_counts_a_page_states_are_the_real_counts():
-    """ "eight scripts" when there are ten, "four notebooks" when there are seven: a page that
+    """"eight scripts" when there are ten, "four notebooks" when there are seven: a page that
     counts examples, notebooks, exercises, tutorials or commands must count right."""
     import re
 
@@ -280,7 +274,7 @@ def test_every_command_is_in_the_readme_and_has_a_section_in_cli_md():
     from tinygrad_lr.cli.commands import discover
 
     readme, cli = (ROOT / "README.md").read_text(), (ROOT / "docs" / "cli.md").read_text()
-    block = readme[readme.index("## Command line") :]
+    block = readme[readme.index("## Command line"):]
     block = block[: block.index("\n## ", 3)]
     for module in discover():
         name = module.__name__.rsplit(".", 1)[1]
@@ -290,11 +284,8 @@ def test_every_command_is_in_the_readme_and_has_a_section_in_cli_md():
 
 def test_the_readme_links_every_docs_page():
     readme = (ROOT / "README.md").read_text()
-    missing = [
-        p.name
-        for p in sorted((ROOT / "docs").glob("*.md"))
-        if p.name != "README.md" and f"(docs/{p.name})" not in readme
-    ]
+    missing = [p.name for p in sorted((ROOT / "docs").glob("*.md")) if p.name != "README.md"
+               and f"(docs/{p.name})" not in readme]
     assert not missing, f"README's documentation list leaves out {missing}"
 
 

@@ -25,30 +25,9 @@ KINDS = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}
 
 # the words of the classic-slip diagnoses: none may be read into a number that is not one
 SLIP_WORDS = (
-    "half",
-    "swapped",
-    "times",
-    "sign",
-    "twice",
-    "missing",
-    "LAST",
-    "FIRST",
-    "SUM",
-    "1/n",
-    "uphill",
-    "zeroed",
-    "stale",
-    "radians",
-    "itself",
-    "lowered",
-    "once",
-    "whole gradient",
-    "did not move",
-    "exactly",
-    "instead of",
-    "never called",
-    "not used",
-    "the input a",
+    "half", "swapped", "times", "sign", "twice", "missing", "LAST", "FIRST", "SUM", "1/n", "uphill",
+    "zeroed", "stale", "radians", "itself", "lowered", "once", "whole gradient", "did not move",
+    "exactly", "instead of", "never called", "not used", "the input a",
 )
 
 

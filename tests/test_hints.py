@@ -82,18 +82,14 @@ def test_adams_hint_names_its_lr_not_standardizing(capsys) -> None:
     assert "b moved 0.0988 of the 7.82 to least squares" in out  # 100 updates of about 0.001
 
 
-@pytest.mark.parametrize(
-    "flags",
-    [
-        # one-sample noise: standardized at its stable lr, it made the gap worse (4.86 -> 17.1)
-        ["--optimizer", "sgd", "--engine", "tensor", "--epochs", "30"],
-        ["--optimizer", "rmsprop"],  # w went past its answer: a valley, not the lr's pace
-        ["--optimizer", "adam", "--lr", "0.1"],  # ... and after following Adam's hint
-        ["--optimizer", "newton", "--epochs", "1"],  # converged
-        ["--optimizer", "gd", "--standardize"],  # converged
-    ],
-    ids=lambda f: " ".join(f),
-)
+@pytest.mark.parametrize("flags", [
+    # one-sample noise: standardized at its stable lr, it made the gap worse (4.86 -> 17.1)
+    ["--optimizer", "sgd", "--engine", "tensor", "--epochs", "30"],
+    ["--optimizer", "rmsprop"],  # w went past its answer: a valley, not the lr's pace
+    ["--optimizer", "adam", "--lr", "0.1"],  # ... and after following Adam's hint
+    ["--optimizer", "newton", "--epochs", "1"],  # converged
+    ["--optimizer", "gd", "--standardize"],  # converged
+], ids=lambda f: " ".join(f))
 def test_no_hint_where_no_simple_change_is_sure_to_help(flags, capsys) -> None:
     out = _fit([HOURS, *flags], capsys)
     assert "hint:" not in out, out
@@ -118,7 +114,7 @@ def test_following_a_divergence_hint_trains_without_diverging(flags, capsys) -> 
     assert "training diverged" in out, out
     bound = float(re.search(r"try a smaller learning rate \(.*?lr < (\S+) ", out).group(1))
     i = flags.index("--lr")
-    follow = [*flags[:i], "--lr", f"{0.9 * bound:.6g}", *flags[i + 2 :]]
+    follow = [*flags[:i], "--lr", f"{0.9 * bound:.6g}", *flags[i + 2:]]
     after = _fit([HOURS, *follow, *engine, "--epochs", "50"], capsys)
     assert "diverged" not in after, after
     final = float(re.search(r"final loss: (\S+)", after).group(1))
@@ -131,12 +127,8 @@ def test_a_bound_per_rule_from_its_own_recurrence() -> None:
     from tinygrad_lr import GD, Momentum, Nesterov, Value
 
     lam = 3.0
-    for make in (
-        lambda p: GD(p, lr=0.1),
-        lambda p: Momentum(p, momentum=0.8),
-        lambda p: Momentum(p, momentum=0.6, dampening=0.3),
-        lambda p: Nesterov(p, momentum=0.9),
-    ):
+    for make in (lambda p: GD(p, lr=0.1), lambda p: Momentum(p, momentum=0.8),
+                 lambda p: Momentum(p, momentum=0.6, dampening=0.3), lambda p: Nesterov(p, momentum=0.9)):
         opt = make([Value(0.0)])
         bound = opt.max_stable_lr(lam)
         for lr, grows in ((0.99 * bound, False), (1.01 * bound, True)):

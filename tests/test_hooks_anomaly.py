@@ -23,7 +23,6 @@ def no_other_hooks():
     graph_module._hooks.update(saved)
     graph_module._update_watched()
 
-
 # --- hooks ------------------------------------------------------------------------------------------
 
 

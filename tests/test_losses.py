@@ -1,5 +1,6 @@
 """sse and mse on both engines: values, gradients, summation order, errors."""
 
+
 import numpy as np
 import pytest
 from hypothesis import given

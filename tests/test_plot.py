@@ -233,11 +233,8 @@ def test_loss_landscape_draws_the_trajectories_over_fixed_limits():
 
 
 def test_landscape_paths_sharing_a_start_get_one_circle_their_ends_nest_and_exits_are_marked():
-    paths = {
-        "GD": [(1.0, 0.0), (2.0, 1.0)],
-        "SGD": [(1.0, 0.0), (1.5, 0.5), (2.0, 1.0)],
-        "wild": [(1.0, 0.0), (2.5, 1.5), (40.0, -30.0)],
-    }
+    paths = {"GD": [(1.0, 0.0), (2.0, 1.0)], "SGD": [(1.0, 0.0), (1.5, 0.5), (2.0, 1.0)],
+             "wild": [(1.0, 0.0), (2.5, 1.5), (40.0, -30.0)]}
     ax = plot.loss_landscape(_sse_wb, (0, 3), (-1, 2), trajectories=paths, num=20).axes[0]
     starts = [a for a in ax.get_children() if a.get_gid() == "start"]
     assert len(starts) == 1 and "start (1, 0)" in ax.get_legend_handles_labels()[1]

@@ -324,22 +324,9 @@ def test_the_mp4_has_one_frame_per_update_asked_for(tmp_path) -> None:
     rec = record(LinearRegression(w=1.0, b=0.0), (XS, YS), "gd", lr=0.01, loss="sse", epochs=20)
     mp4 = save_animation(rec, tmp_path / "learning.mp4", updates=[0, 1, 2, 5, 19], fps=2)
     probe = subprocess.run(
-        [
-            "ffprobe",
-            "-v",
-            "error",
-            "-count_frames",
-            "-select_streams",
-            "v:0",
-            "-show_entries",
-            "stream=nb_read_frames,avg_frame_rate",
-            "-of",
-            "csv=p=0",
-            str(mp4),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
+        ["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+         "-show_entries", "stream=nb_read_frames,avg_frame_rate", "-of", "csv=p=0", str(mp4)],
+        capture_output=True, text=True, check=True,
     )
     rate, frames = probe.stdout.strip().split(",")
     assert int(frames) == 5 and rate == "2/1"

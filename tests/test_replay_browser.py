@@ -258,20 +258,8 @@ def test_the_replay_page_passes_an_accessibility_check(tmp_path) -> None:
             for _ in range(40):
                 driver.switch_to.active_element.send_keys("\t")
                 reached.add(driver.switch_to.active_element.get_attribute("id"))
-            controls = {
-                "first",
-                "prev-step",
-                "prev",
-                "play",
-                "next",
-                "next-step",
-                "last",
-                "speed",
-                "scrub",
-                "zoom-out",
-                "zoom-fit",
-                "zoom-in",
-            }
+            controls = {"first", "prev-step", "prev", "play", "next", "next-step", "last", "speed", "scrub",
+                        "zoom-out", "zoom-fit", "zoom-in"}
             assert controls <= reached, controls - reached
 
 

@@ -200,3 +200,27 @@ def test_the_lab_limits_the_page_repeats_are_the_labs() -> None:
     from tinygrad_lr.replay.page import LAB_POINTS, LAB_RUN_UPDATES
 
     assert (LAB_RUN_UPDATES, LAB_POINTS) == (MAX_UPDATES, MAX_POINTS)
+
+
+def test_fit_replay_detail_on_the_command_line(tmp_path, capsys) -> None:
+    from tinygrad_lr.cli import main
+
+    csv = tmp_path / "d.csv"
+    csv.write_text("".join(f"{x},{2 * x + 1}\n" for x in range(1, 51)))  # 50 rows: SGD, 50 updates an epoch
+    out = tmp_path / "replay"
+    argv = ["fit", str(csv), "--optimizer", "sgd", "--lr", "0.0001", "--epochs", "4", "--replay", str(out)]
+    assert main([*argv, "--replay-detail", "151", "7"]) == 0
+    frames = page_data(out / "index.html")["frames"]["updates"]
+    assert {150, 6} <= set(frames) and 150 not in frame_updates(200)
+    assert "and the ones asked for (7, 151)" in page_data(out / "index.html")["detail_note"]
+    capsys.readouterr()
+    for extra, message in (
+        (["--replay-detail", "0"], "--replay-detail takes 1 to 100 update numbers, 1 for the first update"),
+        (["--replay-detail", "201"], "--replay-detail: update 201 is past the run's last update, 200"),
+    ):
+        assert main([*argv[:-1], str(tmp_path / "r"), *extra]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and message in err
+        assert not (tmp_path / "r").exists()
+    assert main(["fit", str(csv), "--epochs", "2", "--replay-detail", "1"]) == 2
+    assert "--replay-detail needs --replay" in capsys.readouterr().err

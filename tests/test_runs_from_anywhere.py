@@ -30,9 +30,7 @@ def _project_files() -> list[Path]:
     try:
         listed = subprocess.run(
             ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            cwd=ROOT,
-            capture_output=True,
-            check=True,
+            cwd=ROOT, capture_output=True, check=True,
         ).stdout.decode()
         files = [Path(f) for f in listed.split("\0") if f]
     except (OSError, subprocess.CalledProcessError):
@@ -71,19 +69,11 @@ def test_the_path_tests_pass_in_a_clone_in_a_folder_named_tinygrad_lr(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(clone), "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg"}
     imported = subprocess.run(
         [sys.executable, "-c", "import tinygrad_lr; print(tinygrad_lr.__file__)"],
-        cwd=clone,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
+        cwd=clone, env=env, capture_output=True, text=True, check=True,
     ).stdout.strip()
     assert Path(imported) == clone / "tinygrad_lr" / "__init__.py"  # the copy is what gets tested
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *PATH_TESTS],
-        cwd=clone,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
+        cwd=clone, env=env, capture_output=True, text=True, timeout=600,
     )
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]

@@ -562,6 +562,7 @@ def test_reduction_gradients_of_leaves_are_writable_arrays_of_their_own() -> Non
     np.testing.assert_array_equal(x.grad, np.full((2, 2), 2.0))
 
 
+
 def test_a_scaled_gradient_is_multiplied_out_when_read_and_never_shared_with_a_leaf() -> None:
     # the mean of squares hands (2/n) * r back as a number and an array (ops.Scaled)
     p = Tensor([1.0, 2.0, 4.0], requires_grad=True)
@@ -592,7 +593,6 @@ def test_a_scaled_gradient_through_matmul_scales_the_products() -> None:
     r = X.data @ w.data - y
     assert_close(w.grad, 2.0 / 3.0 * X.data.T @ r, rtol=1e-14, atol=0.0)
     assert_close(X.grad, 2.0 / 3.0 * np.outer(r, w.data), rtol=1e-14, atol=0.0)
-
 
 # --- construction, dtypes, API ----------------------------------------------------------------
 

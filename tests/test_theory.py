@@ -248,14 +248,8 @@ def test_predicted_steps_to_1e_6_equal_the_engines_within_one(name, method, stan
     assert predicted is not None and predicted < 30_000
     Xs = q.X  # what the model is trained on (z when standardized)
     _, history = engine_run(Xs, y, method, lr, mu, predicted + 5)
-    L_star = np.mean(
-        (
-            np.hstack([Xs, np.ones((len(y), 1))])
-            @ np.linalg.lstsq(np.hstack([Xs, np.ones((len(y), 1))]), y, rcond=None)[0]
-            - y
-        )
-        ** 2
-    )
+    L_star = np.mean((np.hstack([Xs, np.ones((len(y), 1))]) @ np.linalg.lstsq(
+        np.hstack([Xs, np.ones((len(y), 1))]), y, rcond=None)[0] - y) ** 2)
     actual = _actual_steps(history, L_star, 1e-6)
     assert actual is not None and abs(actual - predicted) <= 1, (predicted, actual)
 

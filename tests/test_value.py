@@ -42,24 +42,12 @@ UNARY = [
     ("neg", lambda a: -a, lambda a: -1.0, finite),
     ("exp", lambda a: a.exp() if isinstance(a, Value) else math.exp(a), lambda a: math.exp(a), finite),
     ("log", lambda a: a.log() if isinstance(a, Value) else math.log(a), lambda a: 1.0 / a, positive),
-    (
-        "tanh",
-        lambda a: a.tanh() if isinstance(a, Value) else math.tanh(a),
-        lambda a: 1.0 - math.tanh(a) ** 2,
-        finite,
-    ),
-    (
-        "sigmoid",
-        lambda a: a.sigmoid() if isinstance(a, Value) else 1 / (1 + math.exp(-a)),
-        lambda a: math.exp(-a) / (1 + math.exp(-a)) ** 2,
-        finite,
-    ),
-    (
-        "relu",
-        lambda a: a.relu() if isinstance(a, Value) else max(a, 0.0),
-        lambda a: 1.0 if a > 0 else 0.0,
-        finite,
-    ),
+    ("tanh", lambda a: a.tanh() if isinstance(a, Value) else math.tanh(a),
+     lambda a: 1.0 - math.tanh(a) ** 2, finite),
+    ("sigmoid", lambda a: a.sigmoid() if isinstance(a, Value) else 1 / (1 + math.exp(-a)),
+     lambda a: math.exp(-a) / (1 + math.exp(-a)) ** 2, finite),
+    ("relu", lambda a: a.relu() if isinstance(a, Value) else max(a, 0.0),
+     lambda a: 1.0 if a > 0 else 0.0, finite),
     ("abs", lambda a: a.abs() if isinstance(a, Value) else abs(a), lambda a: math.copysign(1.0, a), finite),
     ("square", lambda a: a**2, lambda a: 2 * a, finite),
     ("cube", lambda a: a**3, lambda a: 3 * a**2, finite),
@@ -115,12 +103,8 @@ def test_binary_op_gradient(name, f, df, sa, sb):
 def test_python_numbers_on_either_side(a, c):
     x = Value(a)
     for out, expected, slope in [
-        (x + c, a + c, 1.0),
-        (c + x, c + a, 1.0),
-        (x - c, a - c, 1.0),
-        (c - x, c - a, -1.0),
-        (x * c, a * c, c),
-        (c * x, c * a, c),
+        (x + c, a + c, 1.0), (c + x, c + a, 1.0), (x - c, a - c, 1.0), (c - x, c - a, -1.0),
+        (x * c, a * c, c), (c * x, c * a, c),
     ]:
         x.zero_grad()
         out.backward()

@@ -742,12 +742,8 @@ def test_pictures_refuse_what_is_not_a_graph(bad, tmp_path) -> None:
     from tinygrad_lr import viz
     from tinygrad_lr.errors import InputError
 
-    for draw in (
-        viz.draw_graph,
-        viz.walkthrough_text,
-        viz.backward_steps,
-        lambda r: viz.write_walkthrough(r, tmp_path / "walk"),
-    ):
+    for draw in (viz.draw_graph, viz.walkthrough_text, viz.backward_steps,
+                 lambda r: viz.write_walkthrough(r, tmp_path / "walk")):
         with pytest.raises(InputError, match="root must be a Value or a Tensor"):
             draw(bad)
     assert not (tmp_path / "walk").exists()

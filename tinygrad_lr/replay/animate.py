@@ -86,7 +86,6 @@ def write_animation(
     from matplotlib import animation
 
     fmt = check_animation_path(path)
-
     def frame(i: int) -> None:
         draw(i)
 
