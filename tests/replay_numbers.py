@@ -91,7 +91,7 @@ def sgd_recording(updates: int, n: int = 100, lr: float = 1e-4) -> Recording:
         nw, nb = w - lr * gw, b - lr * gb
         rows.append((w, b, gw, gb, nw, nb, r * r))
         w, b = nw, nb
-    a = np.array(rows)
+    a = np.array(rows).reshape(-1, 7)
     return Recording(
         X=x[:, None],
         y=y,

@@ -234,11 +234,13 @@ def trim_frames(frames: GraphFrames, asked: Sequence[int], budget: int | None = 
     the first and the last drawn update and every update asked for stay; of the others, every
     other one goes, again, until the rest fit."""
     budget = FRAMES_BUDGET if budget is None else budget
+    if not frames.updates:
+        return frames
     cost = [len(json.dumps([frames.labels[i], frames.samples[i]])) for i in range(len(frames.updates))]
     keep = list(range(len(frames.updates)))
     stay = {0, len(keep) - 1} | {i for i, u in enumerate(frames.updates) if u in set(asked)}
-    must = sum(cost[i] for i in stay if i < len(cost))
-    if keep and must > budget:
+    must = sum(cost[i] for i in stay)
+    if must > budget:
         raise ReplayTooLargeError(
             f"the graphs of the updates asked for take {must / 1e6:.1f} MB, more than the page's "
             f"{budget / 1e6:g} MB for graphs: ask for fewer"
@@ -311,7 +313,7 @@ def kept_note(rec: Recording, plan: NumbersPlan) -> str | None:
         else "part of an epoch"
     )
     where = (
-        f"updates {spans_text(_index(plan.spans))}"
+        f"updates {spans_text(_index(plan.spans).tolist())}"
         if len(plan.spans) <= 12
         else f"the first, the last and evenly spaced ones between, about one block in "
         f"{plan.blocks / plan.kept_blocks:.3g}"
