@@ -261,3 +261,39 @@ def test_the_replay_page_passes_an_accessibility_check(tmp_path) -> None:
             controls = {"first", "prev-step", "prev", "play", "next", "next-step", "last", "speed", "scrub",
                         "zoom-out", "zoom-fit", "zoom-in"}
             assert controls <= reached, controls - reached
+
+
+@pytest.mark.parametrize("features", [["hours_studied"], None], ids=["one feature", "two features"])
+def test_a_logistic_replay_draws_the_classes_and_the_boundary_where_z_is_0(tmp_path, features) -> None:
+    """Logistic regression on the same page: the samples in their classes, and the decision
+    boundary at every moment on the line where w . x + b = 0 for the recorded parameters."""
+    from tinygrad_lr import LogisticRegression
+
+    data = load_csv("examples/data/exam_results.csv", features=features)
+    rec = record(LogisticRegression(data.n_features), data, "gd", lr=0.05, epochs=40)
+    page = write_replay(rec, tmp_path / "replay")
+    boundary = "data-boundary" if features else "data-line"
+    with chromium() as driver:
+        driver.get(page.as_uri())
+        classes = driver.execute_script(
+            "return Array.prototype.map.call(document.querySelectorAll('#data-svg circle.pt'),"
+            " function (c) { return c.getAttribute('class').indexOf('c1') >= 0 ? 1 : 0; });"
+        )
+        assert classes == [int(v) for v in rec.y]
+        assert "decision boundary" in driver.find_element("id", "data-title").text
+        for k in (5, 39):
+            scrub(driver, k + 1)
+            m = moment(driver)
+            assert m["phases"][0].startswith("forward: z = ") and "L = BCE = " in m["phases"][0]
+            ends = driver.execute_script(
+                f"return document.getElementById('{boundary}').getAttribute('data-ends');"
+            )
+            a, ya, b, yb = (float(v) for v in ends.split(","))
+            p = rec.before[k]
+            if features:  # x = -b / w, upright
+                assert_close(a, -p[1] / p[0], rtol=1e-12)
+                assert a == b
+            else:
+                for x1, x2 in ((a, ya), (b, yb)):
+                    assert abs(p[0] * x1 + p[1] * x2 + p[2]) < 1e-9 * (1 + abs(p[0] * x1))
+        assert console_errors(driver) == []

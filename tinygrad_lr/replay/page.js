@@ -146,6 +146,7 @@
   /* --- panel 2: data and line -------------------------------------------------------------- */
   var data = {};
   function setupData() {
+    if (CLS) { setupClasses(); return; }
     var svg = $("data-svg");
     var ys = R.y.slice(), span = finiteRange(R.y);
     // the first and the last line too, unless a diverging run flung them far away
@@ -188,6 +189,7 @@
     line.setAttribute("y1", clampPx(f.sy(ya))); line.setAttribute("y2", clampPx(f.sy(yb)));
   }
   function drawData() {
+    if (CLS) { drawClasses(); return; }
     var f = data.frame, p = paramsAt(k, ph), inb = {};
     batchOf(k).forEach(function (r) { inb[r] = true; });
     drawLine(data.line, p);
@@ -208,9 +210,102 @@
     batchOf(k).forEach(function (r) { f.plot.appendChild(data.pts[r]); });
   }
 
+  /* --- panel 2 for a classifier (the BCE loss): the classes, p = sigmoid(z), the boundary ------ */
+  var CLS = R.loss_name === "bce";
+  function sigm(z) { return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)); }
+  function logitAt(p, x0, x1) {  // z at (x0, x1), the features beyond the first two at their means
+    var z = (R.bias ? p[P - 1] : 0) + p[0] * x0 + (D > 1 ? p[1] * x1 : 0);
+    for (var j = 2; j < D; j++) z += p[j] * R.feature_means[j];
+    return z;
+  }
+  function setupClasses() {
+    var svg = $("data-svg"), one = D === 1;
+    var xr = finiteRange(R.X.map(function (r) { return r[0]; })), px = 0.08 * (xr[1] - xr[0] || 1);
+    xr = [xr[0] - px, xr[1] + px];
+    var yr = [-0.1, 1.1];
+    if (!one) { yr = finiteRange(R.X.map(function (r) { return r[1]; })); var py = 0.08 * (yr[1] - yr[0] || 1); yr = [yr[0] - py, yr[1] + py]; }
+    var f = new Frame(svg, xr, yr, R.feature_names[0], one ? "p(" + R.target_name + " = 1) and the class" : R.feature_names[1]);
+    data.frame = f;
+    data.old = el(one ? "polyline" : "line", { "class": "oldline", fill: "none" }, f.plot);
+    data.line = el(one ? "polyline" : "line", { "class": "fitline", fill: "none", id: "data-line" }, f.plot);
+    data.bound = el("line", { "class": "boundary", id: "data-boundary" }, f.plot);
+    data.resid = []; data.pts = [];
+    if (one) for (var i = 0; i < N; i++) data.resid.push(el("line", { "class": "resid" }, f.plot));
+    for (i = 0; i < N; i++) {
+      var c = el("circle", { "class": "pt c" + R.y[i], r: 3.5 }, f.plot);
+      el("title", {}, c).textContent = "sample " + (i + 1) + ": " + R.feature_names.map(function (n, j) {
+        return n + " = " + fmt(R.X[i][j]); }).join(", ") + ", class " + R.target_name + " = " + fmt(R.y[i]);
+      data.pts.push(c);
+    }
+    $("data-title").textContent = "2. The data and the decision boundary";
+    $("data-legend").innerHTML = '<span class="key c0"></span> class 0 <span class="key c1"></span> class 1' +
+      " &nbsp;|&nbsp; this update's batch bigger, outlined &nbsp;|&nbsp; " + (one ?
+      "curve: p = sigmoid(w*x + b), dashed segments: each sample's p &minus; y, dotted: the boundary p = 1/2" :
+      "line: the decision boundary p = 1/2" + (D > 2 ? " (the other features at their means)" : "")) +
+      " (dashed: before this update)";
+  }
+  function boundaryLine(line, p) {
+    var f = data.frame, ok = p.every(isFinite), one = D === 1, a, b, ya, yb;
+    var c = logitAt(p, 0, 0);
+    if (ok && (one || p[1] === 0)) { ok = p[0] !== 0; a = b = -c / p[0]; ya = f.yr[0]; yb = f.yr[1]; }
+    else if (ok) { a = f.xr[0]; b = f.xr[1]; ya = -(p[0] * a + c) / p[1]; yb = -(p[0] * b + c) / p[1]; }
+    line.setAttribute("visibility", ok && isFinite(ya) && isFinite(yb) ? "visible" : "hidden");
+    if (!ok) return;
+    line.setAttribute("data-ends", [a, ya, b, yb].join(","));  // in the data's units
+    line.setAttribute("x1", clampPx(f.sx(a))); line.setAttribute("x2", clampPx(f.sx(b)));
+    line.setAttribute("y1", clampPx(f.sy(ya))); line.setAttribute("y2", clampPx(f.sy(yb)));
+  }
+  function sigmoidCurve(line, p) {
+    var f = data.frame, pts = [];
+    if (!p.every(isFinite)) { line.setAttribute("visibility", "hidden"); return; }
+    for (var i = 0; i <= 120; i++) {
+      var x = f.xr[0] + (f.xr[1] - f.xr[0]) * i / 120;
+      pts.push(f.sx(x) + "," + f.sy(sigm(logitAt(p, x, 0))));
+    }
+    line.setAttribute("points", pts.join(" "));
+    line.setAttribute("visibility", "visible");
+  }
+  function drawClasses() {
+    var f = data.frame, p = paramsAt(k, ph), inb = {}, one = D === 1;
+    batchOf(k).forEach(function (r) { inb[r] = true; });
+    if (one) {
+      sigmoidCurve(data.line, p);
+      if (ph === 2) sigmoidCurve(data.old, R.before[k]); else data.old.setAttribute("visibility", "hidden");
+      boundaryLine(data.bound, p);
+    } else {
+      boundaryLine(data.line, p);
+      if (ph === 2) boundaryLine(data.old, R.before[k]); else data.old.setAttribute("visibility", "hidden");
+      data.bound.setAttribute("visibility", "hidden");
+    }
+    for (var i = 0; i < N; i++) {
+      var cls = "pt c" + R.y[i] + (inb[i] ? " in-batch" : "");
+      var cx = clampPx(f.sx(R.X[i][0])), cy = f.sy(one ? R.y[i] : R.X[i][1]);
+      data.pts[i].setAttribute("class", cls);
+      data.pts[i].setAttribute("cx", cx); data.pts[i].setAttribute("cy", cy);
+      data.pts[i].setAttribute("r", inb[i] ? 4.5 : 3);
+      if (one) {
+        var q = sigm(logitAt(p, R.X[i][0], 0)), r = data.resid[i];
+        r.setAttribute("class", "resid gap" + (inb[i] ? " in-batch" : ""));
+        r.setAttribute("x1", cx); r.setAttribute("x2", cx);
+        r.setAttribute("y1", cy); r.setAttribute("y2", isFinite(q) ? f.sy(q) : cy);
+      }
+    }
+    batchOf(k).forEach(function (r) { f.plot.appendChild(data.pts[r]); });
+  }
+  function bceLoss(theta) {  // the mean of log(1 + e^z) - y z over the samples, finite for every z
+    var s = 0;
+    for (var i = 0; i < N; i++) {
+      var z = R.bias ? theta[P - 1] : 0;
+      for (var j = 0; j < D; j++) z += theta[j] * R.X[i][j];
+      s += (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))) - R.y[i] * z;
+    }
+    return s / N;
+  }
+
   /* --- panel 3: the loss landscape ------------------------------------------------------- */
   var land = {}, AX = R.axes, oneD = AX[0] === AX[1];
   function fullLoss(theta) {
+    if (CLS) return bceLoss(theta);
     var G = R.moments.G, c = R.moments.c, s = R.moments.yy;
     for (var a = 0; a < P; a++) {
       s -= 2 * c[a] * theta[a];
@@ -313,7 +408,7 @@
     $("landscape-legend").textContent = (oneD ? "the loss over all samples as " + names[0] + " varies" :
       "colour: the loss over all samples (log scale) over " + names[AX[0]] + " and " + names[AX[1]]) +
       (held.length ? ", with " + held.join(", ") + (held.length > 1 ? " held at their current values" : " held at its current value") : "") +
-      "; orange: the path so far" + (R.minimum ? "; \u2605 the least-squares minimum" : "") +
+      "; orange: the path so far" + (R.minimum ? "; \u2605 " + R.minimum_name : "") +
       "; red arrow: this update's step -lr * grad = -" + lrtxt + " * (" +
       [AX[0], AX[1]].filter(function (v, i) { return !(oneD && i === 1); }).map(function (a) { return fmt(g[a]); }).join(", ") +
       "), of length lr * |grad| = " + fmt(R.lr * Math.sqrt(g.reduce(function (s, v) { return s + v * v; }, 0))) +
@@ -367,7 +462,7 @@
       st.appendChild(document.createTextNode(i < P - 1 ? ", " : (ph === 2 ? "  (after this update)" : "  (before this update)")));
     });
     var at = names.map(function (n, i) { return n + " = " + fmt(b[i]); }).join(", ");
-    $("phase-forward").textContent = "forward: f = " + modelText() + " on " + rowsText(rows) + " at " + at +
+    $("phase-forward").textContent = "forward: " + (CLS ? "z" : "f") + " = " + modelText() + " on " + rowsText(rows) + " at " + at +
       ": L = " + L + " = " + fmt(R.losses[k]);
     $("phase-backward").textContent = "backward: " + names.map(function (n, i) { return "dL/d" + n + " = " + fmt(g[i]); }).join(", ");
     $("phase-update").textContent = "update: " + names.map(function (n, i) {

@@ -22,7 +22,7 @@ import numpy as np
 
 from .._files import atomic_folder, output_path
 from ..viz.page import inline_svg
-from ..viz.recording import landscape_axes, landscape_ranges, least_squares_minimum
+from ..viz.recording import landscape_axes, landscape_ranges, least_squares_minimum, minimum_name
 from ..viz.update_graphs import FOLD_ABOVE, GraphFrames, frame_updates, graph_frames, missing_dot_error
 from .record import Recording
 
@@ -71,6 +71,8 @@ def replay_data(rec: Recording, frames: GraphFrames, axes: tuple[int, int] | Non
         "moments": {"G": (A.T @ A).tolist(), "c": (A.T @ rec.y).tolist(), "yy": float(rec.y @ rec.y), "n": n},
         "axes": [i, j],
         "minimum": minimum,
+        "minimum_name": minimum_name(rec),
+        "feature_means": rec.X.mean(axis=0).tolist(),
         "ranges": landscape_ranges(rec, (i, j)),
         "frames": {
             "updates": frames.updates,
@@ -104,7 +106,10 @@ def replay_html(
         model = " + ".join(
             [f"{w}*{x}" for w, x in zip(rec.param_names, rec.feature_names)] + (["b"] if rec.bias else [])
         )
-        title = f"Watching {rec.description.split(' (')[0]} learn {rec.target_name} = {model}"
+        said = f"{rec.target_name} = {model}"
+        if rec.loss_name == "bce":
+            said = f"p({rec.target_name} = 1) = sigmoid({model})"
+        title = f"Watching {rec.description.split(' (')[0]} learn {said}"
     templates = "\n".join(
         f'<div class="template" data-template="{t}" hidden>{inline_svg(svg)}</div>'
         for t, svg in enumerate(frames.templates)

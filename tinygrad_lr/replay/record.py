@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..data import Dataset
-from ..models import LinearRegression
+from ..models import LinearModel, max_stable_lr
 from ..optim import Optimizer
 from ..train import DivergenceError, FitOptions, FitUpdate, History, fit
 from ..train.options import build_optimizer, loss_for, with_fit_options
@@ -61,7 +61,8 @@ class ReplayTooLargeError(ValueError):
 
 @dataclass
 class Recording:
-    """Every update of one fit of a linear model, with the data it was fitted to.
+    """Every update of one fit of a linear model (linear or logistic regression), with the data it
+    was fitted to.
 
     Attributes:
         X, y: the data (``X`` of shape ``(n, d)``).
@@ -71,7 +72,7 @@ class Recording:
         engine: ``"value"`` or ``"tensor"``.
         lr: the learning rate.
         optimizer: ``"gd"``, ``"sgd"`` or ``"minibatch"``; ``description`` says it in words.
-        loss_name: ``"sse"`` or ``"mse"``.
+        loss_name: ``"sse"``, ``"mse"`` or ``"bce"`` (logistic regression: the predictions are logits).
         before, after, grads: arrays of shape ``(updates, n_params)``.
         losses: the loss of every update's batch, at ``before`` (shape ``(updates,)``).
         epoch: the epoch of every update (1-based).
@@ -138,9 +139,15 @@ class Recording:
 
     def full_loss(self, params: Any) -> Any:
         """The loss over the whole data set at the parameter vector ``params`` (no graph); for a
-        matrix of parameter vectors (one per row), the array of their losses."""
+        matrix of parameter vectors (one per row), the array of their losses. The BCE loss is
+        ``mean(log(1 + e^z) - y z)`` of the logits ``z``, finite for every ``z``."""
         theta = np.asarray(params, dtype=np.float64)
-        r = self.design() @ theta.T - (self.y if theta.ndim == 1 else self.y[:, None])
+        y = self.y if theta.ndim == 1 else self.y[:, None]
+        if self.loss_name == "bce":
+            z = self.design() @ theta.T
+            bce = (np.logaddexp(0.0, z) - y * z).mean(axis=0)
+            return float(bce) if theta.ndim == 1 else bce
+        r = self.design() @ theta.T - y
         sse = (r * r).sum(axis=0)
         out = sse / self.n_samples if self.loss_name == "mse" else sse
         return float(out) if theta.ndim == 1 else out
@@ -204,8 +211,8 @@ def _check_replayable(
     for name in opts.given():
         if name in NOT_REPLAYABLE:
             raise ValueError(f"record() takes no {name}: {NOT_REPLAYABLE[name]}")
-    if loss_name not in ("sse", "mse"):
-        raise ValueError(f"a replay draws the SSE or MSE loss landscape; got loss {loss_name!r}")
+    if loss_name not in ("sse", "mse", "bce"):
+        raise ValueError(f"a replay draws the SSE, MSE or BCE loss landscape; got loss {loss_name!r}")
     if not opt.plain_update() or len(opt.param_groups) > 1:
         raise ValueError(
             f"the replay writes every update as p <- p - lr * dL/dp (gd, sgd, minibatch); "
@@ -227,7 +234,7 @@ def _check_replayable(
 
 @with_fit_options
 def record(
-    model: LinearRegression,
+    model: LinearModel,
     data: Dataset | tuple[Any, Any],
     optimizer: Optimizer | str = "gd",
     options: FitOptions | None = None,
@@ -246,8 +253,9 @@ def record(
     Raises:
         ReplayTooLargeError: more than ``max_updates`` updates or :data:`MAX_SAMPLES` samples
             (checked before training starts).
-        ValueError: not a :class:`~tinygrad_lr.LinearRegression`, a loss other than ``"sse"``
-            or ``"mse"``, an option a replay cannot show, or fit's own errors.
+        ValueError: not a :class:`~tinygrad_lr.LinearRegression` or
+            :class:`~tinygrad_lr.LogisticRegression`, a loss other than ``"sse"``, ``"mse"`` or
+            (logistic regression's) ``"bce"``, an option a replay cannot show, or fit's own errors.
 
     Example (the worked example: GD from w = 1, b = 0 on (1, 3), (2, 5), (3, 7)):
         >>> from tinygrad_lr import LinearRegression
@@ -257,8 +265,10 @@ def record(
         (1000, [1.4, 0.18], [2.0, 1.0])
     """
     opts = FitOptions.of(options, keywords, caller="record")
-    if not isinstance(model, LinearRegression):
-        raise ValueError(f"a replay records a LinearRegression model, got {type(model).__name__}")
+    if not isinstance(model, LinearModel):
+        raise ValueError(
+            f"a replay records a LinearRegression or LogisticRegression model, got {type(model).__name__}"
+        )
     loss_name, _ = loss_for(model, opts.loss)
     ds = as_dataset(data)
     opt = build_optimizer(model, optimizer, opts, caller="record")
@@ -273,8 +283,8 @@ def record(
         )
     except DivergenceError as err:
         history, diverged, stable = err.history, str(err), err.max_stable_lr
-    if stable is None and math.isfinite(model.max_stable_lr(ds.X, loss_name)):
-        stable = model.max_stable_lr(ds.X, loss_name, batch_size=1 if opt.batch_size == 1 else None)
+    if stable is None and math.isfinite(max_stable_lr(ds.X, loss_name, model.bias)):
+        stable = max_stable_lr(ds.X, loss_name, model.bias, batch_size=1 if opt.batch_size == 1 else None)
     P = len(model.param_names())
 
     def stack(rows: list[np.ndarray]) -> np.ndarray:

@@ -12,6 +12,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from ..logistic import irls
+
 
 class RecordedHistory(Protocol):
     """The part of a fit's ``History`` the pictures read: the loss over all samples per epoch."""
@@ -107,7 +109,13 @@ def landscape_axes(rec: RecordedRun) -> tuple[int, int]:
 
 
 def least_squares_minimum(rec: RecordedRun) -> list[float] | None:
-    """The parameters at the loss's minimum (least squares on the design matrix), if finite."""
+    """The parameters at the loss's minimum, if it has a finite one: least squares on the design
+    matrix; for the BCE loss (logistic regression) Newton's method on the formulas
+    (:func:`~tinygrad_lr.logistic.irls`), and ``None`` when the classes are separable (no minimum)."""
+    if rec.loss_name == "bce":
+        answer = irls(rec.X, rec.y, bias=rec.bias)
+        ok = answer.converged and not answer.separable
+        return [float(v) for v in answer.param_vector()] if ok else None
     A = rec.design()
     sol, *_ = np.linalg.lstsq(A, rec.y, rcond=None)
     return [float(v) for v in sol] if np.all(np.isfinite(sol)) else None
@@ -126,3 +134,9 @@ def landscape_ranges(rec: RecordedRun, axes: tuple[int, int]) -> list[list[float
     path = np.vstack([rec.before, rec.after]) if rec.updates else rec.history_initial()[None, :]
     minimum = least_squares_minimum(rec)
     return [_box(path[:, a], [] if minimum is None else [minimum[a]]) for a in axes]
+
+
+def minimum_name(rec: RecordedRun) -> str:
+    """What the star on the landscape is: ``"the least-squares minimum"`` or, for logistic
+    regression, ``"the minimum (Newton's method)"``."""
+    return "the minimum (Newton's method)" if rec.loss_name == "bce" else "the least-squares minimum"

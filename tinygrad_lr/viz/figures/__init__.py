@@ -1,7 +1,8 @@
 """Matplotlib figures, one file per family: the fitted line (:mod:`.fit`), loss curves
 (:mod:`.curves`), ``loss(w)`` with its tangent (:mod:`.loss_w`), the loss landscape
-(:mod:`.landscape`), the learning-rate sweep (:mod:`.sweep`) and the replay's moment
-(:mod:`.moment`); :mod:`.base` makes and saves them, :mod:`.marks` keeps them honest.
+(:mod:`.landscape`), the learning-rate sweep (:mod:`.sweep`), the replay's moment
+(:mod:`.moment`), logistic regression's classes, boundary and ``sigmoid(z)``
+(:mod:`.classify`); :mod:`.base` makes and saves them, :mod:`.marks` keeps them honest.
 
 Importing this package does not import matplotlib; making a figure does. The public face of
 these functions is :mod:`tinygrad_lr.plot`.

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..recording import RecordedRun, fmt, fmt_change, landscape_axes, landscape_ranges, least_squares_minimum
 from .base import new_figure
+from .classify import BoundaryPanel
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -68,6 +69,19 @@ def _update(name: str, before: float, lr: float, grad: float, after: float) -> s
     return f"{name} <- {was} - {fmt(lr)} * {_factor(grad)} = {now}"
 
 
+def _wrap(line: str, width: int = 110) -> str:
+    """A line of the title too long for the figure (three or more parameters' updates), broken
+    between the parameters' parts, indented under the first."""
+    if len(line) <= width or "   " not in line:
+        return line
+    parts, out = line.split("   "), [""]
+    for part in parts:
+        if out[-1] and len(out[-1]) + 3 + len(part) > width:
+            out.append("        ")
+        out[-1] += ("   " if out[-1].strip() else "") + part
+    return "\n".join(out)
+
+
 class MomentFigure:
     """The three linked matplotlib panels of a replay; :meth:`show` moves them to a moment.
 
@@ -105,10 +119,14 @@ class MomentFigure:
         fig.set_layout_engine("none")
 
     def _data_panel(self, ax: Axes) -> None:
-        """The points, the residuals and the lines (moved by :meth:`show`), on fixed limits."""
+        """The points, the residuals and the lines (moved by :meth:`show`), on fixed limits; for a
+        classifier (the BCE loss) the classes and the decision boundary (:class:`.BoundaryPanel`)."""
         from matplotlib.collections import LineCollection
 
         rec = self.rec
+        self.classes = BoundaryPanel(ax, rec) if rec.loss_name == "bce" else None
+        if self.classes is not None:
+            return
         d = rec.n_features
         xs = rec.X[:, 0] if d == 1 else rec.y
         self.scatter = ax.scatter(xs, rec.y, s=14, color=OTHER, zorder=3)
@@ -185,7 +203,9 @@ class MomentFigure:
             ]
             ax.plot(ends, rec.history.losses, color=LINE, linewidth=1.5, label="loss after each epoch")
         finite = rec.losses[np.isfinite(rec.losses)]
-        if finite.size and np.all(finite > 0):
+        # a log axis for the squared error, which falls by orders of magnitude; the cross-entropy
+        # starts at log 2 = 0.69 and ends a few times lower: its own linear axis reads better
+        if finite.size and np.all(finite > 0) and rec.loss_name != "bce":
             from matplotlib.ticker import LogFormatter, NullLocator
 
             ax.set_yscale("log")
@@ -251,12 +271,15 @@ class MomentFigure:
         lines = moment_text(rec, k, 2)
         head = f"update {k + 1} of {rec.updates} (epoch {int(rec.epoch[k])}), "
         head += f"phase {phase + 1}/3 {PHASES[phase]}"
-        self.title.set_text("\n".join([head, *lines[: phase + 1]]))
+        self.title.set_text("\n".join([head, *(_wrap(line) for line in lines[: phase + 1])]))
         return self.fig
 
     def _show_data(self, k: int, phase: int, p: np.ndarray) -> None:
         """The data panel at the moment: the batch highlighted, residuals, the line (and the old one)."""
         rec = self.rec
+        if self.classes is not None:
+            self.classes.show(k, phase, p)
+            return
         A = rec.design()
         with np.errstate(over="ignore", invalid="ignore"):
             f = A @ p
