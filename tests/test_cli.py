@@ -72,7 +72,7 @@ def test_demo_ends_with_what_to_do_next_and_every_step_it_names_exists(tmp_path,
     root = Path(__file__).resolve().parent.parent
     for path in ("docs/tutorial.md", "notebooks/01_worked_example.ipynb"):
         assert path in tail and (root / path).exists()
-    assert "first of six exercises" in tail and len(EXERCISES) == 6
+    assert "first of seven exercises" in tail and len(EXERCISES) == 7
     assert "do it yourself: tinygrad-lr check --new 1 writes" in tail
     monkeypatch.chdir(tmp_path)
     assert main(["check", "--new", "1"]) == 0  # the command it names works, and writes the stub

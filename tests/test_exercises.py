@@ -1,4 +1,4 @@
-"""The six exercises: a right answer passes, each classic wrong answer gets its own diagnosis.
+"""The seven exercises: a right answer passes, each classic wrong answer gets its own diagnosis.
 
 The answers live in tests/exercise_solutions/ (one module per exercise: ``right`` and the slips),
 never in the shipped stubs. The numbers in the expected diagnoses are worked out by hand from the
@@ -188,8 +188,8 @@ def test_close_never_calls_an_answer_that_is_not_a_number_right():
 def test_check_needs_the_exercises_functions():
     with pytest.raises(TypeError, match="exercise 4 checks 2 function"):
         check(4, answers(4).update)
-    with pytest.raises(ValueError, match="no exercise 7"):
-        check(7, print)
+    with pytest.raises(ValueError, match="no exercise 8"):
+        check(8, print)
 
 
 # --- the stubs ----------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ LEARNER_NOTEBOOKS = [
     "03_check_your_gradient.ipynb",
     "04_seeing_a_fit.ipynb",
     "05_predict_then_run.ipynb",
+    "06_logistic_regression.ipynb",
 ]
 _RUN: dict = {}
 
@@ -190,3 +191,32 @@ def test_05_predict_then_run(executed):
     predicted = int(mom.split("predicted steps: ")[1].split(" ")[0])
     actual = int(mom.split("the engine's steps: ")[1])
     assert abs(predicted - actual) <= 1 and predicted < predicted_gd / 50
+
+
+def test_06_logistic_regression_by_hand_then_on_100_students(executed):
+    """The two points by hand (p = 1/2, L = log 2, dL/dw = (0.5 * 1 - 0.5 * 3) / 2 = -0.5, one
+    step to w = 0.5), the three-way check, and Newton's answer against numpy's own IRLS loop."""
+    import math
+
+    nb = executed("06_logistic_regression.ipynb")
+    forward = _text(nb, "L = bce_with_logits(z, y)")
+    assert "z = [0.0, 0.0]  p = [0.5, 0.5]" in forward and f"L = {math.log(2):.6f}" in forward
+    backward = _text(nb, "L.backward()")
+    assert "autodiff: dL/dw = -0.5, dL/db = 0.0" in backward
+    assert "formula:  mean((p - y) x) = -0.5, mean(p - y) = 0.0" in backward
+    # after the step z = 0.5, 1.5: L = (log(1 + e^0.5) + log(1 + e^-1.5)) / 2
+    step = (math.log1p(math.exp(0.5)) + math.log1p(math.exp(-1.5))) / 2
+    assert f"one step with lr = 1: w = 0.5, b = 0.0, L = {step:.6f}" in backward
+    report = _text(nb, "check_logistic_regression(")
+    assert "OK: all 4 comparisons agree." in report
+    data = np.genfromtxt(ROOT / "examples" / "data" / "exam_results.csv", delimiter=",", skip_header=1)
+    A, y = np.c_[data[:, :2], np.ones(len(data))], data[:, 2]
+    theta = np.zeros(3)
+    for _ in range(25):  # Newton's method written out in numpy
+        p = 1 / (1 + np.exp(-A @ theta))
+        theta -= np.linalg.solve((A * (p * (1 - p))[:, None]).T @ A, A.T @ (p - y))
+    newton = _text(nb, "history = fit(model, data")
+    assert f"Newton (autodiff): {np.round(theta, 6)}" in newton
+    assert "accuracy: 0.9" in newton
+    for marker in ("plot.decision_boundaries(", "plot.sigmoid_samples("):
+        assert rich_kinds(find_cell(nb, marker)) == ["image/png"], marker  # each figure once

@@ -124,4 +124,4 @@ def run(args: argparse.Namespace) -> int:
 NEXT = """What next:
    read docs/tutorial.md: these numbers worked out by hand, step by step
    open notebooks/01_worked_example.ipynb: the same example, cell by cell, in Jupyter
-   do it yourself: tinygrad-lr check --new 1 writes the first of six exercises to fill in"""
+   do it yourself: tinygrad-lr check --new 1 writes the first of seven exercises to fill in"""
