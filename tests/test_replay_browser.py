@@ -296,4 +296,6 @@ def test_a_logistic_replay_draws_the_classes_and_the_boundary_where_z_is_0(tmp_p
             else:
                 for x1, x2 in ((a, ya), (b, yb)):
                     assert abs(p[0] * x1 + p[1] * x2 + p[2]) < 1e-9 * (1 + abs(p[0] * x1))
+        driver.find_element("id", "to-lab").click()  # the lab is linear regression's: said, no code
+        assert "this run is logistic regression" in driver.find_element("id", "lab-update").text
         assert console_errors(driver) == []

@@ -684,6 +684,7 @@
   }
   function toLab() {
     var box = $("lab-link");
+    if (CLS) { box.hidden = false; $("lab-update").textContent = "-- the lab shows linear regression, this run is logistic regression"; return; }
     if (D !== 1 || !R.bias) { box.hidden = false; $("lab-update").textContent = "-- the lab shows one feature with a bias, this run has " + D; return; }
     var code = "s=" + encodeURIComponent(JSON.stringify(labState(k)));
     box.hidden = false;
