@@ -97,6 +97,12 @@ CASES = [
     (6, ["InfSlope"], "wrong", ["your dL_da(xp, g=1, a=0.7, out=sin(a)) is inf", "not a finite number"]),
     (6, ["NanForward"], "wrong", ["your forward(xp, a=0.7) is nan", "not a finite number"]),
     (6, ["Renamed"], "wrong", ['name = "sin"']),
+    (7, ["right"], "pass", ["data sets of 2, 3, 4, 5 samples"]),
+    (7, ["sign"], "wrong", ["your dL/dw = 0.5 at w=0, b=0", "the sign is flipped"]),
+    (7, ["summed"], "wrong", ["your dL/dw = -1 at w=0, b=0", "forgetting the mean"]),
+    (7, ["missing_sigma_prime"], "wrong", ["your dL/dw = -2 at w=0, b=0", "is missing from the chain"]),
+    (7, ["extra_sigma_prime"], "wrong", ["your dL/dw = -0.125", "multiplied in twice"]),
+    (7, ["infinite"], "wrong", ["your dL/dw is inf", "not a finite number"]),
 ]
 
 
