@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 
@@ -328,6 +329,20 @@ def _every_figure():
         "loss_landscape": plot.loss_landscape(_sse_wb, (0, 3), (-1, 2), num=10),
         "lr_sweep": plot.lr_sweep((XS, YS), [0.01, 0.1], epochs=3),
         **_theory_figures(),
+        **_logistic_figures(),
+    }
+
+
+def _logistic_figures():
+    def bce(w, b):
+        return sum(math.log1p(math.exp(-(2 * y - 1) * (w * x + b))) for x, y in [(1, 0), (2, 1), (3, 1)]) / 3
+
+    return {
+        "sigmoid_samples": plot.sigmoid_samples([-1.0, 0.5, 2.0], [0, 1, 1]),
+        "decision_boundaries": plot.decision_boundaries(
+            [[0, 0], [1, 2], [2, 1]], [0, 1, 1], {"z = 0": [1, 1, -1]}
+        ),
+        "bce_landscape": plot.bce_landscape(bce, (1.0, -1.0), (-1, 3), (-4, 2), num=10),
     }
 
 
@@ -346,7 +361,8 @@ def _theory_figures():
 @pytest.mark.parametrize(
     "name",
     ["new_figure", "fit_line", "loss_curves", "loss_vs_w", "loss_landscape", "lr_sweep"]
-    + ["theory_landscape", "error_directions", "phase_diagram"],
+    + ["theory_landscape", "error_directions", "phase_diagram"]
+    + ["sigmoid_samples", "decision_boundaries", "bce_landscape"],
 )
 def test_every_plot_result_displays_in_jupyter_as_one_png_of_the_figures_size(name):
     """IPython's own formatter (what a notebook cell's last line goes through) finds a PNG."""
