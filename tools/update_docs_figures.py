@@ -1,5 +1,7 @@
-"""Maintenance: refresh the example figures the docs embed (``docs/images/examples/``) and the
-pictures the pages of :data:`PAGES` draw with the code they show (``docs/images/logistic_*``).
+"""Maintenance: refresh the example figures the docs embed (``docs/images/examples/``), the
+pictures the pages of :data:`PAGES` draw with the code they show (``docs/images/logistic_*``),
+and the picture of how the package is layered (``docs/images/layers.svg``, by
+``tools/draw_layers.py``).
 
 Not an example itself: it runs every script of ``examples/`` into a temporary folder and copies
 the one or two pictures per example that ``docs/examples.md`` and ``docs/optimizers.md`` embed,
@@ -15,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import io
+import runpy
 import shutil
 import sys
 import tempfile
@@ -64,7 +67,8 @@ def main() -> int:
                 dest = TARGET / f"{name}_{f}"
                 shutil.copyfile(Path(tmp) / name / f, dest)
                 print(f"wrote {dest.relative_to(ROOT)}")
-    return status
+    layers = runpy.run_path(str(ROOT / "tools" / "draw_layers.py"))["main"]()
+    return status or layers
 
 
 if __name__ == "__main__":
