@@ -253,9 +253,8 @@ def record(
     Raises:
         ReplayTooLargeError: more than ``max_updates`` updates or :data:`MAX_SAMPLES` samples
             (checked before training starts).
-        ValueError: not a :class:`~tinygrad_lr.LinearRegression` or
-            :class:`~tinygrad_lr.LogisticRegression`, a loss other than ``"sse"``, ``"mse"`` or
-            (logistic regression's) ``"bce"``, an option a replay cannot show, or fit's own errors.
+        ValueError: not a linear or logistic regression, a loss other than ``"sse"``, ``"mse"``
+            or ``"bce"``, an option a replay cannot show, or fit's own errors.
 
     Example (the worked example: GD from w = 1, b = 0 on (1, 3), (2, 5), (3, 7)):
         >>> from tinygrad_lr import LinearRegression
