@@ -26,7 +26,7 @@ from ..data import Batching
 from ..errors import InputError, describe
 from ..graph import no_grad
 
-__all__ = ["Optimizer", "Option", "ParamState", "check_lr", "check_range"]
+__all__ = ["Optimizer", "Option", "ParamState", "check_lr", "check_range", "grad_numbers"]
 
 BATCHING_OPTIONS = tuple(f.name for f in fields(Batching))  # batch_size, shuffle, replacement, drop_last
 
@@ -63,6 +63,13 @@ def check_range(
 def sqrt(x: Any) -> Any:
     """Square root of a float (a Value's data stays a Python float) or of an array."""
     return math.sqrt(x) if isinstance(x, float) else np.sqrt(x)
+
+
+def grad_numbers(g: Any) -> Any:
+    """A gradient's numbers: itself, or the data of a graph node (a gradient built by
+    ``backward(create_graph=True)``): a float for a Value, an array for a Tensor."""
+    data = getattr(g, "data", g)
+    return float(data) if isinstance(data, (int, float, np.floating, np.integer)) else np.asarray(data)
 
 
 def zeros_like(x: Any) -> Any:
@@ -134,6 +141,8 @@ class Optimizer:
             ``shuffle``, ``replacement`` and ``drop_last`` read it.
         state: ``state[p]``, the dict an optimizer keeps for parameter ``p`` between steps
             (empty for GD, SGD and mini-batch SGD, which remember nothing).
+        schedulers: the learning-rate schedules built on it (:mod:`.schedules`), whose factors
+            multiply.
 
     Any hyper-parameter reads as an attribute (``opt.momentum``) when all groups share it.
 
@@ -172,6 +181,7 @@ class Optimizer:
         self.param_groups: list[dict[str, Any]] = []
         self.params: list[Any] = []
         self.state = ParamState()
+        self.schedulers: list[Any] = []  # the LRSchedulers built on it, in order: their factors multiply
         given = list(params)
         for group in given if given and all(isinstance(g, Mapping) for g in given) else [{"params": given}]:
             self.add_param_group(group)
@@ -185,15 +195,27 @@ class Optimizer:
         """Add a group ``{"params": [...], "lr": ..., ...}``; what it leaves out comes from ``defaults``."""
         params = group.get("params")
         params = [params] if hasattr(params, "grad") else list(params or [])
-        for p in params:
+        for i, p in enumerate(params):
             if not hasattr(p, "data") or not hasattr(p, "grad"):
                 raise TypeError(f"{type(self).__name__}: parameters must be Values or Tensors, got {p!r}")
-            if any(p is q for q in self.params):
-                raise ValueError(f"{type(self).__name__}: a parameter appears in more than one param group")
+            self._check_new(p, i, params)
         merged = self._checked({**self.defaults, **group}, set(self.defaults))
         del merged["params"]
         self.param_groups.append({"params": params, **merged})
         self.params.extend(params)
+
+    def _check_new(self, p: Any, i: int, group: list[Any]) -> None:
+        """Refuse a parameter given twice: its step would be taken twice per ``step()`` (PyTorch
+        warns about a repeat inside a group and refuses one across groups; here both are refused)."""
+        cls = type(self).__name__
+        if any(p is q for q in group[:i]):
+            first = next(k for k, q in enumerate(group) if q is p)
+            raise ValueError(
+                f"{cls}: parameter {first} ({_label(p)}) is given twice (again at {i}); it would be "
+                "updated twice per step: give every parameter once"
+            )
+        if any(p is q for q in self.params):
+            raise ValueError(f"{cls}: a parameter ({_label(p)}) appears in more than one param group")
 
     def _checked(self, hyper: dict[str, Any], known: set[str]) -> dict[str, Any]:
         unknown = sorted(set(hyper) - known - {"lr", "params"})
@@ -284,13 +306,19 @@ class Optimizer:
     # --- the step -----------------------------------------------------------------------------------
 
     def step(self) -> None:
-        """Move every parameter by its update rule: ``p.data <- update(p.data, p.grad, state[p], group)``."""
+        """Move every parameter by its update rule: ``p.data <- update(p.data, p.grad, state[p], group)``.
+
+        After ``loss.backward(create_graph=True)`` a gradient is a graph node; as in PyTorch the
+        step uses its numbers (``p.grad.data``), so ``p.data`` stays numbers and builds no graph.
+        """
         with no_grad():
             for group in self.param_groups:
                 for p in group["params"]:
                     g = p.grad
                     if g is None:  # a Tensor that took no part in the loss
                         continue
+                    if type(g) is not float and type(g) is not np.ndarray:  # a node, a numpy scalar
+                        g = grad_numbers(g)
                     p.data = self.update(p.data, g, self.state[p], group)
 
     def update(self, p: Any, g: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:

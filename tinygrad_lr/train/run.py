@@ -13,7 +13,7 @@ from ..models import LinearRegression
 from ..optim import Optimizer
 from .guard import Guard
 from .history import History
-from .options import FitOptions, build_optimizer
+from .options import FitOptions, build_optimizer, check_schedules
 from .progress import Progress, want_progress
 from .sources import InMemory, Streamed, as_dataset
 from .standardize import Standardization
@@ -42,8 +42,7 @@ class Run:
         self.loss_name, loss_fn = get_loss(options.loss)
         self.optimizer = opt = build_optimizer(model, optimizer, options)
         self.scheduler = options.scheduler
-        if self.scheduler is not None and self.scheduler.optimizer is not opt:
-            raise ValueError("the scheduler must be built on the optimizer that fit() uses")
+        check_schedules(opt, self.scheduler)
         self.standardization: Standardization | None = None
         self.source = (
             self._stream(data, loss_fn) if isinstance(data, CSVStream) else self._in_memory(data, loss_fn)
