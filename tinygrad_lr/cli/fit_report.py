@@ -153,6 +153,7 @@ def report_json(r: FitResult) -> dict[str, object]:
         if cf.intercept is not None:
             closed["b"] = cf.intercept
         closed["loss"] = cf.loss
+        closed["unique"] = cf.unique
         out["closed_form"] = closed
         out["param_distance"] = float(np.linalg.norm(h.original_params - cf.param_vector()))
         out["loss_gap"] = h.final_loss - cf.loss
@@ -190,10 +191,7 @@ def print_report(r: FitResult) -> None:
         f"at most, {h.updates} updates{schedule}"
     )
     if args.standardize:
-        scaler = h.standardizer
-        stats = ", ".join(
-            f"{f}: mean {m:.6g}, std {s:.6g}" for f, m, s in zip(d.feature_names, scaler.mean, scaler.std)
-        )
+        stats = h.standardizer.describe(d.feature_names)
         print(f"standardized features (the table shows the parameters on them): {stats}")
     print(f"initial loss: {h.initial_loss:.10g}  at {_params(names, h.initial_params)}")
     show = len(names) <= 4
@@ -215,6 +213,8 @@ def _print_answer(r: FitResult, names: list[str]) -> None:
     if cf is not None:
         kind = f"ridge, l2 = {args.l2:g}" if args.l2 else "least squares"
         print(f"closed form ({kind}): {_params(names, cf.param_vector())}, loss {cf.loss!r}")
+        if not cf.unique:
+            print(cf.uniqueness_note(r.train.n_samples))
         dist = float(np.linalg.norm(h.original_params - cf.param_vector()))
         print(
             f"distance to it: |params - closed form| = {dist:.3g}, "

@@ -105,7 +105,10 @@ class FitOptions:
         default=None, metadata=_help("stop once an epoch changes the loss by at most this fraction")
     )
     standardize: bool = field(
-        default=False, metadata=_help("train on (x - mean) / std; the model ends in the data's units")
+        default=False,
+        metadata=_help(
+            "train on (x - mean) / std (without b: x / rms(x)); the model ends in the data's units"
+        ),
     )
     l1: float = field(default=0.0, metadata=_help("add l1 * sum_j |w_j| to the loss (lasso)"))
     l2: float = field(default=0.0, metadata=_help("add l2 * sum_j w_j^2 to the loss (ridge)"))

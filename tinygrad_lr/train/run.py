@@ -83,7 +83,7 @@ class Run:
             loss_fn = regularized(loss_fn, model.w, o.l1, o.l2)
         X = ds.X
         if o.standardize:
-            self.standardization = Standardization(X, ds.feature_names)
+            self.standardization = Standardization(X, ds.feature_names, center=model.bias)  # see its module
             X = self.standardization.transform(X)
             self.standardization.to_standardized(model)
         return InMemory(X, ds.y, loss_fn, self.optimizer.batching, o.rng, o.shuffle_window)

@@ -5,6 +5,11 @@ On standardized features the loss is a round bowl (condition number near 1), so 
 descent is fast. The model's parameters are moved to the standardized features before training
 (``w_z = w * std``, ``b_z = b + w . mean``) and back after it (``w = w_z / std``,
 ``b = b_z - w_z . mean / std``), so the model the user holds is always in the data's units.
+
+A model without intercept has no ``b`` to take ``- w_z . mean / std``: its features are scaled
+by their root mean square and not centred (:class:`~tinygrad_lr.scaling.Standardizer` with
+``center=False``), so the model trained is the model returned, and every number of the History
+(losses, closed form) describes it.
 """
 
 from __future__ import annotations
@@ -23,8 +28,8 @@ class Standardization:
     """The features' means and stds, and the moves of a LinearRegression's parameters to and
     from the standardized features."""
 
-    def __init__(self, X: np.ndarray, feature_names: Any) -> None:
-        self.scaler = Standardizer.fit(X, feature_names)
+    def __init__(self, X: np.ndarray, feature_names: Any, center: bool = True) -> None:
+        self.scaler = Standardizer.fit(X, feature_names, center=center)
 
     def transform(self, X: np.ndarray) -> np.ndarray:
         return self.scaler.transform(X)
@@ -40,7 +45,7 @@ class Standardization:
     def closed_form(self, cf: LeastSquares) -> LeastSquares:
         """A closed-form answer on the standardized features, in the data's units."""
         w, b = self.scaler.to_original(cf.weights, cf.intercept)
-        return LeastSquares(w, b, cf.loss, cf.loss_name, cf.l2, cf.condition_number)
+        return LeastSquares(w, b, cf.loss, cf.loss_name, cf.l2, cf.condition_number, cf.rank)
 
     def _convert(self, model: Any, vector: np.ndarray, to_original: bool) -> np.ndarray:
         d = model.n_features

@@ -181,7 +181,9 @@ def _trained_X(args: argparse.Namespace, train: Any) -> Any:
     """The features the model is trained on: standardized with ``--standardize``."""
     from ...scaling import Standardizer
 
-    return Standardizer.fit(train.X, train.feature_names).transform(train.X) if args.standardize else train.X
+    if not args.standardize:
+        return train.X
+    return Standardizer.fit(train.X, train.feature_names, center=not args.no_bias).transform(train.X)
 
 
 def _replay(args: argparse.Namespace, model: Any, data: Any, opt: Any, options: Any) -> Any:
