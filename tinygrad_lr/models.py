@@ -403,9 +403,9 @@ def max_stable_lr(
             f"max_stable_lr knows full batches (None) and single samples (1), got {batch_size!r}"
         )
     if 2.0 * l2 == math.inf:  # the Hessian overflows float64, half of it does not: 2 / lam = 1 / (lam / 2)
-        half = loss_hessian(X, loss, bias) / 2.0
-        d = half.shape[0] - bias
-        half[np.arange(d), np.arange(d)] += l2
-        return 1.0 / float(np.linalg.eigvalsh(half).max())
+        H_half = loss_hessian(X, loss, bias) / 2.0
+        d = H_half.shape[0] - bias
+        H_half[np.arange(d), np.arange(d)] += l2
+        return 1.0 / float(np.linalg.eigvalsh(H_half).max())
     lam = float(np.linalg.eigvalsh(loss_hessian(X, loss, bias, l2)).max())
     return 2.0 / lam if lam > 0.0 else float("inf")
