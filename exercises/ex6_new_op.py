@@ -1,12 +1,13 @@
-# tinygrad-lr exercise 6: a new op's backward: sin
+# tinygrad-lr exercise 6: a new op, for both engines: sin
 #
-# Every op of the engine is two small pieces: the forward computation, and the backward, which
-# applies the chain rule at the op's node: x.grad += out.grad * d(out)/dx. Add a new op, sin,
-# to Value.
+# Every op of the framework is one small class: its name, its forward computation, and its
+# derivative, the chain rule at the op's node: dL/da = dL/d(out) * d(out)/da. Both are written
+# with the toolbox xp (math for the floats of a Value, numpy for the arrays of a Tensor), so one
+# definition serves both engines. Add a new op, sin.
 #
-# Write sin_forward(x) and sin_backward(x, out, out_grad, x_grad). The checker installs them as
-# Value.sin and runs the gradient checker (autodiff through your backward against finite
-# differences) on a loss that uses sin many times.
+# Write forward and dL_da in the class Sin. The checker registers it (then Value.sin and
+# Tensor.sin exist) and runs the gradient checker (autodiff through your derivative against
+# finite differences) on a loss that uses sin many times, on both engines.
 #
 # Fill in the body of each function below (replace the `raise NotImplementedError` lines),
 # then check your answer from a shell:
@@ -14,20 +15,24 @@
 #     tinygrad-lr check ex6_new_op.py --hint 1     (and 2, 3: hints, never the code)
 # Import nothing from tinygrad_lr: the checker compares your answers with its autodiff.
 
-import math
+class Sin:
+    """sin(a), a new op: its name, its forward and its derivative."""
 
+    name = "sin"  # the method it becomes: Value(0.5).sin(), Tensor([0.5, 1.0]).sin()
 
-def sin_forward(x):
-    """The op's forward pass: out = sin(x) for a float x. Return a float."""
-    raise NotImplementedError("exercise 6: write sin_forward")
+    def forward(self, xp, a):
+        """The op's forward: return out = sin(a).
 
+        a is a float (Value) or a numpy array (Tensor); xp holds the functions that work on it:
+        xp.sin, xp.cos, xp.exp, ...
+        """
+        raise NotImplementedError("exercise 6: write forward")
 
-def sin_backward(x, out, out_grad, x_grad):
-    """The op's backward pass: the chain rule at the node out = sin(x).
+    def dL_da(self, xp, g, a, out):
+        """The chain rule at the node out = sin(a): return dL/da.
 
-    x:        the input's value.            out:    the output's value, sin(x).
-    out_grad: dL/d(out), already complete.  x_grad: the input's gradient so far (x may feed
-              other ops too, whose backward already added their part).
-    Return the input's NEW gradient: x_grad with this node's contribution dL/d(out) * d(out)/dx added.
-    """
-    raise NotImplementedError("exercise 6: write sin_backward")
+        g:   dL/d(out), the gradient arriving from above (already complete).
+        a:   the input.            out: the output, sin(a).
+        dL/da = dL/d(out) * d(out)/da. The engine adds it into a's gradient itself.
+        """
+        raise NotImplementedError("exercise 6: write dL_da")

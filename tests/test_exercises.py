@@ -86,17 +86,16 @@ CASES = [
     (5, ["shuffled_separately"], "wrong", ["3 shuffled epochs", "shuffled separately"]),
     (5, ["shuffled_once"], "wrong", ["drawn once and reused"]),
     (5, ["rebinds"], "wrong", ["did not move at all"]),
-    (6, ["sin_forward", "sin_backward"], "pass", ["gradient checker"]),
-    (
-        6,
-        ["sin_forward", "backward_assigns"],
-        "wrong",
-        ["x_grad=0.25", "replaced (=) instead of accumulated (+=)"],
-    ),
-    (6, ["sin_forward", "backward_no_chain"], "wrong", ["out_grad=3", "out_grad is not used"]),
-    (6, ["sin_forward", "backward_minus"], "wrong", ["returns -0.7648421873", "sign is wrong"]),
-    (6, ["sin_forward", "backward_sin"], "wrong", ["returns 0.6442176872", "sin(x) itself"]),
-    (6, ["forward_degrees", "sin_backward"], "wrong", ["sin_forward(0.7) returns 0.01221700084", "radians"]),
+    (6, ["Sin"], "pass", ["gradient checker", "on both engines"]),
+    (6, ["NoChain"], "wrong", ["g=3", "g is not used"]),
+    (6, ["Minus"], "wrong", ["returns -0.7648421873", "sign is wrong"]),
+    (6, ["OutputInstead"], "wrong", ["returns 0.6442176872", "sin(a) itself"]),
+    (6, ["SlopeOfCos"], "wrong", ["returns -0.6442176872", "slope of cos"]),
+    (6, ["Degrees"], "wrong", ["forward(xp, a=0.7) returns 0.01221700084", "radians"]),
+    (6, ["MathCos"], "wrong", ["works on a float but not on a numpy array", "use xp's functions"]),
+    (6, ["InfSlope"], "wrong", ["your dL_da(xp, g=1, a=0.7, out=sin(a)) is inf", "not a finite number"]),
+    (6, ["NanForward"], "wrong", ["your forward(xp, a=0.7) is nan", "not a finite number"]),
+    (6, ["Renamed"], "wrong", ['name = "sin"']),
 ]
 
 
@@ -165,11 +164,24 @@ def test_time_limit_in_process():
     assert "did not return within 1 s" in result.diagnosis
 
 
-def test_value_sin_is_left_as_it_was():
+def test_sin_is_on_the_engines_only_during_the_check():
+    from tinygrad_lr import ops
+    from tinygrad_lr.tensor import Tensor
+
     m = answers(6)
-    before = getattr(Value, "sin", None)
-    check(6, m.sin_forward, m.sin_backward)
-    assert getattr(Value, "sin", None) is before
+    before = (getattr(Value, "sin", None), getattr(Tensor, "sin", None), "sin" in ops.registry())
+    assert check(6, m.Sin).status == "pass"
+    assert check(6, m.MathCos).status == "wrong"
+    assert (getattr(Value, "sin", None), getattr(Tensor, "sin", None), "sin" in ops.registry()) == before
+
+
+def test_close_never_calls_an_answer_that_is_not_a_number_right():
+    from tinygrad_lr.exercises.base import close
+
+    inf, nan = math.inf, math.nan
+    for a, b in ((inf, 1.0), (1.0, inf), (inf, inf), (-inf, -inf), (nan, nan), (nan, 1.0), (1e308, inf)):
+        assert not close(a, b), (a, b)
+    assert close(1.0, 1.0 + 1e-12) and not close(1.0, 1.001)
 
 
 def test_check_needs_the_exercises_functions():

@@ -16,15 +16,16 @@ LEARNER_NOTEBOOKS = [
     "02_gd_sgd_minibatch.ipynb",
     "03_check_your_gradient.ipynb",
     "04_seeing_a_fit.ipynb",
+    "05_predict_then_run.ipynb",
 ]
 _RUN: dict = {}
 
 
 @pytest.fixture
 def executed():
-    def run(name):
+    def run(name, timeout=120):
         if name not in _RUN:
-            _RUN[name] = run_notebook(name)
+            _RUN[name] = run_notebook(name, timeout=timeout)
         return _RUN[name]
 
     return run
@@ -125,3 +126,66 @@ def test_04_seeing_a_fit_happen(executed):
     assert f"least squares: w = {w_ls:.6f}, b = {b_ls:.6f}" in cell_text(landscape)
     for marker in ("snapshots = {", "plot.loss_curves(", "plot.loss_landscape("):
         assert rich_kinds(find_cell(nb, marker)) == ["image/png"], marker  # each figure once
+
+
+def test_05_predict_then_run(executed):
+    """Every question's premise computed here from the data (eigvalsh of 2 A^T A / n, the update
+    rule in numpy), and the answer the notebook prints asserted against it."""
+    import math
+
+    nb = executed("05_predict_then_run.ipynb", timeout=300)
+    points = np.genfromtxt(ROOT / "examples" / "data" / "study_hours.csv", delimiter=",")
+    x, y = points[:, 0], points[:, 1]
+    A = np.c_[x, np.ones_like(x)]
+    lam = np.linalg.eigvalsh(2 * A.T @ A / len(x))
+    kappa = lam[1] / lam[0]
+    bowl = _text(nb, "q = quadratic(data)")
+    assert f"lambda1 = {lam[0]:.6g}" in bowl and f"lambda2 = {lam[1]:.6g}" in bowl
+    assert f"condition number kappa = {kappa:.6g}" in bowl
+    # question 1: lr = 0.0004 flips the steep direction's sign (1 - lr*lambda2 < 0) and q1 is the slow one
+    f1, f2 = 1 - 0.0004 * lam
+    assert f2 < 0 < f1 and abs(f1) > abs(f2)
+    q1 = _text(nb, "factors = q.factors(lr)")
+    assert f"1 - lr*lambda1 = {f1:.6f}   1 - lr*lambda2 = {f2:.6f}" in q1
+    assert "q2 flips sign every step: True; the slow direction: q1" in q1
+    run = _text(nb, 'predicted = q.predict("gd", lr, steps=1000)')
+    assert float(run.split("largest difference: ")[1].split(" ")[0]) <= 1e-9
+    assert f"[ {f1:.6f} {f2:.6f}]" in run  # the engine's own factors per step
+    for marker in ("plot.theory_landscape(q,", "plot.error_directions(", "plot.phase_diagram(", "view.fig"):
+        assert rich_kinds(find_cell(nb, marker)) == ["image/png"], marker  # each figure once
+    # question 2: lr = 0.0005 is past 2 / lambda_max, so it diverges; where the loss overflows, the run stops
+    assert 0.0005 > 2 / lam[1]
+    stable = _text(nb, "stable only for lr")
+    assert f"lr < 2 / lambda_max = {2 / lam[1]:.6g}" in stable and f"= {1 - 0.0005 * lam[1]:.5f}" in stable
+    w = b = 0.0
+    k, overflowed = 0, False
+    while not overflowed and k < 3000:  # the update rule in numpy until the sum of squares overflows
+        r = w * x + b - y
+        w, b = w - 0.0005 * np.mean(2 * r * x), b - 0.0005 * np.mean(2 * r)
+        k += 1
+        with np.errstate(over="ignore"):
+            overflowed = not np.isfinite(np.sum((w * x + b - y) ** 2))
+    assert overflowed
+    assert f"the loss overflows at step {k}" in stable
+    assert f"the engine: diverged at epoch {k}" in _text(nb, "except DivergenceError")
+    # question 3: the best fixed lr and its rate (kappa - 1) / (kappa + 1)
+    best = _text(nb, "best = q.best_lr()")
+    assert f"best lr = {2 / (lam[0] + lam[1]):.6g}, rate {(kappa - 1) / (kappa + 1):.6f}" in best
+    predicted_gd = int(best.split("1e-6: ")[1])
+    assert 150_000 < predicted_gd < 250_000
+    # question 4: standardized, H = 2 I: kappa 1, lr 1/2, one step
+    z = (x - x.mean()) / x.std()
+    Z = np.c_[z, np.ones_like(z)]
+    assert np.allclose(2 * Z.T @ Z / len(z), 2 * np.eye(2))
+    std = _text(nb, "qz = quadratic(data, standardize=True)")
+    assert "kappa = 1.000000, best lr = 0.5" in std and "predicted steps: 1\n" in std
+    L_star = np.mean((A @ np.linalg.lstsq(A, y, rcond=None)[0] - y) ** 2)
+    assert f"MSE {L_star:.6f}; the minimum {L_star:.6f}" in std
+    # question 5: Polyak's momentum needs far fewer steps than the best GD, and the engine agrees
+    s = math.sqrt(kappa)
+    assert (s - 1) / (s + 1) < (kappa - 1) / (kappa + 1)
+    mom = _text(nb, "lr, mu = q.polyak()")
+    assert f"rate {(s - 1) / (s + 1):.6f}" in mom and f"momentum {((s - 1) / (s + 1)) ** 2:.6f}" in mom
+    predicted = int(mom.split("predicted steps: ")[1].split(" ")[0])
+    actual = int(mom.split("the engine's steps: ")[1])
+    assert abs(predicted - actual) <= 1 and predicted < predicted_gd / 50

@@ -326,11 +326,26 @@ def _every_figure():
         "loss_vs_w": plot.loss_vs_w(mse, (0, 4), at=1.0, trajectory=[1.0, 1.5]),
         "loss_landscape": plot.loss_landscape(_sse_wb, (0, 3), (-1, 2), num=10),
         "lr_sweep": plot.lr_sweep((XS, YS), [0.01, 0.1], epochs=3),
+        **_theory_figures(),
+    }
+
+
+def _theory_figures():
+    from tinygrad_lr.theory import quadratic
+
+    q = quadratic((XS, YS))
+    p = q.predict("gd", 0.05, 20)
+    return {
+        "theory_landscape": plot.theory_landscape(q, p),
+        "error_directions": plot.error_directions(p),
+        "phase_diagram": plot.phase_diagram(q),
     }
 
 
 @pytest.mark.parametrize(
-    "name", ["new_figure", "fit_line", "loss_curves", "loss_vs_w", "loss_landscape", "lr_sweep"]
+    "name",
+    ["new_figure", "fit_line", "loss_curves", "loss_vs_w", "loss_landscape", "lr_sweep"]
+    + ["theory_landscape", "error_directions", "phase_diagram"],
 )
 def test_every_plot_result_displays_in_jupyter_as_one_png_of_the_figures_size(name):
     """IPython's own formatter (what a notebook cell's last line goes through) finds a PNG."""

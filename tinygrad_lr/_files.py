@@ -184,6 +184,25 @@ def output_path(path: str | os.PathLike[str], what: str = "the output", *, kind:
     return out
 
 
+def check_output_folder(
+    path: str | os.PathLike[str], ours: re.Pattern[str], what: str = "the folder"
+) -> Path:
+    """The rule :func:`atomic_folder` applies, checked on its own, before any work is done: the parent
+    exists (:func:`output_path`), and ``path`` is new, or a folder holding only files matching
+    ``ours``. Errors name ``path`` as given."""
+    given = str(path)
+    folder = output_path(path, what, kind="folder")
+    if folder.exists():
+        others = sorted(p.name for p in folder.iterdir() if not ours.match(p.name))
+        if others:
+            more = ", ..." if len(others) > 3 else ""
+            raise FileExistsError(
+                f"cannot write {what} into {given}: it holds other files "
+                f"({', '.join(others[:3])}{more}); give a new or empty folder"
+            )
+    return folder
+
+
 @contextlib.contextmanager
 def atomic_folder(
     path: str | os.PathLike[str], ours: re.Pattern[str], what: str = "the folder"
@@ -197,15 +216,7 @@ def atomic_folder(
     exist (:func:`output_path`). Errors name ``path`` as given.
     """
     given = str(path)
-    folder = output_path(path, what, kind="folder")
-    if folder.exists():
-        others = sorted(p.name for p in folder.iterdir() if not ours.match(p.name))
-        if others:
-            more = ", ..." if len(others) > 3 else ""
-            raise FileExistsError(
-                f"cannot write {what} into {given}: it holds other files "
-                f"({', '.join(others[:3])}{more}); give a new or empty folder"
-            )
+    folder = check_output_folder(path, ours, what)
     try:
         build = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
     except OSError as exc:

@@ -31,6 +31,7 @@ import graphviz
 
 from . import graph
 from .graph import is_finite
+from .ops import ATOM, INFIX, PREFIX, Op
 from .viz import GraphTooLargeError, draw_graph
 
 __all__ = ["AnomalyError", "detect_anomaly", "is_anomaly_enabled"]
@@ -134,7 +135,8 @@ def is_anomaly_enabled() -> bool:
 
 
 def _name(node: Any, depth: int = 3, top: bool = True) -> str:
-    """What to call a node in the message: its label, else the expression that made it."""
+    """What to call a node in the message: its label, else the expression that made it, as its op
+    writes it (every operation inside another in brackets: ``((w * x) + b) - y``)."""
     if getattr(node, "label", None):
         return str(node.label)
     if not node._prev:  # an unnamed leaf: its number, or the shape of its array
@@ -143,12 +145,11 @@ def _name(node: Any, depth: int = 3, top: bool = True) -> str:
     if depth == 0:
         return "(...)"
     args = [_name(p, depth - 1, top=False) for p in node._prev]
-    if len(args) == 2 and node.op in ("+", "-", "*", "/", "**", "@"):
-        text = f"{args[0]} {node.op} {args[1]}"
-        return text if top else f"({text})"
-    if node.op.startswith("**"):
-        return f"{args[0]}{node.op}"
-    return f"{node.op}({', '.join(args)})"
+    fn = node.grad_fn
+    if not isinstance(fn, Op):  # an opaque numpy Function
+        return f"{node.op}({', '.join(args)})"
+    text, _ = fn.formula(args, [ATOM] * len(args), code=True)
+    return text if top or fn.form not in (INFIX, PREFIX) else f"({text})"
 
 
 def _number(x: Any) -> str:

@@ -22,6 +22,10 @@ It also holds the ``no_grad`` switch: inside ``with no_grad():`` operations buil
 gradient is a graph that can be drawn and differentiated again. The first-order pass above
 never builds those nodes.
 
+**Pictures.** ``node.draw()`` is a lens (the drawing code, :mod:`tinygrad_lr.viz`), which sits
+above the engines: an engine never imports it. The drawing package registers its
+``draw_graph`` here when it is imported (:func:`register_display`), and :func:`display` calls it.
+
 **Watching a pass.** Hooks (``register_hook``) and ``detect_anomaly()`` need to look at every
 gradient as it is completed. While any hook exists or anomaly mode is on, ``run_backward``
 takes a second, watched loop (one flag test per pass); otherwise it runs the plain loop.
@@ -48,6 +52,8 @@ __all__ = [
     "is_grad_enabled",
     "gc_paused",
     "RemovableHandle",
+    "register_display",
+    "display",
 ]
 
 
@@ -424,6 +430,28 @@ class gc_paused:
     def __exit__(self, *exc: object) -> None:
         if self._was_enabled:
             gc.enable()
+
+
+# --- pictures --------------------------------------------------------------------------------
+
+_display: Callable[..., Any] | None = None  # viz.draw_graph, once the drawing package is imported
+
+
+def register_display(draw: Callable[..., Any]) -> None:
+    """Make ``draw(node, **options)`` what ``Value.draw()`` and ``Tensor.draw()`` return.
+
+    :mod:`tinygrad_lr.viz` calls this when it is imported (``import tinygrad_lr`` imports it),
+    so the engines show their graphs without importing the drawing code themselves.
+    """
+    global _display
+    _display = draw
+
+
+def display(node: Any, **options: Any) -> Any:
+    """The picture of the graph behind ``node`` (``node.draw()``), by the registered drawing code."""
+    if _display is None:
+        raise RuntimeError("draw(): no drawing code is registered; import tinygrad_lr.viz first")
+    return _display(node, **options)
 
 
 # --- no_grad ---------------------------------------------------------------------------------

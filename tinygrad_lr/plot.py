@@ -43,6 +43,7 @@ from .viz.figures import (
 )
 from .viz.figures.base import INSTALL_HINT as INSTALL_HINT
 from .viz.figures.base import floats
+from .viz.figures.theory import error_directions, phase_diagram, theory_landscape
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -56,6 +57,9 @@ __all__ = [
     "loss_landscape",
     "optimizer_paths",
     "lr_sweep",
+    "theory_landscape",
+    "error_directions",
+    "phase_diagram",
     "save",
 ]
 

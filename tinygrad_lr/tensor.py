@@ -6,9 +6,11 @@ numpy call rather than 10 million scalar nodes::
 
     dL/d(parent) += dL/d(out) * d(out)/d(parent)      (elementwise, then summed over broadcasting)
 
-The math of each op lives in :mod:`tinygrad_lr.ops` (forward and backward side by side); the
-order of the backward pass comes from :mod:`tinygrad_lr.graph`, shared with ``Value``. This
-module joins them: it builds the graph nodes, and adds each parent's gradient into ``.grad``.
+The math of each op lives in :mod:`tinygrad_lr.ops` (one definition per op, forward and
+derivative side by side, run here on numpy arrays); the order of the backward pass comes from
+:mod:`tinygrad_lr.graph`, shared with ``Value``. This module joins them: it builds the graph
+nodes, and adds each parent's gradient into ``.grad``. Its methods (``+``, ``exp``, ``@``, ...)
+come from the op definitions' registry; a new op registered there is a method here too.
 
 Gradient arrays are shared where that is free: ``a + b`` passes its gradient to ``a`` and ``b``
 unchanged, so ``a.grad is b.grad`` right after a backward pass. A node only ever adds *in
@@ -23,14 +25,19 @@ way inside the backward pass, and multiplied out only when ``.grad`` is read.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
 from . import graph, ops
 from .errors import InputError, describe
+from .ops import ARRAYS
+from .ops.graphs import GRAPHS as TENSORS
+from .ops.graphs import sum_to as _sum_to
 
-__all__ = ["Tensor", "concatenate", "stack"]
+__all__ = ["Tensor", "concatenate", "stack", "input_grads"]
+
+Fn = Union[ops.Op, ops.Function]  # noqa: UP007 - an op definition, or an opaque numpy Function
 
 ArrayLike = Union["Tensor", np.ndarray, float, int, Sequence[Any]]
 Axis = Union[int, Sequence[int], None]  # noqa: UP007 - a runtime alias, as ArrayLike
@@ -67,7 +74,7 @@ class Tensor:
     requires_grad: bool
     name: str | None
     _prev: tuple[Tensor, ...]
-    _fn: ops.Function | None
+    _fn: Fn | None  # the op that made this node (with its parameters and `needs`); None for a leaf
     _owns_grad: bool
 
     def __init__(self, data: ArrayLike, requires_grad: bool = False, name: str | None = None) -> None:
@@ -106,13 +113,12 @@ class Tensor:
         grad = self._grad
         if grad is None:  # nothing downstream reached this node
             return
-        fn: ops.Function = self._fn  # type: ignore[assignment]  # an inner node always has its op
+        fn: Fn = self._fn  # type: ignore[assignment]  # an inner node always has its op
         if type(grad) is ops.Scaled and not fn.takes_scaled:
             grad = grad.value()
         handed: list[Any] = []  # arrays already given to a parent
-        # a Scaled is left only for an op with takes_scaled, whose backward accepts one: a
-        # contract mypy cannot see (no cast here: this runs once per node of every pass)
-        for parent, g in zip(self._prev, fn.backward(grad)):  # type: ignore[arg-type]
+        # a Scaled is left only for an op with takes_scaled, whose derivative accepts one
+        for parent, g in zip(self._prev, fn.array_grads(grad, self._prev, self.data)):
             if g is None or not parent.requires_grad:
                 continue
             if type(g) is not np.ndarray and type(g) is not ops.Scaled:
@@ -129,10 +135,16 @@ class Tensor:
             parent._accumulate(g, owned)
 
     def _backward_graph(self, grad: Tensor) -> list[Tensor | None]:
-        # the same chain rule built from Tensor ops (backward(create_graph=True), grad())
-        fn: ops.Function = self._fn  # type: ignore[assignment]
+        # the same chain rule built from Tensor ops (backward(create_graph=True), grad()): the
+        # op's derivative run on Tensor nodes, so the gradient is a graph
+        fn: Fn = self._fn  # type: ignore[assignment]
+        if isinstance(fn, ops.Op):
+            prev, needs = self._prev, fn.needs
+            grads = [fn.vjp(TENSORS, i, grad, prev, self) if needs[i] else None for i in range(len(prev))]
+        else:
+            grads = list(fn.backward_graph(grad, self._prev, self))
         out: list[Tensor | None] = []
-        for parent, g in zip(self._prev, fn.backward_graph(grad, self._prev, self)):
+        for parent, g in zip(self._prev, grads):
             if g is None or not parent.requires_grad:
                 out.append(None)
             else:
@@ -243,7 +255,7 @@ class Tensor:
     # --- building graph nodes ----------------------------------------------------------------
 
     @staticmethod
-    def _apply(fn: ops.Function, *parents: Tensor) -> Tensor:
+    def _apply(fn: Fn, *parents: Tensor) -> Tensor:
         """Run ``fn`` forward on the parents' arrays and wrap the result in a new node.
 
         The result requires grad if any parent does and we are not under ``no_grad()``; only
@@ -253,7 +265,12 @@ class Tensor:
         track = graph._grad_enabled and True in needs
         fn.needs = needs if track else (False,) * len(parents)
         out = Tensor.__new__(Tensor)
-        out.data = fn.forward(*[p.data for p in parents])
+        arrays = [p.data for p in parents]
+        try:
+            out.data = fn.forward(ARRAYS, *arrays) if isinstance(fn, ops.Op) else fn.forward(*arrays)
+        except ValueError:
+            _refuse_broadcast(fn, arrays)  # a broadcast that fails is named; anything else passes on
+            raise
         out._grad = None
         out.requires_grad = track
         out.name = None
@@ -264,34 +281,7 @@ class Tensor:
             out._prev, out._fn = (), None
         return out
 
-    # --- arithmetic --------------------------------------------------------------------------
-
-    def __add__(self, other: ArrayLike) -> Tensor:
-        return Tensor._apply(ops.Add(), self, _as_tensor(other))
-
-    def __radd__(self, other: ArrayLike) -> Tensor:  # 3 + t, and sum([t1, t2]) which starts at 0
-        return Tensor._apply(ops.Add(), _as_tensor(other), self)
-
-    def __sub__(self, other: ArrayLike) -> Tensor:
-        return Tensor._apply(ops.Sub(), self, _as_tensor(other))
-
-    def __rsub__(self, other: ArrayLike) -> Tensor:
-        return Tensor._apply(ops.Sub(), _as_tensor(other), self)
-
-    def __mul__(self, other: ArrayLike) -> Tensor:
-        return Tensor._apply(ops.Mul(), self, _as_tensor(other))
-
-    def __rmul__(self, other: ArrayLike) -> Tensor:
-        return Tensor._apply(ops.Mul(), _as_tensor(other), self)
-
-    def __truediv__(self, other: ArrayLike) -> Tensor:
-        return Tensor._apply(ops.Div(), self, _as_tensor(other))
-
-    def __rtruediv__(self, other: ArrayLike) -> Tensor:
-        return Tensor._apply(ops.Div(), _as_tensor(other), self)
-
-    def __neg__(self) -> Tensor:
-        return Tensor._apply(ops.Neg(), self)
+    # --- powers: a number exponent and a tensor exponent are two different ops ---------------
 
     def __pos__(self) -> Tensor:
         return self
@@ -300,59 +290,14 @@ class Tensor:
         """``self ** n`` for a number ``n`` (op ``"**2"`` etc.), or ``self ** t`` for a tensor ``t``."""
         if isinstance(exponent, (int, float, np.integer, np.floating)) and not isinstance(exponent, bool):
             return Tensor._apply(ops.Pow(float(exponent)), self)
-        return Tensor._apply(ops.PowTensor(), self, _as_tensor(exponent))
+        return Tensor._apply(ops.Power(), self, _as_tensor(exponent))
 
     def pow(self, exponent: ArrayLike) -> Tensor:
         """``self ** exponent`` (PyTorch's method name)."""
-        return self ** exponent
+        return self**exponent
 
     def __rpow__(self, base: ArrayLike) -> Tensor:
-        return Tensor._apply(ops.PowTensor(), _as_tensor(base), self)
-
-    def __matmul__(self, other: ArrayLike) -> Tensor:
-        return Tensor._apply(ops.MatMul(), self, _as_tensor(other))
-
-    def __rmatmul__(self, other: ArrayLike) -> Tensor:
-        return Tensor._apply(ops.MatMul(), _as_tensor(other), self)
-
-    # --- functions ---------------------------------------------------------------------------
-
-    def exp(self) -> Tensor:
-        """``e ** self``, entry by entry. ``d(exp a)/da = exp a``."""
-        return Tensor._apply(ops.Exp(), self)
-
-    def log(self) -> Tensor:
-        """Natural logarithm, entry by entry; every entry must be > 0. ``d(log a)/da = 1/a``."""
-        return Tensor._apply(ops.Log(), self)
-
-    def sqrt(self) -> Tensor:
-        """Square root, entry by entry; entries must be >= 0. ``d(sqrt a)/da = 1/(2 sqrt a)``."""
-        return Tensor._apply(ops.Sqrt(), self)
-
-    def abs(self) -> Tensor:
-        """``|self|``, entry by entry. ``d|a|/da = sign(a)`` (0 at 0)."""
-        return Tensor._apply(ops.Abs(), self)
-
-    __abs__ = abs
-
-    def tanh(self) -> Tensor:
-        """Hyperbolic tangent. ``d(tanh a)/da = 1 - tanh(a)**2``."""
-        return Tensor._apply(ops.Tanh(), self)
-
-    def sigmoid(self) -> Tensor:
-        """``1 / (1 + exp(-self))``. ``d(sigmoid a)/da = sigmoid(a) (1 - sigmoid(a))``."""
-        return Tensor._apply(ops.Sigmoid(), self)
-
-    def relu(self) -> Tensor:
-        """``max(self, 0)``. ``d(relu a)/da = 1`` where ``a > 0``, else 0."""
-        return Tensor._apply(ops.Relu(), self)
-
-    def maximum(self, other: ArrayLike) -> Tensor:
-        """The larger of ``self`` and ``other``, entry by entry (they broadcast).
-
-        The gradient goes to the larger one; at a tie it is split in half.
-        """
-        return Tensor._apply(ops.Maximum(), self, _as_tensor(other))
+        return Tensor._apply(ops.Power(), _as_tensor(base), self)
 
     # --- reductions --------------------------------------------------------------------------
 
@@ -459,7 +404,12 @@ class Tensor:
     @property
     def op(self) -> str:
         """The symbol of the op that produced this tensor (``""`` for a leaf)."""
-        return self._fn.symbol if self._fn is not None else ""
+        return str(self._fn.symbol) if self._fn is not None else ""
+
+    @property
+    def grad_fn(self) -> Fn | None:
+        """The op that produced this tensor, its definition (``None`` for a leaf), as PyTorch's."""
+        return self._fn
 
     @property
     def parents(self) -> tuple[Tensor, ...]:
@@ -506,12 +456,10 @@ class Tensor:
         """The picture of the graph behind this node: :func:`tinygrad_lr.viz.draw_graph` (same
         options). In Jupyter, ``loss.draw()`` as a cell's last line shows it inline.
 
-        The engine's one reference up to a lens, imported here and only when called, so the
-        engine never loads the drawing code by itself (nothing lower imports anything higher).
+        The engine does not import the drawing code: the drawing package registers itself
+        with :func:`tinygrad_lr.graph.register_display` when it is imported.
         """
-        from .viz import draw_graph
-
-        return draw_graph(self, **options)
+        return graph.display(self, **options)
 
     def __repr__(self) -> str:
         text = np.array2string(self.data, prefix="Tensor(", separator=" ")
@@ -523,6 +471,22 @@ class Tensor:
         if self.name is not None:
             extra += f", name={self.name!r}"
         return f"Tensor({text}{extra})"
+
+    if TYPE_CHECKING:  # the methods the ops install (below); spelled out for the type checker
+
+        def __add__(self, other: ArrayLike) -> Tensor: ...
+        def __radd__(self, other: ArrayLike) -> Tensor: ...
+        def __sub__(self, other: ArrayLike) -> Tensor: ...
+        def __rsub__(self, other: ArrayLike) -> Tensor: ...
+        def __mul__(self, other: ArrayLike) -> Tensor: ...
+        def __rmul__(self, other: ArrayLike) -> Tensor: ...
+        def __truediv__(self, other: ArrayLike) -> Tensor: ...
+        def __rtruediv__(self, other: ArrayLike) -> Tensor: ...
+        def __matmul__(self, other: ArrayLike) -> Tensor: ...
+        def __rmatmul__(self, other: ArrayLike) -> Tensor: ...
+        def __neg__(self) -> Tensor: ...
+        def __abs__(self) -> Tensor: ...
+        def __getattr__(self, name: str) -> Callable[..., Tensor]: ...  # exp, log, maximum, ...
 
 
 # --- module functions -------------------------------------------------------------------------
@@ -552,6 +516,75 @@ def stack(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
     if len(tensors) == 0:
         raise ValueError("stack: needs at least one tensor")
     return Tensor._apply(ops.Stack(axis), *[_as_tensor(t) for t in tensors])
+
+
+# --- running the ops -----------------------------------------------------------------------------
+
+
+def _refuse_broadcast(fn: Fn, arrays: list[np.ndarray]) -> None:
+    """``add: shapes (3,) and (4,) cannot broadcast``, if that is why ``fn`` failed."""
+    if isinstance(fn, ops.Op) and fn.broadcasts and not _broadcastable(arrays):
+        raise ValueError(f"{fn.name}: shapes {ops.arrays.shapes(*arrays)} cannot broadcast") from None
+
+
+def _broadcastable(arrays: list[np.ndarray]) -> bool:
+    try:
+        np.broadcast_shapes(*[a.shape for a in arrays])
+    except ValueError:
+        return False
+    return True
+
+
+def input_grads(node: Tensor, grad: Any) -> list[Any]:
+    """What ``node``'s op hands each of its parents in a backward pass that brings ``grad``
+    (``dL/d(node)``): the arrays in the op's own shapes, before broadcasting is summed back.
+
+    For the pictures and the walkthrough, which show that step; ``None`` for a parent that
+    needs no gradient.
+    """
+    if node._fn is None:
+        return []
+    return list(node._fn.array_grads(grad, node._prev, node.data))
+
+
+def _unary_method(cls: type[ops.Op]) -> Callable[[Tensor], Tensor]:
+    def method(self: Tensor) -> Tensor:
+        return Tensor._apply(cls(), self)
+
+    return method
+
+
+def _binary_method(cls: type[ops.Op], reflected: bool) -> Callable[[Tensor, ArrayLike], Tensor]:
+    def method(self: Tensor, other: ArrayLike) -> Tensor:
+        return Tensor._apply(cls(), self, _as_tensor(other))
+
+    def reflected_method(self: Tensor, other: ArrayLike) -> Tensor:  # 3 + t, and sum([t1, t2])
+        return Tensor._apply(cls(), _as_tensor(other), self)
+
+    return reflected_method if reflected else method
+
+
+def _install(added: type[ops.Op] | None, removed: type[ops.Op] | None) -> None:
+    """Give ``Tensor`` the methods of a registered op (and take a removed op's away)."""
+    for cls in (removed, added):
+        if cls is None or "tensor" not in cls.engines:
+            continue
+        methods = cls.methods if cls.methods is not None else (cls.name,)
+        for name in methods + cls.reflected:
+            if cls is removed:
+                if name in Tensor.__dict__:
+                    delattr(Tensor, name)
+                continue
+            if cls.arity == 1:
+                method: Callable[..., Tensor] = _unary_method(cls)
+            else:
+                method = _binary_method(cls, reflected=name in cls.reflected)
+            method.__name__ = method.__qualname__ = name
+            method.__doc__ = cls.__doc__
+            setattr(Tensor, name, method)
+
+
+ops.on_register(_install)
 
 
 # --- conversions ------------------------------------------------------------------------------
@@ -592,11 +625,6 @@ def _torch_names(op: str, axis: Axis, keepdims: bool, dim: Axis, keepdim: bool |
             raise TypeError(f"{op}(): give axis or dim (the same thing), not both")
         axis = dim
     return axis, keepdims if keepdim is None else bool(keepdim)
-
-
-def _sum_to(g: Tensor, shape: tuple[int, ...]) -> Tensor:
-    """``unbroadcast`` as graph ops: ``g`` summed over the axes broadcasting added or stretched."""
-    return g.sum(axis=ops.broadcast_axes(g.shape, shape), keepdims=True).reshape(shape)
 
 
 def _as_tensor(x: ArrayLike) -> Tensor:

@@ -1,12 +1,12 @@
 """``Value``: a scalar that remembers how it was made, and backpropagates through it.
 
-Every operation below does two things, written side by side:
+Every operation does two things, and stores both in the new node:
 
 * the **forward** computation: the number it produces, ``out``;
 * the **local derivatives** ``d(out)/d(input)`` for each input, evaluated at these inputs.
 
-It stores both in the new node. Backpropagation (see :mod:`tinygrad_lr.graph`) then applies
-the chain rule at every node, from the loss back to the leaves::
+Backpropagation (see :mod:`tinygrad_lr.graph`) then applies the chain rule at every node, from
+the loss back to the leaves (:meth:`Value._backward`)::
 
     dL/d(input) += dL/d(out) * d(out)/d(input)
 
@@ -14,41 +14,29 @@ For example ``f = w*x`` stores ``out = w*x`` and the local derivatives ``(x, w)`
 and ``df/dx = w``. Gradients are *added* (``+=``), never assigned, so a value used twice
 (``a*a``, or ``w`` shared by every sample of a data set) collects the gradient of every use.
 
+The operations themselves are defined in :mod:`tinygrad_lr.ops`, one class each, with the
+forward and the derivative side by side (``Mul``: ``a * b``, ``d(a*b)/da = b``, ``d(a*b)/db = a``).
+``Value`` takes its methods from those definitions: ``Value.__mul__`` runs ``Mul``'s float
+fast path and stores what it returns (:func:`_binary` below). A new op registered with
+:func:`tinygrad_lr.ops.register` becomes a method here too.
+
 Storing the local derivatives as numbers, instead of a closure per node, keeps each node small
 and free of reference cycles, and lets the renderer print the chain rule with real numbers.
 """
 
 from __future__ import annotations
 
-import math
-import sys
 from collections.abc import Callable
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from . import graph
+from . import graph, ops
+from .ops import FLOATS, ONE
+from .ops.graphs import GRAPHS
 
 __all__ = ["Value"]
 
 Number: TypeAlias = "int | float"
 Operand: TypeAlias = "Value | int | float"
-
-_ONE_ONE = (1.0, 1.0)  # d(a+b)/da, d(a+b)/db: shared by every addition node
-_ONE_MINUS_ONE = (1.0, -1.0)  # d(a-b)/da, d(a-b)/db
-_POW_NAMES: dict[float, str] = {}  # "**2" etc., one string per exponent, shared by its nodes
-
-
-def _pow_name(exponent: float) -> str:
-    name = _POW_NAMES.get(exponent)
-    if name is None:
-        name = _POW_NAMES[exponent] = sys.intern(f"**{_exact(exponent)}")
-    return name
-
-
-def _exact(x: float) -> str:
-    """``x`` short (``2``, ``0.5``) when that is exact, else in full: the second derivative
-    reads the exponent back from the op's name."""
-    short = f"{x:g}"
-    return short if float(short) == x else repr(x)
 
 
 class Value:
@@ -73,17 +61,17 @@ class Value:
     grad: Any  # a float; a Value (a graph) after backward(create_graph=True)
     label: str | None
     _prev: tuple[Value, ...]
-    _op: str
+    _op: ops.Op | None  # the op that made this node (its definition); None for a leaf
     _local: tuple[float, ...]
 
     def __init__(self, data: float, label: str | None = None) -> None:
         """A leaf: a parameter, a data point or a constant (results of operations come from
-        :func:`_node`)."""
+        the ops' methods)."""
         self.data = data if type(data) is float else _to_float(data)
         self.grad = 0.0
         self.label = label
         self._prev = ()
-        self._op = ""
+        self._op = None
         self._local = ()
 
     # --- the chain rule at this node (called by graph.run_backward) --------------------------
@@ -103,8 +91,11 @@ class Value:
         self.grad = 0.0
 
     def _backward_graph(self, g: Value) -> tuple[Value, ...]:
-        # the same chain rule with graph nodes instead of numbers (backward(create_graph=True))
-        return tuple([_times(g, d) for d in _local_graph(self)])
+        # the same chain rule with graph nodes instead of numbers (backward(create_graph=True)):
+        # the op's derivative with dL/d(out) = 1 is d(out)/d(parent), built from Value operations
+        op, parents = self._op, self._prev
+        assert op is not None  # an inner node always has its op
+        return tuple([_times(g, op.vjp(GRAPHS, i, ONE, parents, self)) for i in range(len(parents))])
 
     def backward(self, create_graph: bool = False) -> None:
         """Compute ``d(self)/d(node)`` for every node this value depends on.
@@ -163,136 +154,55 @@ class Value:
         """Reset this node's gradient to 0 (for a parameter, before the next backward pass)."""
         self.grad = 0.0
 
-    # --- arithmetic: forward value, then the local derivative of each input ------------------
+    @staticmethod
+    def _apply(op: ops.Op, *parents: Value) -> Value:
+        """The node of ``op`` on ``parents`` (what every op's method does, for any op instance)."""
+        data, local = _scalar_of(op)(*[p.data for p in parents])
+        return _node(data, parents, op, local)
 
-    def __add__(self, other: Operand) -> Value:
-        if not isinstance(other, Value):
-            other = Value(other)  # a plain number: a constant leaf
-        # d(a+b)/da = 1, d(a+b)/db = 1
-        return _node(self.data + other.data, (self, other), "+", _ONE_ONE)
-
-    def __radd__(self, other: Number) -> Value:  # 3 + a, and sum([a, b, c]) which starts at 0
-        return Value(other) + self
-
-    def __sub__(self, other: Operand) -> Value:
-        if not isinstance(other, Value):
-            other = Value(other)  # a plain number: a constant leaf
-        # d(a-b)/da = 1, d(a-b)/db = -1
-        return _node(self.data - other.data, (self, other), "-", _ONE_MINUS_ONE)
-
-    def __rsub__(self, other: Number) -> Value:
-        return Value(other) - self
-
-    def __mul__(self, other: Operand) -> Value:
-        if not isinstance(other, Value):
-            other = Value(other)  # a plain number: a constant leaf
-        # d(a*b)/da = b, d(a*b)/db = a
-        return _node(self.data * other.data, (self, other), "*", (other.data, self.data))
-
-    def __rmul__(self, other: Number) -> Value:
-        return Value(other) * self
-
-    def __truediv__(self, other: Operand) -> Value:
-        if not isinstance(other, Value):
-            other = Value(other)  # a plain number: a constant leaf
-        a, b = self.data, other.data
-        if b == 0.0:
-            raise ZeroDivisionError(f"division: cannot divide {a!r} by zero")
-        # d(a/b)/da = 1/b, d(a/b)/db = -a/b**2
-        return _node(a / b, (self, other), "/", (1.0 / b, -a / (b * b)))
-
-    def __rtruediv__(self, other: Number) -> Value:
-        return Value(other) / self
-
-    def __neg__(self) -> Value:
-        # d(-a)/da = -1
-        return _node(-self.data, (self,), "neg", (-1.0,))
-
-    def __pos__(self) -> Value:
-        return self
+    # --- powers: a number exponent and a Value exponent are two different ops ----------------
 
     def __pow__(self, exponent: Operand) -> Value:
-        a = self.data
-        if isinstance(exponent, Value):
-            # a**b with both a graph node: d/da = b * a**(b-1), d/db = a**b * log(a)
-            b = exponent.data
-            if a <= 0.0:
-                raise ValueError(
-                    f"pow: {a!r} ** {b!r} with a Value exponent needs a positive base "
-                    f"(d(a**b)/db = a**b * log(a) is undefined for a <= 0)"
-                )
-            out = _real_pow(a, b)
-            return _node(out, (self, exponent), "**", (b * _real_pow(a, b - 1.0), out * math.log(a)))
-        n = exponent if type(exponent) is float else _to_float(exponent)
-        out = _real_pow(a, n)
-        if a == 0.0 and n < 1.0 and n != 0.0:
-            raise ValueError(f"pow: the derivative of x ** {n:g} is infinite at x = 0")
-        # d(a**n)/da = n * a**(n-1)
-        local = 0.0 if n == 0.0 else n * _real_pow(a, n - 1.0)
-        return _node(out, (self,), _pow_name(n), (local,))
+        """``a ** n`` for a number ``n`` (op ``**2`` etc.: :class:`~tinygrad_lr.ops.Pow`), or
+        ``a ** b`` for a Value ``b`` (op ``**``: :class:`~tinygrad_lr.ops.Power`)."""
+        kind = type(exponent)
+        if kind is float or kind is int:
+            op = _POW_OPS.get(exponent)  # one op per exponent, shared by its nodes
+            if op is None:
+                op = _POW_OPS[exponent] = ops.Pow(float(exponent))
+        elif isinstance(exponent, Value):
+            return _POWER_METHOD(self, exponent)
+        else:  # a numpy number, a bool: the same op as the float
+            n = _to_float(exponent)
+            op = _POW_OPS.get(n) or _POW_OPS.setdefault(n, ops.Pow(n))
+        data, local = op.scalar(self.data)  # type: ignore[misc]
+        return _node(data, (self,), op, local)
 
     def __rpow__(self, base: Number) -> Value:
+        """``c ** a`` for a number ``c > 0`` (op ``c**``: :class:`~tinygrad_lr.ops.RPow`)."""
         c = _to_float(base)
         if c <= 0.0:
             raise ValueError(f"pow: {c!r} ** x needs a positive base (d(c**x)/dx = c**x * log(c))")
-        out = _real_pow(c, self.data)
-        # d(c**x)/dx = c**x * log(c)
-        return _node(out, (self,), f"{_exact(c)}**", (out * math.log(c),))
+        op = _RPOW_OPS.get(c)
+        if op is None:
+            op = _RPOW_OPS[c] = ops.RPow(c)
+        data, local = op.scalar(self.data)  # type: ignore[misc]
+        return _node(data, (self,), op, local)
 
-    # --- functions ---------------------------------------------------------------------------
-
-    def exp(self) -> Value:
-        try:
-            out = math.exp(self.data)
-        except OverflowError:
-            raise OverflowError(f"exp: exp({self.data!r}) is too large for a float") from None
-        # d(exp a)/da = exp a
-        return _node(out, (self,), "exp", (out,))
-
-    def log(self) -> Value:
-        a = self.data
-        if not a > 0.0:
-            raise ValueError(f"log: the logarithm of {a!r} is undefined (it needs a positive number)")
-        # d(log a)/da = 1/a
-        return _node(math.log(a), (self,), "log", (1.0 / a,))
-
-    def sqrt(self) -> Value:
-        a = self.data
-        if a < 0.0:
-            raise ValueError(f"sqrt: the square root of {a!r} is not a real number")
-        out = math.sqrt(a)
-        # d(sqrt a)/da = 1 / (2 sqrt a): infinite at a = 0 (detect_anomaly() points at it)
-        return _node(out, (self,), "sqrt", (0.5 / out if out > 0.0 else math.inf,))
-
-    def tanh(self) -> Value:
-        t = math.tanh(self.data)
-        # d(tanh a)/da = 1 - tanh(a)**2
-        return _node(t, (self,), "tanh", (1.0 - t * t,))
-
-    def sigmoid(self) -> Value:
-        a = self.data
-        # 1/(1+e^-a), written so that neither branch overflows
-        s = 1.0 / (1.0 + math.exp(-a)) if a >= 0.0 else math.exp(a) / (1.0 + math.exp(a))
-        # d(sigmoid a)/da = sigmoid(a) * (1 - sigmoid(a))
-        return _node(s, (self,), "sigmoid", (s * (1.0 - s),))
-
-    def relu(self) -> Value:
-        a = self.data
-        # d(relu a)/da = 1 where a > 0, else 0
-        return _node(a if a > 0.0 else 0.0, (self,), "relu", (1.0 if a > 0.0 else 0.0,))
-
-    def abs(self) -> Value:
-        a = self.data
-        # d|a|/da = sign(a) (0 at a = 0, the subgradient PyTorch also uses)
-        return _node(abs(a), (self,), "abs", (1.0 if a > 0.0 else -1.0 if a < 0.0 else 0.0,))
-
-    __abs__ = abs
+    def __pos__(self) -> Value:
+        return self
 
     # --- conveniences ------------------------------------------------------------------------
 
     @property
     def op(self) -> str:
         """The symbol of the operation that produced this value (``""`` for a leaf)."""
+        op = self._op
+        return "" if op is None else op.symbol
+
+    @property
+    def grad_fn(self) -> ops.Op | None:
+        """The op that produced this value, its definition (``None`` for a leaf), as PyTorch's."""
         return self._op
 
     @property
@@ -320,16 +230,28 @@ class Value:
         """The picture of the graph behind this node: :func:`tinygrad_lr.viz.draw_graph` (same
         options). In Jupyter, ``loss.draw()`` as a cell's last line shows it inline.
 
-        The engine's one reference up to a lens, imported here and only when called, so the
-        engine never loads the drawing code by itself (nothing lower imports anything higher).
+        The engine does not import the drawing code: the drawing package registers itself
+        with :func:`tinygrad_lr.graph.register_display` when it is imported.
         """
-        from .viz import draw_graph
-
-        return draw_graph(self, **options)
+        return graph.display(self, **options)
 
     def __repr__(self) -> str:
         name = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{name})"
+
+    if TYPE_CHECKING:  # the methods the ops install (below); spelled out for the type checker
+
+        def __add__(self, other: Operand) -> Value: ...
+        def __radd__(self, other: Operand) -> Value: ...
+        def __sub__(self, other: Operand) -> Value: ...
+        def __rsub__(self, other: Operand) -> Value: ...
+        def __mul__(self, other: Operand) -> Value: ...
+        def __rmul__(self, other: Operand) -> Value: ...
+        def __truediv__(self, other: Operand) -> Value: ...
+        def __rtruediv__(self, other: Operand) -> Value: ...
+        def __neg__(self) -> Value: ...
+        def __abs__(self) -> Value: ...
+        def __getattr__(self, name: str) -> Callable[..., Value]: ...  # exp, log, tanh, ...
 
 
 def _seed_one(root: Value) -> None:
@@ -339,12 +261,11 @@ def _seed_one(root: Value) -> None:
 _new_value = object.__new__
 
 
-def _node(data: float, parents: tuple[Value, ...], op: str, local: tuple[float, ...]) -> Value:
+def _node(data: float, parents: tuple[Value, ...], op: ops.Op, local: tuple[float, ...]) -> Value:
     """The result of an operation: a new node remembering its parents, its op and ``local``,
     ``d(result)/d(parent)`` for each parent (under ``no_grad()``: a plain leaf).
 
-    ``data`` is already a float, so this skips ``Value.__init__`` and its checks: it is called
-    once for every node of every graph, and is the hottest line of the forward pass.
+    ``data`` is already a float, so this skips ``Value.__init__`` and its checks.
     """
     out = _new_value(Value)
     out.data = data
@@ -352,64 +273,106 @@ def _node(data: float, parents: tuple[Value, ...], op: str, local: tuple[float, 
     out.label = None
     if graph._grad_enabled:
         out._prev = parents  # the inputs, in argument order
-        out._op = op  # the operation's symbol, for printouts and pictures
+        out._op = op  # the operation, for printouts, pictures and the compiler
         out._local = local  # d(out)/d(input) for each input, same order
     else:
-        out._prev, out._op, out._local = (), "", ()
+        out._prev, out._op, out._local = (), None, ()
     return out
 
 
-# --- the same local derivatives as graphs, for gradients of gradients ---------------------------
+# --- the methods, made from the op definitions --------------------------------------------------------
+#
+# Each method runs the op's float fast path, `scalar(a[, b]) -> (out, local derivatives)`, and
+# builds the node right here rather than through _node: this is the hottest code of the forward
+# pass, run once for every node of every graph.
+
+Scalar = Callable[..., tuple[float, tuple[float, ...]]]
 
 
-def _local_graph(out: Value) -> tuple[Value | float, ...]:
-    """``d(out)/d(parent)`` for each parent, built from ``Value`` operations.
+def _unary(op: ops.Op) -> Callable[[Value], Value]:
+    """``Value``'s method for a one-input op."""
+    scalar = _scalar_of(op)
 
-    These are the numbers of ``out.local_grads`` again, op by op, but as graph nodes connected
-    to the parents (and to ``out`` itself where the derivative is the output, as for ``exp``),
-    so that ``backward(create_graph=True)`` makes a gradient that can be differentiated again.
-    Only called when asked: the first-order pass uses the stored numbers.
-    """
-    op, parents = out._op, out._prev
-    a = parents[0]
-    if op == "+":
-        return (1.0, 1.0)
-    if op == "-":
-        return (1.0, -1.0)
-    if op == "*":
-        return (parents[1], a)  # d(a*b)/da = b, d(a*b)/db = a
-    if op == "/":
-        b = parents[1]
-        return (1.0 / b, -a / (b * b))
-    if op == "neg":
-        return (-1.0,)
-    if op == "**":  # a ** b, both nodes
-        b = parents[1]
-        return (b * a ** (b - 1.0), out * a.log())
-    if op.startswith("**"):  # a ** n: d/da = n a**(n-1)
-        n = float(op[2:])
-        if n == 2.0:
-            return (2.0 * a,)
-        return (0.0,) if n == 0.0 else (n * a ** (n - 1.0),)
-    if op.endswith("**"):  # c ** a: d/da = c**a log(c)
-        return (out * math.log(float(op[:-2])),)
-    if op == "exp":
-        return (out,)
-    if op == "log":
-        return (1.0 / a,)
-    if op == "sqrt":  # infinite at 0: kept as that number (its own derivative is not needed there)
-        return (0.5 / out,) if out.data > 0.0 else out._local
-    if op == "tanh":
-        return (1.0 - out * out,)
-    if op == "sigmoid":
-        return (out * (1.0 - out),)
-    if op in ("relu", "abs"):  # piecewise constant slopes: their own derivative is 0
-        return out._local
-    raise NotImplementedError(f"no second derivative for the op {op!r}")
+    def method(self: Value) -> Value:
+        data, local = scalar(self.data)
+        out = _new_value(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = None
+        if graph._grad_enabled:
+            out._prev, out._op, out._local = (self,), op, local
+        else:
+            out._prev, out._op, out._local = (), None, ()
+        return out
+
+    return method
 
 
-def _times(g: Value, d: Value | float) -> Value:
+def _binary(op: ops.Op, reflected: bool = False) -> Callable[[Value, Any], Value]:
+    """``Value``'s method for a two-input op (``reflected``: ``3 + a``, the number on the left)."""
+    scalar = _scalar_of(op)
+
+    def method(self: Value, other: Operand) -> Value:
+        if not isinstance(other, Value):
+            other = Value(other)  # a plain number: a constant leaf
+        data, local = scalar(self.data, other.data)
+        out = _new_value(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = None
+        if graph._grad_enabled:
+            out._prev, out._op, out._local = (self, other), op, local
+        else:
+            out._prev, out._op, out._local = (), None, ()
+        return out
+
+    def reflected_method(self: Value, other: Number) -> Value:
+        return method(Value(other), self)
+
+    return reflected_method if reflected else method
+
+
+def _scalar_of(op: ops.Op) -> Scalar:
+    """The op's float fast path, or its definition run on floats (an op without one)."""
+    fast = op.fast_path()
+    if fast is not None:
+        return fast
+
+    def scalar(*inputs: float) -> tuple[float, tuple[float, ...]]:
+        out = float(op.forward(FLOATS, *inputs))
+        return out, tuple([float(op.vjp(FLOATS, i, 1.0, inputs, out)) for i in range(len(inputs))])
+
+    return scalar
+
+
+def _install(added: type[ops.Op] | None, removed: type[ops.Op] | None) -> None:
+    """Give ``Value`` the methods of a registered op (and take a removed op's away)."""
+    for cls in (removed, added):
+        if cls is None or "value" not in cls.engines:
+            continue
+        methods = cls.methods if cls.methods is not None else (cls.name,)
+        for name in methods + cls.reflected:
+            if cls is removed:
+                if name in Value.__dict__:
+                    delattr(Value, name)
+                continue
+            op = cls()
+            method = _unary(op) if cls.arity == 1 else _binary(op, reflected=name in cls.reflected)
+            method.__name__ = method.__qualname__ = name
+            method.__doc__ = cls.__doc__
+            setattr(Value, name, method)
+
+
+ops.on_register(_install)
+_POW_OPS: dict[Any, ops.Op] = {}
+_RPOW_OPS: dict[float, ops.Op] = {}
+_POWER_METHOD = _binary(ops.Power())
+
+
+def _times(g: Value, d: Any) -> Value:
     """``g * d``, without a node for the factors 1 and -1 of ``+`` and ``-``."""
+    if d is ONE:
+        return g
     if type(d) is float:
         if d == 1.0:
             return g
@@ -426,17 +389,3 @@ def _to_float(x: object) -> float:
     if isinstance(x, (str, bytes, complex)) or not hasattr(x, "__float__"):
         raise TypeError(f"Value needs a real number, got {type(x).__name__} {x!r}")
     return float(x)
-
-
-def _real_pow(a: float, n: float) -> float:
-    """``a ** n`` as a real number, or a clear error where Python would give a complex or fail."""
-    try:
-        out = a**n
-    except ZeroDivisionError:
-        raise ZeroDivisionError(f"pow: 0.0 ** {n:g} divides by zero") from None
-    except OverflowError:
-        raise OverflowError(f"pow: {a!r} ** {n!r} is too large for a float") from None
-    if type(out) is complex:
-        raise ValueError(f"pow: {a!r} ** {n:g} is not a real number (negative base, fractional exponent)")
-    return out
-

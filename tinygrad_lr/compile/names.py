@@ -18,7 +18,9 @@ class Namer:
         self.used: set[str] = set(reserved)
 
     def take(self, wanted: str | None, fallback: str) -> str:
-        base = wanted if wanted and wanted.isidentifier() and not keyword.iskeyword(wanted) else fallback
+        # a name with a leading _ is left to the generated code's own functions (_exp, _sigmoid)
+        ok = wanted is not None and wanted.isidentifier() and not keyword.iskeyword(wanted)
+        base = wanted if ok and wanted is not None and wanted[0] != "_" else fallback
         name, k = base, 2
         while name in self.used:
             name, k = f"{base}_{k}", k + 1

@@ -1,37 +1,40 @@
-"""The backward pass of a ``Tensor`` graph, written out: :mod:`tinygrad_lr.ops`'s backward methods as code.
+"""The backward pass of a ``Tensor`` graph, written out: the op definitions' derivatives as code.
 
-Each function here mirrors one piece of the engine -- ``unbroadcast``, ``unbroadcast_product``,
-``_spread``, each op's ``backward``, ``Tensor._accumulate`` -- but instead of computing a
-gradient it *writes the line* that computes it, and returns a :class:`Grad` saying what form the
-gradient has. The form (a number spread over an array, a number times an array, a plain array)
-is decided by the graph and the shapes alone, so it is decided here, once, exactly as the
-engine decides it at every step; the numpy calls are the engine's, in its order, so the
-gradients are the engine's to the bit.
+Each op's derivative (:mod:`tinygrad_lr.ops`) runs here on :class:`ArrayCode`, the toolbox whose
+functions write numpy code instead of computing: ``g * (1.0 - out * out)`` becomes the line
+``g7 = g6 * (1.0 - t3 * t3)``. The pieces with fast paths mirror the engine's one by one --
+``unbroadcast``, ``unbroadcast_product``, ``spread``, ``Tensor._accumulate`` -- and return a
+:class:`~tinygrad_lr.compile.writer.Grad` saying what form the gradient has. The form (a number
+spread over an array, a number times an array, a plain array) is decided by the graph and the
+shapes alone, so it is decided here, once, exactly as the engine decides it at every step; the
+numpy calls are the engine's, in its order, so the gradients are the engine's to the bit.
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
 from .. import ops
 from ..tensor import Tensor
+from .code import ATOM, CMP, MUL, Expr, call, text_of
 from .names import literal
 from .trace import CannotCompile
-
-if TYPE_CHECKING:
-    from .tensor_code import _Writer
+from .writer import Grad, Writer
 
 __all__ = [
-    "Grad",
+    "ArrayExpr",
+    "ArrayCode",
     "accumulate_code",
     "backward_node",
     "c_einsum",
     "einsum_dot",
     "spread0",
     "unbroadcast_code",
+    "values_read",
 ]
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -47,86 +50,302 @@ def einsum_dot(ndim: int) -> str:
 
 
 def spread0(g: Any, shape: tuple[int, ...]) -> np.ndarray:
-    """The gradient of a sum of everything: one number seen through strides of 0 (as ops._spread)."""
+    """The gradient of a sum of everything: one number seen through strides of 0 (as ops.spread)."""
     g = np.asarray(g)
     view = np.ndarray(shape, g.dtype, g, 0, (0,) * len(shape))
     view.flags.writeable = False
     return view
 
 
-# what each op's backward reads from its forward pass: "a"/"b" (the parents) and "out"
+# --- the values of a Tensor step as code ----------------------------------------------------------
 
 
-class Grad:
-    """A gradient in the generated code, in the form the engine would give it.
+_UFUNCS = {"+": "np.add", "-": "np.subtract", "*": "np.multiply", "/": "np.divide", "**": "np.power"}
 
-    ``name``: the variable holding the array (made on first use from ``make``); ``factor``:
-    a variable holding a number the array is still to be multiplied by (a ``Scaled``);
-    ``num``: for an array that is one number seen through strides of 0, the expression of that
-    number's 0-d array; ``fresh``: a new array no other gradient shares (the engine may add into
-    it in place).
+
+class ArrayExpr(Expr):
+    """An array in the generated code: its text, shape and dtype.
+
+    ``ufunc``: the numpy function and arguments that compute it, when it can write into a
+    buffer (``np.add(a, b, out=buf)``); ``elementwise``: it may then write over an input of
+    its shape; ``ignore_divide``: an infinite slope (``0.5 / out`` at 0) is computed silently.
     """
+
+    __slots__ = ("ufunc", "elementwise", "ignore_divide", "const")
 
     def __init__(
         self,
-        w: _Writer,
-        shape: tuple[int, ...],
-        dtype: Any,
-        name: str | None = None,
-        make: str | None = None,
-        factor: str | None = None,
-        num: str | None = None,
-        fresh: bool = False,
+        text: str,
+        prec: int = ATOM,
+        shape: tuple[int, ...] = (),
+        dtype: Any = None,
+        ufunc: tuple[str, tuple[Any, ...]] | None = None,
+        elementwise: bool = True,
+        ignore_divide: bool = False,
     ) -> None:
-        self.w, self.shape, self.dtype = w, tuple(shape), np.dtype(dtype)
-        self.name, self.make, self.factor, self.num_src, self.fresh = name, make, factor, num, fresh
-        self._num: str | None = None
-        self._dense: Grad | None = None
+        super().__init__(text, prec, shape, dtype)
+        self.ufunc, self.elementwise, self.ignore_divide = ufunc, elementwise, ignore_divide
+        self.const: np.ndarray | None = None  # a constant of the graph: its array
 
-    @property
-    def size(self) -> int:
-        return math.prod(self.shape)
+    def new(self, text: str, prec: int, *others: Any) -> Expr:
+        shapes = [tuple(getattr(o, "shape", ())) for o in others]
+        dtypes = [o.dtype for o in others if getattr(o, "dtype", None) is not None] or [self.dtype]
+        shape = tuple(np.broadcast_shapes(self.shape, *shapes))
+        quiet = self.ignore_divide or any(getattr(o, "ignore_divide", False) for o in others)
+        return ArrayExpr(text, prec, shape, np.result_type(*dtypes), ignore_divide=quiet)
 
-    def arr(self) -> str:
-        if self.name is None:
-            self.name = self.w.temp("g")
-            self.w.emit(f"{self.name} = {self.make}")
-        return self.name
+    def binary(self, symbol: str, prec: int, left: Any, right: Any) -> Any:
+        out = super().binary(symbol, prec, left, right)
+        if out is NotImplemented:
+            return out
+        if symbol in _UFUNCS:
+            out.ufunc = (_UFUNCS[symbol], (left, right))
+        return out
 
-    def describe(self) -> str:
-        """What the gradient is, for a comment (without making the array)."""
-        if self.name == "_one":
-            return "1"
-        if self.name is None and self.num_src is not None:
-            text = f"{self.num_src} at every entry"
+    def __neg__(self) -> Expr:
+        out = super().__neg__()
+        assert isinstance(out, ArrayExpr)
+        out.ufunc = ("np.negative", (self,))
+        return out
+
+    def call_into(self, target: str) -> str:
+        """The code that computes this value into the buffer ``target``."""
+        assert self.ufunc is not None
+        name, args = self.ufunc
+        return f"{name}({', '.join(text_of(a) for a in args)}, out={target})"
+
+
+class ArrayCode:
+    """``xp`` for the ``Tensor`` compiler: each function writes the numpy code of the array
+    toolbox's function of the same name (:class:`tinygrad_lr.ops.arrays.Arrays`).
+
+    In a forward it returns an :class:`ArrayExpr`; in a derivative, given a
+    :class:`~tinygrad_lr.compile.writer.Grad`, it writes the lines and returns the new ``Grad``.
+    ``refuses`` becomes true when the forward calls a function the engine may refuse
+    (``log``, a division, a fractional power): the step then runs under ``np.errstate(raise)``
+    and reruns eagerly on such an error, so the error is the engine's own.
+    """
+
+    def __init__(self, w: Writer) -> None:
+        self.w = w
+        self.refuses = False
+        self.out = ""  # the node whose derivative is being written, by name (for comments)
+
+    # --- forward -------------------------------------------------------------------------------
+
+    def __getattr__(self, name: str) -> Callable[..., ArrayExpr]:
+        function = getattr(np, name)
+        ufunc = isinstance(function, np.ufunc)
+
+        def apply(*args: Any) -> ArrayExpr:
+            return _call(f"np.{name}", args, ufunc=ufunc)
+
+        return apply
+
+    def log(self, a: Any) -> ArrayExpr:
+        self.refuses = True
+        return _call("np.log", (a,), ufunc=True)
+
+    def sqrt(self, a: Any) -> ArrayExpr:
+        self.refuses = True
+        return _call("np.sqrt", (a,), ufunc=True)
+
+    def divide(self, a: Any, b: Any) -> Any:
+        const = getattr(b, "const", None)
+        if const is None or np.any(const == 0):  # a divisor that can change, or holds a zero
+            self.refuses = True
+        return a / b
+
+    def check_power(self, a: Any, n: Any) -> Any:
+        if not (isinstance(n, float) and n >= 0 and n == round(n)):  # a whole n >= 0 never fails
+            self.refuses = True
+        return a
+
+    def positive_base(self, a: Any, b: Any) -> Any:
+        self.refuses = True
+        return a
+
+    def power(self, a: Any, n: Any) -> ArrayExpr:
+        out = _call("np.power", (a, n), ufunc=True)
+        out.ignore_divide = True  # as ARRAYS.power: an infinite slope at 0 stays inf
+        return out
+
+    def square(self, a: Any) -> Any:
+        return a * a
+
+    def sigmoid(self, a: Any) -> ArrayExpr:
+        self.w.ns["sigmoid"] = ops.ARRAYS.sigmoid  # the engine's own function (it takes out=)
+        return _call("sigmoid", (a,), ufunc=True)
+
+    def relu(self, a: Any) -> ArrayExpr:
+        return _call("np.maximum", (a, 0.0), ufunc=True)
+
+    def sum(self, a: Any, axis: tuple[int, ...], keepdims: bool) -> ArrayExpr:
+        return ArrayExpr(f"{text_of(a)}.sum(axis={axis}, keepdims={keepdims})", ATOM, (), a.dtype)
+
+    def mean(self, a: Any, axis: tuple[int, ...], keepdims: bool) -> ArrayExpr:
+        return ArrayExpr(f"{text_of(a)}.mean(axis={axis}, keepdims={keepdims})", ATOM, (), a.dtype)
+
+    def matmul(self, a: Any, b: Any) -> ArrayExpr:
+        if a.ndim <= 2 and b.ndim <= 2:
+            return ArrayExpr(call("np.dot", a, b), ufunc=("np.dot", (a, b)), elementwise=False)
+        return ArrayExpr(f"{text_of(a)} @ {text_of(b)}", MUL, ufunc=("np.matmul", (a, b)), elementwise=False)
+
+    def broadcast_to(self, a: Any, shape: tuple[int, ...]) -> ArrayExpr:
+        return ArrayExpr(call("np.broadcast_to", a, shape), shape=shape)
+
+    def concatenate(self, arrays: Sequence[Any], axis: int) -> ArrayExpr:
+        args = f"({', '.join(text_of(a) for a in arrays)},)"
+        first = list(arrays[0].shape)
+        k = axis % len(first)
+        first[k] = sum(a.shape[k] for a in arrays)
+        out = ArrayExpr(
+            f"np.concatenate({args}, axis={axis})", ATOM, tuple(first), arrays[0].dtype, elementwise=False
+        )
+        out.ufunc = ("np.concatenate", (ArrayExpr(args), _Keyword("axis", axis)))
+        return out
+
+    def stack(self, arrays: Sequence[Any], axis: int) -> ArrayExpr:
+        shape = list(arrays[0].shape)
+        shape.insert(axis % (len(shape) + 1), len(arrays))
+        text = f"np.stack(({', '.join(text_of(a) for a in arrays)},), axis={axis})"
+        return ArrayExpr(text, ATOM, tuple(shape), arrays[0].dtype)
+
+    # --- both: views and indexing ----------------------------------------------------------------
+
+    def reshape(self, x: Any, shape: tuple[int, ...]) -> Any:
+        shape = tuple(shape)
+        if isinstance(x, Grad):
+            return x.view(f"{x.arr()}.reshape({shape})", shape)
+        return _derived(x, f"{x.text}.reshape({shape})", shape)
+
+    def transpose(self, x: Any, axes: tuple[int, ...]) -> Any:
+        shape = tuple(x.shape[i] for i in axes)
+        if isinstance(x, Grad):
+            return x.view(f"{x.arr()}.transpose({tuple(axes)})", shape)
+        return _derived(x, f"{x.text}.transpose({tuple(axes)})", shape)
+
+    def index(self, x: Any, index: Any) -> Any:
+        shape = np.broadcast_to(np.empty((), np.bool_), x.shape)[index].shape
+        if _plain(index):
+            where = repr(index)
         else:
-            text = self.name if self.name is not None else str(self.make)
-        return f"{text} * {self.factor}" if self.factor is not None else text
+            where = self.w.const(index, None, f"index{len(self.w.ns)}")
+        if isinstance(x, Grad):  # a piece of an array spread evenly is spread evenly, unless copied
+            return x.view(f"{x.arr()}[{where}]", shape, uniform=_basic(index))
+        return _derived(x, f"{x.text}[{where}]", shape)
 
-    def uniform(self) -> str | None:
-        """``ops.uniform_value`` of the array: the name of that number, or None."""
-        if self.num_src is None or not self.shape or self.size <= 1:
-            return None
-        if self.num_src == "_one":
-            return "1.0"  # the seed dL/dL = 1, spread by a sum
-        if self._num is None:
-            self._num = self.w.temp("c")
-            self.w.emit(f"{self._num} = float({self.num_src})")
-        return self._num
+    def scatter(self, x: Any, index: Any, shape: tuple[int, ...], basic: bool) -> Any:
+        idx = self.w.const(index, None, f"index{len(self.w.ns)}")
+        if not isinstance(x, Grad):  # the forward of a scatter (a gradient of a gradient)
+            self.w.ns["scatter"] = ops.scatter
+            return ArrayExpr(f"scatter({text_of(x)}, {idx}, {tuple(shape)}, {basic})", shape=shape)
+        full = self.w.new(f"np.zeros({tuple(shape)}, dtype={x.dtype.name!r})", shape, x.dtype)
+        if basic:
+            self.w.emit(f"{full.arr()}[{idx}] += {x.arr()}")
+        else:
+            self.w.emit(f"np.add.at({full.arr()}, {idx}, {x.arr()})")
+        return full
 
-    def dense(self) -> Grad:
-        """``ops.dense``: a Scaled multiplied out (once, as ``Scaled.value`` caches it)."""
-        if self.factor is None:
-            return self
-        if self._dense is None:
-            self._dense = self.w.new(f"{self.arr()} * {self.factor}", self.shape, self.dtype)
-        return self._dense
+    def as_row(self, a: Any) -> Any:
+        return _derived(a, f"{a.text}[None, :]", (1, *a.shape)) if a.ndim == 1 else a
+
+    def as_column(self, a: Any) -> Any:
+        return _derived(a, f"{a.text}[:, None]", (*a.shape, 1)) if a.ndim == 1 else a
+
+    def swap_last(self, a: Any) -> ArrayExpr:
+        return _derived(a, f"np.swapaxes({a.text}, -1, -2)", (*a.shape[:-2], a.shape[-1], a.shape[-2]))
+
+    # --- derivatives ---------------------------------------------------------------------------
+
+    def product(self, g: Grad, factor: Any, like: Any) -> Grad:
+        """``ops.unbroadcast_product``: a dot product where it can be one."""
+        if isinstance(factor, ArrayExpr) and factor.prec < ATOM:  # computed once, as the engine does
+            factor = self.w.new(text_of(factor), factor.shape, factor.dtype, prefix="r")
+            return product_code(self.w, g, factor.arr(), factor.shape, tuple(like.shape))
+        return product_code(
+            self.w, g, text_of(factor), tuple(getattr(factor, "shape", ())), tuple(like.shape)
+        )
+
+    def scale(self, g: Grad, c: float, a: Any) -> Grad:
+        """``g * (c * a)``; for ``g`` one number ``u`` spread over an array, the pair (``c u``, ``a``)."""
+        u = g.uniform()
+        if u is None:
+            return g * (c * a)
+        f = self.w.temp("f")
+        why = f"d{self.out}/d{text_of(a)} = {c:g} {text_of(a)}, times dL/d{self.out} = {u} at every entry"
+        value = repr(c * float(u)) if u == "1.0" else f"{literal(c)} * {u}"
+        self.w.emit(f"{f} = {value}  # {why}")
+        return Grad(self.w, a.shape, a.dtype, name=text_of(a), factor=f)
+
+    def zeros_like(self, g: Grad) -> Grad:
+        return self.w.new(f"np.zeros_like({g.arr()})", g.shape, g.dtype)
+
+    def step(self, a: Any) -> ArrayExpr:
+        return ArrayExpr(f"{text_of(a)} > 0", CMP, a.shape, np.bool_)
+
+    def greater(self, a: Any, b: Any) -> ArrayExpr:
+        return ArrayExpr(f"{text_of(a)} > {text_of(b)}", CMP, np.broadcast_shapes(a.shape, b.shape), np.bool_)
+
+    def equal(self, a: Any, b: Any) -> ArrayExpr:
+        return ArrayExpr(
+            f"{text_of(a)} == {text_of(b)}", CMP, np.broadcast_shapes(a.shape, b.shape), np.bool_
+        )
+
+    def div0(self, c: float, y: Any) -> ArrayExpr:
+        return ArrayExpr(f"{literal(c)} / {text_of(y)}", MUL, y.shape, y.dtype, ignore_divide=True)
+
+    def spread(self, g: Grad, axes: tuple[int, ...], keepdims: bool, shape: tuple[int, ...]) -> Grad:
+        return spread_code(self.w, g, axes, keepdims, shape)
+
+    def unbroadcast(self, g: Grad, shape: tuple[int, ...]) -> Grad:
+        return unbroadcast_code(self.w, g, shape)
 
 
-# --- backward: the engine's ops.py, as code -------------------------------------------------------
+class _Keyword:
+    """``axis=0`` among a ufunc's arguments."""
+
+    def __init__(self, name: str, value: Any) -> None:
+        self.name, self.value = name, value
+
+    def __repr__(self) -> str:
+        return f"{self.name}={self.value!r}"
 
 
-def unbroadcast_code(w: _Writer, g: Grad, shape: tuple[int, ...]) -> Grad:
+def _call(function: str, args: Sequence[Any], ufunc: bool) -> ArrayExpr:
+    arrays = [a for a in args if isinstance(a, Expr)]
+    shape = tuple(np.broadcast_shapes(*[a.shape for a in arrays])) if arrays else ()
+    dtypes = [a.dtype for a in arrays if a.dtype is not None]
+    dtype = np.result_type(*dtypes) if dtypes else np.dtype(np.float64)
+    quiet = any(getattr(a, "ignore_divide", False) for a in arrays)
+    out = ArrayExpr(call(function, *args), ATOM, shape, dtype, ignore_divide=quiet)
+    if ufunc:
+        out.ufunc = (function, tuple(args))
+    return out
+
+
+def _derived(x: Any, text: str, shape: tuple[int, ...]) -> ArrayExpr:
+    """A view of ``x`` (``x[None, :]``): its value is read when the view's is, not now."""
+    out = ArrayExpr(text, ATOM, shape, x.dtype)
+    out.watch = x.watch
+    return out
+
+
+def _plain(index: Any) -> bool:
+    """An index of ints, written into the code as it is (``g[2]``)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(type(p) is int for p in parts)
+
+
+def _basic(index: Any) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts)
+
+
+# --- the pieces with fast paths: ops.broadcast, as code ------------------------------------------------
+
+
+def unbroadcast_code(w: Writer, g: Grad, shape: tuple[int, ...]) -> Grad:
     """``ops.unbroadcast``."""
     shape = tuple(shape)
     if g.shape == shape:
@@ -151,13 +370,13 @@ def unbroadcast_code(w: _Writer, g: Grad, shape: tuple[int, ...]) -> Grad:
     return w.new(f"{g.arr()}.sum(axis={axes}, keepdims=True).reshape({shape})", shape, g.dtype)
 
 
-def total_code(w: _Writer, g: Grad) -> str:
+def total_code(w: Writer, g: Grad) -> str:
     c = g.uniform()
     return f"{c} * {g.size}" if c is not None else f"{g.arr()}.sum()"
 
 
 def product_code(
-    w: _Writer, g: Grad, factor: str, factor_shape: tuple[int, ...], shape: tuple[int, ...]
+    w: Writer, g: Grad, factor: str, factor_shape: tuple[int, ...], shape: tuple[int, ...]
 ) -> Grad:
     """``ops.unbroadcast_product(grad, factor, shape)``: a dot product where it can be one."""
     shape = tuple(shape)
@@ -177,187 +396,75 @@ def product_code(
     return unbroadcast_code(w, prod, shape)
 
 
-def spread_code(w: _Writer, g: Grad, axes: tuple[int, ...], keepdims: bool, shape: tuple[int, ...]) -> Grad:
-    """``ops._spread``: the gradient of a reduction, a view (nothing of the input's size is built)."""
+def spread_code(w: Writer, g: Grad, axes: tuple[int, ...], keepdims: bool, shape: tuple[int, ...]) -> Grad:
+    """``ops.spread``: the gradient of a reduction, a view (nothing of the input's size is built)."""
     if not g.shape:
         return Grad(w, shape, g.dtype, make=f"spread0({g.arr()}, {tuple(shape)})", num=g.arr())
     src = g.arr() if keepdims else f"np.expand_dims({g.arr()}, {axes})"
     return Grad(w, shape, g.dtype, make=f"np.broadcast_to({src}, {tuple(shape)})", num=g.num_src)
 
 
-def backward_node(w: _Writer, node: Tensor, g: Grad, vals: list[str]) -> list[Grad | None]:
+def backward_node(w: Writer, node: Tensor, g: Grad, args: list[ArrayExpr], out: str) -> list[Grad | None]:
+    """The lines of ``node``'s chain rule: ``dL/d(parent)`` for each parent that needs one."""
     fn: Any = node._fn
-    t = type(fn)
-    needs = fn.needs
-    prev = node._prev
-    out = w.var[id(node)]
-    shapes = [tuple(p.data.shape) for p in prev]
-    dt = g.dtype
-
-    def dense_new(expr: str, shape: tuple[int, ...] | None = None) -> Grad:
-        return w.new(expr, shape if shape is not None else g.shape, dt)
-
-    if t is ops.Add:
-        return [g if needs[0] else None, g if needs[1] else None]
-    if t is ops.Sub:
-        neg = None
-        if needs[1]:
-            if g.factor is not None:
-                f = w.temp("f")
-                w.emit(f"{f} = -{g.factor}")
-                neg = Grad(w, g.shape, dt, name=g.name, make=g.make, factor=f, num=g.num_src)
-            else:
-                neg = dense_new(f"-{g.arr()}")
-        return [g if needs[0] else None, neg]
-    if t is ops.Mul:
-        a, b = vals
-        return [
-            product_code(w, g, b, shapes[1], shapes[0]) if needs[0] else None,
-            product_code(w, g, a, shapes[0], shapes[1]) if needs[1] else None,
-        ]
-    if t is ops.Div:
-        a, b = vals
-        ga = gb = None
-        if needs[0]:
-            inv = w.temp("r")
-            w.emit(f"{inv} = 1.0 / {b}")
-            ga = product_code(w, g, inv, shapes[1], shapes[0])
-        if needs[1]:
-            p = product_code(w, g, a, shapes[0], shapes[1])
-            gb = dense_new(f"-{p.arr()} / ({b} * {b})", shapes[1])
-        return [ga, gb]
-    if t is ops.Maximum:
-        a, b = vals
-        tie = w.temp("tie")
-        w.emit(f"{tie} = 0.5 * ({a} == {b})")
-        return [
-            dense_new(f"{g.arr()} * (({a} > {b}) + {tie})") if needs[0] else None,
-            dense_new(f"{g.arr()} * (({b} > {a}) + {tie})") if needs[1] else None,
-        ]
-    if t is ops.PowTensor:
-        a, b = vals
-        return [
-            dense_new(f"{g.arr()} * ({b} * np.power({a}, {b} - 1.0))") if needs[0] else None,
-            dense_new(f"{g.arr()} * ({out} * np.log({a}))") if needs[1] else None,
-        ]
-    if t is ops.Neg:
-        return [dense_new(f"-{g.arr()}")]
-    if t is ops.Pow:
-        (a,) = vals
-        n = fn.n
-        if n == 0:
-            return [dense_new(f"np.zeros_like({g.arr()})")]
-        c = g.uniform()
-        if n == 2:
-            if c is not None:  # a uniform c: the gradient 2c * a stays a pair (a Scaled)
-                f = w.temp("f")
-                why = f"d({a}**2)/d{a} = 2 {a}, times dL/d{out} = {c} at every entry"
-                w.emit(f"{f} = {2.0 * float(c)!r}  # {why}" if c == "1.0" else f"{f} = 2.0 * {c}  # {why}")
-                return [Grad(w, shapes[0], dt, name=a, factor=f)]
-            return [dense_new(f"{g.arr()} * (2.0 * {a})")]
-        local = w.temp("local")
-        w.emit("with np.errstate(divide='ignore'):")
-        w.emit(f"    {local} = {literal(n)} * np.power({a}, {literal(n - 1.0)})")
-        return [dense_new(f"{local} * {c}" if c is not None else f"{g.arr()} * {local}")]
-    if t is ops.Exp:
-        return [dense_new(f"{g.arr()} * {out}")]
-    if t is ops.Log:
-        return [dense_new(f"{g.arr()} / {vals[0]}")]
-    if t is ops.Sqrt:
-        r, g_text = w.temp("g"), g.arr()
-        w.emit("with np.errstate(divide='ignore'):  # the slope of sqrt is infinite at 0")
-        w.emit(f"    {r} = {g_text} * (0.5 / {out})")
-        return [Grad(w, g.shape, dt, name=r, fresh=True)]
-    if t is ops.Abs:
-        return [dense_new(f"{g.arr()} * np.sign({vals[0]})")]
-    if t is ops.Tanh:
-        return [dense_new(f"{g.arr()} * (1.0 - {out} * {out})")]
-    if t is ops.Sigmoid:
-        return [dense_new(f"{g.arr()} * ({out} * (1.0 - {out}))")]
-    if t is ops.Relu:
-        return [dense_new(f"{g.arr()} * ({vals[0]} > 0)")]
-    if t is ops.Sum:
-        return [spread_code(w, g, fn.axes, fn.keepdims, shapes[0])]
-    if t is ops.Mean:
-        n = math.prod(shapes[0][i] for i in fn.axes)
-        scaled = dense_new(f"{g.arr()} / {n}")
-        return [spread_code(w, scaled, fn.axes, fn.keepdims, shapes[0])]
-    if t is ops.Reshape:
-        return [Grad(w, shapes[0], dt, make=f"{g.arr()}.reshape({shapes[0]})", num=g.num_src)]
-    if t is ops.Transpose:
-        inverse = tuple(int(i) for i in np.argsort(fn.perm))
-        return [Grad(w, shapes[0], dt, make=f"{g.arr()}.transpose({inverse})", num=g.num_src)]
-    if t is ops.BroadcastTo:
-        return [unbroadcast_code(w, g, shapes[0])]
-    if t is ops.GetItem:
-        idx = w.const(fn.index, None, f"index{len(w.ns)}")
-        full = w.new(f"np.zeros({shapes[0]}, dtype={g.dtype.name!r})", shapes[0], dt)
-        if fn.basic:
-            w.emit(f"{full.arr()}[{idx}] += {g.arr()}")
-        else:
-            w.emit(f"np.add.at({full.arr()}, {idx}, {g.arr()})")
-        return [full]
-    if t is ops.ScatterAdd:
-        idx = w.const(fn.index, None, f"index{len(w.ns)}")
-        return [Grad(w, shapes[0], dt, make=f"{g.arr()}[{idx}]")]
-    if t is ops.MatMul:
-        return matmul_backward(w, node, g, vals)
-    if t is ops.Concatenate:
-        ends = np.cumsum(fn.sizes)[:-1].tolist()
-        pieces = w.temp("pieces")
-        w.emit(f"{pieces} = np.split({g.arr()}, {ends}, axis={fn.axis})")
-        return [
-            Grad(w, shapes[i], dt, make=f"{pieces}[{i}]", num=g.num_src) if need else None
-            for i, need in enumerate(needs)
-        ]
-    if t is ops.Stack:
-        moved = w.temp("moved")
-        w.emit(f"{moved} = np.moveaxis({g.arr()}, {fn.axis}, 0)")
-        return [
-            Grad(w, shapes[i], dt, make=f"{moved}[{i}]", num=g.num_src) if need else None
-            for i, need in enumerate(needs)
-        ]
-    raise CannotCompile(f"the Tensor operation {t.__name__} is not known to the compiler")  # pragma: no cover
-
-
-def matmul_backward(w: _Writer, node: Tensor, g: Grad, vals: list[str]) -> list[Grad | None]:
-    """``ops.MatMul.backward``: ``dL/da = dL/dout @ b.T``, ``dL/db = a.T @ dL/dout``."""
-    fn: Any = node._fn
-    a_node, b_node = node._prev
-    a, b = vals
-    a_shape, b_shape = tuple(a_node.data.shape), tuple(b_node.data.shape)
-    a2, a2_shape = (f"{a}[None, :]", (1, *a_shape)) if len(a_shape) == 1 else (a, a_shape)
-    b2, b2_shape = (f"{b}[:, None]", (*b_shape, 1)) if len(b_shape) == 1 else (b, b_shape)
-    g2_shape = tuple(np.broadcast_shapes(a2_shape[:-2], b2_shape[:-2])) + (a2_shape[-2], b2_shape[-1])
-    scale = g.factor
-    g2 = w.temp("g")
-    w.emit(f"{g2} = {g.arr()}.reshape({g2_shape})")
-    dt = g.dtype
-    results: list[Grad | None] = [None, None]
-    if fn.needs[0]:
-        prod_shape = tuple(np.broadcast_shapes(g2_shape[:-2], b2_shape[:-2])) + (g2_shape[-2], b2_shape[-2])
-        p = w.new(f"{g2} @ np.swapaxes({b2}, -1, -2)", prod_shape, dt)
-        u = unbroadcast_code(w, p, a2_shape)
-        ga = w.new(f"{u.arr()}.reshape({a_shape})", a_shape, dt)
-        ga.fresh = False  # a view, as in the engine
-        results[0] = ga
-    if fn.needs[1]:
-        prod_shape = tuple(np.broadcast_shapes(a2_shape[:-2], g2_shape[:-2])) + (a2_shape[-1], g2_shape[-1])
-        p = w.new(f"np.swapaxes({a2}, -1, -2) @ {g2}", prod_shape, dt)
-        u = unbroadcast_code(w, p, b2_shape)
-        gb = w.new(f"{u.arr()}.reshape({b_shape})", b_shape, dt)
-        gb.fresh = False
-        results[1] = gb
-    if scale is not None:
-        for i in (0, 1):
-            r = results[i]
-            if r is not None:
-                results[i] = w.new(f"{r.arr()} * {scale}", r.shape, dt)
+    xp = ArrayCode(w)
+    xp.out = out
+    out_value = ArrayExpr(out, ATOM, node.data.shape, node.data.dtype)
+    results: list[Grad | None] = []
+    for i, need in enumerate(fn.needs):
+        if not need:
+            results.append(None)
+            continue
+        try:
+            r = fn.vjp(xp, i, g, args, out_value)
+        except (AttributeError, TypeError, NotImplementedError) as e:
+            raise CannotCompile(
+                f"the derivative of the op {fn.name!r} cannot be written as code ({e})"
+            ) from None
+        results.append(_as_grad(w, r, node.data.dtype))
     return results
 
 
+def _as_grad(w: Writer, r: Any, dtype: Any) -> Grad:
+    if isinstance(r, Grad):
+        return r
+    if isinstance(r, ArrayExpr):  # a derivative that does not involve the incoming gradient
+        return w.new(text_of(r), r.shape, r.dtype if r.dtype is not None else dtype)
+    raise CannotCompile(f"a derivative gave {r!r}, not an array")
+
+
+def values_read(node: Tensor) -> set[int]:
+    """Which of ``node``'s values its derivative reads: parent ``i`` (0, 1, ...) and -1 for the output.
+
+    Found by writing the derivative once into a scratch writer and watching which values'
+    names it uses: the compiled forward may write over a value only when no derivative reads it.
+    """
+    fn: Any = node._fn
+    read: set[int] = set()
+    scratch = Writer([], {})
+
+    def watched(i: int, shape: tuple[int, ...], dtype: Any) -> ArrayExpr:
+        e = ArrayExpr(f"v{i + 1}", ATOM, shape, dtype)
+        e.watch = lambda: read.add(i)
+        return e
+
+    args = [watched(i, p.data.shape, p.data.dtype) for i, p in enumerate(node._prev)]
+    out = watched(-1, node.data.shape, node.data.dtype)
+    xp = ArrayCode(scratch)
+    g = Grad(scratch, node.data.shape, node.data.dtype, name="g")
+    for i, need in enumerate(fn.needs):
+        if need:
+            try:
+                fn.vjp(xp, i, g, args, out)
+            except (AttributeError, TypeError, NotImplementedError) as e:
+                raise CannotCompile(
+                    f"the derivative of the op {fn.name!r} cannot be written as code ({e})"
+                ) from None
+    return read
+
+
 def accumulate_code(
-    w: _Writer, node: Tensor, g: Grad, owned: bool, grads: dict[int, Grad], owns: dict[int, bool]
+    w: Writer, node: Tensor, g: Grad, owned: bool, grads: dict[int, Grad], owns: dict[int, bool]
 ) -> None:
     """``Tensor._accumulate``: ``node.grad += g``, never writing into an array others share."""
     old = grads.get(id(node))

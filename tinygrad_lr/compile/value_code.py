@@ -2,9 +2,12 @@
 
 The forward pass is one assignment per node, in the order the graph was built. The backward
 pass is ``graph.run_backward`` unrolled: the nodes in reverse order, and at each node, for each
-parent, the chain rule ``dL/d(parent) += dL/d(node) * d(node)/d(parent)`` with the local
-derivative written as the engine computes it (see :mod:`tinygrad_lr.value`). Because the
-operations and their order are the engine's, the numbers are the engine's, to the bit.
+parent, the chain rule ``dL/d(parent) += dL/d(node) * d(node)/d(parent)``.
+
+Both come from the op definitions (:mod:`tinygrad_lr.ops`), run on code instead of numbers: the
+forward line is the op's ``forward`` and the local derivative its ``dL_da`` with ``dL/d(out) = 1``,
+each on :class:`FloatCode`, the toolbox whose functions write float code. Because the operations
+and their order are the engine's, the numbers are the engine's, to the bit.
 
 Only gradients that lead to a parameter are computed. Where a gradient or a local derivative
 is a number known before the step runs (``dL/dL = 1``, ``d(a+b)/da = 1``), the product is
@@ -19,28 +22,14 @@ from typing import Any
 
 import numpy as np
 
+from ..ops import FLOATS, ONE
 from ..tensor import Tensor
-from ..value import Value, _real_pow
+from ..value import Value
+from .code import ATOM, COND, Expr, call, text_of
 from .names import Namer, literal
-from .trace import CannotCompile, Trace
+from .trace import Trace
 
-__all__ = ["value_program"]
-
-
-def _log(a: float) -> float:
-    if not a > 0.0:
-        raise ValueError(f"log of {a!r}")  # the step then runs eagerly, which says it properly
-    return math.log(a)
-
-
-def _pow_value(a: float, b: float) -> float:
-    if a <= 0.0:
-        raise ValueError(f"{a!r} ** Value")
-    return _real_pow(a, b)
-
-
-def _sigmoid(a: float) -> float:
-    return 1.0 / (1.0 + math.exp(-a)) if a >= 0.0 else math.exp(a) / (1.0 + math.exp(a))
+__all__ = ["value_program", "FloatCode"]
 
 
 def _floats(x: Any) -> list[float]:
@@ -53,37 +42,108 @@ def _nonzero(a: float) -> float:
     return a
 
 
-NAMESPACE: dict[str, Any] = {
-    "_exp": math.exp,
-    "_tanh": math.tanh,
-    "_sqrt": math.sqrt,
-    "_log": _log,
-    "_real_pow": _real_pow,
-    "_pow_value": _pow_value,
-    "_sigmoid": _sigmoid,
-    "_nonzero": _nonzero,
-    "_floats": _floats,
-    "_inf": math.inf,
-    "_nan": math.nan,
-}
-
-
-def _parse_number(text: str) -> float | None:
-    try:
-        return float(text)
-    except ValueError:
-        return None
+NAMESPACE: dict[str, Any] = {"_floats": _floats, "_nonzero": _nonzero, "_inf": math.inf, "_nan": math.nan}
 
 
 def _int_valued(x: float) -> bool:
     return math.isfinite(x) and x == round(x)
 
 
-def _powf(a: str, n: float) -> str:
-    """``a ** n`` as the engine computes it (``_real_pow``): plain ``**`` where that is always real."""
-    if n == 1.0:
-        return a  # a ** 1.0 is a itself
-    return f"{a} ** {literal(n)}" if _int_valued(n) else f"_real_pow({a}, {literal(n)})"
+def _cmp(a: Any, symbol: str, b: Any) -> str:
+    """``a > b`` for a condition: both sides are names or numbers here (every node has a name)."""
+    return f"{text_of(a)} {symbol} {text_of(b)}"
+
+
+class FloatCode:
+    """``xp`` for the ``Value`` compiler: each function writes the code of the float toolbox's
+    function of the same name (:class:`tinygrad_lr.ops.floats.Floats`), or calls it.
+
+    Given only numbers (constants of the graph), a function computes its result now, with the
+    float toolbox itself. Functions it does not spell out are the float toolbox's, called by
+    name from the generated code (``_logaddexp(0.0, t1)``).
+    """
+
+    def __init__(self, namespace: dict[str, Any]) -> None:
+        self.namespace = namespace
+
+    def _calls(self, name: str, *args: Any) -> Any:
+        if all(isinstance(a, float) for a in args):
+            return getattr(FLOATS, name)(*args)
+        self.namespace.setdefault(f"_{name}", getattr(FLOATS, name))
+        return Expr(call(f"_{name}", *args))
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        return lambda *args: self._calls(name, *args)
+
+    def abs(self, a: Any) -> Any:
+        return abs(a) if isinstance(a, float) else Expr(call("abs", a))
+
+    def divide(self, a: Any, b: Any) -> Any:
+        return FLOATS.divide(a, b) if isinstance(a, float) and isinstance(b, float) else a / b
+
+    def power(self, a: Any, n: Any) -> Any:
+        """``a ** n`` as the engine computes it (``real_pow``): plain ``**`` where that is always real."""
+        if isinstance(a, float) and isinstance(n, float):
+            return FLOATS.power(a, n)
+        if isinstance(n, float) and n == 1.0:
+            return a  # a ** 1.0 is a itself
+        if isinstance(n, float) and n == 0.0:
+            return 1.0  # and a ** 0.0 is 1, whatever a is
+        if (isinstance(n, float) and _int_valued(n)) or (isinstance(a, float) and a > 0.0):
+            return a**n
+        return self._calls("real_pow", a, n)
+
+    def square(self, a: Any) -> Any:
+        return self.power(a, 2.0)
+
+    def check_power(self, a: Any, n: Any) -> Any:
+        if isinstance(a, float):
+            return FLOATS.check_power(a, n)
+        if isinstance(n, float) and n != 0.0 and n < 1.0:  # the engine refuses 0 ** n: an infinite slope
+            return Expr(call("_nonzero", a))
+        return a
+
+    def relu(self, a: Any) -> Any:
+        return (
+            FLOATS.relu(a)
+            if isinstance(a, float)
+            else Expr(f"{text_of(a)} if {_cmp(a, '>', 0.0)} else 0.0", COND)
+        )
+
+    def step(self, a: Any) -> Any:
+        return FLOATS.step(a) if isinstance(a, float) else Expr(f"1.0 if {_cmp(a, '>', 0.0)} else 0.0", COND)
+
+    def sign(self, a: Any) -> Any:
+        if isinstance(a, float):
+            return FLOATS.sign(a)
+        return Expr(f"1.0 if {_cmp(a, '>', 0.0)} else -1.0 if {_cmp(a, '<', 0.0)} else 0.0", COND)
+
+    def greater(self, a: Any, b: Any) -> Any:
+        if isinstance(a, float) and isinstance(b, float):
+            return FLOATS.greater(a, b)
+        return Expr(f"1.0 if {_cmp(a, '>', b)} else 0.0", COND)
+
+    def equal(self, a: Any, b: Any) -> Any:
+        if isinstance(a, float) and isinstance(b, float):
+            return FLOATS.equal(a, b)
+        return Expr(f"1.0 if {_cmp(a, '==', b)} else 0.0", COND)
+
+    def div0(self, c: float, y: Any) -> Any:
+        if isinstance(y, float):
+            return FLOATS.div0(c, y)
+        return Expr(f"{literal(c)} / {text_of(y)} if {_cmp(y, '>', 0.0)} else _inf", COND)
+
+    @staticmethod
+    def product(g: Any, factor: Any, like: Any) -> Any:
+        return g * factor
+
+    @staticmethod
+    def scale(g: Any, c: float, a: Any) -> Any:
+        return g * (c * a)
+
+    @staticmethod
+    def zeros_like(g: Any) -> float:
+        return 0.0
 
 
 class _Writer:
@@ -96,6 +156,7 @@ class _Writer:
         self.const: dict[int, float] = {}  # id(node) -> its number, for constant leaves
         self.lines: list[str] = []
         self.namespace: dict[str, Any] = dict(NAMESPACE)
+        self.xp = FloatCode(self.namespace)
 
     # --- forward --------------------------------------------------------------------------
 
@@ -132,120 +193,29 @@ class _Writer:
             out.append(f"{targets}{',' if size == 1 else ''} = _floats({self.input_names[i]})[:{size}]")
         return out
 
+    def args(self, node: Value) -> list[Any]:
+        """The node's inputs in the code: a name, or the number of a constant."""
+        return [
+            self.const.get(id(p), None) if id(p) in self.const else Expr(self.expr[id(p)]) for p in node._prev
+        ]
+
     def forward_line(self, node: Value, name: str) -> str:
         op = node._op
-        args = [self.expr[id(p)] for p in node._prev]
-        if op in ("+", "-", "*", "/"):
-            return f"{name} = {args[0]} {op} {args[1]}"
-        if op == "neg":
-            return f"{name} = -{args[0]}"
-        if op == "**":
-            return f"{name} = _pow_value({args[0]}, {args[1]})"
-        if op.startswith("**"):
-            n = self._exponent(node)
-            text = _powf(args[0], n)
-            if n != 0.0 and n < 1.0:  # the engine refuses 0 ** n here: the slope is infinite
-                text = _powf(f"_nonzero({args[0]})", n)
-            return f"{name} = {text}"
-        if op.endswith("**"):
-            c = self._base(node)
-            return f"{name} = {literal(c)} ** {args[0]}"
-        if op == "exp":
-            return f"{name} = _exp({args[0]})"
-        if op == "log":
-            return f"{name} = _log({args[0]})"
-        if op == "tanh":
-            return f"{name} = _tanh({args[0]})"
-        if op == "sqrt":
-            return f"{name} = _sqrt({args[0]})"
-        if op == "sigmoid":
-            return f"{name} = _sigmoid({args[0]})"
-        if op == "relu":
-            return f"{name} = {args[0]} if {args[0]} > 0.0 else 0.0"
-        if op == "abs":
-            return f"{name} = abs({args[0]})"
-        raise CannotCompile(f"the Value operation {op!r} is not known to the compiler")
-
-    def _exponent(self, node: Value) -> float:
-        n = _parse_number(node._op[2:])
-        (a,) = node._prev
-        if n is None or not _same(_safe(lambda: _real_pow(a.data, n)), node.data):
-            raise CannotCompile(f"the exponent of {node._op!r} is shown rounded and cannot be recovered")
-        return n
-
-    def _base(self, node: Value) -> float:
-        c = _parse_number(node._op[:-2])
-        (x,) = node._prev
-        if c is None or c <= 0.0 or not _same(_safe(lambda: _real_pow(c, x.data)), node.data):
-            raise CannotCompile(f"the base of {node._op!r} is shown rounded and cannot be recovered")
-        return c
-
-    # --- backward -------------------------------------------------------------------------
+        assert op is not None
+        value = op.forward(self.xp, *self.args(node))
+        return f"{name} = {text_of(value)}"
 
     def local(self, node: Value, i: int, out: str) -> tuple[str, float | str]:
-        """``d(node)/d(parent i)``: a comment saying what it is, and its value (number or code)."""
+        """``d(node)/d(parent i)``: a comment saying what it is, and its value (number or code):
+        the op's derivative with ``dL/d(out) = 1``."""
         op = node._op
-        args = [self.expr[id(p)] for p in node._prev]
-        consts = [self.const.get(id(p)) for p in node._prev]
-        if op == "+":
-            return "d(a+b)/da = d(a+b)/db = 1", 1.0
-        if op == "-":
-            return ("d(a-b)/da = 1", 1.0) if i == 0 else ("d(a-b)/db = -1", -1.0)
-        if op == "*":
-            other = 1 - i
-            known = consts[other]
-            value: float | str = known if known is not None else args[other]
-            return ("d(a*b)/da = b" if i == 0 else "d(a*b)/db = a"), value
-        if op == "/":
-            a, b = args
-            if i == 0:
-                return "d(a/b)/da = 1/b", f"(1.0 / {b})"
-            return "d(a/b)/db = -a/b**2", f"(-{a} / ({b} * {b}))"
-        if op == "neg":
-            return "d(-a)/da = -1", -1.0
-        if op == "**":
-            a, b = args
-            if i == 0:
-                return "d(a**b)/da = b * a**(b-1)", f"({b} * _real_pow({a}, {b} - 1.0))"
-            return "d(a**b)/db = a**b * log(a)", f"({out} * _log({a}))"
-        if op.startswith("**"):
-            n = self._exponent(node)
-            if n == 0.0:
-                return "d(a**0)/da = 0", 0.0
-            m = n - 1.0
-            if m == 0.0:
-                return "d(a**1)/da = 1", n * 1.0
-            return f"d(a**n)/da = n * a**(n-1), n = {n:g}", f"({literal(n)} * {_powf(args[0], m)})"
-        if op.endswith("**"):
-            c = self._base(node)
-            return f"d(c**x)/dx = c**x * log(c), c = {c:g}", f"({out} * {literal(math.log(c))})"
-        if op == "exp":
-            return "d(exp a)/da = exp a", out
-        if op == "log":
-            return "d(log a)/da = 1/a", f"(1.0 / {args[0]})"
-        if op == "tanh":
-            return "d(tanh a)/da = 1 - tanh(a)**2", f"(1.0 - {out} * {out})"
-        if op == "sqrt":
-            return "d(sqrt a)/da = 1/(2 sqrt a)", f"(0.5 / {out} if {out} > 0.0 else _inf)"
-        if op == "sigmoid":
-            return "d(sigmoid a)/da = s (1 - s)", f"({out} * (1.0 - {out}))"
-        if op == "relu":
-            return "d(relu a)/da = 1 if a > 0 else 0", f"(1.0 if {args[0]} > 0.0 else 0.0)"
-        if op == "abs":
-            a = args[0]
-            return "d|a|/da = sign(a)", f"(1.0 if {a} > 0.0 else -1.0 if {a} < 0.0 else 0.0)"
-        raise CannotCompile(f"the Value operation {op!r} is not known to the compiler")
-
-
-def _safe(f: Callable[[], float]) -> float | None:
-    try:
-        return f()
-    except (ArithmeticError, ValueError):
-        return None
-
-
-def _same(a: float | None, b: float) -> bool:
-    return a is not None and (a == b or (math.isnan(a) and math.isnan(b)))
+        assert op is not None
+        d = op.vjp(self.xp, i, ONE, self.args(node), Expr(out))
+        if d is ONE:
+            d = 1.0
+        if isinstance(d, Expr):
+            return op.rule(i), d.text if d.prec == ATOM else f"({d.text})"
+        return op.rule(i), float(d)
 
 
 def _times(g: float | str, d: float | str) -> float | str:

@@ -66,7 +66,7 @@ def check(
     """Check your function(s) for exercise ``number``; return a :class:`Result` (its text is the verdict).
 
     ``functions`` are the exercise's functions in the order its stub defines them (exercise 4:
-    ``update, gd``; exercise 6: ``sin_forward, sin_backward``). ``hints`` reveals that many hint
+    ``update, gd``; exercise 6: the class ``Sin``). ``hints`` reveals that many hint
     levels (0 to 3) when the answer is not right yet. A function still running after
     ``time_limit`` seconds is stopped and reported (on the main thread of a Unix process).
     This runs your code in this process; ``tinygrad-lr check FILE`` runs it in a separate one

@@ -1,196 +1,216 @@
-"""Exercise 6: a new op, ``sin``, added to ``Value`` by the learner and checked by the gradient checker.
+"""Exercise 6: a new op, ``sin``, written as an op definition and checked on both engines.
 
-The learner writes the op's forward and its backward, the chain rule at one node:
-``x.grad += out.grad * d(sin x)/dx``. The checker first probes the backward with chosen numbers
-(so a missing ``out.grad`` factor, an ``=`` where ``+=`` belongs, a sign or the wrong derivative
-are each named), then installs the op as ``Value.sin`` (a node whose backward calls the learner's
-function) and runs :func:`~tinygrad_lr.gradcheck.gradcheck` -- autodiff through the learner's
-backward against finite differences -- on a loss where ``sin`` is used many times and its input
-is shared, ``L = sum_i (sin(w*x_i + b) - y_i)^2 + sin(w) * sin(w)``.
+The learner writes the kind of class every op of the framework is (:mod:`tinygrad_lr.ops`): a
+``name``, a ``forward`` and ``dL_da``, the chain rule at the op's node,
+``dL/da = dL/d(out) * d(out)/da``, both with the toolbox ``xp`` so that one definition runs on
+floats (``Value``), numpy arrays (``Tensor``) and code alike. The checker first probes the two
+methods with chosen numbers (so a missing ``dL/d(out)`` factor, a sign, the output instead of its
+slope, degrees instead of radians or ``math`` instead of ``xp`` are each named), then registers
+the op for the duration of the check (``Value.sin`` and ``Tensor.sin`` exist then, and nothing
+else changed) and runs :func:`~tinygrad_lr.gradcheck.gradcheck` -- autodiff through the
+learner's derivative against finite differences -- on a loss where ``sin`` is used many times
+and its input is shared, ``L = sum_i (sin(w*x_i + b) - y_i)^2 + sin(w) * sin(w)``, on both engines.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from .. import graph
+import numpy as np
+
+from .. import ops
 from ..gradcheck import gradcheck
+from ..tensor import Tensor
 from ..value import Value
 from .base import Exercise, LearnerError, Result, call, close, float_of, not_finite, num
 
 INTRO = """\
-Every op of the engine is two small pieces: the forward computation, and the backward, which
-applies the chain rule at the op's node: `x.grad += out.grad * d(out)/dx`. Add a new op, `sin`,
-to `Value`.
+Every op of the framework is one small class: its name, its forward computation, and its
+derivative, the chain rule at the op's node: `dL/da = dL/d(out) * d(out)/da`. Both are written
+with the toolbox `xp` (math for the floats of a Value, numpy for the arrays of a Tensor), so one
+definition serves both engines. Add a new op, `sin`.
 
-Write `sin_forward(x)` and `sin_backward(x, out, out_grad, x_grad)`. The checker installs them as
-`Value.sin` and runs the gradient checker (autodiff through your backward against finite
-differences) on a loss that uses `sin` many times."""
+Write `forward` and `dL_da` in the class `Sin`. The checker registers it (then `Value.sin` and
+`Tensor.sin` exist) and runs the gradient checker (autodiff through your derivative against
+finite differences) on a loss that uses `sin` many times, on both engines."""
 
 CODE = '''\
-import math
+class Sin:
+    """sin(a), a new op: its name, its forward and its derivative."""
 
+    name = "sin"  # the method it becomes: Value(0.5).sin(), Tensor([0.5, 1.0]).sin()
 
-def sin_forward(x):
-    """The op's forward pass: out = sin(x) for a float x. Return a float."""
-    raise NotImplementedError("exercise 6: write sin_forward")
+    def forward(self, xp, a):
+        """The op's forward: return out = sin(a).
 
+        a is a float (Value) or a numpy array (Tensor); xp holds the functions that work on it:
+        xp.sin, xp.cos, xp.exp, ...
+        """
+        raise NotImplementedError("exercise 6: write forward")
 
-def sin_backward(x, out, out_grad, x_grad):
-    """The op's backward pass: the chain rule at the node out = sin(x).
+    def dL_da(self, xp, g, a, out):
+        """The chain rule at the node out = sin(a): return dL/da.
 
-    x:        the input's value.            out:    the output's value, sin(x).
-    out_grad: dL/d(out), already complete.  x_grad: the input's gradient so far (x may feed
-              other ops too, whose backward already added their part).
-    Return the input's NEW gradient: x_grad with this node's contribution dL/d(out) * d(out)/dx added.
-    """
-    raise NotImplementedError("exercise 6: write sin_backward")
+        g:   dL/d(out), the gradient arriving from above (already complete).
+        a:   the input.            out: the output, sin(a).
+        dL/da = dL/d(out) * d(out)/da. The engine adds it into a's gradient itself.
+        """
+        raise NotImplementedError("exercise 6: write dL_da")
 '''
 
 HINTS = (
-    "The backward has three ingredients: the local derivative d(sin x)/dx, the gradient arriving "
-    "from above (out_grad), and what x's gradient already holds (x_grad).",
-    "Multiply the local derivative by out_grad (the chain rule), then add the product to x_grad "
-    "rather than replacing it: x may be used by several ops.",
+    "The derivative has two ingredients: the local derivative d(sin a)/da, and the gradient "
+    "arriving from above (g). Use xp's functions, not math's: the same line must work on arrays.",
+    "Multiply the local derivative by g (the chain rule). The engine adds the result into a's "
+    "gradient, so a used by several ops still collects every contribution.",
     "The derivative of sin is cos: the slope of the sine curve is largest where sin crosses zero.",
 )
 
-# the probes: (x, out_grad, x_grad) with a non-trivial out_grad and x_grad, so a missing factor
-# or an overwritten gradient changes the answer
 PROBE_X = 0.7
 LOSS_DATA = ([0.5, -1.0, 2.0], [0.3, -0.8, 0.9])
+ARRAY = np.array([0.7, -1.3, 2.5])
 
 
-@contextlib.contextmanager
-def installed(forward: Callable[..., Any], backward: Callable[..., Any]) -> Iterator[None]:
-    """``Value.sin`` made of the learner's two functions, for the duration of the block."""
-
-    class SinNode(Value):
-        __slots__ = ()
-
-        def _backward(self) -> None:  # the learner's chain rule at this node
-            (a,) = self._prev
-            a.grad = float_of(call(backward, a.data, self.data, self.grad, a.grad), "your sin_backward()")
-
-    def sin(self: Value) -> Value:
-        out = SinNode(float_of(call(forward, self.data), "your sin_forward()"))
-        if graph.is_grad_enabled():
-            out._prev, out._op = (self,), "sin"
-        return out
-
-    missing = object()
-    old = Value.__dict__.get("sin", missing)
-    Value.sin = sin  # type: ignore[attr-defined]
-    try:
-        yield
-    finally:
-        if old is missing:
-            del Value.sin  # type: ignore[attr-defined]
-        else:
-            Value.sin = old  # type: ignore[attr-defined]
-
-
-def _probe(backward: Callable[..., Any], out_grad: float, x_grad: float, want: float) -> tuple[float, str]:
-    """The learner's backward at the probe, and what to say first if that is NaN or infinite."""
-    x = PROBE_X
-    got = float_of(call(backward, x, math.sin(x), out_grad, x_grad), "your sin_backward()")
-    args = f"sin_backward(x={num(x)}, out=sin(x), out_grad={num(out_grad)}, x_grad={num(x_grad)})"
-    return got, not_finite((args, got), expected=f"autodiff needs {num(want)}")
-
-
-def _check_backward(backward: Callable[..., Any]) -> str:
-    x, c, s = PROBE_X, math.cos(PROBE_X), math.sin(PROBE_X)
-    at = f"at x={num(x)}"
-    got, bad = _probe(backward, 1.0, 0.0, c)
-    if bad:
-        return bad
-    if not close(got, c):
-        head = (
-            f"sin_backward(x={num(x)}, out=sin(x), out_grad=1, x_grad=0) returns {num(got)}, "
-            f"autodiff needs d(sin x)/dx {at} = {num(c)}"
-        )
-        if close(got, -c):
-            return f"{head}: the sign is wrong"
-        if close(got, s):
-            return f"{head}: yours is sin(x) itself, the output, not its slope"
-        if close(got, -s):
-            return f"{head}: that is the slope of cos, not of sin"
-        if close(got, math.cos(math.radians(x))):
-            return f"{head}: math.cos works in radians, not degrees"
-        return head
-    got, bad = _probe(backward, 3.0, 0.0, 3.0 * c)
-    if bad:
-        return bad
-    if not close(got, 3.0 * c):
-        head = (
-            f"sin_backward(x={num(x)}, out=sin(x), out_grad=3, x_grad=0) returns {num(got)}, "
-            f"autodiff {num(3 * c)}"
-        )
-        if close(got, c):
-            return (
-                f"{head}: out_grad is not used; the chain rule multiplies the local derivative by dL/d(out)"
-            )
-        return head
-    got, bad = _probe(backward, 3.0, 0.25, 0.25 + 3.0 * c)
-    if bad:
-        return bad
-    if not close(got, 0.25 + 3.0 * c):
-        head = (
-            f"sin_backward(x={num(x)}, out=sin(x), out_grad=3, x_grad=0.25) returns {num(got)}, autodiff "
-            f"{num(0.25 + 3.0 * c)}"
-        )
-        if close(got, 3.0 * c):
-            return (
-                f"{head}: the 0.25 that x already held is lost; the gradient is replaced (=) instead of "
-                "accumulated (+=), which is wrong wherever x feeds more than one op"
-            )
-        return head
+def _check_class(cls: Any) -> str:
+    if not isinstance(cls, type):
+        return f"Sin must be a class (the stub's `class Sin:`), got {type(cls).__name__}"
+    missing = [m for m in ("forward", "dL_da") if not callable(getattr(cls, m, None))]
+    if missing:
+        return f"your class Sin has no method {', '.join(missing)}"
+    name = getattr(cls, "name", None)
+    if name != "sin":
+        return f'your class Sin must keep name = "sin" (the method it becomes), got {name!r}'
     return ""
 
 
-def _check_forward(forward: Callable[..., Any]) -> str:
+def _check_forward(op: Any) -> str:
     for x in (0.7, -1.3, 2.5):
-        got = float_of(call(forward, x), "your sin_forward()")
-        bad = not_finite((f"sin_forward({num(x)})", got), expected=f"sin({num(x)}) = {num(math.sin(x))}")
+        got = float_of(call(op.forward, ops.FLOATS, x), "your forward()")
+        want = f"sin({num(x)}) = {num(math.sin(x))}"
+        bad = not_finite((f"forward(xp, a={num(x)})", got), expected=want)
         if bad:
             return bad
         if not close(got, math.sin(x)):
-            why = ": math.sin works in radians" if close(got, math.sin(math.radians(x))) else ""
-            return f"sin_forward({num(x)}) returns {num(got)}, sin({num(x)}) = {num(math.sin(x))}{why}"
+            why = ": xp.sin works in radians" if close(got, math.sin(math.radians(x))) else ""
+            return f"forward(xp, a={num(x)}) returns {num(got)}, {want}{why}"
     return ""
 
 
-def check(fns: Mapping[str, Callable[..., Any]]) -> Result:
-    forward, backward = fns["sin_forward"], fns["sin_backward"]
-    bad = [why for why in (_check_forward(forward), _check_backward(backward)) if why]
-    if bad:  # both named when both are wrong (the probes give the backward sin(x), not your forward)
-        return EXERCISE.result("wrong", "\n".join(sorted(bad, key=lambda why: "not a finite" not in why)))
+def _probe(op: Any, g: float, want: float) -> tuple[float, str, str]:
+    """The learner's dL_da at the probe, how to call it in a message, and what to say first if
+    the answer is NaN or infinite."""
+    x = PROBE_X
+    got = float_of(call(op.dL_da, ops.FLOATS, g, x, math.sin(x)), "your dL_da()")
+    args = f"dL_da(xp, g={num(g)}, a={num(x)}, out=sin(a))"
+    return got, args, not_finite((args, got), expected=f"autodiff needs {num(want)}")
+
+
+def _check_derivative(op: Any) -> str:
+    c, s = math.cos(PROBE_X), math.sin(PROBE_X)
+    got, args, bad = _probe(op, 1.0, c)
+    if bad:
+        return bad
+    if not close(got, c):
+        head = f"{args} returns {num(got)}, d(sin a)/da = {num(c)}"
+        if close(got, -c):
+            return f"{head}: the sign is wrong"
+        if close(got, s):
+            return f"{head}: yours is sin(a) itself, the output, not its slope"
+        if close(got, -s):
+            return f"{head}: that is the slope of cos, not of sin"
+        if close(got, math.cos(math.radians(PROBE_X))):
+            return f"{head}: xp.cos works in radians, not degrees"
+        return head
+    got, args, bad = _probe(op, 3.0, 3.0 * c)
+    if bad:
+        return bad
+    if not close(got, 3.0 * c):
+        head = f"{args} returns {num(got)}, autodiff {num(3 * c)}"
+        if close(got, c):
+            return f"{head}: g is not used; the chain rule multiplies the local derivative by dL/d(out)"
+        return head
+    return ""
+
+
+def _check_arrays(op: Any) -> str:
+    """The same definition on a numpy array (a Tensor's data), as the Tensor engine runs it."""
+    g = np.full(3, 2.0)
+    for what, method, args, want in (
+        ("forward", op.forward, (ops.ARRAYS, ARRAY), np.sin(ARRAY)),
+        ("dL_da", op.dL_da, (ops.ARRAYS, g, ARRAY, np.sin(ARRAY)), 2.0 * np.cos(ARRAY)),
+    ):
+        try:
+            out = np.asarray(call(method, *args), dtype=float)
+        except LearnerError as exc:
+            if "TypeError" not in str(exc):
+                raise
+            return (
+                f"your {what} works on a float but not on a numpy array ({exc}): use xp's functions "
+                "(xp.sin, xp.cos), not math's, so that one definition serves both engines"
+            )
+        at = f"on the array a = {ARRAY.tolist()}"
+        entries = [(f"{what}'s entry {k} {at}", v) for k, v in enumerate(np.ravel(out).tolist())]
+        bad = not_finite(*entries)
+        if bad:
+            return bad
+        if out.shape != want.shape or not np.allclose(out, want, rtol=1e-12, atol=0.0):
+            got = [float(num(v)) for v in np.ravel(out)]
+            return f"your {what} {at} returns {got}, not {want.tolist()}"
+    return ""
+
+
+def _gradchecks() -> list[Any]:
+    """The gradient checker on the loss, on the Value engine and on the Tensor engine."""
     xs, ys = LOSS_DATA
     w, b = Value(0.8, label="w"), Value(-0.3, label="b")
 
-    def loss() -> Any:
-        total = sum((((w * x + b).sin() - y) ** 2 for x, y in zip(xs, ys)), Value(0.0))  # type: ignore[attr-defined]
-        return total + w.sin() * w.sin()  # type: ignore[attr-defined]
+    def value_loss() -> Any:
+        total = sum((((w * x + b).sin() - y) ** 2 for x, y in zip(xs, ys)), Value(0.0))
+        return total + w.sin() * w.sin()
 
-    with installed(forward, backward):
+    tw, tb = Tensor(0.8, requires_grad=True, name="w"), Tensor(-0.3, requires_grad=True, name="b")
+
+    def tensor_loss() -> Any:
+        return (((tw * Tensor(xs) + tb).sin() - Tensor(ys)) ** 2).sum() + tw.sin() * tw.sin()
+
+    title = "gradcheck of L = sum_i (sin(w*x_i + b) - y_i)^2 + sin(w)*sin(w)"
+    return [
+        gradcheck(value_loss, [w, b], title=f"{title}, Value engine"),
+        gradcheck(tensor_loss, [tw, tb], title=f"{title}, Tensor engine"),
+    ]
+
+
+def check(fns: Mapping[str, Callable[..., Any]]) -> Result:
+    cls: Any = fns["Sin"]
+    bad = _check_class(cls)
+    if bad:
+        return EXERCISE.result("wrong", bad)
+    defined = ops.as_op(cls)
+    op = defined()
+    wrong = [why for why in (_check_forward(op), _check_derivative(op)) if why]
+    if wrong:  # both named when both are wrong; an answer that is not a number first
+        return EXERCISE.result("wrong", "\n".join(sorted(wrong, key=lambda why: "not a finite" not in why)))
+    bad = _check_arrays(op)
+    if bad:
+        return EXERCISE.result("wrong", bad)
+    with ops.registered(defined):
         try:
-            report = gradcheck(
-                loss, [w, b], title="gradcheck of L = sum_i (sin(w*x_i + b) - y_i)^2 + sin(w)*sin(w)"
-            )
-        except (ValueError, OverflowError) as exc:
+            reports = _gradchecks()
+        except (ValueError, OverflowError, TypeError) as exc:
             raise LearnerError(f"the gradient check could not run with your sin: {exc}") from None
-    details = str(report).splitlines()
-    if not report.ok:
-        grads = [(f"dL/d{c.param} through your sin", c.autodiff) for c in report.failures]
-        said = not_finite(*grads, at="(autodiff through your sin_backward)")
+    details = [line for report in reports for line in str(report).splitlines()]
+    failures = [c for report in reports for c in report.failures]
+    if failures:
+        grads = [(f"dL/d{c.param} through your sin", c.autodiff) for c in failures]
+        said = not_finite(*grads, at="(autodiff through your dL_da)")
         head = said or "the probes pass, but autodiff through your sin disagrees with finite differences"
         return EXERCISE.result("wrong", head, details)
     return EXERCISE.result(
         "pass",
-        "your sin's backward passes the probes and the gradient checker (autodiff = finite differences)",
+        "your sin's forward and derivative pass the probes and the gradient checker, on both engines "
+        "(autodiff = finite differences)",
         details,
     )
 
@@ -198,8 +218,8 @@ def check(fns: Mapping[str, Callable[..., Any]]) -> Result:
 EXERCISE = Exercise(
     number=6,
     slug="new_op",
-    title="a new op's backward: sin",
-    functions=("sin_forward", "sin_backward"),
+    title="a new op, for both engines: sin",
+    functions=("Sin",),
     intro=INTRO,
     code=CODE,
     hints=HINTS,

@@ -69,7 +69,7 @@ def _which_exercise(path: Path, text: str, tree: ast.Module) -> int | None:
     marked = exercise_of_source(text)
     if marked is not None:
         return marked
-    defined = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+    defined = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
     fits = [n for n, ex in EXERCISES.items() if set(ex.functions) <= defined]
     return fits[0] if len(fits) == 1 else None
 

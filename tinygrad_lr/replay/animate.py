@@ -9,14 +9,15 @@ whole or not at all.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from .._files import atomic_path, output_path
 from ..viz.update_graphs import frame_updates
 from .record import Recording
 
-__all__ = ["save_animation", "animation_updates"]
+__all__ = ["save_animation", "animation_updates", "write_animation", "check_animation_path"]
 
 
 def animation_updates(rec: Recording, frames: int = 40) -> list[int]:
@@ -47,28 +48,49 @@ def save_animation(
         ...              lr=0.01, loss="sse", epochs=200)
         >>> save_animation(rec, "learning.gif")  # doctest: +SKIP
     """
-    from matplotlib import animation
-
     from ..viz.figures.moment import MomentFigure
 
-    path = Path(path)
-    fmt = path.suffix.lower().lstrip(".")
-    if fmt not in ("gif", "mp4"):
-        raise ValueError(f"cannot tell the animation format of {str(path)!r}: use .gif or .mp4")
-    if fmt == "mp4" and not animation.writers.is_available("ffmpeg"):
-        raise OSError("an MP4 needs the ffmpeg program (sudo apt-get install ffmpeg); or write a .gif")
+    check_animation_path(path)
     picks = list(animation_updates(rec) if updates is None else updates)
     if not picks:
         raise ValueError("no updates to animate")
     for k in picks:
         if not 0 <= k < rec.updates:
             raise ValueError(f"update {k} is not in the recording (0 to {rec.updates - 1})")
-    output_path(path, "the animation")  # its folder must exist, as for every output
     view = MomentFigure(rec, axes=axes)
-    anim = animation.FuncAnimation(
-        view.fig, lambda i: [view.show(picks[i], 2)], frames=len(picks), blit=False
-    )
+    return write_animation(view.fig, lambda i: view.show(picks[i], 2), len(picks), path, fps=fps, dpi=dpi)
+
+
+def check_animation_path(path: str | os.PathLike[str]) -> str:
+    """The animation format of ``path`` (``"gif"`` or ``"mp4"``), checked before any drawing: a known
+    suffix, ffmpeg for an MP4, an existing folder to write into. Returns the format."""
+    from matplotlib import animation
+
+    fmt = Path(path).suffix.lower().lstrip(".")
+    if fmt not in ("gif", "mp4"):
+        raise ValueError(f"cannot tell the animation format of {str(path)!r}: use .gif or .mp4")
+    if fmt == "mp4" and not animation.writers.is_available("ffmpeg"):
+        raise OSError("an MP4 needs the ffmpeg program (sudo apt-get install ffmpeg); or write a .gif")
+    output_path(path, "the animation")  # its folder must exist, as for every output
+    return fmt
+
+
+def write_animation(
+    fig: Any, draw: Callable[[int], object], frames: int, path: str | os.PathLike[str], *, fps: int, dpi: int
+) -> Path:
+    """Write ``frames`` frames of ``fig`` as a GIF or MP4 (by ``path``'s suffix), whole or not at all.
+
+    ``draw(i)`` moves the figure to frame ``i``. Any figure with such a method animates this way:
+    the replay's moments, the theory's optimizer race.
+    """
+    from matplotlib import animation
+
+    fmt = check_animation_path(path)
+    def frame(i: int) -> None:
+        draw(i)
+
+    anim = animation.FuncAnimation(fig, frame, frames=frames, blit=False)
     writer = animation.PillowWriter(fps=fps) if fmt == "gif" else animation.FFMpegWriter(fps=fps)
     with atomic_path(path) as tmp:  # whole or not at all
         anim.save(str(tmp), writer=writer, dpi=dpi)
-    return path
+    return Path(path)

@@ -53,6 +53,7 @@ into place with :func:`os.replace`.
 
 from __future__ import annotations
 
+from ..graph import register_display
 from .draw import draw_graph
 from .limits import DEFAULT_MAX_NODES, WALKTHROUGH_MAX_NODES, GraphTooLargeError
 from .render import (
@@ -65,6 +66,8 @@ from .render import (
 )
 from .steps import BackwardStep, Contribution, backward_steps, walkthrough_text
 from .walkthrough import walkthrough_frames, write_walkthrough
+
+register_display(draw_graph)  # Value.draw() and Tensor.draw(): the engines never import viz
 
 __all__ = [
     "DEFAULT_MAX_NODES",

@@ -7,6 +7,7 @@ from typing import Any
 
 import graphviz
 
+from .. import ops
 from ..graph import topological_order
 from ..tensor import Tensor
 from .fold import _draw_folded, _fold
@@ -35,34 +36,30 @@ from .style import (
     _value_label,
 )
 
-_ELEMENTWISE = ("+", "-", "*", "/", "max", "**")  # tensor ops that broadcast their inputs
+
+def broadcasts(node: Any) -> bool:
+    """A Tensor node whose op broadcasts its inputs against each other (``+``, ``*``, ...)."""
+    return isinstance(node, Tensor) and bool(getattr(node.grad_fn, "broadcasts", False))
 
 
-def _broadcast_axes(shape: tuple[int, ...], out: tuple[int, ...]) -> tuple[int, ...]:
-    """The axes of ``out`` a ``shape`` input was copied along (what unbroadcast sums over)."""
-    lead = len(out) - len(shape)
-    return tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and out[lead + i] != 1)
-
-
-def _copy_grad(node: Any, k: int, grad: Any) -> Any:
+def copy_grad(node: Any, k: int, grad: Any) -> Any:
     """``dL/d(copy)`` for the broadcast copy of ``node``'s parent ``k``: before it is summed back.
 
-    The op is run once more on the copy (the parent broadcast to the output's shape), so its
-    backward returns the gradient in the output's shape. None if that cannot be done.
+    The op's derivative is run once more with the parent broadcast to the output's shape, so it
+    gives the gradient in the output's shape. None if that cannot be done.
     """
     import numpy as np
 
-    if grad is None or node._fn is None:
+    fn = node.grad_fn
+    if grad is None or not isinstance(fn, ops.Op):
         return None
+    shape = node.data.shape
     try:
-        fn = type(node._fn)()
-        fn.needs = tuple(i == k for i in range(len(node._prev)))
-        shape = node.data.shape
-        fn.forward(*[np.broadcast_to(p.data, shape) if i == k else p.data for i, p in enumerate(node._prev)])
-        g = fn.backward(np.asarray(grad))[k]
+        arrays = [np.broadcast_to(p.data, shape) if i == k else p.data for i, p in enumerate(node._prev)]
+        g = np.asarray(ops.dense(fn.vjp(ops.ARRAYS, k, np.asarray(grad), arrays, node.data)))
     except Exception:  # only a picture detail: the picture is drawn without it
         return None
-    return g if g is not None and np.shape(g) == shape else None
+    return g if g.shape == shape else None
 
 
 def _draw_plain(
@@ -107,14 +104,14 @@ def _draw_plain(
         op_style = dict(_OP)
         if id(node) in hot:
             op_style.update(color=_HOT, penwidth="2", fontcolor=_HOT, style="filled,dashed")
-        symbol = graphviz.escape(op_symbol(node.op))
+        symbol = graphviz.escape(op_symbol(node))
         tip = f"{symbol}: computes {names[id(node)]}"
         dot.node(op_id, symbol, tooltip=tip, **op_style, **{"class": "op"})
         for k, parent in enumerate(node._prev):
             # the edges a step reads through: red, thick and dashed (not told by colour alone)
             edge = {"color": _HOT, "penwidth": "2.5", "style": "dashed"} if parent is current else {}
             source = nid(parent)
-            if tensor is not None and node.op in _ELEMENTWISE and parent.shape != node.shape:
+            if broadcasts(node) and parent.shape != node.shape:
                 source = _draw_broadcast(dot, node, k, source, f"{op_id}b{k}", names, g, edge, unknown)
             dot.edge(source, op_id, **edge)
         dot.edge(op_id, nid(node))
@@ -136,7 +133,7 @@ def _draw_broadcast(
     import numpy as np
 
     parent = node._prev[k]
-    axes = _broadcast_axes(parent.shape, node.shape)
+    axes = ops.broadcast_axes(node.shape, parent.shape)
     over = f"axis {axes[0]}" if len(axes) == 1 else f"axes {axes}"
     name = names[id(parent)]
     copy = np.broadcast_to(parent.data, node.shape)
@@ -145,7 +142,7 @@ def _draw_broadcast(
         graphviz.nohtml(f"broadcast\\n{tuple(parent.shape)} -> {tuple(node.shape)}"),
         **{**_OP, "fillcolor": "#f3e5f5", "color": "#6a1b9a", "class": "op broadcast"},
     )
-    cg = _copy_grad(node, k, grad)
+    cg = copy_grad(node, k, grad)
     label = _value_label(
         f"{name} copied",
         "inner",
@@ -225,7 +222,7 @@ def draw_graph(
     copies = sum(  # a Tensor op's broadcast inputs: drawn as a broadcast step and a copy
         1
         for node in order
-        if isinstance(node, Tensor) and node.op in _ELEMENTWISE
+        if broadcasts(node)
         for p in node._prev
         if p.shape != node.shape
     )

@@ -9,18 +9,20 @@ from typing import Any
 import graphviz
 
 from ..graph import topological_order
+from ..ops import ATOM
 from ..tensor import Tensor
 from .names import (
-    _ATOM,
     _NAME_MAX,
     Names,
     _data_text,
-    _formula,
     _grad_text,
     _num,
     _role,
     node_names,
     op_symbol,
+)
+from .names import (
+    formula as formula_of,
 )
 from .style import _OP, _new_digraph, _node_ids, _style, _value_label
 
@@ -175,7 +177,7 @@ def _draw_folded(
             label = _value_label(rep_title[id(node)], role, data, grad)
             cluster.node(nid(node), label, **_style(role, False))
             if node._prev:
-                cluster.node(nid(node) + "op", graphviz.escape(op_symbol(node.op)), **_OP, **{"class": "op"})
+                cluster.node(nid(node) + "op", graphviz.escape(op_symbol(node)), **_OP, **{"class": "op"})
 
     def target(p: Any) -> Any:
         return fold.alias.get(id(p), p)
@@ -211,7 +213,7 @@ def _draw_folded(
             continue
         op_id = nid(node) + "op"
         if id(node) not in own:
-            dot.node(op_id, graphviz.escape(op_symbol(node.op)), **_OP, **{"class": "op"})
+            dot.node(op_id, graphviz.escape(op_symbol(node)), **_OP, **{"class": "op"})
         for p in node._prev:
             edge = (nid(target(p)), op_id)
             if edge not in seen:
@@ -238,7 +240,7 @@ def _folded_names(
         i = id(node)
         formula = None
         if node._prev:
-            formula, prec[i] = _formula(node, names, prec)
+            formula, prec[i] = formula_of(node, names, prec)
         labels = {c.label for c in column}
         if node.label and len(labels) == 1:
             name = str(node.label)
@@ -254,9 +256,9 @@ def _folded_names(
             if len(name) > _NAME_MAX:
                 name = re.sub(r"\d+$", "", named.name[i]) + "_i"
         if not (node.label and len(labels) == 1) and (node._prev and name != formula):
-            prec[i] = _ATOM
+            prec[i] = ATOM
         elif not node._prev:
-            prec[i] = _ATOM
+            prec[i] = ATOM
         names[i] = name
         titles[i] = f"{name} = {formula}" if formula is not None and formula != name else name
     return names, titles

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..ops import ATOM, SUM, Op
 from ..tensor import Tensor
 
 _PARAM_LABEL = re.compile(r"^(w|b|theta)(_?\d+|\[\d+\])?$")
@@ -118,56 +119,29 @@ class Names:
     precedence: dict[int, int]  # how tightly the name binds, for putting it inside a formula
 
 
-# how tightly each way of writing binds: a name of lower precedence goes in parentheses
-_ATOM, _POWER, _NEGATION, _PRODUCT, _SUM = 5, 4, 3, 2, 1
 _NAME_MAX = 18  # a longer formula gets a letter of its own, and the box shows "u1 = <formula>"
 _LETTERS = "uvzpqrst"
 _SUM_SHOWN = 3  # L = L1 + L2 + L3 in full; more terms: L = L1 + L2 + ... + L100
 
 
-def _power(op: str) -> str | None:
-    """The exponent of a ``**2``-style op (``"2"``), else None."""
-    return op[2:] if op.startswith("**") and len(op) > 2 else None
+def op_symbol(node: Any) -> str:
+    """A node's operation as the picture's ellipse shows it: ``*``, ``+``, ``^2``, ``exp`` (its
+    op definition's ``label``; ``""`` for a leaf)."""
+    fn = node.grad_fn
+    return "" if fn is None else str(getattr(fn, "label", fn.symbol))
 
 
-def op_symbol(op: str) -> str:
-    """An operation as the picture's ellipse shows it: ``*``, ``+``, ``^2``, ``exp``."""
-    exponent = _power(op)
-    if exponent is not None:
-        return f"^{exponent}"
-    return {"**": "^", "neg": "-"}.get(op, op)
-
-
-def _formula(node: Any, names: dict[int, str], prec: dict[int, int]) -> tuple[str, int]:
+def formula(node: Any, names: dict[int, str], prec: dict[int, int]) -> tuple[str, int]:
     """The node as a formula of its parents' names, with the formula's precedence.
 
-    ``w*x1``, ``w*x1 + b``, ``f1 - y1``, ``(f1 - y1)^2``, ``exp(a)``, ``X@w``: parentheses only
-    where a learner needs them.
+    ``w*x1``, ``w*x1 + b``, ``f1 - y1``, ``(f1 - y1)^2``, ``exp(a)``, ``X@w``: written by the
+    op's definition (:meth:`tinygrad_lr.ops.Op.formula`), parentheses only where needed.
     """
-    op = node.op
-    parents = node._prev
-    args = [names[id(p)] for p in parents]
-    precs = [prec[id(p)] for p in parents]
-
-    def arg(k: int, tighter_than: int) -> str:
-        s = args[k]
-        needs = precs[k] < tighter_than or (precs[k] == _ATOM and s.startswith("-") and tighter_than > _SUM)
-        return f"({s})" if needs else s
-
-    exponent = _power(op)
-    if exponent is not None and len(args) == 1:
-        return f"{arg(0, _ATOM)}^{exponent}", _POWER
-    if len(args) == 2 and op in ("+", "-"):
-        return f"{arg(0, _SUM)} {op} {arg(1, _SUM + 1 if op == '-' else _SUM)}", _SUM
-    if len(args) == 2 and op in ("*", "@"):
-        return f"{arg(0, _PRODUCT)}{op}{arg(1, _PRODUCT)}", _PRODUCT
-    if len(args) == 2 and op == "/":
-        return f"{arg(0, _PRODUCT)}/{arg(1, _PRODUCT + 1)}", _PRODUCT
-    if len(args) == 2 and op == "**":
-        return f"{arg(0, _ATOM)}^{arg(1, _ATOM)}", _POWER
-    if len(args) == 1 and op == "neg":
-        return f"-{arg(0, _POWER)}", _NEGATION
-    return f"{op}({', '.join(args)})", _ATOM
+    args = [names[id(p)] for p in node._prev]
+    fn = node.grad_fn
+    if isinstance(fn, Op):
+        return fn.formula(args, [prec[id(p)] for p in node._prev])
+    return f"{node.op}({', '.join(args)})", ATOM  # an opaque numpy Function
 
 
 def _leaf_name(node: Any) -> str:
@@ -256,87 +230,106 @@ def node_names(order: Sequence[Any], root: Any) -> Names:
       ``(w*2)_1`` and ``(w*2)_2`` (numbers need none: each is its own value);
     * ``f`` (``f1``, ``f2``, ...) is the prediction in a squared error ``(f - y)^2``.
     """
-    names: dict[int, str] = {}
-    titles: dict[int, str] = {}
-    prec: dict[int, int] = {}
-    summed = _loss_sum(order, root)
-    sample: dict[int, int] = {}
-    term_index: dict[int, int] = {}
-    partial_ids: set[int] = set()
-    top = None
-    if summed is not None:
-        top, terms, partial = summed
-        sample = _own_nodes(terms)
-        term_index = {id(t): k for k, t in enumerate(terms, 1)}
-        partial_ids = {id(p) for p in partial}
-    predictions = {  # f in (f - y)^2, with y a leaf: the model's prediction
-        id(node._prev[0]._prev[0])
-        for node in order
-        if node.op == "**2" and node._prev[0].op == "-" and not node._prev[0]._prev[1]._prev
-    }
-    root_name = str(root.label) if root.label else "L"
-    term_stem = root_name if len(root_name) == 1 and _IDENT.match(root_name) else "L"
-    used: dict[str, int] = {}
-    letters: dict[str, str] = {}
-    plain_terms: dict[int, list[str]] = {}  # a partial sum's terms' names, for "L1 + L2 + L3"
+    namer = _Naming(order, root)
     for node in order:
+        namer.add(node)
+    return Names(namer.names, namer.titles, namer.sample, namer.prec)
+
+
+class _Naming:
+    """The state :func:`node_names` builds up, node by node, parents first."""
+
+    def __init__(self, order: Sequence[Any], root: Any) -> None:
+        self.root = root
+        self.names: dict[int, str] = {}
+        self.titles: dict[int, str] = {}
+        self.prec: dict[int, int] = {}
+        self.sample: dict[int, int] = {}
+        self.term_index: dict[int, int] = {}
+        self.partial_ids: set[int] = set()
+        self.top: Any = None
+        summed = _loss_sum(order, root)
+        if summed is not None:
+            self.top, terms, partial = summed
+            self.sample = _own_nodes(terms)
+            self.term_index = {id(t): k for k, t in enumerate(terms, 1)}
+            self.partial_ids = {id(p) for p in partial}
+        self.predictions = {  # f in (f - y)^2, with y a leaf: the model's prediction
+            id(node._prev[0]._prev[0])
+            for node in order
+            if node.op == "**2" and node._prev[0].op == "-" and not node._prev[0]._prev[1]._prev
+        }
+        self.root_name = str(root.label) if root.label else "L"
+        self.term_stem = self.root_name if len(self.root_name) == 1 and _IDENT.match(self.root_name) else "L"
+        self.used: dict[str, int] = {}
+        self.letters: dict[str, str] = {}
+        self.plain_terms: dict[int, list[str]] = {}  # a partial sum's terms' names, for "L1 + L2 + L3"
+
+    def add(self, node: Any) -> None:
         i = id(node)
-        formula: str | None = None
-        if i in partial_ids or node is top:
+        text: str | None = None
+        if i in self.partial_ids or node is self.top:
             # a partial sum the user named (t9) is written by its name, not opened up
-            parts = [
-                n
-                for p in node._prev
-                for n in ([names[id(p)]] if p.label else plain_terms.get(id(p), [names[id(p)]]))
-            ]
+            parts = [n for p in node._prev for n in self._terms_of(p)]
             parts = [s for s in parts if s != "0"]
-            plain_terms[i] = parts
-            formula, precedence = _joined(parts), _SUM
+            self.plain_terms[i] = parts
+            text, precedence = _joined(parts), SUM
         elif node._prev:
-            formula, precedence = _formula(node, names, prec)
+            text, precedence = formula(node, self.names, self.prec)
         else:
-            precedence = _ATOM
+            precedence = ATOM
+        name, precedence = self._name(node, text, precedence)
+        name, precedence = self._distinct(i, name, precedence)
+        self.used.setdefault(name, 1)
+        self.names[i], self.prec[i] = name, precedence
+        if i in self.partial_ids and not node.label:
+            self.titles[i] = f"partial sum {name}"
+        elif text is not None and text != name:
+            self.titles[i] = f"{name} = {text}"
+        else:
+            self.titles[i] = name
+
+    def _terms_of(self, p: Any) -> list[str]:
+        """The names a sum's input adds: its own, or a partial sum's terms (unless the user named
+        the partial sum, t9: then it is written by that name, not opened up)."""
+        own = [self.names[id(p)]]
+        return own if p.label else self.plain_terms.get(id(p), own)
+
+    def _name(self, node: Any, text: str | None, precedence: int) -> tuple[str, int]:
+        i = id(node)
         if node.label:
-            name, precedence = str(node.label), _ATOM
-        elif node is root:
-            name, precedence = root_name, _ATOM
-        elif node is top:
-            name, precedence = "S", _ATOM
-        elif i in term_index:
-            name, precedence = f"{term_stem}{term_index[i]}", _ATOM
-        elif not node._prev:
-            name = _leaf_name(node)
-        elif i in predictions:
-            name, precedence = f"f{sample.get(i, '')}", _ATOM
-        elif i in partial_ids:
-            name = formula or ""
-        else:
-            name = formula or ""
-            if len(name) > _NAME_MAX:
-                key = re.sub(r"\d+", "#", name)
-                if key not in letters:
-                    free = (c for c in _LETTERS if c not in letters.values() and c not in used)
-                    letters[key] = next(free, f"u{len(letters)}")
-                name, precedence = letters[key] + (str(sample[i]) if i in sample else ""), _ATOM
-        if name in used and not _NUMBER.match(name):  # told apart by the sample, else by a count
-            # (numbers need no telling apart: each is its own value)
-            used[name] += 1
-            k = sample.get(i, used[name])
-            base = name if _IDENT.match(name) else f"({name})"
-            name = f"{base}_{k}"
-            while name in used:
-                name += "'"
-            precedence = _ATOM
-        used.setdefault(name, 1)
-        names[i] = name
-        prec[i] = precedence
-        if i in partial_ids and not node.label:
-            titles[i] = f"partial sum {name}"
-        elif formula is not None and formula != name:
-            titles[i] = f"{name} = {formula}"
-        else:
-            titles[i] = name
-    return Names(names, titles, sample, prec)
+            return str(node.label), ATOM
+        if node is self.root:
+            return self.root_name, ATOM
+        if node is self.top:
+            return "S", ATOM
+        if i in self.term_index:
+            return f"{self.term_stem}{self.term_index[i]}", ATOM
+        if not node._prev:
+            return _leaf_name(node), precedence
+        if i in self.predictions:
+            return f"f{self.sample.get(i, '')}", ATOM
+        name = text or ""
+        if i not in self.partial_ids and len(name) > _NAME_MAX:
+            key = re.sub(r"\d+", "#", name)
+            if key not in self.letters:
+                free = (c for c in _LETTERS if c not in self.letters.values() and c not in self.used)
+                self.letters[key] = next(free, f"u{len(self.letters)}")
+            return self.letters[key] + (str(self.sample[i]) if i in self.sample else ""), ATOM
+        return name, precedence
+
+    def _distinct(self, i: int, name: str, precedence: int) -> tuple[str, int]:
+        """Where two nodes would get one name, the sample index (or a count) tells them apart
+        (numbers need no telling apart: each is its own value)."""
+        if name not in self.used or _NUMBER.match(name):
+            return name, precedence
+        self.used[name] += 1
+        k = self.sample.get(i, self.used[name])
+        base = name if _IDENT.match(name) else f"({name})"
+        name = f"{base}_{k}"
+        while name in self.used:
+            name += "'"
+        return name, ATOM
 
 
 def _names(order: Sequence[Any], root: Any) -> dict[int, str]:

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .. import ops
 from ..graph import topological_order
-from ..tensor import Tensor
-from .draw import _ELEMENTWISE, _broadcast_axes, _copy_grad
+from ..tensor import Tensor, input_grads
+from .draw import broadcasts, copy_grad
 from .limits import check_root
 from .names import _d, _factor, _names, _num, _summary
 
@@ -40,21 +41,11 @@ class BackwardStep:
 
 
 def _local_expr(consumer: Any, index: int, local: float) -> str:
-    """The local derivative as a learner would work it out: ``2*(-2)`` for ``r**2`` at -2."""
-    op = consumer.op
-    parents = consumer._prev
-    if op.startswith("**") and len(parents) == 1:
-        n = float(op[2:])
-        a = _factor(_num(parents[0].data))
-        if n == 2:
-            return f"2*{a}"
-        if n not in (0.0, 1.0):
-            return f"{_num(n)}*{a}**{_num(n - 1)}"
-    if op == "/" and len(parents) == 2 and index == 0:
-        return f"1/{_factor(_num(parents[1].data))}"
-    if op == "log" and len(parents) == 1:
-        return f"1/{_factor(_num(parents[0].data))}"
-    return _num(local)
+    """The local derivative as a learner would work it out (``2*(-2)`` for ``r**2`` at -2), as
+    the op's definition writes it (:meth:`tinygrad_lr.ops.Op.local_text`); else the number."""
+    args = [_factor(_num(p.data)) for p in consumer._prev]
+    text = consumer.grad_fn.local_text(index, args, _num)
+    return text if text is not None else _num(local)
 
 
 def _caption(name: str, root_name: str, contributions: Sequence[Contribution], grad: float) -> str:
@@ -142,8 +133,6 @@ def _tensor_steps(order: list[Any], root: Any) -> list[BackwardStep]:
     """:func:`backward_steps` for a Tensor graph: each op's own backward, replayed."""
     import numpy as np
 
-    from ..ops import unbroadcast
-
     names = _names(order, root)
     root_name = names[id(root)]
     uses: dict[int, list[tuple[Any, int]]] = {}
@@ -171,17 +160,17 @@ def _tensor_steps(order: list[Any], root: Any) -> list[BackwardStep]:
             if up is None:
                 continue
             if id(consumer) not in passed:
-                passed[id(consumer)] = consumer._fn.backward(up)
+                passed[id(consumer)] = input_grads(consumer, up)
             raw = passed[id(consumer)][i]
             if raw is None:
                 continue
             raw = np.asarray(raw)
-            value = raw if raw.shape == node.shape else unbroadcast(raw, node.shape)
+            value = raw if raw.shape == node.shape else ops.unbroadcast(raw, node.shape)
             full = raw if raw.shape != node.shape else None
-            if full is None and node.shape != consumer.shape and consumer.op in _ELEMENTWISE:
-                full = _copy_grad(consumer, i, up)
+            if full is None and node.shape != consumer.shape and broadcasts(consumer):
+                full = copy_grad(consumer, i, up)
             if full is not None:
-                axes = _broadcast_axes(node.shape, full.shape)
+                axes = ops.broadcast_axes(full.shape, node.shape)
                 over = f"axis {axes[0]}" if len(axes) == 1 else f"axes {axes}"
                 expr = f"sum over {over} of {_summary(full)}"
             else:

@@ -1,0 +1,145 @@
+"""The operations: THE place an operation is defined, one file per family.
+
+* :mod:`.base`: what an op is (:class:`Op`: how it prints, its forward, its derivative written
+  once for every engine), and the registry both engines take their methods from;
+* :mod:`.elementwise`: ``+ - * /``, negation, powers, ``exp log sqrt tanh sigmoid relu abs``,
+  ``maximum``; :mod:`.reductions`: ``sum``, ``mean``; :mod:`.shape`: reshape, transpose,
+  broadcast, indexing, concatenate, stack; :mod:`.matmul`: ``@``;
+* the toolboxes an op's ``xp`` stands for: :mod:`.floats` (Python floats, the ``Value``
+  engine) and :mod:`.arrays` (numpy, the ``Tensor`` engine); :mod:`.broadcast`: undoing
+  broadcasting once, and gradients kept as ``number * array`` (``Scaled``).
+
+Adding an op is one class with ``@register`` (docs/engine.md, "Adding an op").
+"""
+
+from __future__ import annotations
+
+from .arrays import ARRAYS, Arrays
+from .base import (
+    ATOM,
+    CALL,
+    INFIX,
+    NEGATION,
+    ONE,
+    POSTFIX,
+    POWER,
+    PREFIX,
+    PRODUCT,
+    SUM,
+    Binary,
+    Function,
+    Nary,
+    Op,
+    Unary,
+    as_op,
+    get,
+    on_register,
+    register,
+    registered,
+    registry,
+    unregister,
+)
+from .broadcast import (
+    Grad,
+    Scaled,
+    broadcast_axes,
+    dense,
+    scatter,
+    spread,
+    unbroadcast,
+    unbroadcast_product,
+    uniform_value,
+)
+from .elementwise import (
+    Abs,
+    Add,
+    Div,
+    Exp,
+    Log,
+    Maximum,
+    Mul,
+    Neg,
+    Pow,
+    Power,
+    Relu,
+    RPow,
+    Sigmoid,
+    Sqrt,
+    Sub,
+    Tanh,
+)
+from .floats import FLOATS, Floats
+from .graphs import GRAPHS, Graphs, sum_to
+from .matmul import MatMul
+from .reductions import Mean, Sum
+from .shape import BroadcastTo, Concatenate, GetItem, Reshape, ScatterAdd, Stack, Transpose
+
+PowTensor = Power  # its name before the ops became one package
+
+__all__ = [
+    "Op",
+    "Unary",
+    "Binary",
+    "Nary",
+    "Function",
+    "ONE",
+    "register",
+    "unregister",
+    "registered",
+    "get",
+    "registry",
+    "on_register",
+    "as_op",
+    "ARRAYS",
+    "Arrays",
+    "FLOATS",
+    "Floats",
+    "GRAPHS",
+    "Graphs",
+    "sum_to",
+    "Scaled",
+    "Grad",
+    "dense",
+    "unbroadcast",
+    "unbroadcast_product",
+    "broadcast_axes",
+    "uniform_value",
+    "spread",
+    "scatter",
+    "ATOM",
+    "POWER",
+    "NEGATION",
+    "PRODUCT",
+    "SUM",
+    "INFIX",
+    "PREFIX",
+    "POSTFIX",
+    "CALL",
+    "Add",
+    "Sub",
+    "Mul",
+    "Div",
+    "Neg",
+    "Pow",
+    "Power",
+    "PowTensor",
+    "RPow",
+    "Exp",
+    "Log",
+    "Sqrt",
+    "Tanh",
+    "Sigmoid",
+    "Relu",
+    "Abs",
+    "Maximum",
+    "Sum",
+    "Mean",
+    "Reshape",
+    "Transpose",
+    "BroadcastTo",
+    "GetItem",
+    "ScatterAdd",
+    "MatMul",
+    "Concatenate",
+    "Stack",
+]
