@@ -258,3 +258,42 @@ def check_chain(page: dict[str, Any], want: dict[str, Any]) -> None:
 
 def to_json(x: Any) -> str:
     return json.dumps(x)
+
+
+class CliLab:
+    """``tinygrad-lr lab --no-browser --port 0`` in a process of its own, as a learner starts it.
+
+    (A lab served from a thread of the test process would share the engine's grad mode --
+    ``no_grad`` is one switch per process -- with the twin's computations in the test's thread.)
+    """
+
+    def __init__(self) -> None:
+        import subprocess
+        import sys
+
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tinygrad_lr", "lab", "--no-browser", "--port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if "the lab is at " not in line:
+            self.stop()
+            raise AssertionError(f"tinygrad-lr lab did not start: {line!r}")
+        self.address = line.split("the lab is at ", 1)[1].strip()
+        self.token = self.address.split("token=", 1)[1]
+
+    def url(self, fragment: str = "") -> str:
+        return self.address + (f"#{fragment}" if fragment else "")
+
+    def stop(self) -> None:
+        import signal
+
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.communicate(timeout=20)  # and closes the pipes
+        finally:
+            self.proc.kill()

@@ -4,6 +4,7 @@ the optimizers built directly, fit() itself, or closed forms; and the lab's refu
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -413,3 +414,31 @@ def test_a_folded_graph_carries_each_boxs_range_over_the_samples():
     assert by_name["L1"]["range"]["samples"] == 6
     assert close(by_name["w"]["grad"], float(np.sum(2 * r * np.array(x))))  # summed over the samples
     assert close(by_name["b"]["grad"], float(np.sum(2 * r)))
+
+
+@pytest.mark.parametrize("points", [3, 6])
+@pytest.mark.parametrize("loss", ["sse", "mse"])
+def test_a_known_graph_shape_is_relabelled_exactly_as_draw_graph_draws_it(points, loss):
+    """The lab draws a shape once and then writes new numbers into its labels: they must be what
+    draw_graph would write for the new numbers, ranges of a folded box and sums of w and b too."""
+    from tinygrad_lr import draw_graph
+    from tinygrad_lr.graph import topological_order
+    from tinygrad_lr.lab.graph import FOLD_ABOVE, LABELS, _members
+
+    rng = np.random.default_rng(points)
+    x, y = rng.normal(size=points).tolist(), rng.normal(size=points).tolist()
+    s = Session(first_state(x, y))
+    s.apply({"op": "settings", "changes": {"loss": loss}})
+    for w, b in [(0.5, -0.25), (1.7, 0.3), (-12.25, 1e-7), (3e5, -2.5e-5)]:
+        s.apply({"op": "set_params", "w": w, "b": b})
+        update = engine.Update(s.state)
+        L, params = update.loss, update.model.parameters()
+        fold = points > FOLD_ABOVE
+        order = topological_order(L)
+        _, labels = LABELS.draw(L, order, _members(L, order, params) if fold else {}, fold, params)
+        fresh = draw_graph(L, fold=fold, params=params)
+        drawn = [re.match(r'^\s*(n\w+) \[label="((?:[^"\\]|\\.)*)"', line) for line in fresh.body]
+        want = {m.group(1): m.group(2).split("\\n") for m in drawn if m}
+        assert want.keys() == labels.keys()
+        for nid, lines in want.items():
+            assert [ln.replace('\\"', '"') for ln in lines] == labels[nid], nid

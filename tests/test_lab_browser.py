@@ -12,22 +12,18 @@ from typing import Any
 
 import pytest
 from browser import chromium, console_errors
-from lab_twin import Twin, check_page, shown, wait_idle
+from lab_twin import CliLab, Twin, check_page, shown, wait_idle
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
-from tinygrad_lr.lab.serve import LabServer
-from tinygrad_lr.lab.session import first_state
-
 DOCS_IMAGES = Path(__file__).resolve().parent.parent / "docs" / "images"
 
 
 @pytest.fixture(scope="module")
-def lab() -> Iterator[LabServer]:
-    server = LabServer(first_state, port=0)
-    server.start()
+def lab() -> Iterator[CliLab]:
+    server = CliLab()
     yield server
     server.stop()
 
@@ -38,7 +34,7 @@ def driver() -> Iterator[Any]:
         yield d
 
 
-def open_lab(driver: Any, lab: LabServer, fragment: str = "") -> None:
+def open_lab(driver: Any, lab: Any, fragment: str = "") -> None:
     driver.get(lab.url(fragment))
     end = time.monotonic() + 30
     while not driver.execute_script("return document.body.getAttribute('data-ready')"):
@@ -320,3 +316,33 @@ def test_axe_finds_no_serious_accessibility_violation(driver, lab):
     Select(center(driver, driver.find_element(By.CSS_SELECTOR, "#optimizer"))).select_by_value("adam")
     wait_idle(driver)
     assert axe_violations(driver) == []
+
+
+@pytest.mark.parametrize(("optimizer", "k"), [("gd", 4), ("sgd", 5)])
+def test_a_replay_page_continues_any_update_in_the_lab(driver, lab, tmp_path, optimizer, k):
+    from tinygrad_lr import LinearRegression
+    from tinygrad_lr.replay import record, write_replay
+
+    rec = record(LinearRegression(w=1.0, b=0.0), ([1.0, 2.0, 3.0], [3.0, 5.0, 7.0]), optimizer,
+                 lr=0.01, loss="sse", epochs=8)  # fmt: skip
+    page = write_replay(rec, tmp_path / "replay")
+    driver.get(page.as_uri())
+    driver.execute_script(
+        "const s = document.getElementById('scrub'); s.value = arguments[0];"
+        "s.dispatchEvent(new Event('input'));",
+        k + 1,
+    )
+    click(driver, "#to-lab")
+    link = driver.find_element(By.CSS_SELECTOR, "#lab-code").get_attribute("value")
+    assert link.startswith("#s=")
+    open_lab(driver, lab, link[1:])
+    twin = Twin([1.0, 2.0, 3.0], [3.0, 5.0, 7.0], 1.0, 0.0)
+    if optimizer == "sgd":
+        twin.batching = "sgd"
+        twin.new_optimizer()
+    for _ in range(k):
+        twin.step()
+    page_numbers = check_page(driver, twin)  # the lab is at update k: before it, its path so far
+    assert [p[:2] for p in page_numbers["path"]] == rec.before[: k + 1].tolist()
+    click(driver, "#step")  # and its next update is the recording's
+    assert shown(driver)["now"] == pytest.approx(rec.after[k].tolist(), abs=1e-12)

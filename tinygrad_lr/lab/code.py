@@ -1,7 +1,8 @@
 """A lab state as a short text for the page's address (after ``#``), and back, to the last bit.
 
 The text is the state as JSON (floats written as Python's ``repr``, which reads back exactly),
-compressed with zlib and written in base64url: a link holds the data, the parameters, the
+compressed with zlib and written in base64url (the JSON itself, starting with ``{``, is read too:
+a replay page writes that for "continue in the lab"): a link holds the data, the parameters, the
 settings, the optimizer's memory, the position in the run and the path so far. Reading one back
 checks every field as input from the page is checked (:mod:`.state`), refuses a text longer than
 :data:`MAX_CODE_CHARS` or unpacking to more than :data:`MAX_JSON_BYTES`, and computes the path's
@@ -17,6 +18,7 @@ import math
 import zlib
 from dataclasses import replace
 from typing import Any
+from urllib.parse import unquote
 
 from .landscape import losses_at
 from .state import (
@@ -46,8 +48,8 @@ def code_of(link: str) -> str:
     text = link.strip().rsplit("#", 1)[-1]
     for part in text.split("&"):
         if part.startswith("s="):
-            return part[2:]
-    return text
+            return unquote(part[2:])
+    return unquote(text)
 
 
 def encode(state: LabState) -> str:
@@ -82,6 +84,14 @@ def _unpack(code: Any) -> dict[str, Any]:
         raise LabInputError("a lab state must be the text after '#' in a lab link")
     if len(code) > MAX_CODE_CHARS:
         raise LabInputError(f"the lab state is {len(code)} characters long, more than {MAX_CODE_CHARS}")
+    if code.startswith("{"):  # the same JSON, not packed: what a replay page writes ("continue in the lab")
+        try:
+            doc = json.loads(code, parse_constant=_refuse_constant)
+        except ValueError as exc:
+            if isinstance(exc, LabInputError):
+                raise
+            raise LabInputError("the lab state is damaged (not valid JSON): " + str(exc)[:80]) from None
+        return _versioned(doc)
     try:
         packed = base64.urlsafe_b64decode(code + "=" * (-len(code) % 4))
         inflate = zlib.decompressobj()
@@ -95,6 +105,10 @@ def _unpack(code: Any) -> dict[str, Any]:
         raise LabInputError(
             "the lab state is damaged (not a link made by the lab): " + str(exc)[:80]
         ) from None
+    return _versioned(doc)
+
+
+def _versioned(doc: Any) -> dict[str, Any]:
     if not isinstance(doc, dict) or doc.get("v") != VERSION:
         raise LabInputError(f"the lab state is not one this lab reads (version {VERSION})")
     return doc

@@ -55,8 +55,9 @@
     var svg = div.querySelector("svg"), nodes = {};
     Array.prototype.forEach.call(div.querySelectorAll("g.node"), function (g) {
       var t = g.querySelector("title");
-      if (!t || !/^n\d+$/.test(t.textContent)) return;
-      nodes[t.textContent] = g;
+      if (!t) return;
+      nodes[t.textContent] = g;  /* values (n7), operations (n7op), broadcast copies */
+      if (!/^n\d+$/.test(t.textContent)) return;
       g.setAttribute("data-nid", t.textContent);
       g.setAttribute("tabindex", "0");
       g.setAttribute("role", "button");
@@ -101,9 +102,10 @@
       "w and b show the gradient summed over the batch." : "";
     for (var nid in t.nodes) {
       var g = t.nodes[nid], lines = frame.labels[nid], n = frame.nodes[nid];
-      if (!lines || !n) continue;
+      if (!lines) continue;
       var texts = g.querySelectorAll("text");
       for (var i = 0; i < texts.length && i < lines.length; i++) texts[i].textContent = lines[i];
+      if (!n) continue;
       g.setAttribute("data-name", n.name);
       g.setAttribute("data-data", JSON.stringify(n.range ? n.range.data : n.data));
       g.setAttribute("data-grad", JSON.stringify(n.range ? n.range.grad : n.grad));

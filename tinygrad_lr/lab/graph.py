@@ -3,9 +3,10 @@
 The graph is drawn by :func:`~tinygrad_lr.viz.draw_graph` (folded per sample past
 :data:`~tinygrad_lr.viz.update_graphs.FOLD_ABOVE` samples, as the replay folds). Graphviz lays out
 each graph shape once, a *template* whose boxes are as wide as their labels have been (numbers
-padded to eight characters to begin with); every update after that only sends the label lines,
-which the page writes into the template's text, as the replay page does. So dragging ``w``
-changes numbers, not the picture's layout, and costs no Graphviz run.
+padded to nine characters to begin with, all widened at once when one outgrows them); every
+update after that only sends the label lines, which the page writes into the template's text,
+as the replay page does. So dragging ``w`` changes numbers, not the picture's layout, and costs
+no Graphviz run; a ``Value`` graph of a shape seen before is not even drawn again (:class:`_Labels`).
 
 Every drawn node also carries its numbers at full precision (``data`` and ``grad``: a float, a
 list for a Tensor, the ``[min, max]`` over the samples of a folded box) and its chain-rule step
@@ -25,17 +26,19 @@ import numpy as np
 from ..graph import topological_order
 from ..tensor import Tensor
 from ..viz import GraphTooLargeError, GraphvizError, GraphvizNotFoundError, backward_steps, draw_graph
+from ..viz.recording import fmt
 from ..viz.render import run_graphviz
 from ..viz.update_graphs import FOLD_ABOVE
 
 __all__ = ["GraphPanel", "FOLD_ABOVE", "numbers"]
 
-_NODE_LINE = re.compile(r'^\s*(n\d+) \[label="((?:[^"\\]|\\.)*)"')
+_NODE_LINE = re.compile(r'^\s*(n\w+) \[label="((?:[^"\\]|\\.)*)"')  # a value, operation or copy
+_VALUE_ID = re.compile(r"^n\d+$")  # a value's box (n7): the k-th node in topological order
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[+-]\d+)?")
-_MIN_DIGITS = 8  # a template's numbers are at least this wide (-1.23457), so most drags fit its boxes
+_MIN_DIGITS = 9  # numbers in a template are at least this wide: -1.23457 and two to spare
 _PAD = "\u00a0" * 2  # a margin Graphviz measures, as the replay's templates have
 _TEMPLATES_KEPT = 64
-_SPARE = "0000"  # a widened line gets four characters more than it needs
+Labels = dict[str, list[str]]  # a node's id -> the lines of its box
 
 
 def numbers(x: Any) -> Any:
@@ -54,51 +57,70 @@ def _quote(lines: list[str]) -> str:
     return '"' + "\\n".join(line.replace("\\", "\\\\").replace('"', '\\"') for line in lines) + '"'
 
 
-def _padded(line: str) -> str:
-    """A ``data``/``grad`` line with its numbers widened to :data:`_MIN_DIGITS` (titles stay)."""
+def _padded(line: str, digits: int) -> str:
+    """A ``data``/``grad`` line with every number widened to ``digits`` characters (titles stay)."""
     if not line.startswith(("data ", "grad ")):
         return line
-    return _NUMBER.sub(lambda m: m.group(0) + "0" * max(0, _MIN_DIGITS - len(m.group(0))), line)
+    return _NUMBER.sub(lambda m: m.group(0) + "0" * max(0, digits - len(m.group(0))), line)
+
+
+def _longest_number(labels: Labels) -> int:
+    return max(
+        (len(m) for lines in labels.values() for line in lines if line.startswith(("data ", "grad "))
+         for m in _NUMBER.findall(line)),
+        default=0,
+    )  # fmt: skip
+
+
+class _Template:
+    """One laid-out shape: its id, the label lines it was laid out with, its number width, its SVG."""
+
+    def __init__(self, tid: str, widest: Labels, digits: int, svg: str) -> None:
+        self.tid, self.widest, self.digits, self.svg = tid, widest, digits, svg
+
+    def fits(self, labels: Labels) -> bool:
+        return all(
+            nid in self.widest and all(len(a) <= len(b) for a, b in zip(lines, self.widest[nid]))
+            for nid, lines in labels.items()
+        )
 
 
 class _Templates:
-    """Laid-out graph shapes, shared by every session (a lock: requests run in threads)."""
+    """Laid-out graph shapes, shared by every session (a lock: requests run in threads).
+
+    Every number of a template is as wide as the longest one seen in that shape (at least
+    :data:`_MIN_DIGITS`) plus two: a number that outgrows it widens them all at once, so a run
+    whose numbers grow a digit re-lays its graph out once, not once per box.
+    """
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.by_shape: OrderedDict[str, tuple[str, dict[str, list[str]], str]] = OrderedDict()
-        self.svgs: OrderedDict[str, str] = OrderedDict()
+        self.by_shape: OrderedDict[str, _Template] = OrderedDict()
         self.count = 0
 
-    def get(self, dot: graphviz.Digraph, labels: dict[str, list[str]]) -> tuple[str, str]:
+    def get(self, dot: graphviz.Digraph, labels: Labels) -> tuple[str, str]:
         """``(template id, svg)`` of a template for ``dot`` wide enough for ``labels``."""
-        key = "".join(_NODE_LINE.sub(lambda m: m.group(1), line) for line in dot.body)
+        key = "".join(_NODE_LINE.sub(lambda m: m.group(1), line) for line in dot.body)  # no labels' text
         with self.lock:
             known = self.by_shape.get(key)
-            if known is not None and _fits(known[1], labels):
+            if known is not None and known.fits(labels):
                 self.by_shape.move_to_end(key)
-                return known[0], known[2]
-        widest = {nid: [_padded(line) for line in lines] for nid, lines in labels.items()}
-        if known is not None:  # widen what no longer fits, with room to spare: fewer layouts
-            for nid, lines in known[1].items():
+                return known.tid, known.svg
+        digits = _MIN_DIGITS if known is None else max(known.digits, _longest_number(labels) + 2)
+        widest = {nid: [_padded(line, digits) for line in lines] for nid, lines in labels.items()}
+        if known is not None:  # titles and every line at least as wide as before
+            for nid, lines in known.widest.items():
                 new = widest.get(nid, lines)
-                widest[nid] = [old if len(n) <= len(old) else n + _SPARE for old, n in zip(lines, new)]
+                widest[nid] = [max(_padded(old, digits), n, key=len) for old, n in zip(lines, new)]
         svg = _layout(dot, widest)
         with self.lock:
             self.count += 1
-            tid = f"t{self.count}"
-            self.by_shape[key] = (tid, widest, svg)
+            template = _Template(f"t{self.count}", widest, digits, svg)
+            self.by_shape[key] = template
             self.by_shape.move_to_end(key)
             while len(self.by_shape) > _TEMPLATES_KEPT:
                 self.by_shape.popitem(last=False)
-        return tid, svg
-
-
-def _fits(widest: dict[str, list[str]], labels: dict[str, list[str]]) -> bool:
-    return all(
-        nid in widest and all(len(a) <= len(b) for a, b in zip(lines, widest[nid]))
-        for nid, lines in labels.items()
-    )
+        return template.tid, template.svg
 
 
 def _layout(dot: graphviz.Digraph, widest: dict[str, list[str]]) -> str:
@@ -118,6 +140,69 @@ def _layout(dot: graphviz.Digraph, widest: dict[str, list[str]]) -> str:
 TEMPLATES = _Templates()
 
 
+class _Labels:
+    """The label lines of each drawn node, from :func:`~tinygrad_lr.viz.draw_graph`.
+
+    A ``Value`` graph of a shape drawn before (the same operations and names, in the same order)
+    is not drawn again: its labels are the last drawing's with the numbers of the ``data`` and
+    ``grad`` lines written anew, as the pictures write them (6 significant digits; the range
+    ``lo ... hi`` over the samples in a folded box). A Tensor graph is small: it is drawn each time.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.drawn: OrderedDict[tuple[Any, ...], tuple[graphviz.Digraph, Labels]] = OrderedDict()
+
+    def draw(
+        self, L: Any, order: list[Any], members: dict[str, list[Any]], fold: bool, params: list[Any]
+    ) -> tuple[graphviz.Digraph, Labels]:
+        key = None if isinstance(L, Tensor) else (fold, *((node.op, node.label) for node in order))
+        with self.lock:
+            known = self.drawn.get(key) if key is not None else None
+        if known is not None:
+            return known[0], _renumbered(known[1], order, members)
+        dot = draw_graph(L, fold=fold, params=params)
+        labels = {}
+        for line in dot.body:
+            m = _NODE_LINE.match(line)
+            if m:
+                labels[m.group(1)] = _unquote(m.group(2))
+        if key is not None:
+            with self.lock:
+                self.drawn[key] = (dot, labels)
+                while len(self.drawn) > _TEMPLATES_KEPT:
+                    self.drawn.popitem(last=False)
+        return dot, labels
+
+
+_DATA_GRAD = re.compile(r"^(data|grad) (\S+(?: \.\.\. \S+)?)(.*)$")
+
+
+def _text(values: list[float]) -> str:
+    lo, hi = fmt(min(values)), fmt(max(values))
+    return lo if lo == hi else f"{lo} ... {hi}"
+
+
+def _renumbered(labels: Labels, order: list[Any], members: dict[str, list[Any]]) -> Labels:
+    out = {}
+    for nid, lines in labels.items():
+        if not _VALUE_ID.match(nid):  # an operation's symbol: it does not change
+            out[nid] = lines
+            continue
+        node = order[int(nid[1:])]
+        column = members.get(nid, [node])
+        new = {"data": _text([c.data for c in column]), "grad": _text([c.grad for c in column])}
+        fresh = []
+        for line in lines:
+            m = _DATA_GRAD.match(line)
+            fresh.append(f"{m.group(1)} {new[m.group(1)]}{m.group(3)}" if m else line)
+        out[nid] = fresh
+    return out
+
+
+LABELS = _Labels()
+
+
 class GraphPanel:
     """The graph panel's part of a view (see the module docstring)."""
 
@@ -127,27 +212,20 @@ class GraphPanel:
     def frame(self, L: Any, params: list[Any], batch: int) -> dict[str, Any]:
         """Labels, numbers and chain-rule steps of the drawn nodes of ``L`` (backpropagated)."""
         fold = not isinstance(L, Tensor) and batch > FOLD_ABOVE
-        try:
-            dot = draw_graph(L, fold=fold, params=params)
-        except GraphTooLargeError as exc:
-            return {"error": str(exc)}
-        labels = {}
-        for line in dot.body:
-            m = _NODE_LINE.match(line)
-            if m:
-                labels[m.group(1)] = _unquote(m.group(2))
-        try:
-            tid, svg = TEMPLATES.get(dot, labels)
-        except GraphvizNotFoundError as exc:
-            return {"error": f"the graph panel is empty: {exc}"}
-        except GraphvizError as exc:
-            return {"error": f"the graph panel is empty: {exc}"}
         order = topological_order(L)
         members = _members(L, order, params) if fold else {}
+        try:
+            dot, labels = LABELS.draw(L, order, members, fold, params)
+        except GraphTooLargeError as exc:
+            return {"error": str(exc)}
+        try:
+            tid, svg = TEMPLATES.get(dot, labels)
+        except (GraphvizNotFoundError, GraphvizError) as exc:  # no dot, or dot failed: its own words
+            return {"error": f"the graph panel is empty: {exc}"}
         steps = backward_steps(L)
         last = len(steps) - 1
         nodes = {}
-        for nid in labels:
+        for nid in filter(_VALUE_ID.match, labels):
             k = int(nid[1:])
             node = order[k]
             step = steps[last - k]

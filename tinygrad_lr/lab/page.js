@@ -322,7 +322,9 @@
     $("open-form").addEventListener("submit", function (e) {
       e.preventDefault();
       var text = $("open-link").value.trim(), at = text.indexOf("s=");
-      act({ op: "load", code: at >= 0 ? text.slice(at + 2).split("&")[0] : text.split("#").pop() });
+      var code = at >= 0 ? text.slice(at + 2).split("&")[0] : text.split("#").pop();
+      try { code = decodeURIComponent(code); } catch (err) { /* the server says what is wrong with it */ }
+      act({ op: "load", code: code });
     });
     $("csv-form").addEventListener("submit", function (e) { e.preventDefault(); uploadCsv(); });
     document.addEventListener("keydown", keys);

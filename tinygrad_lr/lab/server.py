@@ -31,13 +31,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from .code import decode, encode
+from .code import decode
 from .guard import SECURITY_HEADERS, Guard
 from .menu import menu_json
 from .session import Session
 from .state import MAX_POINTS, MAX_UPDATES, LabInputError, LabState
 
-__all__ = ["MAX_BODY", "MAX_SESSIONS", "LabApp", "make_app", "first_link"]
+__all__ = ["MAX_BODY", "MAX_SESSIONS", "LabApp", "make_app"]
 
 MAX_BODY = 2_000_000  # bytes of one request: a CSV upload (1 MB) or a state's link text
 MAX_SESSIONS = 64  # open pages kept; the one unused the longest goes first
@@ -199,8 +199,3 @@ def make_app(token: str, port: int, first: Callable[[], LabState]) -> tuple[Guar
         ]
     )
     return Guard(app, token, port), lab
-
-
-def first_link(state: LabState) -> str:
-    """The ``#fragment`` of a lab link for ``state``."""
-    return "#" + encode(state)

@@ -31,6 +31,7 @@ from .csv_upload import read_uploaded_csv
 from .state import (
     MAX_POINTS,
     MAX_UPDATES,
+    WORKED_EXAMPLE,
     LabInputError,
     LabState,
     Settings,
@@ -42,8 +43,12 @@ from .state import (
 )
 from .view import Screen, view
 
-__all__ = ["Session", "MAX_STEPS_PER_ACTION", "UNDO_DEPTH", "OPS"]
+__all__ = ["Session", "MAX_STEPS_PER_ACTION", "UNDO_DEPTH", "OPS", "ENGINE_LOCK", "first_state"]
 
+# One computation at a time, for every session of the process: the engine's grad mode (no_grad)
+# is one switch for the whole process, so a view built in one thread while another thread is
+# inside no_grad() would lose its graph. Two tabs wait for each other a few milliseconds instead.
+ENGINE_LOCK = threading.Lock()
 MAX_STEPS_PER_ACTION = 100
 UNDO_DEPTH = 200
 _SETTING_KEYS = (
@@ -69,7 +74,7 @@ class Session:
         self.screen = Screen()
         self.after: LabState | None = None  # the state one update on, computed for the preview
         self.gesture: Any = None
-        self.lock = threading.Lock()
+        self.lock = ENGINE_LOCK
 
     def show(self, *, warning: str = "", error: str = "") -> dict[str, Any]:
         shown, self.after = view(self.state, self.screen, warning=warning, error=error)
@@ -248,8 +253,6 @@ OPS = ("view", "undo", *ACTIONS)  # "view" and "undo" are the session's own
 def first_state(x: Any = None, y: Any = None, names: tuple[str, str] = ("x", "y")) -> LabState:
     """The state a lab opens on: the worked example, or the points ``x, y`` from ``(0, 0)`` with a
     learning rate a tenth of the stable limit ``2 / lambda_max`` (rounded down to a power of ten)."""
-    from .state import WORKED_EXAMPLE
-
     if x is None:
         return engine.start(**WORKED_EXAMPLE, settings=Settings())
     state = engine.start(x, y, 0.0, 0.0, Settings(), names)

@@ -53,9 +53,8 @@ class LabWidget:
 
     def view(self) -> dict[str, Any]:
         """Every number the page shows for the lab's current state (see :mod:`.view`)."""
-        with self.session.lock:
-            state = self.session.state
-        shown, _ = view(state, Screen())
+        with self.session.lock:  # the lab's one lock: the engine computes one thing at a time
+            shown, _ = view(self.session.state, Screen())
         return shown
 
     def _repr_html_(self) -> str:

@@ -567,6 +567,38 @@
     }
   }
 
+  /* "continue in the lab": update k as a live-lab state (its link text after "#"): the points,
+     the parameters before the update, the run so far and the rest of this epoch's batches. */
+  function labState(u) {
+    var e = R.epoch[u], first = u, last = u, batches = [], seen = 0;
+    while (first > 0 && R.epoch[first - 1] === e) first--;
+    while (last + 1 < U && R.epoch[last + 1] === e) last++;
+    for (var j = first; j <= last; j++) { batches.push(batchOf(j)); seen += batchOf(j).length; }
+    var order = [].concat.apply([], batches), inOrder = order.every(function (v, i) { return v === i; });
+    var size = batches[0].length, opt = R.optimizer === "sgd" || R.optimizer === "minibatch" ? R.optimizer : "gd";
+    for (var r = seen; inOrder && r < N; r += size) {  /* a run that ended inside the epoch: the rest in order */
+      var rest = [];
+      for (var q = r; q < Math.min(N, r + size); q++) rest.push(q);
+      batches.push(rest);
+    }
+    return { v: 1, x: R.X.map(function (row) { return row[0]; }), y: R.y, names: [R.feature_names[0], R.target_name],
+      settings: { loss: R.loss_name, engine: R.engine, optimizer: "gd", lr: R.lr, batching: opt,
+        batch_size: opt === "minibatch" ? size : 2, order: inOrder ? "in order" : "shuffled", drop_last: false, seed: 0, options: {} },
+      memory: {}, position: { epoch: e, batches: batches, index: u - first, rng: null },
+      path: R.before.slice(0, u + 1) };
+  }
+  function toLab() {
+    var box = $("lab-link");
+    if (D !== 1 || !R.bias) { box.hidden = false; $("lab-update").textContent = "-- the lab shows one feature with a bias, this run has " + D; return; }
+    var code = "s=" + encodeURIComponent(JSON.stringify(labState(k)));
+    box.hidden = false;
+    $("lab-update").textContent = "update " + (k + 1) + " (w = " + fmt(R.before[k][0]) + ", b = " + fmt(R.before[k][1]) + ")";
+    $("lab-code").value = "#" + code;
+    $("lab-code-shown").textContent = code;
+    $("lab-code").select();
+  }
+  $("to-lab").addEventListener("click", function () { pause(); toLab(); });
+
   header();
   if (U === 0) { $("counter").textContent = "no updates were recorded"; return; }
   $("scrub").max = String(U);
