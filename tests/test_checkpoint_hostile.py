@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from tinygrad_lr import LinearRegression, Tensor, Value, load, save
-from tinygrad_lr.cli import main
 from tinygrad_lr.errors import InputError
 
 
