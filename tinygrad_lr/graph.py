@@ -41,6 +41,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from .errors import InputError, describe
+
 __all__ = [
     "Node",
     "topological_order",
@@ -54,6 +56,7 @@ __all__ = [
     "RemovableHandle",
     "register_display",
     "display",
+    "check_nodes",
 ]
 
 
@@ -296,6 +299,7 @@ def grad(
     ins = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
     if not outs or not ins:
         raise ValueError("grad(): needs at least one output and one input")
+    check_nodes(outs, ins, "grad()")
     seeds = list(grad_outputs) if isinstance(grad_outputs, (list, tuple)) else [grad_outputs] * len(outs)
     if len(seeds) != len(outs):
         raise ValueError(f"grad(): {len(seeds)} grad_outputs for {len(outs)} outputs")
@@ -320,6 +324,26 @@ def grad(
             )
         result.append(totals.get(node))
     return tuple(result)
+
+
+def check_nodes(
+    outputs: list[Any], inputs: list[Any], caller: str, output: str = "output", input: str = "input"
+) -> None:
+    """Refuse, naming ``caller`` and the position, an ``output`` or an ``input`` that is not a graph
+    node (a number, an array, a string): gradients are of nodes, with respect to nodes."""
+    for k, out in enumerate(outputs):
+        if not hasattr(out, "_seed_node"):
+            which = f"{output} {k}" if len(outputs) > 1 else f"the {output}"
+            raise InputError(
+                f"{caller}: {which} must be a Value or a Tensor computed from the {input}s (a graph "
+                f"to differentiate), got {describe(out)}"
+            )
+    for k, node in enumerate(inputs):
+        if not hasattr(node, "_prev") or not hasattr(node, "grad"):
+            raise InputError(
+                f"{caller}: {input} {k} must be a Value or a Tensor the {output} was computed from "
+                f"(w = Value(2.0), then L = f(w)), got {describe(node)}"
+            )
 
 
 # --- hooks -----------------------------------------------------------------------------------

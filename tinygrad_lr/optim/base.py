@@ -18,7 +18,7 @@ import inspect
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
@@ -26,7 +26,16 @@ from ..data import Batching
 from ..errors import InputError, describe
 from ..graph import no_grad
 
-__all__ = ["Optimizer", "Option", "ParamState", "check_lr", "check_range", "grad_numbers"]
+__all__ = [
+    "Optimizer",
+    "Option",
+    "ParamState",
+    "LrBound",
+    "check_lr",
+    "check_range",
+    "grad_numbers",
+    "divide",
+]
 
 BATCHING_OPTIONS = tuple(f.name for f in fields(Batching))  # batch_size, shuffle, replacement, drop_last
 
@@ -72,6 +81,15 @@ def grad_numbers(g: Any) -> Any:
     return float(data) if isinstance(data, (int, float, np.floating, np.integer)) else np.asarray(data)
 
 
+def divide(g: Any, d: Any) -> Any:
+    """``g / d`` for an adaptive rule's step: a ``d`` of 0 is a ``ZeroDivisionError`` on both
+    engines (a float raises it itself; an array would give nan or inf), which :meth:`Optimizer.step`
+    turns into a sentence naming the cause."""
+    if type(d) is not float and not np.all(d):
+        raise ZeroDivisionError("division by zero")
+    return g / d
+
+
 def zeros_like(x: Any) -> Any:
     """``0.0`` for a float (a Value's data), an array of zeros for an array: an optimizer's fresh state."""
     return 0.0 if isinstance(x, float) else np.zeros_like(x)
@@ -112,6 +130,16 @@ class ParamState:
 
 def _label(p: Any) -> str:
     return str(getattr(p, "label", None) or getattr(p, "name", None) or type(p).__name__)
+
+
+class LrBound(NamedTuple):
+    """On a quadratic loss whose Hessian's eigenvalues reach ``lambda``, a rule converges exactly
+    when ``lr * (lambda + shift) < factor``: gradient descent ``2``; the heavy ball ``2 (1 + mu)``;
+    ``shift`` the weight decay added to every eigenvalue. ``text`` writes ``factor`` as a formula."""
+
+    factor: float
+    shift: float
+    text: str
 
 
 @dataclass(frozen=True)
@@ -319,13 +347,42 @@ class Optimizer:
                         continue
                     if type(g) is not float and type(g) is not np.ndarray:  # a node, a numpy scalar
                         g = grad_numbers(g)
-                    p.data = self.update(p.data, g, self.state[p], group)
+                    try:
+                        p.data = self.update(p.data, g, self.state[p], group)
+                    except ZeroDivisionError:
+                        raise ValueError(self.zero_division(p, group)) from None
 
     def update(self, p: Any, g: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
         """The new value of one parameter from its value ``p``, its gradient ``g = dL/dp``, its
         ``state`` and its group's hyper-parameters: ``p - lr * g`` (plain gradient descent; a
         float for a Value, an array for a Tensor)."""
         return p - group["lr"] * g
+
+    # --- what makes the rule diverge, for the words of a DivergenceError ----------------------------
+
+    def lr_bound(self, group: dict[str, Any]) -> LrBound | None:
+        """When this rule converges on a quadratic loss (:class:`LrBound`): gradient descent for
+        ``lr < 2 / lambda_max``. ``None`` when the step is not ``lr`` times gradients (an adaptive
+        rule, Newton's method), so no such bound applies."""
+        return LrBound(2.0, 0.0, "2") if self.lr_scales_gradient else None
+
+    def instability(self, group: dict[str, Any]) -> str:
+        """A setting of ``group`` with which this rule diverges whatever the data, in a sentence
+        saying what to change (``""``: none). Gradient descent has none."""
+        return ""
+
+    def zero_division(self, p: Any, group: dict[str, Any]) -> str:
+        """Why the step of ``p`` divided by zero, and what to change."""
+        name = _label(p)
+        if group.get("eps") == 0.0:
+            default = type(self).options().get("eps")
+            use = f" (the default is {default.default:g})" if default is not None else ""
+            return (
+                f"{self.title}: the step of {name} is 0 / 0: eps is 0 and the running size of its "
+                f"gradients is 0 (they have all been 0 so far), so nothing keeps the division safe; "
+                f"use eps > 0{use}"
+            )
+        return f"{self.title}: the step of {name} divides by zero"
 
     def zero_grad(self) -> None:
         """Reset every parameter's gradient (gradients accumulate across ``backward()`` calls)."""

@@ -7,13 +7,14 @@ build up speed and steps that zig-zag across a narrow valley cancel out.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
-from .base import Optimizer, check_range
+from .base import LrBound, Optimizer, check_range
 from .registry import register
 
-__all__ = ["Momentum", "Nesterov"]
+__all__ = ["Momentum", "Nesterov", "momentum_instability"]
 
 
 @register
@@ -95,6 +96,33 @@ class Momentum(Optimizer):
             g = g + mu * v if group["nesterov"] else v
         return p - group["lr"] * g
 
+    def lr_bound(self, group: dict[str, Any]) -> LrBound:
+        """The heavy ball converges for ``lr (1 - dampening) (lambda + weight_decay) < 2 (1 + mu)``,
+        Nesterov for ``lr (lambda + weight_decay) < 2 (1 + mu) / (1 + 2 mu)`` (Jury's conditions on
+        the 2x2 recurrence of each eigen-direction); weight decay adds itself to every eigenvalue."""
+        mu, damp = group["momentum"], group["dampening"]
+        if group["nesterov"]:
+            return LrBound(
+                2 * (1 + mu) / (1 + 2 * mu), group["weight_decay"], f"2 (1 + {mu:g}) / (1 + 2 * {mu:g})"
+            )
+        if damp == 1.0:  # v keeps the first gradient only: bounded steps, never a divergence
+            return LrBound(math.inf, group["weight_decay"], "inf")
+        damped = f" / (1 - {damp:g})" if damp else ""
+        return LrBound(2 * (1 + mu) / (1 - damp), group["weight_decay"], f"2 (1 + {mu:g}){damped}")
+
+    def instability(self, group: dict[str, Any]) -> str:
+        if group["momentum"] >= 1.0:
+            return momentum_instability(group["momentum"], "v <- mu * v + g")
+        bound = self.lr_bound(group)
+        decay = group["lr"] * group["weight_decay"]
+        if decay >= bound.factor:  # the decay alone is a curvature weight_decay in every direction
+            return (
+                f"lr * weight_decay = {decay:g} is at least {bound.text} = {bound.factor:g}, the most a "
+                f"{self.title} step can take: the weight decay, which pulls every parameter towards 0, "
+                "overshoots by itself whatever the data; make lr * weight_decay smaller"
+            )
+        return ""
+
     @property
     def velocity(self) -> list[Any]:
         """Every parameter's velocity ``v`` (``None`` before its first step), in ``params`` order."""
@@ -107,6 +135,15 @@ class Momentum(Optimizer):
         if group["weight_decay"]:
             out.append(f"weight decay {group['weight_decay']:g}")
         return out
+
+
+def momentum_instability(mu: float, rule: str) -> str:
+    """Why a momentum ``mu >= 1`` diverges at any learning rate, and what to use instead."""
+    return (
+        f"momentum {mu:g} >= 1: the velocity {rule} keeps every past step at full weight or more, "
+        "so it never settles and the run diverges at any learning rate; use a momentum below 1 "
+        "(0.9 is usual)"
+    )
 
 
 @register

@@ -53,7 +53,8 @@ class Guard:
         patience: epochs of growing loss that count as divergence (``None``: only inf/nan do).
         grad_tol, loss_tol: the convergence tolerances (``None``: not used).
         lr: the learning rate now (it changes under a scheduler), for the message.
-        hint: the largest stable lr and a sentence explaining it, computed only when needed.
+        hint: the largest stable lr and a sentence saying what to change, computed only when
+            needed (:func:`~.hints.divergence_hint`).
     """
 
     def __init__(
@@ -106,13 +107,12 @@ class Guard:
         return True
 
     def diverged(self, reason: str, epoch: int, loss: float) -> DivergenceError:
-        """The error for a run that diverged at ``epoch``: what happened, and which lr is stable."""
+        """The error for a run that diverged at ``epoch``: what happened, and what to change (the
+        ``hint``'s sentence: a smaller lr, or the setting that is the cause; :mod:`.hints`)."""
         lr = self.lr()
         hint = self.hint()
-        msg = f"training diverged at epoch {epoch} with learning rate {lr:g}: {reason}"
-        msg += "; try a smaller learning rate"
-        if hint is not None:
-            msg += f" ({hint.text})"
+        msg = f"training diverged at epoch {epoch} with learning rate {lr:g}: {reason}; "
+        msg += "try a smaller learning rate" if hint is None else hint.text
         err = DivergenceError(
             msg, epoch=epoch, lr=lr, loss=loss, max_stable_lr=None if hint is None else hint.lr
         )

@@ -12,6 +12,7 @@ from ..losses import get_loss, regularized
 from ..models import LinearRegression
 from ..optim import Optimizer
 from .guard import Guard
+from .hints import divergence_hint
 from .history import History
 from .options import FitOptions, build_optimizer, check_schedules
 from .progress import Progress, want_progress
@@ -131,7 +132,9 @@ class Run:
             grad_tol=o.grad_tol,
             loss_tol=o.loss_tol,
             lr=lambda: opt.param_groups[0]["lr"],
-            hint=lambda: self.source.hint(model, self.loss_name, opt.batch_size),
+            hint=lambda: divergence_hint(
+                opt, self.source.hint(model, self.loss_name, opt.batch_size, self.options.l2)
+            ),
         )
 
     def end_epoch(self, epoch: int, loss: float, grad_norm: float | None) -> bool:
