@@ -9,7 +9,9 @@ scripts can differ by 20% or more; alternating in one process cancels such drift
 
 The workloads are the engines' first-order paths: building and backpropagating a 3000-point
 ``Value`` SSE (about 21,000 nodes), one full-batch ``Tensor`` GD step at N = 10^3, 10^5, 10^6,
-and 200 GD steps of the 3-point tutorial problem on each engine; then the same kind of steps
+10^7, and 200 GD steps of the 3-point tutorial problem on each engine; the compiled step
+(``compile_step``: one Tensor GD step at N = 10^5 and 10^7, 200 steps of the 3-point problem on
+``Value``), whose code is written from the op definitions; then the same kind of steps
 through ``fit`` (full-batch GD on 3 points, one-sample SGD and mini-batches on 100), which adds
 the training loop's bookkeeping: per-epoch loss and parameters, the divergence guard.
 
@@ -81,7 +83,7 @@ def workloads(tg: ModuleType) -> dict[str, Callable[[], float]]:
         "Value: its backward()": value_backward,
     }
     g = np.random.default_rng(0)
-    for exp in (3, 5, 6):
+    for exp in (3, 5, 6, 7):
         n = 10**exp
         X, y = Tensor(g.normal(size=(n, 1))), Tensor(g.normal(size=n))
         w, b = Tensor(np.zeros(1), requires_grad=True), Tensor(0.0, requires_grad=True)
@@ -116,7 +118,41 @@ def workloads(tg: ModuleType) -> dict[str, Callable[[], float]]:
 
     out["3-point problem, 200 GD steps, Tensor"] = timed(tiny_tensor)
     out["3-point problem, 200 GD steps, Value"] = timed(tiny_value)
+    out.update(compile_workloads(tg))
     out.update(fit_workloads(tg))
+    return out
+
+
+def compile_workloads(tg: ModuleType) -> dict[str, Callable[[], float]]:
+    """The compiled step (``compile_step``), traced once here: only its runs are timed."""
+    compile_step = sys.modules[tg.__name__ + ".compile"].compile_step
+    out: dict[str, Callable[[], float]] = {}
+    g = np.random.default_rng(1)
+    for exp in (5, 7):
+        x = g.normal(size=10**exp)
+        y = 3.0 * x + 1.0
+        w, b = tg.Tensor(0.5, requires_grad=True), tg.Tensor(-0.25, requires_grad=True)
+        step = compile_step(lambda x, y, w=w, b=b: ((w * x + b - y) ** 2).mean(), tg.GD([w, b], lr=0.01))
+        step(x, y)  # traces and checks the code against the engine
+
+        def run(step: Any = step, x: Any = x, y: Any = y) -> float:
+            t = time.perf_counter()
+            step(x, y)
+            return time.perf_counter() - t
+
+        out[f"compiled Tensor GD step, N = 10^{exp}"] = run
+    vw, vb = tg.Value(1.0), tg.Value(0.0)
+    points = ((1.0, 3.0), (2.0, 5.0), (3.0, 7.0))
+    vstep = compile_step(lambda: sum((vw * x + vb - y) ** 2 for x, y in points), tg.GD([vw, vb], lr=0.01))
+    vstep()
+
+    def value_steps() -> float:
+        t = time.perf_counter()
+        for _ in range(200):
+            vstep()
+        return time.perf_counter() - t
+
+    out["compiled 3-point problem, 200 GD steps, Value"] = value_steps
     return out
 
 

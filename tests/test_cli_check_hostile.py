@@ -286,7 +286,7 @@ def test_two_slips_are_both_named():
 
     m6 = {}
     exec((SOLUTIONS / "ex6.py").read_text(), m6)
-    both = check(6, m6["forward_degrees"], m6["backward_minus"])
+    both = check(6, m6["DegreesAndMinus"])
     assert "radians" in both.diagnosis and "the sign is wrong" in both.diagnosis
 
     def grad(w, b, x, y):  # dL/dw without the factor x, dL/db with the wrong sign

@@ -294,7 +294,16 @@ def value_program(trace: Trace, params: list[Any], input_names: list[str]) -> tu
                 body.append(f"{target} += {text}  # {why}")
             grad[id(parent)] = target
 
-    body.append("# the gradients go to the parameters (as backward() leaves them)")
+    body += _param_grads(w, trace, params, grad)
+    body.append("return L")
+    args = ", ".join(input_names)
+    source = f"def forward_backward({args}):\n" + "".join(f"    {line}\n" for line in body)
+    return source, w.namespace
+
+
+def _param_grads(w: _Writer, trace: Trace, params: list[Any], grad: dict[int, float | str]) -> list[str]:
+    """The lines giving every parameter its gradient, as ``backward()`` leaves them."""
+    lines = ["# the gradients go to the parameters (as backward() leaves them)"]
     seen: set[int] = set()
     for node in trace.order:
         if node._prev or trace.leaf(node).kind != "param" or id(node) in seen:
@@ -302,14 +311,11 @@ def value_program(trace: Trace, params: list[Any], input_names: list[str]) -> tu
         seen.add(id(node))
         obj, _ = w.param_obj[id(node)]
         g = grad.get(id(node), 0.0)
-        body.append(f"{obj}.grad = {literal(g) if isinstance(g, float) else g}")
+        lines.append(f"{obj}.grad = {literal(g) if isinstance(g, float) else g}")
     present = {trace.leaf(n).index for n in trace.order if not n._prev and trace.leaf(n).kind == "param"}
     for i, p in enumerate(params):
         if i not in present:  # not in this graph: zero_grad() leaves 0 and backward() adds nothing
             obj = w.namer.take(f"param_{p.label}" if p.label else None, f"param{i}")
             w.namespace[obj] = p
-            body.append(f"{obj}.grad = 0.0")
-    body.append("return L")
-    args = ", ".join(input_names)
-    source = f"def forward_backward({args}):\n" + "".join(f"    {line}\n" for line in body)
-    return source, w.namespace
+            lines.append(f"{obj}.grad = 0.0")
+    return lines

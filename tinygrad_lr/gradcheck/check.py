@@ -15,21 +15,21 @@ from .numeric import (
     ROUNDOFF_SAFETY,
     RTOL_EXACT,
     RTOL_NUMERICAL,
-    _as_bias,
-    _as_data,
-    _as_params,
-    _as_weights,
-    _autodiff,
-    _build_loss,
-    _central_differences,
-    _check_param,
-    _check_reduction,
-    _data_scales,
-    _entries,
-    _entry_name,
-    _get,
-    _reduction_of,
     analytic_grads,
+    as_bias,
+    as_data,
+    as_params,
+    as_weights,
+    autodiff,
+    build_loss,
+    central_differences,
+    check_param,
+    check_reduction,
+    data_scales,
+    entries,
+    entry_name,
+    entry_value,
+    reduction_of,
 )
 from .report import Comparison, GradReport
 
@@ -70,36 +70,22 @@ def gradcheck(
         >>> report.ok, report.autodiff()
         (True, {'w': -40.0, 'b': -18.0})
     """
-    params = _as_params(f, params, "gradcheck")
+    params = as_params(f, params, "gradcheck")
     for p in params:
-        _check_param(p)
-    names = [_entry_name(p, i, idx) for i, p in enumerate(params) for idx in _entries(p)]
-    values = [_get(p, idx) for p in params for idx in _entries(p)]
+        check_param(p)
+    names = [entry_name(p, i, idx) for i, p in enumerate(params) for idx in entries(p)]
+    values = [entry_value(p, idx) for p in params for idx in entries(p)]
     for name, v in zip(names, values):
         if not math.isfinite(v):
             raise ValueError(f"gradcheck: parameter {name} is {v}; a gradient check needs finite values")
 
-    loss, auto_rows = _autodiff(f, params)
+    loss, auto_rows = autodiff(f, params)
     auto = [g for row in auto_rows for g in row]
-    diffs = [d for row in _central_differences(f, params, eps) for d in row]
+    diffs = [d for row in central_differences(f, params, eps) for d in row]
 
-    analytic: list[float] | None = None
-    grad_scale: np.ndarray | None = None
-    loss_scale: float | None = None
+    analytic, loss_scale, grad_scale = None, None, None
     if data is not None:
-        _check_reduction(reduction)
-        X, Y = _as_data(*data)
-        d = X.shape[1]
-        if len(values) not in (d, d + 1):
-            raise ValueError(
-                f"with data of {d} feature(s) the parameters must be w_1..w_{d} and optionally b "
-                f"({d} or {d + 1} entries), got {len(values)}: {', '.join(names)}"
-            )
-        w = np.array(values[:d])
-        b = values[d] if len(values) == d + 1 else None
-        dw, db = analytic_grads(w, b, X, Y, reduction, l1, l2)
-        analytic = list(np.atleast_1d(dw)) + ([] if db is None else [db])
-        loss_scale, grad_scale = _data_scales(X, Y, w, b, reduction, l1, l2)
+        analytic, loss_scale, grad_scale = _analytic(data, reduction, values, names, l1, l2)
 
     comparisons = []
     for k, (name, a, diff) in enumerate(zip(names, auto, diffs)):
@@ -119,6 +105,26 @@ def gradcheck(
         )
         title = f"gradcheck: {what}"
     return GradReport(title, [dict(zip(names, values))], comparisons, [loss], eps)
+
+
+def _analytic(
+    data: tuple[Any, Any], reduction: str, values: list[float], names: list[str], l1: float, l2: float
+) -> tuple[list[float], float, np.ndarray]:
+    """The analytic gradient of the linear-regression loss on ``data`` at ``values`` (``w_1 .. w_d``,
+    then ``b``), and the sizes of the numbers it is computed from (for the round-off allowance)."""
+    check_reduction(reduction)
+    X, Y = as_data(*data)
+    d = X.shape[1]
+    if len(values) not in (d, d + 1):
+        raise ValueError(
+            f"with data of {d} feature(s) the parameters must be w_1..w_{d} and optionally b "
+            f"({d} or {d + 1} entries), got {len(values)}: {', '.join(names)}"
+        )
+    w = np.array(values[:d])
+    b = values[d] if len(values) == d + 1 else None
+    dw, db = analytic_grads(w, b, X, Y, reduction, l1, l2)
+    loss_scale, grad_scale = data_scales(X, Y, w, b, reduction, l1, l2)
+    return list(np.atleast_1d(dw)) + ([] if db is None else [db]), loss_scale, grad_scale
 
 
 def check_linear_regression(
@@ -146,10 +152,10 @@ def check_linear_regression(
         >>> report.ok, report.autodiff()
         (True, {'w': -40.0, 'b': -18.0})
     """
-    reduction = _reduction_of(loss)
-    X, Y = _as_data(x, y)
-    wv, bf = _as_weights(w, X.shape[1]), _as_bias(b)
-    f, params = _build_loss(wv, bf, X, Y, loss.lower(), engine, l1, l2)
+    reduction = reduction_of(loss)
+    X, Y = as_data(x, y)
+    wv, bf = as_weights(w, X.shape[1]), as_bias(b)
+    f, params = build_loss(wv, bf, X, Y, loss.lower(), engine, l1, l2)
     title = (
         f"gradcheck: {loss.lower()} loss, {engine} engine, {len(Y)} sample(s), {X.shape[1]} feature(s): "
         "autodiff vs analytic formula and finite differences"

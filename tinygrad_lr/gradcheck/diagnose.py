@@ -14,13 +14,13 @@ from .numeric import (
     MACHINE_EPS,
     ROUNDOFF_SAFETY,
     RTOL_EXACT,
-    _as_bias,
-    _as_data,
-    _as_weights,
-    _autodiff,
-    _build_loss,
-    _data_scales,
-    _reduction_of,
+    as_bias,
+    as_data,
+    as_weights,
+    autodiff,
+    build_loss,
+    data_scales,
+    reduction_of,
 )
 from .report import Breakdown, Comparison, GradReport
 
@@ -114,33 +114,29 @@ def check_gradient_fn(
         raise InputError(
             f"check_gradient_fn: fn must be your function fn(w, b, x, y) -> (dw, db), got {describe(fn)}"
         )
-    reduction = _reduction_of(loss)
-    X, Y = _as_data(x, y)
+    reduction = reduction_of(loss)
+    X, Y = as_data(x, y)
     n, d = X.shape
-    wv, bf = _as_weights(w, d), _as_bias(b)
+    wv, bf = as_weights(w, d), as_bias(b)
     scalar_w = np.ndim(w) == 0
     x_given = np.array(x, dtype=np.float64)  # the shape the learner passed: (n,) or (n, d)
     gen = as_generator(rng)
     if isinstance(n_random, bool) or not isinstance(n_random, int) or n_random < 0:
         raise ValueError(f"n_random must be a whole number >= 0, got {n_random!r}")
 
-    points: list[tuple[np.ndarray, float | None]] = [(wv, bf)]
-    for _ in range(n_random):
-        wk = wv + np.maximum(1.0, np.abs(wv)) * gen.standard_normal(d)
-        bk = None if bf is None else bf + max(1.0, abs(bf)) * float(gen.standard_normal())
-        points.append((wk, bk))
+    points = _points(wv, bf, n_random, gen)
 
     w_names = ["w"] if scalar_w else [f"w[{j}]" for j in range(d)]
     names = w_names + ([] if bf is None else ["b"])
     report_points, losses, comparisons = [], [], []
     for k, (wk, bk) in enumerate(points):
-        f, params = _build_loss(wk, bk, X, Y, loss.lower(), engine)
-        lk, auto_rows = _autodiff(f, params)
+        f, params = build_loss(wk, bk, X, Y, loss.lower(), engine)
+        lk, auto_rows = autodiff(f, params)
         auto = [g for row in auto_rows for g in row]
         yours = _call_learner(
             fn, float(wk[0]) if scalar_w else wk.copy(), bk, x_given.copy(), Y.copy(), d, bk is not None
         )
-        _, grad_scale = _data_scales(X, Y, wk, bk, reduction)
+        _, grad_scale = data_scales(X, Y, wk, bk, reduction)
         shares = Breakdown(X, Y, wk, bk, reduction).shares  # each sample's part, for the hints
         for j, name in enumerate(names):
             atol = ROUNDOFF_SAFETY * MACHINE_EPS * float(grad_scale[j])
@@ -158,6 +154,19 @@ def check_gradient_fn(
         "(0: the one given, then random)"
     )
     return GradReport(title, report_points, comparisons, losses)
+
+
+def _points(
+    wv: np.ndarray, bf: float | None, n_random: int, gen: np.random.Generator
+) -> list[tuple[np.ndarray, float | None]]:
+    """The point given, then ``n_random`` random ones around it (each coordinate moved by a
+    normal step at least 1 wide)."""
+    points: list[tuple[np.ndarray, float | None]] = [(wv, bf)]
+    for _ in range(n_random):
+        wk = wv + np.maximum(1.0, np.abs(wv)) * gen.standard_normal(len(wv))
+        bk = None if bf is None else bf + max(1.0, abs(bf)) * float(gen.standard_normal())
+        points.append((wk, bk))
+    return points
 
 
 def _floats(v: Any) -> np.ndarray:

@@ -50,7 +50,7 @@ _LOSS_REDUCTION = {"sse": "sum", "mse": "mean"}
 # --- the analytic formulas -------------------------------------------------------------------
 
 
-def _as_data(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+def as_data(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     """``x`` as an ``(n, d)`` float64 matrix and ``y`` as ``(n,)``, with precise errors."""
     from ..data import from_arrays
 
@@ -58,7 +58,7 @@ def _as_data(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     return d.X, d.y
 
 
-def _as_weights(w: Any, d: int) -> np.ndarray:
+def as_weights(w: Any, d: int) -> np.ndarray:
     arr = np.atleast_1d(as_float_array(w, "w", f"{d} number(s), one per feature of x"))
     if arr.ndim != 1 or arr.size != d:
         raise ValueError(f"w needs {d} number(s), one per feature of x, got shape {np.shape(w)}")
@@ -67,7 +67,7 @@ def _as_weights(w: Any, d: int) -> np.ndarray:
     return arr
 
 
-def _as_bias(b: Any) -> float | None:
+def as_bias(b: Any) -> float | None:
     if b is None:
         return None
     try:
@@ -79,7 +79,7 @@ def _as_bias(b: Any) -> float | None:
     return bf
 
 
-def _check_reduction(reduction: str) -> None:
+def check_reduction(reduction: str) -> None:
     if reduction not in REDUCTIONS:
         raise ValueError(f"reduction must be 'sum' or 'mean', got {reduction!r}")
 
@@ -118,10 +118,10 @@ def analytic_grads(
         >>> analytic_grads(1.0, 0.0, [1, 2, 3], [3, 5, 7])
         (-40.0, -18.0)
     """
-    _check_reduction(reduction)
-    X, Y = _as_data(x, y)
-    wv = _as_weights(w, X.shape[1])
-    bf = _as_bias(b)
+    check_reduction(reduction)
+    X, Y = as_data(x, y)
+    wv = as_weights(w, X.shape[1])
+    bf = as_bias(b)
     r = X @ wv + (bf or 0.0) - Y  # r_i = w . x_i + b - y_i
     scale = 2.0 / len(Y) if reduction == "mean" else 2.0
     dw = scale * (X.T @ r)  # dL/dw_j = sum_i 2 r_i x_ij
@@ -138,7 +138,7 @@ def _is_value(p: Any) -> bool:
     return isinstance(p, Value)
 
 
-def _as_params(f: Any, params: Any, where: str) -> list[Any]:
+def as_params(f: Any, params: Any, where: str) -> list[Any]:
     """``params`` as a non-empty list, ``f`` callable: the arguments every check starts from."""
     if not callable(f):
         raise InputError(
@@ -152,7 +152,7 @@ def _as_params(f: Any, params: Any, where: str) -> list[Any]:
     return params
 
 
-def _check_param(p: Any) -> None:
+def check_param(p: Any) -> None:
     if _is_value(p):
         return
     data = getattr(p, "data", None)
@@ -170,23 +170,23 @@ def _param_name(p: Any, i: int) -> str:
     return name or f"p{i}"
 
 
-def _entries(p: Any) -> list[tuple[int, ...]]:
+def entries(p: Any) -> list[tuple[int, ...]]:
     """The indices of a parameter's entries: ``[()]`` for a Value or a 0-d Tensor."""
     return [()] if _is_value(p) else list(np.ndindex(p.data.shape))
 
 
-def _entry_name(p: Any, i: int, idx: tuple[int, ...]) -> str:
+def entry_name(p: Any, i: int, idx: tuple[int, ...]) -> str:
     name = _param_name(p, i)
     if not idx or p.data.size == 1:  # a one-entry Tensor (w of a one-feature model) reads as its name
         return name
     return f"{name}[{', '.join(map(str, idx))}]"
 
 
-def _get(p: Any, idx: tuple[int, ...]) -> float:
+def entry_value(p: Any, idx: tuple[int, ...]) -> float:
     return p.data if _is_value(p) else float(p.data[idx])
 
 
-def _set(p: Any, idx: tuple[int, ...], v: float) -> None:
+def set_entry(p: Any, idx: tuple[int, ...], v: float) -> None:
     if _is_value(p):
         p.data = v
     else:
@@ -225,27 +225,27 @@ def _evaluate(f: Callable[[], Any]) -> float:
         return math.inf
 
 
-def _central_differences(f: Callable[[], Any], params: Sequence[Any], eps: float) -> list[list[_Difference]]:
+def central_differences(f: Callable[[], Any], params: Sequence[Any], eps: float) -> list[list[_Difference]]:
     if not (isinstance(eps, (int, float)) and math.isfinite(eps) and eps > 0.0):
         raise ValueError(f"eps must be a positive number, got {eps!r}")
     result: list[list[_Difference]] = []
     with graph.no_grad():
         for i, p in enumerate(params):
-            _check_param(p)
+            check_param(p)
             row = []
-            for idx in _entries(p):
-                x0 = _get(p, idx)
+            for idx in entries(p):
+                x0 = entry_value(p, idx)
                 h = eps * max(1.0, abs(x0))
                 up, down = x0 + h, x0 - h
                 if up == down:
-                    raise ValueError(f"eps={eps:g} is too small to move {_entry_name(p, i, idx)}={x0!r}")
+                    raise ValueError(f"eps={eps:g} is too small to move {entry_name(p, i, idx)}={x0!r}")
                 try:
-                    _set(p, idx, up)
+                    set_entry(p, idx, up)
                     f_up = _evaluate(f)
-                    _set(p, idx, down)
+                    set_entry(p, idx, down)
                     f_down = _evaluate(f)
                 finally:
-                    _set(p, idx, x0)  # restored exactly: x0 itself, not x0 + h - h
+                    set_entry(p, idx, x0)  # restored exactly: x0 itself, not x0 + h - h
                 # divide by the step actually taken: (x0 + h) - (x0 - h) is exact, 2h may not be
                 row.append(
                     _Difference((f_up - f_down) / (up - down), (up - down) / 2, max(abs(f_up), abs(f_down)))
@@ -281,15 +281,15 @@ def numerical_grads(
         >>> [round(g, 6) for g in numerical_grads(lambda: w ** 2, [w])]   # d(w^2)/dw = 2w
         [6.0]
     """
-    params = _as_params(f, params, "numerical_grads")
-    diffs = _central_differences(f, params, eps)
+    params = as_params(f, params, "numerical_grads")
+    diffs = central_differences(f, params, eps)
     return [_shaped(p, [d.grad for d in row]) for p, row in zip(params, diffs)]
 
 
 # --- autodiff --------------------------------------------------------------------------------
 
 
-def _autodiff(f: Callable[[], Any], params: Sequence[Any]) -> tuple[float, list[list[float]]]:
+def autodiff(f: Callable[[], Any], params: Sequence[Any]) -> tuple[float, list[list[float]]]:
     """``(L, [gradient entries per parameter])`` by backpropagation, leaving ``.grad`` untouched."""
     if not graph.is_grad_enabled():
         raise RuntimeError("gradcheck needs autodiff: call it outside a no_grad() block")
@@ -317,7 +317,7 @@ def _autodiff(f: Callable[[], Any], params: Sequence[Any]) -> tuple[float, list[
                 grads.append([p.grad])
             else:
                 g = np.zeros_like(p.data) if p.grad is None else np.asarray(p.grad, dtype=np.float64)
-                grads.append([float(g[idx]) for idx in _entries(p)])
+                grads.append([float(g[idx]) for idx in entries(p)])
     finally:
         for p, g in zip(params, saved):
             p.zero_grad()
@@ -325,7 +325,7 @@ def _autodiff(f: Callable[[], Any], params: Sequence[Any]) -> tuple[float, list[
     return loss, grads
 
 
-def _data_scales(
+def data_scales(
     X: np.ndarray,
     Y: np.ndarray,
     w: np.ndarray,
@@ -352,7 +352,7 @@ def _data_scales(
 # --- the linear-regression loss, built by the framework --------------------------------------
 
 
-def _build_loss(
+def build_loss(
     w: np.ndarray, b: float | None, X: np.ndarray, Y: np.ndarray, loss: str, engine: str,
     l1: float = 0.0, l2: float = 0.0,
 ):
@@ -366,7 +366,7 @@ def _build_loss(
     return (lambda: loss_fn(model(X), Y)), model.parameters()
 
 
-def _reduction_of(loss: str) -> str:
+def reduction_of(loss: str) -> str:
     key = loss.lower() if isinstance(loss, str) else loss
     if key not in _LOSS_REDUCTION:
         raise ValueError(f"loss must be 'sse' or 'mse', got {loss!r}")

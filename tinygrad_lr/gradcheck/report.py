@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..compare import isclose
-from .numeric import _as_bias, _as_data, _as_weights, _check_reduction
+from .numeric import as_bias, as_data, as_weights, check_reduction
 
 
 @dataclass(frozen=True)
@@ -374,6 +374,6 @@ def per_sample_breakdown(
         >>> bd.terms_w[:, 0].tolist(), bd.terms_b.tolist(), bd.grad_w.tolist(), bd.grad_b
         ([-4.0, -12.0, -24.0], [-4.0, -6.0, -8.0], [-40.0], -18.0)
     """
-    _check_reduction(reduction)
-    X, Y = _as_data(x, y)
-    return Breakdown(X, Y, _as_weights(w, X.shape[1]), _as_bias(b), reduction)
+    check_reduction(reduction)
+    X, Y = as_data(x, y)
+    return Breakdown(X, Y, as_weights(w, X.shape[1]), as_bias(b), reduction)

@@ -2,12 +2,15 @@
 
 * :mod:`.base`: what an op is (:class:`Op`: how it prints, its forward, its derivative written
   once for every engine), and the registry both engines take their methods from;
-* :mod:`.elementwise`: ``+ - * /``, negation, powers, ``exp log sqrt tanh sigmoid relu abs``,
-  ``maximum``; :mod:`.reductions`: ``sum``, ``mean``; :mod:`.shape`: reshape, transpose,
-  broadcast, indexing, concatenate, stack; :mod:`.matmul`: ``@``;
+* the ops, one file per family: :mod:`.elementwise` (``+ - * /``, negation,
+  ``exp log sqrt tanh sigmoid relu abs``, ``maximum``), :mod:`.powers` (``a ** n``, ``a ** b``,
+  ``c ** a``), :mod:`.reductions` (``sum``, ``mean``), :mod:`.shape` (reshape, transpose,
+  broadcast, indexing, concatenate, stack), :mod:`.matmul` (``@``);
 * the toolboxes an op's ``xp`` stands for: :mod:`.floats` (Python floats, the ``Value``
-  engine) and :mod:`.arrays` (numpy, the ``Tensor`` engine); :mod:`.broadcast`: undoing
-  broadcasting once, and gradients kept as ``number * array`` (``Scaled``).
+  engine), :mod:`.arrays` (numpy, the ``Tensor`` engine) and :mod:`.graphs` (graph nodes, for
+  gradients of gradients); the compiler brings its own (:mod:`tinygrad_lr.compile.code`);
+* :mod:`.broadcast`: undoing broadcasting once, and gradients kept as ``number * array``
+  (``Scaled``): the ``Tensor`` engine's fast paths.
 
 Adding an op is one class with ``@register`` (docs/engine.md, "Adding an op").
 """
@@ -59,10 +62,7 @@ from .elementwise import (
     Maximum,
     Mul,
     Neg,
-    Pow,
-    Power,
     Relu,
-    RPow,
     Sigmoid,
     Sqrt,
     Sub,
@@ -71,6 +71,7 @@ from .elementwise import (
 from .floats import FLOATS, Floats
 from .graphs import GRAPHS, Graphs, sum_to
 from .matmul import MatMul
+from .powers import Pow, Power, RPow
 from .reductions import Mean, Sum
 from .shape import BroadcastTo, Concatenate, GetItem, Reshape, ScatterAdd, Stack, Transpose
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from .broadcast import Scaled, scatter, spread, unbroadcast, unbroadcast_product, uniform_value
 
-__all__ = ["ARRAYS", "Arrays", "shapes", "first_bad", "check_real_pow", "normalize_axes"]
+__all__ = ["ARRAYS", "Arrays", "shapes", "first_bad", "check_real_pow", "normalize_axes", "refuse_broadcast"]
 
 Array = np.ndarray
 
@@ -26,6 +26,17 @@ Array = np.ndarray
 def shapes(*arrays: Any) -> str:
     """``'(3,) and (2,)'``: the shapes, for error messages."""
     return " and ".join(str(np.shape(a)) for a in arrays)
+
+
+def refuse_broadcast(op: Any, arrays: Sequence[Array]) -> None:
+    """Raise ``add: shapes (3,) and (4,) cannot broadcast`` if that is why ``op`` failed on ``arrays``
+    (an elementwise op of several inputs); return otherwise, for the caller to re-raise its error."""
+    if not getattr(op, "broadcasts", False):
+        return
+    try:
+        np.broadcast_shapes(*[a.shape for a in arrays])
+    except ValueError:
+        raise ValueError(f"{op.name}: shapes {shapes(*arrays)} cannot broadcast") from None
 
 
 def first_bad(a: Array, bad: Array) -> str:

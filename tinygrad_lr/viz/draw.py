@@ -13,15 +13,15 @@ from ..tensor import Tensor
 from .fold import _draw_folded, _fold
 from .limits import DEFAULT_MAX_NODES, _check_limit, _refuse_early, check_root
 from .names import (
-    _BOX_DIGITS,
-    _data_text,
-    _grad_known,
-    _param_ids,
-    _role,
-    _summary,
-    _text,
+    BOX_DIGITS,
+    data_text,
+    grad_known,
+    grad_label,
+    ids_of_params,
     node_names,
+    node_role,
     op_symbol,
+    summary,
 )
 from .style import (
     _CURRENT,
@@ -86,17 +86,17 @@ def _draw_plain(
     if current is not None:
         hot = {id(c) for c in order if any(p is current for p in c._prev)}
     for node in order:
-        role = _role(node, param_ids)
+        role = node_role(node, param_ids)
         style = _style(role, node is root)
         if node is current:
             style.update(_CURRENT)
             style["class"] += " current"
         tensor = node if isinstance(node, Tensor) else None
         g = grad_value(node)
-        gtext = _text(g)
+        gtext = grad_label(g)
         if tensor is not None and not node.requires_grad:
             gtext = "none"  # data: requires_grad=False, so backward computes none
-        label = _value_label(named.title[id(node)], role, _data_text(node), gtext, tensor, unknown)
+        label = _value_label(named.title[id(node)], role, data_text(node), gtext, tensor, unknown)
         dot.node(nid(node), label, tooltip=names[id(node)], **style)
         if not node._prev:
             continue
@@ -146,8 +146,8 @@ def _draw_broadcast(
     label = _value_label(
         f"{name} copied",
         "inner",
-        _summary(copy, _BOX_DIGITS),
-        None if cg is None else _summary(cg, _BOX_DIGITS),
+        summary(copy, BOX_DIGITS),
+        None if cg is None else summary(cg, BOX_DIGITS),
         copy,
         unknown,
     )
@@ -205,12 +205,12 @@ def draw_graph(
     _refuse_early(root, max_nodes, "folded" if fold else "graph")
     rankdir = _rankdir(rankdir, root)
     order = topological_order(root)
-    param_ids = _param_ids(params)
-    known = _grad_known(root, root, grads)
+    param_ids = ids_of_params(params)
+    known = grad_known(root, root, grads)
     if fold:
 
         def is_param(node: Any) -> bool:
-            return _role(node, param_ids) == "param"
+            return node_role(node, param_ids) == "param"
 
         plan = _fold(order, is_param)
         if plan is not None:
@@ -229,6 +229,6 @@ def draw_graph(
     _check_limit(len(order) + copies, ops + copies, max_nodes, "unfoldable" if fold else "graph")
 
     def grad_value(node: Any) -> Any:
-        return node.grad if _grad_known(node, root, grads) else None
+        return node.grad if grad_known(node, root, grads) else None
 
     return _draw_plain(order, root, rankdir=rankdir, param_ids=param_ids, grad_value=grad_value)

@@ -12,13 +12,13 @@ from ..graph import topological_order
 from ..ops import ATOM
 from ..tensor import Tensor
 from .names import (
-    _NAME_MAX,
+    NAME_MAX,
     Names,
-    _data_text,
-    _grad_text,
-    _num,
-    _role,
+    data_text,
+    grad_text_of,
     node_names,
+    node_role,
+    num,
     op_symbol,
 )
 from .names import (
@@ -144,7 +144,7 @@ def _reduction(
 
 def _range(values: list[float]) -> str:
     lo, hi = min(values), max(values)
-    return _num(lo) if _num(lo) == _num(hi) else f"{_num(lo)} ... {_num(hi)}"
+    return num(lo) if num(lo) == num(hi) else f"{num(lo)} ... {num(hi)}"
 
 
 def _draw_folded(
@@ -168,9 +168,9 @@ def _draw_folded(
             labeljust="l",
         )
         for node, column in zip(fold.rep, fold.members):
-            role = _role(node, param_ids)
+            role = node_role(node, param_ids)
             if isinstance(node, Tensor):  # arrays have no range: show the first sample's
-                data, grad = _data_text(node) + " (sample 1)", None
+                data, grad = data_text(node) + " (sample 1)", None
             else:
                 data = _range([c.data for c in column])
                 grad = _range([c.grad for c in column]) if known else None
@@ -185,15 +185,15 @@ def _draw_folded(
     for node in order:
         if id(node) in hidden or id(node) in own:
             continue
-        role = _role(node, param_ids)
+        role = node_role(node, param_ids)
         grad_text = None
         if known:
-            grad_text = _grad_text(node)
+            grad_text = grad_text_of(node)
             if role == "param":
                 grad_text += f" (sum over {n} samples)"
         if node is fold.top:
             title = f"{names[id(node)]} = {rep_name[id(fold.sample_roots[0])]} summed over {n} samples"
-            label = _value_label(title, role, _data_text(node), grad_text)
+            label = _value_label(title, role, data_text(node), grad_text)
             dot.node(nid(node), label, **_style(role, node is root))
             op_id = nid(node) + "op"
             dot.node(op_id, f"+ (sum of {n})", **_OP, **{"class": "op"})
@@ -203,7 +203,7 @@ def _draw_folded(
             continue
         dot.node(
             nid(node),
-            _value_label(named.title[id(node)], role, _data_text(node), grad_text),
+            _value_label(named.title[id(node)], role, data_text(node), grad_text),
             **_style(role, node is root),
         )
     # edges of every drawn operation, each sample's edges drawn once, on the representative
@@ -247,13 +247,13 @@ def _folded_names(
         elif node.label:
             name = re.sub(r"(_?\d+|\[\d+\])+$", "", str(node.label)) + "_i"
         elif not node._prev:
-            values = {_num(c.data) for c in column} if not isinstance(node, Tensor) else {"c"}
+            values = {num(c.data) for c in column} if not isinstance(node, Tensor) else {"c"}
             name = values.pop() if len(values) == 1 else "c_i"
         elif i in roots:
             name = f"{stem}_i"
         else:
             name = formula or ""
-            if len(name) > _NAME_MAX:
+            if len(name) > NAME_MAX:
                 name = re.sub(r"\d+$", "", named.name[i]) + "_i"
         if not (node.label and len(labels) == 1) and (node._prev and name != formula):
             prec[i] = ATOM

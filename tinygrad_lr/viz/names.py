@@ -15,13 +15,13 @@ _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _NUMBER = re.compile(r"^-?\d[\d.]*(e[+-]?\d+)?$")
 
 
-def _num(x: float) -> str:
+def num(x: float) -> str:
     """A number as a learner writes it: ``-4``, ``0.18``, ``12.9612``."""
     s = f"{float(x):.6g}"
     return "0" if s == "-0" else s
 
 
-def _factor(s: str) -> str:
+def factor(s: str) -> str:
     """A number or expression as a factor of a product: negative ones in parentheses."""
     return f"({s})" if s.startswith("-") else s
 
@@ -33,11 +33,11 @@ def _wrap(name: str) -> str:
     return name if _IDENT.match(name) else f"({name})"
 
 
-def _d(num: str, den: str) -> str:
-    return f"d{_wrap(num)}/d{_wrap(den)}"
+def derivative(top: str, bottom: str) -> str:
+    return f"d{_wrap(top)}/d{_wrap(bottom)}"
 
 
-def _summary(a: Any, digits: int = 6) -> str:
+def summary(a: Any, digits: int = 6) -> str:
     """A short summary of a Tensor's values: all of them when few, else the ends and the mean.
 
     ``digits``: significant digits of each element of an array (a picture's boxes use 4, to
@@ -48,21 +48,21 @@ def _summary(a: Any, digits: int = 6) -> str:
     arr = np.asarray(a, dtype=float)
     flat = arr.reshape(-1)
     if arr.ndim == 0 or flat.size == 1:
-        return _num(flat[0])
+        return num(flat[0])
 
-    def num(x: float) -> str:
+    def entry(x: float) -> str:
         s = f"{float(x):.{digits}g}"
         return "0" if s == "-0" else s
 
     if flat.size <= 6:
-        return "[" + ", ".join(num(v) for v in flat) + "]"
-    return f"[{num(flat[0])}, {num(flat[1])}, ..., {num(flat[-1])}]  mean {num(flat.mean())}"
+        return "[" + ", ".join(entry(v) for v in flat) + "]"
+    return f"[{entry(flat[0])}, {entry(flat[1])}, ..., {entry(flat[-1])}]  mean {entry(flat.mean())}"
 
 
-_BOX_DIGITS = 4  # an array's elements in a picture's box
+BOX_DIGITS = 4  # an array's elements in a picture's box
 
 
-def _grad_known(node: Any, root: Any, grads: bool | None) -> bool:
+def grad_known(node: Any, root: Any, grads: bool | None) -> bool:
     """The rule of the module docstring: may this node's ``grad`` be shown as a number?"""
     if isinstance(node, Tensor):
         return node.grad is not None and grads is not False
@@ -71,22 +71,22 @@ def _grad_known(node: Any, root: Any, grads: bool | None) -> bool:
     return root.grad != 0.0
 
 
-def _grad_text(node: Any) -> str:
-    return _summary(node.grad, _BOX_DIGITS) if isinstance(node, Tensor) else _num(node.grad)
+def grad_text_of(node: Any) -> str:
+    return summary(node.grad, BOX_DIGITS) if isinstance(node, Tensor) else num(node.grad)
 
 
-def _text(g: Any) -> str | None:
+def grad_label(g: Any) -> str | None:
     """A gradient for a label: a number, a short array summary, or None (not known)."""
     if g is None:
         return None
-    return _num(g) if isinstance(g, float) else _summary(g, _BOX_DIGITS)
+    return num(g) if isinstance(g, float) else summary(g, BOX_DIGITS)
 
 
-def _data_text(node: Any) -> str:
-    return _summary(node.data, _BOX_DIGITS) if isinstance(node, Tensor) else _num(node.data)
+def data_text(node: Any) -> str:
+    return summary(node.data, BOX_DIGITS) if isinstance(node, Tensor) else num(node.data)
 
 
-def _role(node: Any, param_ids: set[int] | None) -> str:
+def node_role(node: Any, param_ids: set[int] | None) -> str:
     """``param``, ``data``, ``const`` (leaves) or ``inner`` (computed nodes)."""
     if node._prev:
         return "inner"
@@ -119,7 +119,7 @@ class Names:
     precedence: dict[int, int]  # how tightly the name binds, for putting it inside a formula
 
 
-_NAME_MAX = 18  # a longer formula gets a letter of its own, and the box shows "u1 = <formula>"
+NAME_MAX = 18  # a longer formula gets a letter of its own, and the box shows "u1 = <formula>"
 _LETTERS = "uvzpqrst"
 _SUM_SHOWN = 3  # L = L1 + L2 + L3 in full; more terms: L = L1 + L2 + ... + L100
 
@@ -147,8 +147,8 @@ def formula(node: Any, names: dict[int, str], prec: dict[int, int]) -> tuple[str
 def _leaf_name(node: Any) -> str:
     """An unlabelled leaf: a plain number mixed into the formula is written as its value."""
     if isinstance(node, Tensor):
-        return _num(node.data.reshape(-1)[0]) if node.data.size == 1 else "c"
-    return _num(node.data)
+        return num(node.data.reshape(-1)[0]) if node.data.size == 1 else "c"
+    return num(node.data)
 
 
 def _loss_sum(order: Sequence[Any], root: Any) -> tuple[Any, list[Any], list[Any]] | None:
@@ -310,7 +310,7 @@ class _Naming:
         if i in self.predictions:
             return f"f{self.sample.get(i, '')}", ATOM
         name = text or ""
-        if i not in self.partial_ids and len(name) > _NAME_MAX:
+        if i not in self.partial_ids and len(name) > NAME_MAX:
             key = re.sub(r"\d+", "#", name)
             if key not in self.letters:
                 free = (c for c in _LETTERS if c not in self.letters.values() and c not in self.used)
@@ -332,10 +332,10 @@ class _Naming:
         return name, ATOM
 
 
-def _names(order: Sequence[Any], root: Any) -> dict[int, str]:
+def short_names(order: Sequence[Any], root: Any) -> dict[int, str]:
     """The short name of every node (:func:`node_names`), for captions."""
     return node_names(order, root).name
 
 
-def _param_ids(params: Iterable[Any] | None) -> set[int] | None:
+def ids_of_params(params: Iterable[Any] | None) -> set[int] | None:
     return None if params is None else {id(p) for p in params}

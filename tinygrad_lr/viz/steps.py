@@ -11,7 +11,9 @@ from ..graph import topological_order
 from ..tensor import Tensor, input_grads
 from .draw import broadcasts, copy_grad
 from .limits import check_root
-from .names import _d, _factor, _names, _num, _summary
+from .names import derivative, factor, num, short_names, summary
+
+_START = "(the start: the loss changes one for one with itself)"
 
 
 @dataclass(frozen=True)
@@ -43,9 +45,9 @@ class BackwardStep:
 def _local_expr(consumer: Any, index: int, local: float) -> str:
     """The local derivative as a learner would work it out (``2*(-2)`` for ``r**2`` at -2), as
     the op's definition writes it (:meth:`tinygrad_lr.ops.Op.local_text`); else the number."""
-    args = [_factor(_num(p.data)) for p in consumer._prev]
-    text = consumer.grad_fn.local_text(index, args, _num)
-    return text if text is not None else _num(local)
+    args = [factor(num(p.data)) for p in consumer._prev]
+    text = consumer.grad_fn.local_text(index, args, num)
+    return text if text is not None else num(local)
 
 
 def _caption(name: str, root_name: str, contributions: Sequence[Contribution], grad: float) -> str:
@@ -53,19 +55,21 @@ def _caption(name: str, root_name: str, contributions: Sequence[Contribution], g
 
     Every step is written in full, the loss's own inputs too (``dL/dL3 = dL/dL * dL/dL3 = 1 * 1 = 1``):
     the first factor is always the gradient already known, the second the local derivative."""
-    lhs = _d(root_name, name)
+    lhs = derivative(root_name, name)
     terms = list(contributions)
-    symbols = [f"{_d(root_name, c.consumer_name)} * {_d(c.consumer_name, name)}" for c in terms]
+    symbols = [
+        f"{derivative(root_name, c.consumer_name)} * {derivative(c.consumer_name, name)}" for c in terms
+    ]
     numbers = [
-        f"{_num(c.upstream) if k == 0 else _factor(_num(c.upstream))} * {_factor(c.local_expr)}"
+        f"{num(c.upstream) if k == 0 else factor(num(c.upstream))} * {factor(c.local_expr)}"
         for k, c in enumerate(terms)
     ]  # -4 * 1 + (-8) * 2: a sign never follows an operator
     if len(terms) > 6:  # a parameter shared by many samples: the first uses, then the last
         uses = f" ({len(terms)} uses)"
         symbols = [*symbols[:2], "...", symbols[-1]]
         numbers = [*numbers[:3], "...", numbers[-1]]
-        return f"{lhs} = {' + '.join(symbols)} = {' + '.join(numbers)} = {_num(grad)}{uses}"
-    return f"{lhs} = {' + '.join(symbols)} = {' + '.join(numbers)} = {_num(grad)}"
+        return f"{lhs} = {' + '.join(symbols)} = {' + '.join(numbers)} = {num(grad)}{uses}"
+    return f"{lhs} = {' + '.join(symbols)} = {' + '.join(numbers)} = {num(grad)}"
 
 
 def backward_steps(root: Any) -> list[BackwardStep]:
@@ -93,7 +97,7 @@ def backward_steps(root: Any) -> list[BackwardStep]:
     order = topological_order(root)
     if isinstance(root, Tensor):
         return _tensor_steps(order, root)
-    names = _names(order, root)
+    names = short_names(order, root)
     uses: dict[int, list[tuple[Any, int]]] = {}
     for consumer in reversed(order):  # the order backward() adds the contributions in
         for i, parent in enumerate(consumer._prev):
@@ -106,7 +110,7 @@ def backward_steps(root: Any) -> list[BackwardStep]:
         if node is root:
             grad = 0.0
             grad += 1.0  # the seed dL/dL = 1, added as backward() adds it
-            caption = f"{_d(root_name, root_name)} = 1 (the start: the loss changes one for one with itself)"
+            caption = f"{derivative(root_name, root_name)} = 1 {_START}"
             steps.append(BackwardStep(index, node, name, grad, (), caption))
             grads[id(node)] = grad
             continue
@@ -133,7 +137,7 @@ def _tensor_steps(order: list[Any], root: Any) -> list[BackwardStep]:
     """:func:`backward_steps` for a Tensor graph: each op's own backward, replayed."""
     import numpy as np
 
-    names = _names(order, root)
+    names = short_names(order, root)
     root_name = names[id(root)]
     uses: dict[int, list[tuple[Any, int]]] = {}
     for consumer in reversed(order):
@@ -146,11 +150,11 @@ def _tensor_steps(order: list[Any], root: Any) -> list[BackwardStep]:
         name = names[id(node)]
         if node is root:
             grads[id(node)] = np.ones_like(node.data)
-            caption = f"{_d(root_name, root_name)} = 1 (the start: the loss changes one for one with itself)"
+            caption = f"{derivative(root_name, root_name)} = 1 {_START}"
             steps.append(BackwardStep(index, node, name, grads[id(node)], (), caption))
             continue
         if not node.requires_grad:
-            caption = f"{_d(root_name, name)}: not computed ({name} is data, requires_grad=False)"
+            caption = f"{derivative(root_name, name)}: not computed ({name} is data, requires_grad=False)"
             steps.append(BackwardStep(index, node, name, None, (), caption))
             continue
         contributions = []
@@ -172,18 +176,19 @@ def _tensor_steps(order: list[Any], root: Any) -> list[BackwardStep]:
             if full is not None:
                 axes = ops.broadcast_axes(full.shape, node.shape)
                 over = f"axis {axes[0]}" if len(axes) == 1 else f"axes {axes}"
-                expr = f"sum over {over} of {_summary(full)}"
+                expr = f"sum over {over} of {summary(full)}"
             else:
-                expr = _summary(value)
+                expr = summary(value)
             contributions.append(Contribution(consumer, names[id(consumer)], up, None, expr, value))
             grad = value if grad is None else grad + value
         grads[id(node)] = grad
         symbols = " + ".join(
-            f"{_d(root_name, c.consumer_name)} * {_d(c.consumer_name, name)}" for c in contributions
+            f"{derivative(root_name, c.consumer_name)} * {derivative(c.consumer_name, name)}"
+            for c in contributions
         )
         numbers = " + ".join(c.local_expr for c in contributions)
-        result = "(no path to the loss)" if grad is None else _summary(grad)
-        lhs = _d(root_name, name)
+        result = "(no path to the loss)" if grad is None else summary(grad)
+        lhs = derivative(root_name, name)
         if not contributions:
             caption = f"{lhs} = 0 (no path to the loss)"
         elif numbers == result:

@@ -21,7 +21,7 @@ from ..graph import topological_order
 from .draw import _draw_plain
 from .layout import fix_layout
 from .limits import WALKTHROUGH_MAX_NODES, _check_limit, _refuse_early, check_root
-from .names import _param_ids
+from .names import ids_of_params
 from .page import _html_page
 from .render import _atomic_write, run_graphviz
 from .steps import BackwardStep, backward_steps, walkthrough_text
@@ -66,7 +66,7 @@ def _frames(
     ops = sum(1 for node in order if node._prev)
     _check_limit(len(order), ops, max_nodes, "walkthrough")
     steps = backward_steps(root)
-    param_ids = _param_ids(params)
+    param_ids = ids_of_params(params)
 
     def frame(known: dict[int, Any], caption: str | None, current: Any) -> graphviz.Digraph:
         return _draw_plain(

@@ -1,26 +1,4 @@
-"""``Tensor``: a numpy array that remembers how it was made, and backpropagates through it.
-
-``Tensor`` is :class:`~tinygrad_lr.Value` on whole arrays. The same chain rule runs, one node at
-a time, but each node holds an array, so ``w * x`` with 10 million ``x`` is one node and one
-numpy call rather than 10 million scalar nodes::
-
-    dL/d(parent) += dL/d(out) * d(out)/d(parent)      (elementwise, then summed over broadcasting)
-
-The math of each op lives in :mod:`tinygrad_lr.ops` (one definition per op, forward and
-derivative side by side, run here on numpy arrays); the order of the backward pass comes from
-:mod:`tinygrad_lr.graph`, shared with ``Value``. This module joins them: it builds the graph
-nodes, and adds each parent's gradient into ``.grad``. Its methods (``+``, ``exp``, ``@``, ...)
-come from the op definitions' registry; a new op registered there is a method here too.
-
-Gradient arrays are shared where that is free: ``a + b`` passes its gradient to ``a`` and ``b``
-unchanged, so ``a.grad is b.grad`` right after a backward pass. A node only ever adds *in
-place* into a gradient array it owns (one built for it alone); otherwise it builds a new one.
-That keeps one node's accumulation from changing another node's gradient. Leaves (parameters)
-always get an array of their own, which optimizers may modify.
-
-A gradient that is one number times an array (:class:`~tinygrad_lr.ops.Scaled`) is kept that
-way inside the backward pass, and multiplied out only when ``.grad`` is read.
-"""
+"""The ``Tensor`` class: an array node of the graph (see :mod:`tinygrad_lr.tensor`)."""
 
 from __future__ import annotations
 
@@ -29,18 +7,18 @@ from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
-from . import graph, ops
-from .errors import InputError, describe
-from .ops import ARRAYS
-from .ops.graphs import GRAPHS as TENSORS
-from .ops.graphs import sum_to as _sum_to
+from .. import graph, ops
+from ..ops import ARRAYS
+from ..ops.arrays import refuse_broadcast
+from ..ops.graphs import GRAPHS as TENSORS
+from ..ops.graphs import sum_to
+from .convert import Axis, index_data, to_array, torch_names
 
-__all__ = ["Tensor", "concatenate", "stack", "input_grads"]
+__all__ = ["Tensor", "as_tensor", "ArrayLike"]
 
 Fn = Union[ops.Op, ops.Function]  # noqa: UP007 - an op definition, or an opaque numpy Function
 
 ArrayLike = Union["Tensor", np.ndarray, float, int, Sequence[Any]]
-Axis = Union[int, Sequence[int], None]  # noqa: UP007 - a runtime alias, as ArrayLike
 
 
 class Tensor:
@@ -78,7 +56,7 @@ class Tensor:
     _owns_grad: bool
 
     def __init__(self, data: ArrayLike, requires_grad: bool = False, name: str | None = None) -> None:
-        self.data = _to_array(data)
+        self.data = to_array(data)
         if self.data.dtype.kind == "f" and np.asarray(data).dtype.kind == "b":
             # numbers 0.0/1.0 for arithmetic, and the booleans kept for t[mask], as numpy selects
             self._mask = np.asarray(data)
@@ -148,7 +126,7 @@ class Tensor:
             if g is None or not parent.requires_grad:
                 out.append(None)
             else:
-                out.append(g if g.shape == parent.shape else _sum_to(g, parent.shape))
+                out.append(g if g.shape == parent.shape else sum_to(g, parent.shape))
         return out
 
     def _seed_node(self, seed: Any) -> Tensor:
@@ -159,7 +137,7 @@ class Tensor:
             if self.data.size != 1:
                 raise ValueError(f"grad(): an output of shape {self.shape} needs grad_outputs= of that shape")
             return Tensor(np.ones(self.data.shape, self.data.dtype))
-        t = _as_tensor(seed)
+        t = as_tensor(seed)
         if t.shape != self.shape:
             raise ValueError(f"grad(): grad_outputs has shape {t.shape}, the output has {self.shape}")
         return t
@@ -216,7 +194,7 @@ class Tensor:
                 )
             seed, owned = np.ones(self.data.shape, self.data.dtype), True  # dL/dL = 1
         else:
-            seed = _to_array(grad.data if isinstance(grad, Tensor) else grad)
+            seed = to_array(grad.data if isinstance(grad, Tensor) else grad)
             if seed.shape != self.shape:
                 raise ValueError(f"backward(): grad has shape {seed.shape}, the tensor has {self.shape}")
             owned = False  # the caller's array: never added into
@@ -269,7 +247,7 @@ class Tensor:
         try:
             out.data = fn.forward(ARRAYS, *arrays) if isinstance(fn, ops.Op) else fn.forward(*arrays)
         except ValueError:
-            _refuse_broadcast(fn, arrays)  # a broadcast that fails is named; anything else passes on
+            refuse_broadcast(fn, arrays)  # a broadcast that fails is named; anything else passes on
             raise
         out._grad = None
         out.requires_grad = track
@@ -290,14 +268,14 @@ class Tensor:
         """``self ** n`` for a number ``n`` (op ``"**2"`` etc.), or ``self ** t`` for a tensor ``t``."""
         if isinstance(exponent, (int, float, np.integer, np.floating)) and not isinstance(exponent, bool):
             return Tensor._apply(ops.Pow(float(exponent)), self)
-        return Tensor._apply(ops.Power(), self, _as_tensor(exponent))
+        return Tensor._apply(ops.Power(), self, as_tensor(exponent))
 
     def pow(self, exponent: ArrayLike) -> Tensor:
         """``self ** exponent`` (PyTorch's method name)."""
         return self**exponent
 
     def __rpow__(self, base: ArrayLike) -> Tensor:
-        return Tensor._apply(ops.Power(), _as_tensor(base), self)
+        return Tensor._apply(ops.Power(), as_tensor(base), self)
 
     # --- reductions --------------------------------------------------------------------------
 
@@ -315,7 +293,7 @@ class Tensor:
             Tensor([3. 7.])
         """
         if dim is not None or keepdim is not None:
-            axis, keepdims = _torch_names("sum", axis, keepdims, dim, keepdim)
+            axis, keepdims = torch_names("sum", axis, keepdims, dim, keepdim)
         return Tensor._apply(ops.Sum(axis, keepdims), self)
 
     def mean(
@@ -323,7 +301,7 @@ class Tensor:
     ) -> Tensor:
         """The mean over ``axis`` (all entries by default; ``dim`` too). ``d(mean a)/da[i] = 1/n``."""
         if dim is not None or keepdim is not None:
-            axis, keepdims = _torch_names("mean", axis, keepdims, dim, keepdim)
+            axis, keepdims = torch_names("mean", axis, keepdims, dim, keepdim)
         return Tensor._apply(ops.Mean(axis, keepdims), self)
 
     # --- shapes ------------------------------------------------------------------------------
@@ -372,7 +350,7 @@ class Tensor:
 
         Indices repeated in an integer array each pass their gradient back, so they add up.
         """
-        return Tensor._apply(ops.GetItem(_index_data(index)), self)
+        return Tensor._apply(ops.GetItem(index_data(index)), self)
 
     # --- properties and conveniences ---------------------------------------------------------
 
@@ -489,164 +467,6 @@ class Tensor:
         def __getattr__(self, name: str) -> Callable[..., Tensor]: ...  # exp, log, maximum, ...
 
 
-# --- module functions -------------------------------------------------------------------------
-
-
-def concatenate(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis, as ``np.concatenate``.
-
-    Each input's gradient is its own slice of the output's gradient.
-
-    Example:
-        >>> concatenate([Tensor([1.0]), Tensor([2.0, 3.0])])
-        Tensor([1. 2. 3.])
-    """
-    if len(tensors) == 0:
-        raise ValueError("concatenate: needs at least one tensor")
-    return Tensor._apply(ops.Concatenate(axis), *[_as_tensor(t) for t in tensors])
-
-
-def stack(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
-    """Join same-shape tensors along a new axis, as ``np.stack``.
-
-    Example:
-        >>> stack([Tensor([1.0, 2.0]), Tensor([3.0, 4.0])]).shape
-        (2, 2)
-    """
-    if len(tensors) == 0:
-        raise ValueError("stack: needs at least one tensor")
-    return Tensor._apply(ops.Stack(axis), *[_as_tensor(t) for t in tensors])
-
-
-# --- running the ops -----------------------------------------------------------------------------
-
-
-def _refuse_broadcast(fn: Fn, arrays: list[np.ndarray]) -> None:
-    """``add: shapes (3,) and (4,) cannot broadcast``, if that is why ``fn`` failed."""
-    if isinstance(fn, ops.Op) and fn.broadcasts and not _broadcastable(arrays):
-        raise ValueError(f"{fn.name}: shapes {ops.arrays.shapes(*arrays)} cannot broadcast") from None
-
-
-def _broadcastable(arrays: list[np.ndarray]) -> bool:
-    try:
-        np.broadcast_shapes(*[a.shape for a in arrays])
-    except ValueError:
-        return False
-    return True
-
-
-def input_grads(node: Tensor, grad: Any) -> list[Any]:
-    """What ``node``'s op hands each of its parents in a backward pass that brings ``grad``
-    (``dL/d(node)``): the arrays in the op's own shapes, before broadcasting is summed back.
-
-    For the pictures and the walkthrough, which show that step; ``None`` for a parent that
-    needs no gradient.
-    """
-    if node._fn is None:
-        return []
-    return list(node._fn.array_grads(grad, node._prev, node.data))
-
-
-def _unary_method(cls: type[ops.Op]) -> Callable[[Tensor], Tensor]:
-    def method(self: Tensor) -> Tensor:
-        return Tensor._apply(cls(), self)
-
-    return method
-
-
-def _binary_method(cls: type[ops.Op], reflected: bool) -> Callable[[Tensor, ArrayLike], Tensor]:
-    def method(self: Tensor, other: ArrayLike) -> Tensor:
-        return Tensor._apply(cls(), self, _as_tensor(other))
-
-    def reflected_method(self: Tensor, other: ArrayLike) -> Tensor:  # 3 + t, and sum([t1, t2])
-        return Tensor._apply(cls(), _as_tensor(other), self)
-
-    return reflected_method if reflected else method
-
-
-def _install(added: type[ops.Op] | None, removed: type[ops.Op] | None) -> None:
-    """Give ``Tensor`` the methods of a registered op (and take a removed op's away)."""
-    for cls in (removed, added):
-        if cls is None or "tensor" not in cls.engines:
-            continue
-        methods = cls.methods if cls.methods is not None else (cls.name,)
-        for name in methods + cls.reflected:
-            if cls is removed:
-                if name in Tensor.__dict__:
-                    delattr(Tensor, name)
-                continue
-            if cls.arity == 1:
-                method: Callable[..., Tensor] = _unary_method(cls)
-            else:
-                method = _binary_method(cls, reflected=name in cls.reflected)
-            method.__name__ = method.__qualname__ = name
-            method.__doc__ = cls.__doc__
-            setattr(Tensor, name, method)
-
-
-ops.on_register(_install)
-
-
-# --- conversions ------------------------------------------------------------------------------
-
-
-def _to_array(data: Any) -> np.ndarray:
-    """``data`` as a real floating-point array: float arrays as they are, the rest as float64.
-
-    A float ndarray is used as is (shared, not copied); ints and bools become float64.
-    """
-    if isinstance(data, Tensor):
-        return data.data
-    if isinstance(data, (list, tuple)) and any(isinstance(v, Tensor) for v in data):
-        raise TypeError(
-            "Tensor needs real numbers, got a list holding Tensors; "
-            "to join tensors, use stack() or concatenate()"
-        )
-    try:
-        arr = np.asarray(data)
-    except ValueError:  # rows of different lengths
-        what = describe(data)
-        raise InputError(f"Tensor needs a rectangular array of numbers, got ragged {what}") from None
-    kind = arr.dtype.kind
-    if kind == "f":
-        return arr
-    if kind in "biu":
-        return arr.astype(np.float64)
-    hint = ""
-    if kind == "O" and any(isinstance(v, Tensor) for v in arr.flat):
-        hint = "; to join tensors, use stack() or concatenate()"
-    raise TypeError(f"Tensor needs real numbers, got an array of dtype {arr.dtype}{hint}")
-
-
-def _torch_names(op: str, axis: Axis, keepdims: bool, dim: Axis, keepdim: bool | None) -> tuple[Axis, bool]:
-    """``axis`` and ``keepdims`` from either numpy's names or PyTorch's ``dim`` and ``keepdim``."""
-    if dim is not None:
-        if axis is not None:
-            raise TypeError(f"{op}(): give axis or dim (the same thing), not both")
-        axis = dim
-    return axis, keepdims if keepdim is None else bool(keepdim)
-
-
-def _as_tensor(x: ArrayLike) -> Tensor:
+def as_tensor(x: ArrayLike) -> Tensor:
+    """``x`` as a Tensor (a number or an array: a new leaf, which requires no gradient)."""
     return x if isinstance(x, Tensor) else Tensor(x)
-
-
-def _index_data(index: Any) -> Any:
-    """An index with any Tensor in it replaced by its (integer or boolean) array."""
-    if isinstance(index, tuple):
-        return tuple(_index_data(i) for i in index)
-    if isinstance(index, Tensor):
-        mask = getattr(index, "_mask", None)  # a Tensor built from booleans
-        if mask is not None:
-            return mask
-        data = index.data
-        if data.dtype.kind != "f":
-            return data
-        whole = data.astype(np.intp)
-        if not np.array_equal(whole, data):
-            raise IndexError(
-                f"a Tensor used as an index must hold whole numbers (or be built from booleans, a mask), "
-                f"got {data.ravel()[:5].tolist()}"
-            )
-        return whole
-    return index
