@@ -85,7 +85,14 @@ def gradcheck(
 
     analytic, loss_scale, grad_scale = None, None, None
     if data is not None:
-        analytic, loss_scale, grad_scale = _analytic(data, reduction, values, names, l1, l2)
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is said below, not warned
+            analytic, loss_scale, grad_scale = _analytic(data, reduction, values, names, l1, l2)
+    problem = overflow_problem(loss, names, auto, diffs, analytic, loss_scale, grad_scale)
+    if problem:
+        raise ValueError(
+            f"gradcheck: {problem}: the numbers overflow float64 (beyond ~1.8e308), so no gradient can "
+            "be checked here; choose smaller parameter values or rescale the data"
+        )
 
     comparisons = []
     for k, (name, a, diff) in enumerate(zip(names, auto, diffs)):
@@ -105,6 +112,34 @@ def gradcheck(
         )
         title = f"gradcheck: {what}"
     return GradReport(title, [dict(zip(names, values))], comparisons, [loss], eps)
+
+
+def overflow_problem(
+    loss: float,
+    names: list[str],
+    auto: list[float],
+    diffs: list[Any],
+    analytic: list[float] | None,
+    loss_scale: float | None,
+    grad_scale: np.ndarray | None,
+) -> str:
+    """Where a gradient check's numbers overflow (``""``: nowhere): the loss, autodiff's gradient,
+    the loss a step ``h`` away, the formula's gradient, or the sums of squares the loss adds up.
+    A comparison of such numbers would only say that two infinities disagree."""
+    if not math.isfinite(loss):
+        return f"the loss is {loss} at this point"
+    for name, a in zip(names, auto):
+        if not math.isfinite(a):
+            return f"autodiff's dL/d{name} is {a}"
+    for name, d in zip(names, diffs):
+        if math.isinf(d.loss_scale):  # nan a step away is an undefined loss: the report says so
+            return f"the loss is inf a step h = {d.step:.3g} away in {name}"
+    for name, a in zip(names, analytic or []):
+        if not math.isfinite(a):
+            return f"the formula's dL/d{name} = sum 2 r x is {a}"
+    if loss_scale is not None and not (math.isfinite(loss_scale) and np.all(np.isfinite(grad_scale))):
+        return "the squared residuals the loss adds up reach beyond float64"
+    return ""
 
 
 def _analytic(

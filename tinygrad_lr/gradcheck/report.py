@@ -40,6 +40,8 @@ class Comparison:
 
     @property
     def rel_err(self) -> float:
+        if not self.finite:  # nothing to compare (and nan / 0 is no number either)
+            return math.nan
         size = max(abs(self.autodiff), abs(self.other))
         return 0.0 if self.abs_err == 0.0 else self.abs_err / size
 

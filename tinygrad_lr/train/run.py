@@ -117,6 +117,11 @@ class Run:
                 f"the loss overflows float64 at the initial parameters ({exc}); "
                 "start from smaller values or rescale the data"
             ) from None
+        except ZeroDivisionError as exc:  # the Value engine's own: a loss of the user's divides by 0
+            raise ValueError(
+                f"the loss divides by zero at the initial parameters ({exc}); a loss of your own must "
+                "not divide by a number that can be 0"
+            ) from None
         if not math.isfinite(h.initial_loss):  # the Tensor engine makes it: no epoch can be judged against it
             raise ValueError(
                 f"the loss overflows float64 at the initial parameters (it is {h.initial_loss}); "
