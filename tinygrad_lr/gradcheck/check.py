@@ -137,7 +137,10 @@ def overflow_problem(
     for name, a in zip(names, analytic or []):
         if not math.isfinite(a):
             return f"the formula's dL/d{name} = sum 2 r x is {a}"
-    if loss_scale is not None and not (math.isfinite(loss_scale) and np.all(np.isfinite(grad_scale))):
+    scales = (
+        [] if loss_scale is None else [loss_scale, *np.ravel(grad_scale if grad_scale is not None else [])]
+    )
+    if not all(map(math.isfinite, scales)):
         return "the squared residuals the loss adds up reach beyond float64"
     return ""
 
