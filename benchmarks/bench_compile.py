@@ -44,6 +44,8 @@ from bench_tensor_step import B0, GRAD_RTOL, LR, MALLOC_ENV, W0, floor_step, mak
 from bench_tiny import B_FINAL, GRAD_B0, GRAD_W0, ITERATIONS, RTOL, W_FINAL, XS, YS  # noqa: E402
 from bench_tiny import LR as TINY_LR  # noqa: E402
 
+from tinygrad_lr.compare import allclose  # noqa: E402
+
 Step = Callable[[], None]
 State = Callable[[], "tuple[float, float, float, float]"]  # w, b, and this step's dL/dw, dL/db
 
@@ -400,7 +402,7 @@ def worker(framework: str, exp: int, repeats: int) -> dict[str, Any]:
     if framework == "tinygrad TinyJit":  # its first call compiles; its gradients come from it
         step()
     g, ref = first_grads(), numpy_step(x, y)[1]()
-    if not np.allclose(g, ref, rtol=GRAD_RTOL, atol=0.0):
+    if not allclose(g, ref, rtol=GRAD_RTOL):
         raise SystemExit(f"{framework}: gradients {g}, numpy by hand {ref}")
     step()
     step()  # warm-up (the compiled step traces on its first call; JAX and TinyJit compile)

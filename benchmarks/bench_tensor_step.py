@@ -49,6 +49,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # _common, also when imported by a test
 from _common import machine_line, run_worker, table, version  # noqa: E402  (puts the repo root first)
 
+from tinygrad_lr.compare import allclose  # noqa: E402
+
 W0, B0, LR = 0.5, -0.25, 0.1
 GRAD_RTOL = 1e-9  # float64 sums in a different order agree to ~1e-15 relative; 1e-9 is generous
 FUSED_BLOCK = 131072  # entries per block of the fused step: its 3 blocks (3 MB) stay in cache (L2 + L3)
@@ -211,7 +213,7 @@ def worker(framework: str, exps: list[int], repeats: int | None) -> dict:
         x, y = make_data(n)
         step, first_grads = MAKERS[framework](x, y)
         g, ref = first_grads(), numpy_step(x, y)[1]()
-        if not np.allclose(g, ref, rtol=GRAD_RTOL, atol=0.0):
+        if not allclose(g, ref, rtol=GRAD_RTOL):
             raise SystemExit(f"N={n}: {framework} computed gradients {g}, numpy by hand {ref}")
         step()  # warm-up
         times = []
@@ -280,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     for e in exps:  # every framework's gradients also agree with each other's, across processes
         ref = grads["numpy"][str(e)]
         for f in frameworks:
-            if not np.allclose(grads[f][str(e)], ref, rtol=GRAD_RTOL, atol=0.0):
+            if not allclose(grads[f][str(e)], ref, rtol=GRAD_RTOL):
                 raise SystemExit(f"N=10^{e}: {f} gradients {grads[f][str(e)]} != numpy's {ref}")
 
     torch_note = skipped or f"torch {torch_v}: torch = {threads.get('torch')} threads (default), torch-1 = 1"

@@ -115,6 +115,24 @@ def test_every_whole_number_option_names_itself_when_negative(command, flag, res
     assert f"error: {flag} must be a whole number >= 0, got -3" in _err(capsys)
 
 
+@pytest.mark.parametrize(
+    "args, said",
+    [
+        (["--lr", "-1"], "--lr must be positive, got -1.0"),  # was "the learning rate must be ..."
+        (["--optimizer", "minibatch", "--batch-size", "0"], "--batch-size must be at least 1, got 0"),
+        (["--optimizer", "momentum", "--momentum", "-1"], "--momentum must be a number >= 0, got -1.0"),
+        (["--optimizer", "adamw", "--weight-decay", "-1"], "--weight-decay must be a number >= 0, got -1.0"),
+        (["--optimizer", "adam", "--betas", "0.9", "1"], "--betas: beta2 must be a number in [0, 1), got 1.0"),  # noqa: E501
+        (["--schedule", "exponential:-1"], "--schedule: gamma must be a number >= 0, got -1.0"),
+    ],
+)
+def test_fits_option_errors_name_the_flag(args, said, tmp_path, capsys):
+    data = tmp_path / "d.csv"
+    data.write_text("1,3\n2,5\n3,7\n")
+    assert main(["fit", str(data), *args]) == 2
+    assert _err(capsys) == f"tinygrad-lr fit: error: {said}\n"
+
+
 def test_an_error_about_an_option_is_told_by_its_flag(monkeypatch, capsys):
     import tinygrad_lr.cli.commands.check as command
 

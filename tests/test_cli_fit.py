@@ -5,6 +5,7 @@ import json
 import pytest
 
 from tinygrad_lr.cli import main
+from tinygrad_lr.compare import allclose, assert_close
 
 ENGINES = ["value", "tensor"]
 
@@ -34,13 +35,13 @@ def run_json(capsys, argv):
 def test_section2_json(capsys, step_by_step_csv, engine):
     argv = ["fit", step_by_step_csv, *"--loss sse --lr 0.01 --epochs 1000 --init-w 1 --init-b 0".split()]
     out = run_json(capsys, [*argv, "--engine", engine, "--json", "--predict", "4"])
-    assert out["w"] == pytest.approx(2.000148389025502, abs=1e-12)
-    assert out["b"] == pytest.approx(0.9996626768662412, abs=1e-12)
+    assert_close(out["w"], 2.000148389025502, rtol=0.0, atol=1e-12)
+    assert_close(out["b"], 0.9996626768662412, rtol=0.0, atol=1e-12)
     assert (out["w"], out["b"]) == (2.000148389025502, 0.9996626768662412)
     assert out["initial_loss"] == 29.0 and out["epochs"] == 1000 and len(out["losses"]) == 1000
-    assert out["losses"][0] == pytest.approx(12.9612, abs=1e-12)
+    assert_close(out["losses"][0], 12.9612, rtol=0.0, atol=1e-12)
     assert out["loss"] == out["losses"][-1] < 1e-7
-    assert out["predictions"][0] == pytest.approx(9, abs=1e-3) and out["engine"] == engine
+    assert allclose(out["predictions"][0], 9, rtol=0.0, atol=1e-3) and out["engine"] == engine
 
 
 def test_section2_text(capsys, step_by_step_csv):
@@ -65,7 +66,7 @@ def test_section2_text(capsys, step_by_step_csv):
 def test_section5_gd_and_sgd(capsys, course_csv, engine, optimizer, expected):
     argv = ["fit", course_csv, *"--no-bias --init-w 1 --loss mse --lr 0.01 --epochs 100".split()]
     out = run_json(capsys, [*argv, "--optimizer", optimizer, "--engine", engine, "--json"])
-    assert out["w"] == pytest.approx(expected, abs=1e-12)
+    assert_close(out["w"], expected, rtol=0.0, atol=1e-12)
     assert out["w"] == expected
     assert "b" not in out and out["features"] == ["x"] and out["target"] == "y"
 
@@ -122,7 +123,7 @@ def test_divergence_is_one_line_on_stderr(capsys, step_by_step_csv):
         ("1,2\n3,x\n", [], "line 2, column 2: 'x' is not a number"),
         ("1,2\n3,inf\n", [], "not a finite number"),
         ("1\n2\n", [], "only one column"),
-        ("1,2\n3,4\n", ["--lr", "0"], "the learning rate must be positive"),
+        ("1,2\n3,4\n", ["--lr", "0"], "--lr must be positive, got 0.0"),
         ("1,2\n3,4\n", ["--lr", "nan"], "finite"),
         ("1,2\n3,4\n", ["--optimizer", "gd", "--batch-size", "2"], "needs --optimizer minibatch"),
         ("1,2\n3,4\n", ["--optimizer", "minibatch", "--batch-size", "3"], "larger than the data set"),
@@ -156,7 +157,8 @@ def test_newton_lands_on_least_squares_in_one_step(capsys, engine):
     assert main(["fit", "examples/data/study_hours.csv", "--optimizer", "newton", "--epochs", "1",
                  "--engine", engine, "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["w"] == pytest.approx(w_ls, rel=1e-10) and out["b"] == pytest.approx(b_ls, rel=1e-10)
+    assert_close(out["w"], w_ls, rtol=1e-10, atol=1e-12)
+    assert_close(out["b"], b_ls, rtol=1e-10, atol=1e-12)
     assert out["converged"] is True
     # Newton takes no --momentum, and refuses it in one line
     assert main(["fit", "examples/data/study_hours.csv", "--optimizer", "newton", "--momentum", "0.9"]) == 2

@@ -11,7 +11,7 @@ import pytest
 from tinygrad_lr import LinearRegression, fit, max_stable_lr
 from tinygrad_lr.cli import main
 from tinygrad_lr.closed_form import LeastSquares, lstsq
-from tinygrad_lr.compare import allclose, isclose
+from tinygrad_lr.compare import allclose, assert_close, isclose
 from tinygrad_lr.data import DataError
 from tinygrad_lr.models import loss_hessian
 from tinygrad_lr.scaling import Standardizer
@@ -114,7 +114,7 @@ def test_huge_ridge_keeps_the_unpenalised_bias(l2, tmp_path, capsys):
     assert isclose(s.loss, 8 / 3, rtol=METHODS)  # the MSE of predicting 5 for 3, 5, 7
     out = _solve_json(capsys, _csv(tmp_path, "x,y\n1,3\n2,5\n3,7\n"), "--l2", repr(float(l2)))
     assert out["unique"] is True and isclose(out["b"], 5.0, rtol=METHODS)
-    assert out["max_stable_lr"] == pytest.approx(1 / (l2 + 28 / 3), rel=1e-9)
+    assert_close(out["max_stable_lr"], 1 / (l2 + 28 / 3), rtol=1e-9)
 
 
 def test_ridge_solves_its_normal_equations():
@@ -144,7 +144,7 @@ def test_ridge_condition_number_is_the_ridge_problems(tmp_path, capsys):
     out = _solve_json(capsys, path, "--l2", "0.5")
     assert out["unique"] is True and out["condition_number"] is not None
     # the ridge loss 1/3 sum (2w + b - y)^2 + 0.5 w^2 is least at w = 0, b = 2
-    assert out["w"] == pytest.approx(0.0, abs=1e-15) and out["b"] == pytest.approx(2.0, rel=1e-15)
+    assert_close([out["w"], out["b"]], [0.0, 2.0], rtol=1e-15, atol=1e-15)
 
 
 def test_l2_must_be_finite():

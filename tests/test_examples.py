@@ -8,8 +8,9 @@ import importlib.util
 from pathlib import Path
 
 import numpy as np
-import pytest
 from figures import picture_difference
+
+from tinygrad_lr.compare import allclose, assert_close
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -66,14 +67,14 @@ def test_every_example_has_a_test():
 
 def test_02_fit_three_points(tmp_path):
     r = run_example("02_fit_three_points", tmp_path)
-    assert r["warmup_x"] == pytest.approx(0.4)
-    assert r["warmup_xy"] == pytest.approx((0.8, 0.8))
+    assert_close(r["warmup_x"], 0.4, rtol=1e-6, atol=1e-12)
+    assert_close(r["warmup_xy"], (0.8, 0.8), rtol=1e-6, atol=1e-12)
     assert r["w"] == 2.000148389025502  # the tutorial's numbers, to the last bit
     assert r["b"] == 0.9996626768662412
-    assert r["test_prediction"] == pytest.approx(9.0, abs=1e-3)
+    assert_close(r["test_prediction"], 9.0, rtol=0.0, atol=1e-3)
     w_ls, b_ls = r["lstsq2"]
-    assert (w_ls, b_ls) == pytest.approx((24 / 13, 21 / 13))  # the normal equations, by hand
-    assert r["w2"] == pytest.approx(w_ls, abs=1e-3) and r["b2"] == pytest.approx(b_ls, abs=1e-3)
+    assert_close((w_ls, b_ls), (24 / 13, 21 / 13), rtol=1e-6, atol=1e-12)  # the normal equations, by hand
+    assert allclose(r["w2"], w_ls, rtol=0.0, atol=1e-3) and allclose(r["b2"], b_ls, rtol=0.0, atol=1e-3)
     assert_figures(r["figures"])
     assert_docs_figures_are_current("02_fit_three_points", tmp_path)
 
@@ -81,12 +82,12 @@ def test_02_fit_three_points(tmp_path):
 def test_07_escaping_local_minima(tmp_path):
     r = run_example("07_escaping_local_minima", tmp_path)
     pit, global_min = 1.2197, -1.5502
-    assert r["gd_end"] == pytest.approx(pit, abs=1e-3)  # plain GD is stuck in the pit
-    assert r["restart_best"] == pytest.approx(global_min, abs=1e-3)
+    assert_close(r["gd_end"], pit, rtol=0.0, atol=1e-3)  # plain GD is stuck in the pit
+    assert_close(r["restart_best"], global_min, rtol=0.0, atol=1e-3)
     assert r["sgd_end"] < 0  # this seeded run slid out of the pit ...
     assert 0 < r["sgd_escaped_of_20"] < 20  # ... but not every run does
-    assert r["annealing_end"] == pytest.approx(global_min, abs=0.1)  # annealing finds the deep valley
-    assert r["annealing_polished"] == pytest.approx(global_min, abs=1e-3)
+    assert_close(r["annealing_end"], global_min, rtol=0.0, atol=0.1)  # annealing finds the deep valley
+    assert_close(r["annealing_polished"], global_min, rtol=0.0, atol=1e-3)
     assert_figures(r["figures"])
     assert_docs_figures_are_current("07_escaping_local_minima", tmp_path)
 
@@ -94,10 +95,11 @@ def test_07_escaping_local_minima(tmp_path):
 def test_03_fit_csv(tmp_path):
     r = run_example("03_fit_csv", tmp_path)
     assert r["n"] == 100
-    assert r["loss_before"] == pytest.approx(5077.581, abs=1e-3)  # mean(y^2) of the shipped CSV
+    assert_close(r["loss_before"], 5077.581, rtol=0.0, atol=1e-3)  # mean(y^2) of the shipped CSV
     assert r["loss_after"] < r["loss_before"] / 30
     w_ls, b_ls = r["lstsq"]
-    assert w_ls == pytest.approx(1.3, abs=0.05) and b_ls == pytest.approx(8, abs=1)  # the generator's line
+    assert_close(w_ls, 1.3, rtol=0.0, atol=0.05)  # the generator's line
+    assert_close(b_ls, 8, rtol=0.0, atol=1)
     assert not r["buggy_ok"]  # the tutorial's = instead of += is caught ...
     assert "assigned (=) instead of accumulated (+=)" in r["buggy_verdict"]  # ... and named
     assert r["fixed_ok"]
@@ -111,10 +113,10 @@ def test_04_sgd_synthetic(tmp_path):
     # then randint(100) and one update per iteration, 1000 times, lr 0.01)
     # (the tutorial's own xi.dot(theta) goes through BLAS, whose kernel differs between processors
     # and may move the last bit; the framework's scalar ops give these digits everywhere)
-    assert r["tutorial"] == pytest.approx((4.352670551847081, 3.052173302887621), rel=1e-14, abs=0)
+    assert_close(r["tutorial"], (4.352670551847081, 3.052173302887621), rtol=1e-14, atol=0)
     assert r["tutorial_by_fit"] == (4.352670551847081, 3.052173302887621)  # RandomState(0), tutorial's order
     b_ls, w_ls = r["lstsq"]
-    assert b_ls == pytest.approx(4, abs=0.3) and w_ls == pytest.approx(3, abs=0.3)
+    assert allclose(b_ls, 4, rtol=0.0, atol=0.3) and allclose(w_ls, 3, rtol=0.0, atol=0.3)
     b, w, dist, updates, _ = r["sgd"]
     assert dist < 0.2 and abs(b - b_ls) < 0.2 and abs(w - w_ls) < 0.2  # SGD ends near least squares
     assert updates == 2000
@@ -129,8 +131,8 @@ def test_06_gd_sgd_minibatch(tmp_path, capsys):
     r = run_example("06_gd_sgd_minibatch", tmp_path)
     assert r["gd_w"] == 1.9999444396553017  # the course's numbers, to the last bit
     assert r["sgd_w"] == 1.9999999999999236
-    assert r["gd_prediction"] == pytest.approx(7.99978, abs=5e-6)
-    assert r["sgd_prediction"] == pytest.approx(8.0, abs=1e-12)
+    assert_close(r["gd_prediction"], 7.99978, rtol=0.0, atol=5e-6)
+    assert_close(r["sgd_prediction"], 8.0, rtol=0.0, atol=1e-12)
     assert abs(r["sgd_w"] - 2) < abs(r["minibatch_w"] - 2) < abs(r["gd_w"] - 2)
     assert r["updates"] == {"GD": 100, "SGD (in order)": 300, "mini-batch of 2": 200}
     printed = capsys.readouterr().out
@@ -145,7 +147,7 @@ def test_05_update_rules(tmp_path):
     w_best, stable = r["w_best"], r["max_stable_lr"]
     assert r["slope_at_0.5"] < 0  # left of the minimum the tangent slopes down: increase w
     fixed, raw, gd = r["rules"].values()
-    assert np.allclose(np.diff(fixed), -0.3)  # the fixed step never changes direction ...
+    assert allclose(np.diff(fixed), -0.3, rtol=1e-5, atol=1e-8)  # the fixed step never changes direction ...
     assert fixed[0] > w_best > fixed[-1]  # ... so it walks past the minimum
     signs = np.sign(np.asarray(raw) - w_best)
     assert (signs[1:] != signs[:-1]).all() and abs(raw[-1]) > 100  # raw slope: oscillates and blows up
@@ -163,8 +165,8 @@ def test_01_one_step_by_hand(tmp_path, capsys):
     r = run_example("01_one_step_by_hand", tmp_path)
     assert r["loss_before"] == 29.0
     assert (r["dw"], r["db"]) == (-40.0, -18.0)
-    assert r["w"] == pytest.approx(1.4, abs=1e-15) and r["b"] == pytest.approx(0.18, abs=1e-15)
-    assert r["loss_after"] == pytest.approx(12.9612, abs=1e-12)
+    assert allclose(r["w"], 1.4, rtol=0.0, atol=1e-15) and allclose(r["b"], 0.18, rtol=0.0, atol=1e-15)
+    assert_close(r["loss_after"], 12.9612, rtol=0.0, atol=1e-12)
     printed = capsys.readouterr().out
     assert "Loss(w=1, b=0) = 29" in printed and "= 12.9612" in printed
     assert "dLoss/dw = -40" in printed and "dLoss/db = -18" in printed
@@ -180,7 +182,8 @@ def test_01_one_step_by_hand(tmp_path, capsys):
 def test_01_without_graphviz_prints_everything_then_names_the_skipped_pictures(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path / "no-programs-here"))  # no `dot` anywhere
     r = run_example("01_one_step_by_hand", tmp_path)
-    assert (r["dw"], r["db"], r["loss_after"]) == (-40.0, -18.0, pytest.approx(12.9612, abs=1e-12))
+    assert (r["dw"], r["db"]) == (-40.0, -18.0)
+    assert_close(r["loss_after"], 12.9612, rtol=0.0, atol=1e-12)
     printed = capsys.readouterr().out
     numbers, _, skipped = printed.partition("pictures skipped (3):")
     assert "dLoss/dw = -40" in numbers and "= 12.9612" in numbers  # all the text comes first ...
@@ -196,10 +199,10 @@ def test_08_loss_landscape(tmp_path):
         assert abs(w - 2) < 0.05 and abs(b - 1) < 0.05
     assert r["updates"] == {"GD": 100, "SGD, in order": 300, "mini-batch of 2": 200}
     lam_min, lam_max = r["eigenvalues"]
-    assert lam_min + lam_max == pytest.approx(34.0) and lam_min * lam_max == pytest.approx(
-        24.0
-    )  # H = [[28, 12], [12, 6]]
-    assert r["max_stable_lr"] == pytest.approx(2 / lam_max) == pytest.approx(0.0600983, abs=1e-7)
+    assert_close(lam_min + lam_max, 34.0, rtol=1e-6, atol=1e-12)  # H = [[28, 12], [12, 6]]
+    assert_close(lam_min * lam_max, 24.0, rtol=1e-6, atol=1e-12)
+    assert_close(r["max_stable_lr"], 2 / lam_max, rtol=1e-6, atol=1e-12)
+    assert_close(r["max_stable_lr"], 0.0600983, rtol=0.0, atol=1e-7)
     assert np.hypot(r["under_end"][0] - 2, r["under_end"][1] - 1) < 1  # just under: settling
     assert np.hypot(r["over_end"][0] - 2, r["over_end"][1] - 1) > 2  # just over: flung out
     assert "training diverged" in r["divergence_message"] and "0.0600983" in r["divergence_message"]
@@ -221,8 +224,8 @@ def test_the_shipped_csv_is_what_its_seeded_generator_makes():
 
 def test_09_newton_vs_gd(tmp_path):
     r = run_example("09_newton_vs_gd", tmp_path)
-    np.testing.assert_allclose(r["hessian"], r["closed_form"], rtol=1e-12, atol=1e-12)
-    assert 2.0 / r["lambda_max"] == pytest.approx(r["stable_lr"], rel=1e-15)
+    assert_close(r["hessian"], r["closed_form"], rtol=1e-12, atol=1e-12)
+    assert_close(2.0 / r["lambda_max"], r["stable_lr"], rtol=1e-15, atol=1e-12)
     assert r["newton_after_one_step"] < 1e-12  # least squares in one step
     assert r["gd_after_one_step"] > 0.1
     assert 100 < r["gd_steps_to_close"] < 600  # hundreds of steps
@@ -233,7 +236,7 @@ def test_09_newton_vs_gd(tmp_path):
 def test_10_optimizers(tmp_path):
     r = run_example("10_optimizers", tmp_path)
     well, ill = r["well conditioned"], r["ill conditioned"]
-    assert well["bound"] == pytest.approx(1.0, abs=1e-12)  # standardized x: Hessian 2 I, 2 / lambda_max = 1
+    assert_close(well["bound"], 1.0, rtol=0.0, atol=1e-12)  # standardized x: Hessian 2 I, 2 / lambda_max = 1
     assert well["GD"] < 1e-9 and well["Nesterov 0.9"] < 1e-6  # the round bowl: straight to the minimum
     assert ill["GD"] > 1.0  # the narrow valley: 60 updates of GD end far from it ...
     assert ill["momentum 0.9"] < 0.6 * ill["GD"] and ill["Nesterov 0.9"] < 0.6 * ill["GD"]  # momentum helps

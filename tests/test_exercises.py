@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tinygrad_lr.compare import isclose
 from tinygrad_lr.exercises import EXERCISES, check, exercise_of_source, get, stub
 from tinygrad_lr.value import Value
 
@@ -122,7 +123,7 @@ def test_worked_example_numbers_are_the_reference():
 
     assert sse_grad(1.0, 0.0, [1.0, 2.0, 3.0], [3.0, 5.0, 7.0]) == (-40.0, -18.0)
     w, b = reference_gd([1.0, 2.0, 3.0], [3.0, 5.0, 7.0], 1.0, 0.0, 0.01, 1)
-    assert math.isclose(w, 1.4) and math.isclose(b, 0.18)
+    assert isclose(w, 1.4, rtol=1e-9, atol=0.0) and isclose(b, 0.18, rtol=1e-9, atol=0.0)
     w, b = reference_gd([1.0, 2.0, 3.0], [3.0, 5.0, 7.0], 1.0, 0.0, 0.01, 1000)
     assert abs(w - 2.000148) < 5e-7 and abs(b - 0.999663) < 5e-7  # the tutorial's printed numbers
 
@@ -133,7 +134,7 @@ def test_sgd_reference_by_hand():
     from tinygrad_lr.exercises.ex5_sgd import reference_sgd
 
     w, b = reference_sgd([1.0, 2.0], [3.0, 5.0], 1.0, 0.0, 0.01, 1, None)
-    assert math.isclose(w, 1.04 + 0.1152) and math.isclose(b, 0.04 + 0.0576)
+    assert isclose(w, 1.04 + 0.1152, rtol=1e-9, atol=0.0) and isclose(b, 0.04 + 0.0576, rtol=1e-9, atol=0.0)
 
 
 def test_hints_come_in_levels_and_only_when_wrong():

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from tinygrad_lr import Value, no_grad
 from tinygrad_lr.cli import main
+from tinygrad_lr.compare import allclose, assert_close
 from tinygrad_lr.graph import is_grad_enabled
 from tinygrad_lr.tensor import Tensor
 
@@ -71,13 +72,13 @@ def rel(a, b, size=0.0):
 def test_analytic_worked_example():
     assert gc.analytic_grads(1.0, 0.0, XS, YS) == (-40.0, -18.0)
     dw, db = gc.analytic_grads(1.0, 0.0, XS, YS, "mean")
-    assert dw == pytest.approx(-40 / 3, rel=1e-15) and db == pytest.approx(-6.0, rel=1e-15)
+    assert allclose(dw, -40 / 3, rtol=1e-15, atol=1e-12) and allclose(db, -6.0, rtol=1e-15, atol=1e-12)
 
 
 def test_analytic_no_bias_pytorch_course():
     # SOURCE.md section 5: mean(2*x*(x*w - y)) at w=1 on x=1,2,3, y=2,4,6 = (-2 - 8 - 18) / 3
     dw, db = gc.analytic_grads(1.0, None, [1, 2, 3], [2, 4, 6], "mean")
-    assert db is None and dw == pytest.approx(-28 / 3, rel=1e-15)
+    assert db is None and allclose(dw, -28 / 3, rtol=1e-15, atol=1e-12)
 
 
 def test_analytic_several_features_shape():
@@ -145,9 +146,9 @@ def test_worked_example_report(engine, loss, expected):
     assert report.ok
     grads = report.autodiff()
     assert list(grads) == ["w", "b"]
-    assert grads["w"] == pytest.approx(expected[0], rel=1e-15)
-    assert grads["b"] == pytest.approx(expected[1], rel=1e-15)
-    assert report.losses[0] == pytest.approx(29.0 if loss == "sse" else 29 / 3, rel=1e-15)
+    assert_close(grads["w"], expected[0], rtol=1e-15, atol=1e-12)
+    assert_close(grads["b"], expected[1], rtol=1e-15, atol=1e-12)
+    assert_close(report.losses[0], 29.0 if loss == "sse" else 29 / 3, rtol=1e-15, atol=1e-12)
     text = str(report)
     if loss == "sse":
         w_rows = [line.split() for line in text.splitlines() if line.startswith("0      w")]
@@ -205,8 +206,8 @@ def test_numerical_grads_value_nonlinear():
         return w**3 * b.exp()
 
     gw, gb = gc.numerical_grads(f, [w, b])
-    assert gw == pytest.approx(3 * 0.7**2 * math.exp(-0.4), rel=1e-9)  # d/dw w^3 e^b = 3 w^2 e^b
-    assert gb == pytest.approx(0.7**3 * math.exp(-0.4), rel=1e-9)  # d/db = w^3 e^b
+    assert_close(gw, 3 * 0.7**2 * math.exp(-0.4), rtol=1e-9, atol=1e-12)  # d/dw w^3 e^b = 3 w^2 e^b
+    assert_close(gb, 0.7**3 * math.exp(-0.4), rtol=1e-9, atol=1e-12)  # d/db = w^3 e^b
     assert seen == [False] * 4  # evaluated under no_grad, twice per parameter
     assert (w.data, b.data) == (0.7, -0.4)
 
@@ -218,7 +219,7 @@ def test_numerical_grads_tensor_every_entry():
     x = before
     expected = np.tanh(x) + x * (1 - np.tanh(x) ** 2)  # d/dx x tanh x
     assert g.shape == (2, 2)
-    np.testing.assert_allclose(g, expected, rtol=1e-9)
+    assert_close(g, expected, rtol=1e-9, atol=0.0)
     assert np.array_equal(t.data, before)
 
 
@@ -246,7 +247,7 @@ def test_too_coarse_eps_fails_the_check():
     assert not coarse.ok
     (c,) = coarse.failures
     assert (c.param, c.method, c.autodiff) == ("w", "numerical", 3.0)
-    assert c.other == pytest.approx(3.25, rel=1e-15)
+    assert_close(c.other, 3.25, rtol=1e-15, atol=1e-12)
     assert "w at point 0 (w=1)" in coarse.verdict()
 
 
@@ -342,10 +343,9 @@ def test_section1_bug_is_caught_with_parameter_point_and_size():
     first = report.failures[0]
     # at w=1, b=0: true dw = -40/3; the bug keeps the last point only, (2/3) * (3 - 7) * 3 = -8
     assert first.point == 0
-    assert first.autodiff == pytest.approx(-40 / 3, rel=1e-15) and first.other == pytest.approx(
-        -8.0, rel=1e-15
-    )
-    assert first.abs_err == pytest.approx(16 / 3, rel=1e-12)
+    assert_close(first.autodiff, -40 / 3, rtol=1e-15, atol=1e-12)
+    assert_close(first.other, -8.0, rtol=1e-15, atol=1e-12)
+    assert_close(first.abs_err, 16 / 3, rtol=1e-12, atol=1e-12)
     text = str(report)
     assert "FAILED: 4 of 8 comparisons disagree, for w." in text
     assert "w at point 0 (w=1, b=0): yours = -8, autodiff = -13.3333333333; off by 5.3e+00" in text
@@ -452,8 +452,8 @@ def test_breakdown_mean_and_several_features_match_analytic():
     X, y = [[1, 2], [2, 0], [3, 1], [0, 1]], [3, 5, 7, 1]
     bd = gc.per_sample_breakdown([0.5, 1.5], -1.0, X, y, "mean")
     dw, db = gc.analytic_grads([0.5, 1.5], -1.0, X, y, "mean")
-    np.testing.assert_allclose(bd.grad_w, dw, rtol=1e-15)
-    assert bd.grad_b == pytest.approx(db, rel=1e-15)
+    assert_close(bd.grad_w, dw, rtol=1e-15, atol=0.0)
+    assert_close(bd.grad_b, db, rtol=1e-15, atol=1e-12)
     text = str(bd)
     assert "L = (1/4) sum_i r_i^2" in text and text.splitlines()[-3].split() == [
         "mean",
@@ -467,7 +467,7 @@ def test_breakdown_mean_and_several_features_match_analytic():
 def test_breakdown_no_bias():
     bd = gc.per_sample_breakdown(1.0, None, [1, 2, 3], [2, 4, 6], "mean")
     assert bd.terms_b is None and bd.grad_b is None
-    assert bd.grad_w[0] == pytest.approx(-28 / 3, rel=1e-15)
+    assert_close(bd.grad_w[0], -28 / 3, rtol=1e-15, atol=1e-12)
     assert "2*r_i)" not in str(bd) and "dL/db" not in str(bd)
 
 
@@ -485,9 +485,8 @@ def test_cli_worked_example(capsys):
         ["0", "b", "-18", "analytic", "-18"],
         ["0", "b", "-18", "numerical", rows[3][4]],
     ]
-    assert float(rows[1][4]) == pytest.approx(-40, rel=1e-9) and float(rows[3][4]) == pytest.approx(
-        -18, rel=1e-9
-    )
+    assert_close(float(rows[1][4]), -40, rtol=1e-9, atol=1e-12)
+    assert_close(float(rows[3][4]), -18, rtol=1e-9, atol=1e-12)
     assert [r[-1] for r in rows] == ["ok"] * 4 and "OK: all 4 comparisons agree." in out
 
 
@@ -495,17 +494,17 @@ def test_cli_json_and_breakdown(capsys):
     assert main(["gradcheck", "--json", "--breakdown", "--loss", "mse", "--engine", "tensor"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["ok"] is True
-    assert [c["autodiff"] for c in d["comparisons"] if c["method"] == "analytic"] == pytest.approx(
-        [-40 / 3, -6]
-    )
-    assert d["breakdown"]["grad_w"] == pytest.approx([-40 / 3]) and d["breakdown"]["reduction"] == "mean"
+    analytic = [c["autodiff"] for c in d["comparisons"] if c["method"] == "analytic"]
+    assert_close(analytic, [-40 / 3, -6], rtol=1e-6, atol=1e-12)
+    assert_close(d["breakdown"]["grad_w"], [-40 / 3], rtol=1e-6, atol=1e-12)
+    assert d["breakdown"]["reduction"] == "mean"
 
 
 def test_cli_no_bias(capsys):
     assert main(["gradcheck", "--no-bias", "--loss", "mse", "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["points"] == [{"w": 1.0}] and {c["param"] for c in d["comparisons"]} == {"w"}
-    assert d["comparisons"][0]["autodiff"] == pytest.approx(2 * (-2 * 1 - 3 * 2 - 4 * 3) / 3, rel=1e-15)
+    assert_close(d["comparisons"][0]["autodiff"], 2 * (-2 * 1 - 3 * 2 - 4 * 3) / 3, rtol=1e-15, atol=1e-12)
 
 
 def test_cli_csv_with_breakdown(tmp_path, capsys):
@@ -553,7 +552,7 @@ def test_slightly_coarse_eps_fails_too():
     # (3.3e-5 relative), which RTOL_NUMERICAL = 1e-6 must not let through
     w = Value(1.0, label="w")
     (c,) = gc.gradcheck(lambda: w**3, [w], eps=0.01).comparisons
-    assert c.other == pytest.approx(3.0001, rel=1e-12)
+    assert_close(c.other, 3.0001, rtol=1e-12, atol=1e-12)
     assert not c.ok
 
 
@@ -564,7 +563,7 @@ def test_a_gradient_off_by_one_part_in_a_million_fails():
 
     report = gc.check_gradient_fn(almost, 1.0, 0.0, XS, YS)
     assert {c.param for c in report.failures} == {"w"} and len(report.failures) == 4
-    assert report.failures[0].rel_err == pytest.approx(1e-6, rel=1e-3)
+    assert_close(report.failures[0].rel_err, 1e-6, rtol=1e-3, atol=1e-12)
     assert (
         "within 1e-03 (relative) of autodiff" in report.failures[0].hint
         and "float32" in report.failures[0].hint

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from tinygrad_lr import SGD, Adam, LinearRegression, Momentum, Value, fit, max_stable_lr, mse, sse
+from tinygrad_lr.compare import assert_close
 from tinygrad_lr.lab import code, engine, menu
 from tinygrad_lr.lab.session import MAX_STEPS_PER_ACTION, Session, first_state
 from tinygrad_lr.lab.state import MAX_POINTS, MAX_UPDATES, LabInputError, Settings
@@ -38,17 +39,17 @@ def test_first_view_is_the_worked_example():
     assert v["loss"] == 29.0  # (1-3)^2 + (2-5)^2 + (3-7)^2 = 4 + 9 + 16
     assert v["grad"] == {"w": -40.0, "b": -18.0}  # 2 * sum (f - y) x = 2 (-2 - 6 - 12); 2 * (-2 - 3 - 4)
     assert v["settings"]["lr"] == 0.01 and v["settings"]["loss"] == "sse"
-    assert v["step_preview"]["w"] == pytest.approx(1.4, abs=1e-15)  # 1 - 0.01 * (-40)
-    assert v["step_preview"]["b"] == pytest.approx(0.18, abs=1e-15)
+    assert_close(v["step_preview"]["w"], 1.4, rtol=0.0, atol=1e-15)  # 1 - 0.01 * (-40)
+    assert_close(v["step_preview"]["b"], 0.18, rtol=0.0, atol=1e-15)
     assert v["data"]["f"] == [1.0, 2.0, 3.0] and v["data"]["r"] == [-2.0, -3.0, -4.0]
 
 
 def test_first_step_of_the_worked_example():
     v = worked().apply({"op": "step"})
-    assert v["params"]["w"] == pytest.approx(1.4, abs=1e-15)
-    assert v["params"]["b"] == pytest.approx(0.18, abs=1e-15)
+    assert_close(v["params"]["w"], 1.4, rtol=0.0, atol=1e-15)
+    assert_close(v["params"]["b"], 0.18, rtol=0.0, atol=1e-15)
     # (1.58 - 3)^2 + (2.98 - 5)^2 + (4.38 - 7)^2 = 2.0164 + 4.0804 + 6.8644
-    assert v["loss"] == pytest.approx(12.9612, abs=1e-12)
+    assert_close(v["loss"], 12.9612, rtol=0.0, atol=1e-12)
     assert v["update"] == 1 and len(v["path"]) == 2
 
 
@@ -296,7 +297,7 @@ def test_one_point_works_and_the_last_point_cannot_be_removed():
     s = worked()
     s.apply({"op": "set_data", "x": [2.0], "y": [1.0]})
     v = s.apply({"op": "step"})
-    assert v["params"]["w"] == pytest.approx(1.0 - 0.01 * 2 * (2.0 - 1.0) * 2.0)
+    assert_close(v["params"]["w"], 1.0 - 0.01 * 2 * (2.0 - 1.0) * 2.0, rtol=1e-6, atol=1e-12)
     with pytest.raises(LabInputError, match="at least one"):
         s.apply({"op": "remove_point", "i": 0})
 

@@ -20,6 +20,7 @@ pytest.importorskip(
     "starlette", reason="the lab's server needs the lab extra: pip install 'tinygrad-lr[lab]'"
 )
 
+from tinygrad_lr.compare import allclose
 from tinygrad_lr.lab.serve import LabServer
 from tinygrad_lr.lab.server import MAX_BODY
 from tinygrad_lr.lab.session import first_state
@@ -131,7 +132,7 @@ def test_the_page_its_assets_and_the_api_answer_with_the_token(lab):
         assert request(lab, "GET", f"/assets/{name}")[0] == 200
     sid = new_session(lab)
     status, answer = act(lab, sid, {"op": "step"})
-    assert status == 200 and answer["view"]["params"]["w"] == pytest.approx(1.4, abs=1e-15)
+    assert status == 200 and allclose(answer["view"]["params"]["w"], 1.4, rtol=0.0, atol=1e-15)
     assert websocket(lab, f"/ws/{sid}", origin=f"http://127.0.0.1:{lab.port}") == 101
     assert request(lab, "GET", "/", host=f"localhost:{lab.port}")[0] == 200
     # the token may come as a header instead of in the query
@@ -352,3 +353,23 @@ def test_bad_input_on_the_command_line_is_one_line(tmp_path, args, words):
     assert proc.returncode == 2, proc.stderr
     assert words in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert "Traceback" not in proc.stderr
+
+
+def test_a_million_points_are_refused_whole(lab, tmp_path):
+    """10^6 points: as an action, a 413 before the body is read; as a file, one line."""
+    sid = new_session(lab)
+    body = json.dumps({"op": "set_data", "x": [1.0] * 10**6, "y": [2.0] * 10**6}).encode()
+    head = (
+        f"POST /api/sessions/{sid}?token={lab.token} HTTP/1.1\r\nHost: 127.0.0.1:{lab.port}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    )
+    # the answer comes before the body is read: the client is cut off while it still sends
+    status, _, answer = raw(lab, head.encode() + body[:65536])
+    assert status == 413 and "larger than" in json.loads(answer)["error"]
+    assert act(lab, sid, {"op": "view"})[1]["view"]["data"]["x"] == [1.0, 2.0, 3.0]
+    big = tmp_path / "million.csv"
+    big.write_text("x,y\n" + "1,2\n" * 10**6)
+    argv = [sys.executable, "-m", "tinygrad_lr", "lab", "--no-browser", str(big)]
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "1000000 rows, more than the lab shows (1000); use a sample" in proc.stderr

@@ -1,6 +1,5 @@
 """sse and mse on both engines: values, gradients, summation order, errors."""
 
-import math
 
 import numpy as np
 import pytest
@@ -8,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tinygrad_lr import Tensor, Value, mse, sse
+from tinygrad_lr.compare import assert_close, isclose
 from tinygrad_lr.losses import get_loss
 
 X2, Y2 = [1.0, 2.0, 3.0], [3.0, 5.0, 7.0]  # the step-by-step tutorial's training points
@@ -34,14 +34,14 @@ def test_mse_both_engines_course_numbers():
     w = Value(1.0)
     L = mse([x * w for x in X2], [2.0, 4.0, 6.0])
     L.backward()
-    assert L.data == pytest.approx(14 / 3, abs=1e-15)
-    assert w.grad == pytest.approx(-28 / 3, abs=1e-14)
+    assert_close(L.data, 14 / 3, rtol=0.0, atol=1e-15)
+    assert_close(w.grad, -28 / 3, rtol=0.0, atol=1e-14)
     wt = Tensor(1.0, requires_grad=True)
     Lt = mse(Tensor(X2) * wt, np.array([2.0, 4.0, 6.0]))
     Lt.backward()
     # the engines may sum in different orders: the same numbers to 1e-12, not always to the bit
-    assert Lt.item() == pytest.approx(L.data, abs=1e-12)
-    assert wt.grad.item() == pytest.approx(w.grad, abs=1e-12)
+    assert_close(Lt.item(), L.data, rtol=0.0, atol=1e-12)
+    assert_close(wt.grad.item(), w.grad, rtol=0.0, atol=1e-12)
 
 
 def test_sse_is_a_left_fold_like_a_python_loop():
@@ -92,10 +92,10 @@ def test_engines_agree_with_closed_form(pairs):
         Lt = loss(ft, y)
         Lt.backward()
         expect = float(np.sum(r * r)) * scale
-        assert math.isclose(Lv.data, expect, rel_tol=1e-12, abs_tol=1e-9)
-        assert math.isclose(Lt.item(), Lv.data, rel_tol=1e-12, abs_tol=1e-9)
-        np.testing.assert_allclose([v.grad for v in vals], 2 * r * scale, rtol=1e-12, atol=1e-12)
-        np.testing.assert_allclose(ft.grad, 2 * r * scale, rtol=1e-12, atol=1e-12)
+        assert isclose(Lv.data, expect, rtol=1e-12, atol=1e-9)
+        assert isclose(Lt.item(), Lv.data, rtol=1e-12, atol=1e-9)
+        assert_close([v.grad for v in vals], 2 * r * scale, rtol=1e-12, atol=1e-12)
+        assert_close(ft.grad, 2 * r * scale, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from tinygrad_lr import LinearRegression, Tensor, Value, max_stable_lr, mse, sse
+from tinygrad_lr.compare import assert_close, isclose
 from tinygrad_lr.models import loss_hessian
 
 ENGINES = ["value", "tensor"]
@@ -83,24 +84,26 @@ def test_engines_give_the_same_predictions_losses_and_gradients():
         A = np.c_[X, np.ones(40)]
         r = A @ np.append(w0, b0) - y
         expect = 2 * A.T @ r / (1 if loss is sse else 40)
-        assert math.isclose(Lv.data, Lt.item(), rel_tol=1e-12)
-        np.testing.assert_allclose(gv, gt, rtol=1e-12, atol=1e-12)
-        np.testing.assert_allclose(gv, expect, rtol=1e-12, atol=1e-12)
+        assert isclose(Lv.data, Lt.item(), rtol=1e-12, atol=0.0)
+        assert_close(gv, gt, rtol=1e-12, atol=1e-12)
+        assert_close(gv, expect, rtol=1e-12, atol=1e-12)
 
 
 def test_loss_hessian_and_max_stable_lr_step_by_step_data():
     # A = [[1,1],[2,1],[3,1]]: A^T A = [[14,6],[6,3]]; SSE Hessian 2 A^T A = [[28,12],[12,6]],
     # eigenvalues 17 +- sqrt(265), so the largest stable GD lr is 2 / (17 + sqrt(265))
     assert loss_hessian([1, 2, 3], "sse").tolist() == [[28.0, 12.0], [12.0, 6.0]]
-    assert max_stable_lr([1, 2, 3], "sse") == pytest.approx(2 / (17 + math.sqrt(265)), rel=1e-14)
-    assert max_stable_lr([1, 2, 3], "mse") == pytest.approx(3 * 2 / (17 + math.sqrt(265)), rel=1e-14)
+    assert_close(max_stable_lr([1, 2, 3], "sse"), 2 / (17 + math.sqrt(265)), rtol=1e-14, atol=1e-12)
+    assert_close(max_stable_lr([1, 2, 3], "mse"), 3 * 2 / (17 + math.sqrt(265)), rtol=1e-14, atol=1e-12)
     # no bias: H = 2 x^T x = 28 for SSE
-    assert max_stable_lr([1, 2, 3], "sse", bias=False) == pytest.approx(2 / 28, rel=1e-15)
+    assert_close(max_stable_lr([1, 2, 3], "sse", bias=False), 2 / 28, rtol=1e-15, atol=1e-12)
     assert LinearRegression().max_stable_lr([1, 2, 3], "sse") == max_stable_lr([1, 2, 3], "sse")
     assert max_stable_lr([[0.0], [0.0]], "sse", bias=False) == math.inf
     # one-sample steps: Hessian 2 a a^T with a = [x, 1] -> lr < 1 / max |a|^2 = 1 / (9 + 1)
-    assert max_stable_lr([1, 2, 3], batch_size=1) == pytest.approx(0.1, rel=1e-15)
-    assert max_stable_lr([[1, 2], [0, 1]], "sse", bias=False, batch_size=1) == pytest.approx(1 / 5, rel=1e-15)
+    assert_close(max_stable_lr([1, 2, 3], batch_size=1), 0.1, rtol=1e-15, atol=1e-12)
+    assert_close(
+        max_stable_lr([[1, 2], [0, 1]], "sse", bias=False, batch_size=1), 1 / 5, rtol=1e-15, atol=1e-12
+    )
     with pytest.raises(ValueError, match="full batches"):
         max_stable_lr([1, 2, 3], batch_size=2)
     with pytest.raises(ValueError, match="'sse' and 'mse'"):

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 import tinygrad_lr
 from tinygrad_lr import GD, Tensor, Value, detect_anomaly, draw_graph, grad, ops, walkthrough_text
 from tinygrad_lr.anomaly import AnomalyError
+from tinygrad_lr.compare import allclose, assert_close
 from tinygrad_lr.compile import CompileWarning, compile_step
 from tinygrad_lr.gradcheck import check_op, gradcheck
 
@@ -59,10 +60,10 @@ def test_it_is_defined_outside_the_package_and_nothing_inside_mentions_it(softpl
 def test_both_engines_have_it(softplus):
     for a in (-3.0, 0.0, 0.5, 4.0):
         v = Value(a).softplus()
-        assert type(v.data) is float and v.data == pytest.approx(_softplus(a), rel=1e-15)
-        assert v.op == "softplus" and v.local_grads == pytest.approx((_sigmoid(a),), rel=1e-15)
+        assert type(v.data) is float and allclose(v.data, _softplus(a), rtol=1e-15, atol=1e-12)
+        assert v.op == "softplus" and allclose(v.local_grads, (_sigmoid(a),), rtol=1e-15, atol=1e-12)
     t = Tensor([-3.0, 0.0, 0.5, 4.0], requires_grad=True).softplus()
-    np.testing.assert_allclose(t.data, [_softplus(a) for a in (-3.0, 0.0, 0.5, 4.0)], rtol=1e-15)
+    assert_close(t.data, [_softplus(a) for a in (-3.0, 0.0, 0.5, 4.0)], rtol=1e-15, atol=0.0)
     assert t.op == "softplus"
     big = Tensor([800.0]).softplus()  # log(1 + e^800) = 800 + log(1 + e^-800): no overflow
     assert big.data[0] == 800.0
@@ -79,8 +80,8 @@ def test_first_and_second_derivatives_match_finite_differences(softplus, a, engi
 
     h = FD_STEP
     fd1 = (_softplus(a + h) - _softplus(a - h)) / (2 * h)
-    assert first(a) == pytest.approx(fd1, rel=FD_RTOL, abs=FD_RTOL)
-    assert first(a) == pytest.approx(_sigmoid(a), rel=1e-14)  # the closed form, to round-off
+    assert_close(first(a), fd1, rtol=FD_RTOL, atol=FD_RTOL)
+    assert_close(first(a), _sigmoid(a), rtol=1e-14, atol=1e-12)  # the closed form, to round-off
 
     leaf = Value(a) if engine == "value" else Tensor([a], requires_grad=True)
     out = leaf.softplus() if engine == "value" else leaf.softplus().sum()
@@ -88,8 +89,8 @@ def test_first_and_second_derivatives_match_finite_differences(softplus, a, engi
     (d2,) = grad(d1 if engine == "value" else d1.sum(), leaf)
     fd2 = (first(a + h) - first(a - h)) / (2 * h)  # differences of the first derivative
     second = float(np.asarray(d2.data).reshape(-1)[0])
-    assert second == pytest.approx(fd2, rel=1e-5, abs=1e-7)
-    assert second == pytest.approx(_sigmoid(a) * (1 - _sigmoid(a)), rel=1e-12)
+    assert_close(second, fd2, rtol=1e-5, atol=1e-7)
+    assert_close(second, _sigmoid(a) * (1 - _sigmoid(a)), rtol=1e-12, atol=1e-12)
 
 
 def test_the_picture_and_the_walkthrough_name_it(softplus):

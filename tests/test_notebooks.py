@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from notebooks import NOTEBOOKS, ROOT, cell_text, find_cell, rich_kinds, run_notebook
+from tinygrad_lr.compare import allclose
 
 LEARNER_NOTEBOOKS = [
     "01_worked_example.ipynb",
@@ -176,7 +177,7 @@ def test_05_predict_then_run(executed):
     # question 4: standardized, H = 2 I: kappa 1, lr 1/2, one step
     z = (x - x.mean()) / x.std()
     Z = np.c_[z, np.ones_like(z)]
-    assert np.allclose(2 * Z.T @ Z / len(z), 2 * np.eye(2))
+    assert allclose(2 * Z.T @ Z / len(z), 2 * np.eye(2), rtol=1e-5, atol=1e-8)
     std = _text(nb, "qz = quadratic(data, standardize=True)")
     assert "kappa = 1.000000, best lr = 0.5" in std and "predicted steps: 1\n" in std
     L_star = np.mean((A @ np.linalg.lstsq(A, y, rcond=None)[0] - y) ** 2)

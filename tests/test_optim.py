@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from tinygrad_lr import GD, SGD, MiniBatchSGD, Tensor, Value, sse
+from tinygrad_lr.compare import allclose, assert_close
 from tinygrad_lr.optim import check_lr, make_optimizer
 
 
@@ -21,8 +22,8 @@ def test_gd_one_step_by_hand():
     opt.zero_grad()
     _step_by_step_grads(w, b).backward()
     opt.step()
-    assert w.data == pytest.approx(1.4, abs=1e-15) and b.data == pytest.approx(0.18, abs=1e-15)
-    assert _step_by_step_grads(w, b).data == pytest.approx(12.9612, abs=1e-12)
+    assert allclose(w.data, 1.4, rtol=0.0, atol=1e-15) and allclose(b.data, 0.18, rtol=0.0, atol=1e-15)
+    assert_close(_step_by_step_grads(w, b).data, 12.9612, rtol=0.0, atol=1e-12)
 
 
 def test_step_changes_data_only_and_zero_grad_clears():
@@ -49,7 +50,7 @@ def test_tensor_parameters():
     opt = GD([w, b, unused], lr=0.01)
     sse(w * Tensor([1.0, 2.0, 3.0]) + b, [3.0, 5.0, 7.0]).backward()
     opt.step()  # `unused` has grad None: skipped
-    assert w.item() == pytest.approx(1.4, abs=1e-15) and b.item() == pytest.approx(0.18, abs=1e-15)
+    assert allclose(w.item(), 1.4, rtol=0.0, atol=1e-15) and allclose(b.item(), 0.18, rtol=0.0, atol=1e-15)
     assert unused.data.tolist() == [5.0] and w.is_leaf()
     opt.zero_grad()
     assert w.grad is None and b.grad is None

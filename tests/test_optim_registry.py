@@ -20,6 +20,7 @@ import pytest
 
 from tinygrad_lr import GD, Adam, LinearRegression, Momentum, StepLR, Value, fit, sse
 from tinygrad_lr.cli import build_parser, main
+from tinygrad_lr.compare import assert_close
 from tinygrad_lr.data import Batching, batch_indices
 from tinygrad_lr.optim import OPTIMIZERS, Optimizer, make_optimizer, register
 from tinygrad_lr.optim.registry import unregister
@@ -113,7 +114,7 @@ def test_a_new_optimizer_in_one_file_is_in_fit_the_registry_and_the_command_line
     assert OPTIMIZERS["clippedgd"].options()["max_grad"].default == 10.0
     m = LinearRegression(w=0.0, b=0.0)
     fit(m, (XS, YS), "clippedgd", lr=0.05, epochs=20)  # its own default max_grad: clipping at 10
-    assert m.param_vector().tolist() == pytest.approx(by_hand(0.05, 10.0, 20), rel=1e-12)
+    assert_close(m.param_vector().tolist(), by_hand(0.05, 10.0, 20), rtol=1e-12, atol=1e-12)
     opt = make_optimizer("clippedgd", LinearRegression().parameters(), None, max_grad=2.0)
     assert opt.lr == 0.1 and opt.max_grad == 2.0
     with pytest.raises(ValueError, match="max_grad must be a number > 0"):
@@ -127,8 +128,8 @@ def test_a_new_optimizer_in_one_file_is_in_fit_the_registry_and_the_command_line
     # its step is lr times a gradient, so the default lr is half the largest stable one, 1 / lambda_max
     A = np.column_stack([XS, np.ones(3)])
     lr = 1.0 / np.linalg.eigvalsh(2.0 * A.T @ A / 3).max()
-    assert out["lr"] == pytest.approx(lr, rel=1e-12)
-    assert (out["w"], out["b"]) == pytest.approx(by_hand(lr, 2.0, 20), rel=1e-12)
+    assert_close(out["lr"], lr, rtol=1e-12, atol=1e-12)
+    assert_close((out["w"], out["b"]), by_hand(lr, 2.0, 20), rtol=1e-12, atol=1e-12)
     fit_help = " ".join(build_parser()._subparsers._group_actions[0].choices["fit"].format_help().split())
     assert "clippedgd" in fit_help and "--max-grad" in fit_help and "clippedgd: default 10" in fit_help
     assert main(["fit", str(data), "--optimizer", "gd", "--max-grad", "2"]) == 2

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from tinygrad_lr import Tensor, Value, sse
+from tinygrad_lr.compare import assert_close
 from tinygrad_lr.optim import (
     GD,
     Adagrad,
@@ -166,20 +167,19 @@ def test_first_three_updates_match_the_published_equations(case, engine):
 def test_first_steps_worked_out_in_numbers():
     # gradients at (1, 0): dL/dw = -40, dL/db = -18 (the tutorial's hand calculation)
     (m1, *_), _, _ = by_engine(Momentum, lr=0.01, momentum=0.9)
-    assert m1 == pytest.approx((1.4, 0.18), abs=HAND_TOL)  # v = g at the first step: a GD step
+    assert_close(m1, (1.4, 0.18), rtol=0.0, atol=HAND_TOL)  # v = g at the first step: a GD step
     (n1, *_), _, _ = by_engine(Nesterov, lr=0.01, momentum=0.9)
-    assert n1 == pytest.approx((1 + 0.01 * 1.9 * 40, 0.01 * 1.9 * 18), abs=HAND_TOL)  # g + mu g
+    assert_close(n1, (1 + 0.01 * 1.9 * 40, 0.01 * 1.9 * 18), rtol=0.0, atol=HAND_TOL)  # g + mu g
     (a1, *_), opt, (w, _) = by_engine(Adam, steps=1, lr=0.1)
     # m_hat = g, v_hat = g^2: the step is lr * g / (|g| + eps)
-    assert a1 == pytest.approx((1 + 0.1 * 40 / (40 + 1e-8), 0.1 * 18 / (18 + 1e-8)), abs=HAND_TOL)
-    assert opt.state[w]["exp_avg"] == pytest.approx(-4.0, abs=HAND_TOL)  # 0.1 * -40
-    assert opt.state[w]["exp_avg_sq"] == pytest.approx(1.6, rel=HAND_TOL)  # (1 - 0.999) * 1600
+    assert_close(a1, (1 + 0.1 * 40 / (40 + 1e-8), 0.1 * 18 / (18 + 1e-8)), rtol=0.0, atol=HAND_TOL)
+    assert_close(opt.state[w]["exp_avg"], -4.0, rtol=0.0, atol=HAND_TOL)  # 0.1 * -40
+    assert_close(opt.state[w]["exp_avg_sq"], 1.6, rtol=HAND_TOL, atol=1e-12)  # (1 - 0.999) * 1600
     (r1, *_), opt, (w, _) = by_engine(RMSprop, steps=1, lr=0.01)
-    assert r1 == pytest.approx(
-        (1 + 0.01 * 40 / (math.sqrt(16.0) + 1e-8), 0.01 * 18 / (math.sqrt(3.24) + 1e-8)), abs=HAND_TOL
-    )
+    by_hand = (1 + 0.01 * 40 / (math.sqrt(16.0) + 1e-8), 0.01 * 18 / (math.sqrt(3.24) + 1e-8))
+    assert_close(r1, by_hand, rtol=0.0, atol=HAND_TOL)
     (g1, *_), opt, (w, _) = by_engine(Adagrad, steps=1, lr=0.1)
-    assert g1 == pytest.approx((1 + 0.1 * 40 / (40 + 1e-10), 0.1 * 18 / (18 + 1e-10)), abs=HAND_TOL)
+    assert_close(g1, (1 + 0.1 * 40 / (40 + 1e-10), 0.1 * 18 / (18 + 1e-10)), rtol=0.0, atol=HAND_TOL)
     assert opt.state[w]["sum"] == 1600.0
 
 
@@ -264,23 +264,21 @@ def _lrs(sched, epochs):
 
 def test_schedules_follow_their_formulas():
     opt = GD([Value(0.0)], lr=0.1)
-    assert _lrs(StepLR(opt, step_size=3, gamma=0.5), 7) == pytest.approx(
-        [0.1, 0.1, 0.05, 0.05, 0.05, 0.025, 0.025], rel=1e-15
-    )
+    lrs = _lrs(StepLR(opt, step_size=3, gamma=0.5), 7)
+    assert_close(lrs, [0.1, 0.1, 0.05, 0.05, 0.05, 0.025, 0.025], rtol=1e-15, atol=1e-12)
     opt = GD([Value(0.0)], lr=0.1)
-    assert _lrs(ExponentialLR(opt, gamma=0.9), 3) == pytest.approx([0.09, 0.081, 0.0729], rel=1e-15)
+    assert_close(_lrs(ExponentialLR(opt, gamma=0.9), 3), [0.09, 0.081, 0.0729], rtol=1e-15, atol=1e-12)
     opt = GD([Value(0.0)], lr=0.1)
     sched = CosineAnnealingLR(opt, T_max=10, eta_min=0.01)
     got = _lrs(sched, 10)
-    assert got == pytest.approx(
-        [0.01 + 0.09 * (1 + math.cos(math.pi * e / 10)) / 2 for e in range(1, 11)], rel=1e-15
-    )
-    assert got[-1] == pytest.approx(0.01, rel=1e-15)
+    cosine = [0.01 + 0.09 * (1 + math.cos(math.pi * e / 10)) / 2 for e in range(1, 11)]
+    assert_close(got, cosine, rtol=1e-15, atol=1e-12)
+    assert_close(got[-1], 0.01, rtol=1e-15, atol=1e-12)
     opt = GD([Value(0.0)], lr=0.3)
     sched = LinearLR(opt)  # PyTorch's defaults: a third of the lr, full after 5 epochs
-    assert opt.lr == pytest.approx(0.1, rel=1e-15)
-    assert _lrs(sched, 6) == pytest.approx(
-        [0.3 * (1 / 3 + (2 / 3) * min(e, 5) / 5) for e in range(1, 7)], rel=1e-15
+    assert_close(opt.lr, 0.1, rtol=1e-15, atol=1e-12)
+    assert_close(
+        _lrs(sched, 6), [0.3 * (1 / 3 + (2 / 3) * min(e, 5) / 5) for e in range(1, 7)], rtol=1e-15, atol=1e-12
     )
 
 

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from tinygrad_lr import Tensor, Value, sse
+from tinygrad_lr.compare import assert_close
 from tinygrad_lr.optim import (
     GD,
     Adagrad,
@@ -150,7 +151,7 @@ def test_schedules_match_torch_lr_scheduler(sched):
         ts.optimizer.step()
         ts.step()
         s.step()
-        assert s.get_last_lr()[0] == pytest.approx(ts.get_last_lr()[0], rel=1e-12, abs=1e-15)
+        assert_close(s.get_last_lr()[0], ts.get_last_lr()[0], rtol=1e-12, atol=1e-15)
 
 
 CHAINS = [
@@ -178,9 +179,9 @@ def test_two_schedules_multiply_as_torch_chaining(chain):
     theirs = [
         getattr(torch.optim.lr_scheduler, c.__name__)(topt, **kw) for c, kw in ((cls1, kw1), (cls2, kw2))
     ]
-    assert o.lr == pytest.approx(topt.param_groups[0]["lr"], rel=1e-12)
+    assert_close(o.lr, topt.param_groups[0]["lr"], rtol=1e-12)
     for _ in range(40):
         topt.step()
         for s in (*ours, *theirs):
             s.step()
-        assert o.lr == pytest.approx(topt.param_groups[0]["lr"], rel=1e-12, abs=1e-15)
+        assert_close(o.lr, topt.param_groups[0]["lr"], rtol=1e-12, atol=1e-15)

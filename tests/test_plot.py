@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from tinygrad_lr import Value, plot
+from tinygrad_lr.compare import allclose, assert_close
 
 XS, YS = [1.0, 2.0, 3.0], [3.0, 5.0, 7.0]
 
@@ -32,11 +33,11 @@ def test_fit_line_shows_train_blue_test_red_line_black_on_the_tutorials_axes():
     train, test, line = _by_gid(ax, "train"), _by_gid(ax, "test"), _by_gid(ax, "fit")
     np.testing.assert_array_equal(train.get_offsets(), [[1, 3], [2, 5], [3, 7]])
     np.testing.assert_array_equal(test.get_offsets(), [[4, 9]])
-    assert tuple(train.get_facecolor()[0][:3]) == pytest.approx((0.12, 0.47, 0.71), abs=0.01)  # blue
-    assert tuple(test.get_facecolor()[0][:3]) == pytest.approx((0.84, 0.15, 0.16), abs=0.01)  # red
+    assert_close(tuple(train.get_facecolor()[0][:3]), (0.12, 0.47, 0.71), rtol=0.0, atol=0.01)  # blue
+    assert_close(tuple(test.get_facecolor()[0][:3]), (0.84, 0.15, 0.16), rtol=0.0, atol=0.01)  # red
     assert line.get_color() == "black"
     lx, ly = line.get_data()
-    np.testing.assert_allclose(ly, 2 * np.asarray(lx) + 1)
+    assert_close(ly, 2 * np.asarray(lx) + 1, rtol=1e-7, atol=0.0)
     assert ax.get_xlim() == (0.0, 5.0) and ax.get_ylim() == (0.0, 10.0)
     assert all(g.get_visible() for g in ax.get_xgridlines() + ax.get_ygridlines())  # the tutorial's grid
 
@@ -84,7 +85,7 @@ def test_loss_curves_one_line_per_curve_with_its_x_values_and_log_scale():
     gd, sgd = _by_gid(ax, "curve:GD"), _by_gid(ax, "curve:SGD")
     np.testing.assert_array_equal(gd.get_xdata(), [0, 1, 2])
     np.testing.assert_array_equal(gd.get_ydata(), [29.0, 12.96, 5.8])
-    np.testing.assert_allclose(sgd.get_xdata(), [0, 1 / 3, 2 / 3, 1])
+    assert_close(sgd.get_xdata(), [0, 1 / 3, 2 / 3, 1], rtol=1e-7, atol=0.0)
     assert ax.get_yscale() == "log"
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["GD", "SGD"]
 
@@ -134,7 +135,7 @@ def test_a_history_is_drawn_by_epoch_from_its_loss_before_training():
         (line,) = [a for a in ax.get_lines() if (a.get_gid() or "").startswith("curve:")]
         xs, ys = (np.asarray(v, dtype=float) for v in line.get_data())
         assert xs.tolist() == [0, 1, 2, 3] and ys[0] == 29.0
-        assert ys[1] == pytest.approx(12.9612, abs=1e-12)  # epoch 1's loss at x = 1, not at 0
+        assert_close(ys[1], 12.9612, rtol=0.0, atol=1e-12)  # epoch 1's loss at x = 1, not at 0
         assert ax.get_xlabel() == "epoch"
     assert plot.loss_curves(h).axes[0].get_legend().get_texts()[0].get_text() == "gd"
     # a bare list: its first value is at x = 0, and the axis says so instead of "iteration"
@@ -162,10 +163,10 @@ def test_the_tangent_touches_the_curve_with_the_autodiff_slope(at):
     w = Value(at)
     loss = _mse_w(w)
     loss.backward()
-    assert slope == pytest.approx(w.grad, rel=1e-12)
-    assert slope == pytest.approx(28 / 3 * (at - 2), abs=1e-9)  # d/dw mean((w*x - 2x)^2) = 28/3 (w - 2)
+    assert_close(slope, w.grad, rtol=1e-12, atol=1e-12)
+    assert_close(slope, 28 / 3 * (at - 2), rtol=0.0, atol=1e-9)  # d/dw mean((w*x - 2x)^2) = 28/3 (w - 2)
     # the tangent passes through (at, loss(at))
-    assert np.interp(at, tx, ty) == pytest.approx(loss.data)
+    assert_close(np.interp(at, tx, ty), loss.data, rtol=1e-6, atol=1e-12)
     assert f"{w.grad:.4g}" in _by_gid(ax, "tangent").get_label()
 
 
@@ -173,10 +174,10 @@ def test_loss_vs_w_draws_the_curve_the_path_and_the_marks():
     fig = plot.loss_vs_w(_mse_w, (0.0, 4.0), trajectory=[1.0, 1.5, float("inf")], marks={"best": 2.0}, num=50)
     ax = fig.axes[0]
     cx, cy = _by_gid(ax, "curve").get_data()
-    assert len(cx) == 50 and cy[0] == pytest.approx(_mse_w(Value(0.0)).data)
+    assert len(cx) == 50 and allclose(cy[0], _mse_w(Value(0.0)).data, rtol=1e-6, atol=1e-12)
     px, py = _by_gid(ax, "trajectory").get_data()
     np.testing.assert_array_equal(px, [1.0, 1.5])  # the non-finite step is left out
-    np.testing.assert_allclose(py, [_mse_w(Value(1.0)).data, _mse_w(Value(1.5)).data])
+    assert_close(py, [_mse_w(Value(1.0)).data, _mse_w(Value(1.5)).data], rtol=1e-7, atol=0.0)
     np.testing.assert_array_equal(_by_gid(ax, "mark:best").get_offsets(), [[2.0, 0.0]])
     assert ax.get_xlim() == (0.0, 4.0)
 
@@ -195,7 +196,7 @@ def test_a_path_that_leaves_loss_vs_w_gets_an_arrow_on_the_edge_and_a_note():
     x_edge, y_edge = arrows[0].xy  # on the edge the path crosses, between step 1 and step 2
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
-    assert x_edge == pytest.approx(x0) or y_edge == pytest.approx(y1)
+    assert allclose(x_edge, x0, rtol=1e-6, atol=1e-12) or allclose(y_edge, y1, rtol=1e-6, atol=1e-12)
     assert -2.0 < x_edge < 3.0
     inside = plot.loss_vs_w(_mse_w, (0.0, 4.0), trajectory=[1.0, 1.5, 1.8], num=30).axes[0]
     assert _exit_notes(inside) == []
@@ -362,7 +363,7 @@ def test_every_plot_result_displays_in_jupyter_as_one_png_of_the_figures_size(na
     shown = metadata["image/png"]
     assert (shown["width"], shown["height"]) == (round(width_in * 100), round(height_in * 100))
     pixels_wide = int.from_bytes(png[16:20], "big")  # the IHDR chunk: rendered at twice the shown size
-    assert pixels_wide == pytest.approx(2 * shown["width"], abs=2)
+    assert_close(pixels_wide, 2 * shown["width"], rtol=0.0, atol=2)
     assert "image/svg+xml" not in data and "text/html" not in data  # one picture, not two
 
 
@@ -392,8 +393,8 @@ def test_optimizer_paths_start_together_and_follow_each_update():
     # the tutorial's first step, by hand: w 1 -> 1.4, b 0 -> 0.18, for both (v = g at step 1)
     for path in paths.values():
         assert path.shape == (3, 2) and path[0].tolist() == [1.0, 0.0]
-        assert path[1].tolist() == pytest.approx([1.4, 0.18], abs=1e-15)
-    assert paths["momentum"][2, 0] == pytest.approx(1.4 + 0.01 * (0.9 * 40 + 26.64), abs=1e-12)
+        assert_close(path[1].tolist(), [1.4, 0.18], rtol=0.0, atol=1e-15)
+    assert_close(paths["momentum"][2, 0], 1.4 + 0.01 * (0.9 * 40 + 26.64), rtol=0.0, atol=1e-12)
     diverging = plot.optimizer_paths((XS, YS), {"GD": lambda p: GD(p, lr=1.0)}, epochs=30, loss="sse")
     assert len(diverging["GD"]) < 31  # kept up to where it blew up
 
@@ -404,7 +405,7 @@ def test_lr_sweep_marks_the_stable_bound_and_the_diverged_runs():
     fig = plot.lr_sweep((XS, YS), [0.01, 0.1, 0.17, 0.5], epochs=20)
     ax = fig.axes[0]
     bound = [a for a in ax.get_lines() if a.get_gid() == "stable-bound"][0]
-    assert bound.get_xdata()[0] == pytest.approx(max_stable_lr(XS, "mse"), rel=1e-12)
+    assert_close(bound.get_xdata()[0], max_stable_lr(XS, "mse"), rtol=1e-12, atol=1e-12)
     diverged = [c for c in ax.collections if c.get_gid() == "diverged"]
     assert diverged and len(diverged[0].get_offsets()) == 1  # only lr 0.5 > 2 / lambda_max = 0.18
 
@@ -435,7 +436,8 @@ def test_every_path_ends_in_a_marker_the_legend_names():
         handle, end = entries[name], _by_gid(ax, f"end:{label}")
         style = MarkerStyle(handle.get_marker())
         shape = style.get_path().transformed(style.get_transform()).vertices
-        assert np.allclose(end.get_paths()[0].vertices, shape)  # the legend shows the end's shape
-        assert end.get_facecolor()[0][:3] == pytest.approx(to_rgb(handle.get_color()))
+        # the legend shows the end's shape
+        assert allclose(end.get_paths()[0].vertices, shape, rtol=1e-5, atol=1e-8)
+        assert_close(end.get_facecolor()[0][:3], to_rgb(handle.get_color()), rtol=1e-6, atol=1e-12)
         shapes.append(handle.get_marker())
     assert len(set(shapes)) == len(paths)

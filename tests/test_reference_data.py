@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tinygrad_lr import LinearRegression, fit, load_csv
+from tinygrad_lr.compare import assert_close
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "data" / "study_hours.csv"
 
@@ -34,7 +35,7 @@ def test_section_1_published_run_is_reproduced(engine):
     assert data.n_samples == 100
     model = LinearRegression(w=0.0, b=0.0, engine=engine)
     history = fit(model, data, "gd", lr=0.0001, loss="mse", epochs=1000, progress=False)
-    assert history.initial_loss == pytest.approx(5565.107834483211, rel=1e-9)
-    assert float(model.weights[0]) == pytest.approx(1.4777440851894448, rel=1e-9)
-    assert model.intercept == pytest.approx(0.08893651993741346, rel=1e-9)
-    assert history.final_loss == pytest.approx(112.61481011613473, rel=1e-9)
+    assert_close(history.initial_loss, 5565.107834483211, rtol=1e-9, atol=1e-12)
+    assert_close(float(model.weights[0]), 1.4777440851894448, rtol=1e-9, atol=1e-12)
+    assert_close(model.intercept, 0.08893651993741346, rtol=1e-9, atol=1e-12)
+    assert_close(history.final_loss, 112.61481011613473, rtol=1e-9, atol=1e-12)

@@ -14,6 +14,7 @@ import pytest
 from browser import chromium, console_errors
 
 from tinygrad_lr import LinearRegression, load_csv
+from tinygrad_lr.compare import assert_close
 from tinygrad_lr.replay import frame_updates, record, write_replay
 from tinygrad_lr.viz.recording import fmt, fmt_change
 
@@ -186,11 +187,11 @@ def test_the_graph_is_readable_at_a_laptops_size_and_zooms(tmp_path, folded: boo
         smallest = driver.execute_script(GRAPH_TEXT)
         assert smallest >= 11
         driver.find_element(By.ID, "zoom-in").click()
-        assert driver.execute_script(GRAPH_TEXT) == pytest.approx(smallest * 1.25, rel=1e-3)
+        assert_close(driver.execute_script(GRAPH_TEXT), smallest * 1.25, rtol=1e-3, atol=1e-12)
         driver.find_element(By.TAG_NAME, "body").send_keys("-")
-        assert driver.execute_script(GRAPH_TEXT) == pytest.approx(smallest, rel=1e-3)
+        assert_close(driver.execute_script(GRAPH_TEXT), smallest, rtol=1e-3, atol=1e-12)
         driver.find_element(By.ID, "zoom-fit").click()
-        assert driver.execute_script(GRAPH_TEXT) == pytest.approx(smallest, rel=1e-3)
+        assert_close(driver.execute_script(GRAPH_TEXT), smallest, rtol=1e-3, atol=1e-12)
         graph = driver.find_element(By.ID, "graph")
         driver.execute_script("arguments[0].scrollIntoView()", graph)
         if driver.execute_script("return arguments[0].scrollWidth > arguments[0].clientWidth", graph):

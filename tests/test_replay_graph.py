@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from tinygrad_lr import LinearRegression
+from tinygrad_lr.compare import allclose, assert_close
 from tinygrad_lr.replay import record
 from tinygrad_lr.viz.recording import fmt, fmt_change
 from tinygrad_lr.viz.svg_fill import fill_svg, node_texts
@@ -111,5 +112,5 @@ def test_a_tiny_step_shows_enough_digits_to_see_the_change() -> None:
     frames = graph_frames(rec, [k], render=False)
     box = frames.labels[0][2][frames.params[0]["w"]]
     now, was = box[1].removeprefix("data ").removesuffix(")").split(" (was ")
-    assert now != was and float(now) == pytest.approx(rec.after[k][0], rel=1e-6)
-    assert float(was) == pytest.approx(rec.before[k][0], rel=1e-6)
+    assert now != was and allclose(float(now), rec.after[k][0], rtol=1e-6, atol=1e-12)
+    assert_close(float(was), rec.before[k][0], rtol=1e-6, atol=1e-12)

@@ -6,6 +6,7 @@ import math
 import pytest
 
 from tinygrad_lr import GD, LinearRegression, Value, fit
+from tinygrad_lr.compare import assert_close
 from tinygrad_lr.optim import (
     ChainedScheduler,
     CosineAnnealingLR,
@@ -25,7 +26,7 @@ def test_step_and_exponential_multiply():
     for e in range(1, 9):
         step.step()
         expo.step()
-        assert opt.lr == pytest.approx(0.1 * 0.5 ** (e // 2) * 0.9**e, rel=ROUNDING)
+        assert_close(opt.lr, 0.1 * 0.5 ** (e // 2) * 0.9**e, rtol=ROUNDING)
 
 
 def test_a_warm_up_then_a_cosine_start_from_the_same_lr():
@@ -35,14 +36,12 @@ def test_a_warm_up_then_a_cosine_start_from_the_same_lr():
     warm = LinearLR(opt, start_factor=1 / 3, total_iters=3)
     cos = CosineAnnealingLR(opt, T_max=10)
     assert warm.base_lrs == cos.base_lrs == [0.3]
-    assert opt.lr == pytest.approx(0.1, rel=ROUNDING)
+    assert_close(opt.lr, 0.1, rtol=ROUNDING)
     for e in range(1, 11):
         warm.step()
         cos.step()
         factor = 1 / 3 + (2 / 3) * min(e, 3) / 3
-        assert opt.lr == pytest.approx(
-            0.3 * factor * (1 + math.cos(math.pi * e / 10)) / 2, rel=1e-12, abs=1e-17
-        )
+        assert_close(opt.lr, 0.3 * factor * (1 + math.cos(math.pi * e / 10)) / 2, rtol=1e-12, atol=1e-17)
 
 
 def test_one_schedule_alone_is_exactly_its_formula():
@@ -62,8 +61,9 @@ def test_chained_scheduler_steps_both():
     for _ in range(3):
         chain.step()
         got.append(opt.lr)
-    assert got == pytest.approx([0.2, 0.15, 0.1, 0.05], rel=ROUNDING)
-    assert chain.lr_at(3) == pytest.approx(0.05, rel=ROUNDING) and chain.last_epoch == 3
+    assert_close(got, [0.2, 0.15, 0.1, 0.05], rtol=ROUNDING)
+    assert_close(chain.lr_at(3), 0.05, rtol=ROUNDING)
+    assert chain.last_epoch == 3
 
 
 def test_chained_scheduler_refuses_what_it_cannot_chain():
@@ -84,7 +84,7 @@ def test_fit_steps_a_chain_every_epoch():
     opt = GD(m.parameters(), lr=0.01)
     chain = ChainedScheduler([StepLR(opt, 2, 0.5), ExponentialLR(opt, 0.9)])
     h = fit(m, DATA, opt, epochs=5, scheduler=chain)
-    assert h.lrs == pytest.approx([0.01 * 0.5 ** (e // 2) * 0.9**e for e in range(5)], rel=ROUNDING)
+    assert_close(h.lrs, [0.01 * 0.5 ** (e // 2) * 0.9**e for e in range(5)], rtol=ROUNDING)
 
 
 @pytest.mark.parametrize("given", ["none", "other"])

@@ -18,6 +18,7 @@ import pytest
 
 from tinygrad_lr import DataError, LinearRegression, fit, load_csv, make_linear_data
 from tinygrad_lr.cli import main
+from tinygrad_lr.compare import assert_close
 from tinygrad_lr.data import CSVStream, batch_indices
 
 
@@ -52,7 +53,7 @@ def test_streamed_sgd_is_the_in_memory_run_bit_for_bit(csv_path, optimizer, opti
     h2 = fit(m2, CSVStream(csv_path, chunk_rows=128), optimizer, lr=0.02, epochs=2, rng=3, **options)
     assert h1.updates == h2.updates
     np.testing.assert_array_equal(m1.param_vector(), m2.param_vector())
-    np.testing.assert_allclose(h1.losses, h2.losses, rtol=1e-12)  # whole-file loss: summed per chunk
+    assert_close(h1.losses, h2.losses, rtol=1e-12, atol=0.0)  # whole-file loss: summed per chunk
 
 
 @pytest.mark.parametrize("loss", ["mse", "sse"])
@@ -63,9 +64,9 @@ def test_streamed_gd_accumulates_the_gradient_chunk_by_chunk(csv_path, loss):
     h1 = fit(m1, ds, "gd", lr=lr, epochs=5, loss=loss)
     h2 = fit(m2, CSVStream(csv_path, chunk_rows=77), "gd", lr=lr, epochs=5, loss=loss)
     assert h2.updates == 5 and len(h2.losses) == 5
-    np.testing.assert_allclose(m2.param_vector(), m1.param_vector(), rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(h2.losses, h1.losses, rtol=1e-12)
-    assert h2.initial_loss == pytest.approx(h1.initial_loss, rel=1e-12)
+    assert_close(m2.param_vector(), m1.param_vector(), rtol=1e-12, atol=1e-14)
+    assert_close(h2.losses, h1.losses, rtol=1e-12, atol=0.0)
+    assert_close(h2.initial_loss, h1.initial_loss, rtol=1e-12, atol=1e-12)
 
 
 def test_window_rule_in_memory():

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from tinygrad_lr import Tensor, Value, no_grad
+from tinygrad_lr.compare import allclose, assert_close
 from tinygrad_lr.ops import unbroadcast
 from tinygrad_lr.tensor import concatenate, stack
 
@@ -228,7 +229,7 @@ def test_op_gradient_matches_finite_differences(case: Case, data: st.DataObject)
 
     tensors = [Tensor(a.copy(), requires_grad=n) for a, n in zip(arrays, needs)]
     out = case.fn(*tensors)
-    np.testing.assert_allclose(out.data, expected, rtol=EXACT, atol=EXACT)
+    assert_close(out.data, expected, rtol=EXACT, atol=EXACT)
     # the same op builds no graph on data that needs no gradient, or under no_grad
     untracked = case.fn(*[Tensor(a) for a in arrays])
     with no_grad():
@@ -243,7 +244,7 @@ def test_op_gradient_matches_finite_differences(case: Case, data: st.DataObject)
             assert t.grad is None
             continue
         assert t.grad.shape == arrays[i].shape
-        np.testing.assert_allclose(t.grad, numeric_grad(loss_np, arrays, i), rtol=FD_RTOL, atol=FD_ATOL)
+        assert_close(t.grad, numeric_grad(loss_np, arrays, i), rtol=FD_RTOL, atol=FD_ATOL)
 
 
 @given(data=fancy_index(), weights_seed=st.integers(0, 2**32 - 1))
@@ -253,7 +254,7 @@ def test_fancy_index_gradient_matches_finite_differences(data, weights_seed: int
     t = Tensor(a.copy(), requires_grad=True)
     (t[idx] * weights).sum().backward()
     numeric = numeric_grad(lambda arr: float(np.sum(arr[idx] * weights)), [a], 0)
-    np.testing.assert_allclose(t.grad, numeric, rtol=FD_RTOL, atol=FD_ATOL)
+    assert_close(t.grad, numeric, rtol=FD_RTOL, atol=FD_ATOL)
 
 
 def test_too_coarse_finite_difference_step_would_fail() -> None:
@@ -262,8 +263,8 @@ def test_too_coarse_finite_difference_step_would_fail() -> None:
     t = Tensor(a, requires_grad=True)
     t.exp().sum().backward()
     coarse = (np.exp(a + 0.1) - np.exp(a - 0.1)) / 0.2
-    assert not np.allclose(t.grad, coarse, rtol=FD_RTOL, atol=FD_ATOL)
-    np.testing.assert_allclose(t.grad, np.exp(a), rtol=EXACT)
+    assert not allclose(t.grad, coarse, rtol=FD_RTOL, atol=FD_ATOL)
+    assert_close(t.grad, np.exp(a), rtol=EXACT, atol=0.0)
 
 
 # --- broadcasting -----------------------------------------------------------------------------
@@ -347,13 +348,12 @@ def test_worked_step_matches_hand_formulas_and_value_engine() -> None:
     with no_grad():
         w.data -= LR * w.grad
         b.data -= LR * b.grad
-    assert w.item() == pytest.approx(1.4, abs=EXACT)
-    assert b.item() == pytest.approx(0.18, abs=EXACT)
+    assert_close(w.item(), 1.4, rtol=0.0, atol=EXACT)
+    assert_close(b.item(), 0.18, rtol=0.0, atol=EXACT)
     new_loss = ((w * x + b - y) ** 2).sum()
-    assert new_loss.item() == pytest.approx(12.9612, abs=1e-10)
-    assert new_loss.item() == pytest.approx(
-        sum((1.4 * xi + 0.18 - yi) ** 2 for xi, yi in zip(XS, YS)), abs=EXACT
-    )
+    assert_close(new_loss.item(), 12.9612, rtol=0.0, atol=1e-10)
+    by_hand = sum((1.4 * xi + 0.18 - yi) ** 2 for xi, yi in zip(XS, YS))
+    assert_close(new_loss.item(), by_hand, rtol=0.0, atol=EXACT)
 
 
 def test_mse_step_of_the_benchmark_matches_the_hand_written_gradient() -> None:
@@ -362,8 +362,8 @@ def test_mse_step_of_the_benchmark_matches_the_hand_written_gradient() -> None:
     w, b = Tensor(0.5, requires_grad=True), Tensor(-0.25, requires_grad=True)
     ((w * xs + b - ys) ** 2).mean().backward()
     r = 0.5 * xs - 0.25 - ys
-    assert w.grad.item() == pytest.approx(2 * np.mean(r * xs), rel=1e-12)
-    assert b.grad.item() == pytest.approx(2 * np.mean(r), rel=1e-12)
+    assert_close(w.grad.item(), 2 * np.mean(r * xs), rtol=1e-12, atol=1e-12)
+    assert_close(b.grad.item(), 2 * np.mean(r), rtol=1e-12, atol=1e-12)
 
 
 # --- indexing ---------------------------------------------------------------------------------
@@ -572,13 +572,13 @@ def test_a_scaled_gradient_is_multiplied_out_when_read_and_never_shared_with_a_l
     loss = (q**2).mean() + (r**2).mean()  # r gets two scaled gradients: they add up
     loss.backward()
     expected_q = 2.0 / 3.0 * np.array([2.0, 3.0, 7.0])
-    np.testing.assert_allclose(q.grad, expected_q, rtol=1e-15)
+    assert_close(q.grad, expected_q, rtol=1e-15, atol=0.0)
     assert type(q.grad) is np.ndarray and q.grad is q.grad  # multiplied out once, then kept
-    np.testing.assert_allclose(r.grad, 2.0 * expected_q, rtol=1e-15)
-    np.testing.assert_allclose(p.grad, 2.0 * 2.0 * expected_q, rtol=1e-15)
-    np.testing.assert_allclose(w.grad, 2.0 * expected_q @ [1.0, 2.0, 4.0], rtol=1e-15)
+    assert_close(r.grad, 2.0 * expected_q, rtol=1e-15, atol=0.0)
+    assert_close(p.grad, 2.0 * 2.0 * expected_q, rtol=1e-15, atol=0.0)
+    assert_close(w.grad, 2.0 * expected_q @ [1.0, 2.0, 4.0], rtol=1e-15, atol=0.0)
     p.grad *= 0.0  # the leaf's array is its own
-    np.testing.assert_allclose(q.grad, expected_q, rtol=1e-15)
+    assert_close(q.grad, expected_q, rtol=1e-15, atol=0.0)
     leaf = Tensor([1.0, 3.0], requires_grad=True)
     ((leaf - 1.0) ** 2).sum().backward()  # a leaf right behind the scaled gradient
     leaf.grad += 1.0
@@ -591,8 +591,8 @@ def test_a_scaled_gradient_through_matmul_scales_the_products() -> None:
     y = np.array([1.0, 2.0, -1.0])
     ((X @ w - y) ** 2).mean().backward()  # matmul receives (2/3) r as a Scaled
     r = X.data @ w.data - y
-    np.testing.assert_allclose(w.grad, 2.0 / 3.0 * X.data.T @ r, rtol=1e-14)
-    np.testing.assert_allclose(X.grad, 2.0 / 3.0 * np.outer(r, w.data), rtol=1e-14)
+    assert_close(w.grad, 2.0 / 3.0 * X.data.T @ r, rtol=1e-14, atol=0.0)
+    assert_close(X.grad, 2.0 / 3.0 * np.outer(r, w.data), rtol=1e-14, atol=0.0)
 
 # --- construction, dtypes, API ----------------------------------------------------------------
 
@@ -698,7 +698,7 @@ def test_numbers_and_arrays_on_either_side() -> None:
     }
     for name, (out, expected) in results.items():
         assert isinstance(out, Tensor), name
-        np.testing.assert_allclose(out.data, expected, rtol=EXACT, err_msg=name)
+        assert_close(out.data, expected, rtol=EXACT, atol=0.0, msg=name)
         assert out.requires_grad, name
 
 

@@ -31,6 +31,7 @@ from tinygrad_lr import (
     largest_eigenvalue,
     load_csv,
 )
+from tinygrad_lr.compare import allclose, assert_close
 from tinygrad_lr.losses import mse, sse
 from tinygrad_lr.theory import quadratic
 
@@ -105,14 +106,14 @@ def test_eigenvalues_are_those_of_2_AtA_over_n(name, bias, loss):
     q = quadratic((X, y), bias=bias, loss=loss)
     H = _hessian(X, bias, loss)
     lam = np.linalg.eigvalsh(H)
-    np.testing.assert_allclose(q.hessian, H, rtol=1e-13, atol=0)
-    np.testing.assert_allclose(q.eigenvalues, lam, rtol=0, atol=EIG_RTOL * lam[-1])
+    assert_close(q.hessian, H, rtol=1e-13, atol=0)
+    assert_close(q.eigenvalues, lam, rtol=0, atol=EIG_RTOL * lam[-1])
     HQ = q.hessian @ q.eigenvectors
-    np.testing.assert_allclose(HQ, q.eigenvectors * q.eigenvalues, atol=1e-12 * lam[-1])
-    np.testing.assert_allclose(q.eigenvectors.T @ q.eigenvectors, np.eye(lam.size), atol=1e-14)
-    assert q.condition_number == pytest.approx(lam[-1] / lam[0], rel=1e-9 * lam[-1] / lam[0])
+    assert_close(HQ, q.eigenvectors * q.eigenvalues, rtol=1e-7, atol=1e-12 * lam[-1])
+    assert_close(q.eigenvectors.T @ q.eigenvectors, np.eye(lam.size), rtol=1e-7, atol=1e-14)
+    assert_close(q.condition_number, lam[-1] / lam[0], rtol=1e-9 * lam[-1] / lam[0], atol=1e-12)
     best = np.linalg.lstsq(np.hstack([X, np.ones((len(X), 1))]) if bias else X, y, rcond=None)[0]
-    np.testing.assert_allclose(q.theta_star, best, rtol=1e-12)
+    assert_close(q.theta_star, best, rtol=1e-12, atol=0.0)
 
 
 @pytest.mark.parametrize("name", ["worked", "study", "random"])
@@ -124,28 +125,29 @@ def test_the_largest_eigenvalue_agrees_with_power_iteration_through_autodiff(nam
             q = quadratic((X, y), bias=bias, loss=loss)
             model = LinearRegression(X.shape[1], bias=bias, engine=engine)
             L = (mse if loss == "mse" else sse)(model(X), y)
-            assert largest_eigenvalue(L, model.parameters()) == pytest.approx(q.lambda_max, rel=1e-12)
+            assert_close(largest_eigenvalue(L, model.parameters()), q.lambda_max, rtol=1e-12, atol=1e-12)
 
 
 def test_the_study_hours_numbers_the_lesson_quotes():
     raw, std = quadratic(load_csv(STUDY)), quadratic(load_csv(STUDY), standardize=True)
     lam = np.linalg.eigvalsh(_hessian(load_csv(STUDY).X, True, "mse"))
     kappa = lam[1] / lam[0]
-    assert 3.4e4 < raw.condition_number < 3.5e4 and raw.condition_number == pytest.approx(kappa, rel=1e-9)
-    assert std.condition_number == pytest.approx(1.0, abs=1e-12)  # z has mean 0, variance 1: H = 2 I
-    assert raw.best_lr() == pytest.approx(2 / (lam[0] + lam[1]), rel=1e-12)
-    assert raw.max_lr() == pytest.approx(2 / lam[1], rel=1e-12)
+    assert 3.4e4 < raw.condition_number < 3.5e4
+    assert_close(raw.condition_number, kappa, rtol=1e-9, atol=1e-12)
+    assert_close(std.condition_number, 1.0, rtol=0.0, atol=1e-12)  # z has mean 0, variance 1: H = 2 I
+    assert_close(raw.best_lr(), 2 / (lam[0] + lam[1]), rtol=1e-12, atol=1e-12)
+    assert_close(raw.max_lr(), 2 / lam[1], rtol=1e-12, atol=1e-12)
     # momentum at Polyak's setting: kappa becomes sqrt(kappa) in the rate
     lr, mu = raw.polyak()
     s = math.sqrt(kappa)
-    assert lr == pytest.approx(4 / (math.sqrt(lam[0]) + math.sqrt(lam[1])) ** 2, rel=1e-12)
-    assert mu == pytest.approx(((s - 1) / (s + 1)) ** 2, rel=1e-12)
+    assert_close(lr, 4 / (math.sqrt(lam[0]) + math.sqrt(lam[1])) ** 2, rtol=1e-12, atol=1e-12)
+    assert_close(mu, ((s - 1) / (s + 1)) ** 2, rtol=1e-12, atol=1e-12)
     # there the extreme directions sit on a double root of z^2 - T z + D, where a rounding of T^2 - 4D
     # by eps moves the root by sqrt(eps): 1e-7, not 1e-9
-    assert raw.rate(lr, "momentum", mu) == pytest.approx((s - 1) / (s + 1), rel=1e-7)
-    assert raw.rate(raw.best_lr()) == pytest.approx((kappa - 1) / (kappa + 1), rel=1e-12)
+    assert_close(raw.rate(lr, "momentum", mu), (s - 1) / (s + 1), rtol=1e-7, atol=1e-12)
+    assert_close(raw.rate(raw.best_lr()), (kappa - 1) / (kappa + 1), rtol=1e-12, atol=1e-12)
     # standardized: the best lr is 1/lambda = 1/2 and one step lands on the minimum
-    assert std.best_lr() == pytest.approx(0.5, rel=1e-12) and std.steps_to(1e-6) == 1
+    assert allclose(std.best_lr(), 0.5, rtol=1e-12, atol=1e-12) and std.steps_to(1e-6) == 1
 
 
 # --- predicted iterates are the engine's -----------------------------------------------------
@@ -165,7 +167,7 @@ def test_predicted_iterates_are_the_engines_run_for_1000_steps(name, bias, metho
     rel = np.linalg.norm(predicted.iterates[1:] - actual[1:], axis=1) / np.linalg.norm(actual[1:], axis=1)
     assert rel.max() <= ITERATE_RTOL, f"worst step {int(rel.argmax()) + 1}: {rel.max():.3g}"
     losses = np.array(history.losses)  # near an exact fit (L* = 0) the engine's tiny losses are rounding
-    np.testing.assert_allclose(predicted.losses[1:], losses, rtol=1e-9, atol=1e-12 * history.initial_loss)
+    assert_close(predicted.losses[1:], losses, rtol=1e-9, atol=1e-12 * history.initial_loss)
 
 
 @pytest.mark.parametrize("method", ["gd", "momentum", "nesterov"])
@@ -184,8 +186,9 @@ def test_one_gd_step_is_the_tutorials_first_step_by_hand():
     q = quadratic(_data("worked"), loss="sse")
     p = q.predict("gd", 0.01, 1, start=[1.0, 0.0])
     # dL/dw = sum 2 (w x + b - y) x = -40, dL/db = -18: w 1 -> 1.4, b 0 -> 0.18
-    np.testing.assert_allclose(p.iterates[1], [1.4, 0.18], rtol=1e-14)
-    assert p.losses[0] == pytest.approx(29.0, rel=1e-14) and p.losses[1] == pytest.approx(12.9612, rel=1e-12)
+    assert_close(p.iterates[1], [1.4, 0.18], rtol=1e-14, atol=0.0)
+    assert_close(p.losses[0], 29.0, rtol=1e-14, atol=1e-12)
+    assert_close(p.losses[1], 12.9612, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("method", ["gd", "momentum", "nesterov"])
@@ -205,8 +208,8 @@ def test_per_direction_errors_shrink_by_exactly_one_minus_lr_lambda():
     errors = (actual - q.theta_star) @ q.eigenvectors  # the run's errors along q_i
     ratios = errors[1:] / errors[:-1]
     factors = 1 - lr * np.linalg.eigvalsh(_hessian(_data("study")[0], True, "mse"))
-    np.testing.assert_allclose(ratios[:50], np.tile(factors, (50, 1)), rtol=1e-6)
-    assert factors[0] == pytest.approx(-factors[1], rel=1e-12)  # the best lr: equal sizes, opposite signs
+    assert_close(ratios[:50], np.tile(factors, (50, 1)), rtol=1e-6, atol=0.0)
+    assert_close(factors[0], -factors[1], rtol=1e-12, atol=1e-12)  # the best lr: equal sizes, opposite signs
 
 
 # --- steps to a tolerance ----------------------------------------------------------------------
@@ -311,7 +314,7 @@ def test_the_phase_diagram_verdicts_and_rates_are_those_of_real_runs(method, poi
         actual, _ = engine_run(X, y, method, float(lr), float(mu), STEPS, engine="value")
         errors = (actual - q.theta_star) @ q.eigenvectors
         measured = _measured_radius(errors[:14])
-        assert measured == pytest.approx(rate, abs=1e-6), (lr, mu)
+        assert_close(measured, rate, rtol=0.0, atol=1e-6, msg=(lr, mu))
         assert (measured < 1) == (rate < 1), (lr, mu, rate, measured)
         if rate**STEPS < 1e-3 or rate**STEPS > 1e3:  # far enough from 1 to see in the run's length
             clear += 1
@@ -341,9 +344,15 @@ def test_non_finite_data_is_refused_naming_where(bad):
             quadratic((X, y))
 
 
-def test_squares_that_overflow_are_refused():
+def test_squares_that_overflow_or_underflow_are_refused():
     with pytest.raises(DataError, match="overflow"):
         quadratic(([1e200, 2e200], [1.0, 2.0]))
+    # x = 1e-200: x^2 is 0 in float64, so without an intercept H = 0 though x is not (w* = 1e200)
+    with pytest.raises(DataError, match="squares underflow float64"):
+        quadratic(([1e-200, 2e-200], [1.0, 3.0]), bias=False)
+    tiny = quadratic(([1e-200, 2e-200], [1.0, 3.0]))  # with an intercept: w is not pinned down in float64
+    assert not tiny.unique
+    assert_close(tiny.lambda_max, 2.0, rtol=1e-6, atol=1e-12)
 
 
 @pytest.mark.parametrize("lr", [0.0, -0.1, math.nan, math.inf, -math.inf])
@@ -384,6 +393,8 @@ def test_starts_steps_methods_and_losses_are_checked():
     for start in ([1.0], [1.0, 2.0, 3.0], [math.nan, 0.0], [0.0, math.inf]):
         with pytest.raises(ValueError, match="the start needs 2 finite numbers"):
             q.predict("gd", 0.01, start=start)
+    with pytest.raises(ValueError, match=r"the loss at the start \(w = 1e\+300, b = 0\) overflows float64"):
+        q.steps_to(1e-6, start=[1e300, 0.0])
     for steps in (-1, 2.5, True):
         with pytest.raises(ValueError, match="steps"):
             q.predict("gd", 0.01, steps)
@@ -410,7 +421,8 @@ def test_a_singular_hessian_is_said_and_still_predicted_exactly(X, y, why):
     start = np.arange(1.0, q.n_params + 1)
     target = q.minimizer(start)
     flat = q.eigenvectors[:, 0]
-    assert abs(flat @ (target - start)) < 1e-12 and q.loss(target) == pytest.approx(q.loss_star, abs=1e-12)
+    assert abs(flat @ (target - start)) < 1e-12
+    assert_close(q.loss(target), q.loss_star, rtol=0.0, atol=1e-12)
     lr = q.best_lr()
     predicted = q.predict("gd", lr, 300, start=start)
     actual, _ = engine_run(X, np.asarray(y), "gd", lr, 0.0, 300, start=start)

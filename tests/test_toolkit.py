@@ -8,6 +8,7 @@ import pytest
 from tinygrad_lr import LinearRegression, Value, fit, load_csv, sse
 from tinygrad_lr.cli import main
 from tinygrad_lr.closed_form import lstsq, ridge
+from tinygrad_lr.compare import allclose, assert_close
 from tinygrad_lr.data import make_linear_data, train_test_split
 from tinygrad_lr.losses import l1_penalty, l2_penalty, regularized
 from tinygrad_lr.metrics import mean_absolute_error, mean_squared_error, r2_score, regression_metrics
@@ -25,11 +26,11 @@ def normal_equations(X, y):
 def test_closed_form_solves_the_normal_equations():
     d = load_csv(STUDY)
     s = lstsq(d.X, d.y)
-    assert np.allclose(s.param_vector(), normal_equations(d.X, d.y), rtol=1e-12, atol=0)
-    assert s.loss == pytest.approx(np.mean((d.X[:, 0] * s.weights[0] + s.intercept - d.y) ** 2), rel=1e-14)
+    assert allclose(s.param_vector(), normal_equations(d.X, d.y), rtol=1e-12, atol=0)
+    assert_close(s.loss, np.mean((d.X[:, 0] * s.weights[0] + s.intercept - d.y) ** 2), rtol=1e-14, atol=1e-12)
     # ridge by hand on the worked example: (A^T A + D) theta = A^T y with A^T A = [[14, 6], [6, 3]]
     r = ridge([1, 2, 3], [3, 5, 7], l2=1.0, loss="sse")
-    assert r.param_vector() == pytest.approx([4 / 3, 7 / 3], abs=1e-14)
+    assert_close(r.param_vector(), [4 / 3, 7 / 3], rtol=0.0, atol=1e-14)
 
 
 def test_cli_standardize_converges_with_defaults_to_the_closed_form(capsys):
@@ -38,7 +39,7 @@ def test_cli_standardize_converges_with_defaults_to_the_closed_form(capsys):
     want = normal_equations(*(lambda d: (d.X, d.y))(load_csv(STUDY)))
     assert out["converged"] is True
     assert abs(out["w"] - want[0]) <= 1e-6 and abs(out["b"] - want[1]) <= 1e-6
-    assert out["closed_form"]["w"] == pytest.approx(want[0], abs=1e-10)
+    assert_close(out["closed_form"]["w"], want[0], rtol=0.0, atol=1e-10)
     assert out["param_distance"] <= 1e-6
     assert main(["fit", STUDY, "--standardize"]) == 0
     text = capsys.readouterr().out
@@ -55,9 +56,11 @@ def test_solve_command(capsys):
     assert main(["solve", STUDY, "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     d = load_csv(STUDY)
-    assert [out["w"], out["b"]] == pytest.approx(normal_equations(d.X, d.y).tolist(), rel=1e-12)
+    assert_close([out["w"], out["b"]], normal_equations(d.X, d.y).tolist(), rtol=1e-12, atol=1e-12)
     A = np.hstack([d.X, np.ones((100, 1))])
-    assert out["max_stable_lr"] == pytest.approx(2 / np.linalg.eigvalsh(2 * A.T @ A / 100).max(), rel=1e-12)
+    assert_close(
+        out["max_stable_lr"], 2 / np.linalg.eigvalsh(2 * A.T @ A / 100).max(), rtol=1e-12, atol=1e-12
+    )
     assert main(["solve", STUDY, "--l2", "-1"]) == 2
 
 
@@ -70,7 +73,7 @@ def test_solve_json_is_strict_json_on_singular_data(capsys):
     assert out["condition_number"] is None and out["hessian_condition_number"] is None
     assert out["unique"] is False
     # the smallest-norm answer with w = b: w*1 + b = mean(y) = 4
-    assert out["w"] == pytest.approx(2.0, rel=1e-12) and out["b"] == pytest.approx(2.0, rel=1e-12)
+    assert allclose(out["w"], 2.0, rtol=1e-12, atol=1e-12) and allclose(out["b"], 2.0, rtol=1e-12, atol=1e-12)
     assert main(["solve", "examples/data/study_hours.csv", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["unique"] is True
 
@@ -78,7 +81,7 @@ def test_solve_json_is_strict_json_on_singular_data(capsys):
 def test_standardizer_round_trip_and_zero_variance():
     s = Standardizer.fit([[1.0, 10.0], [3.0, 30.0], [5.0, 20.0]])
     w, b = s.to_original(*s.to_standardized([2.0, -1.0], 0.5))
-    assert w.tolist() == pytest.approx([2.0, -1.0], abs=1e-14) and b == pytest.approx(0.5, abs=1e-14)
+    assert allclose(w.tolist(), [2.0, -1.0], rtol=0.0, atol=1e-14) and allclose(b, 0.5, rtol=0.0, atol=1e-14)
     with pytest.raises(ValueError, match="cannot standardize feature 1"):
         Standardizer.fit([[1.0], [1.0]])
 
@@ -92,7 +95,7 @@ def test_fit_standardized_reports_original_units_and_model_predicts_in_them(engi
     assert h.converged and h.converged_epoch is not None
     assert np.abs(m.param_vector() - want).max() <= 1e-9
     assert h.param_distance <= 1e-9 and abs(h.loss_gap) <= 1e-9
-    assert m.predict(50.0) == pytest.approx(want[0] * 50 + want[1], rel=1e-12)
+    assert_close(m.predict(50.0), want[0] * 50 + want[1], rtol=1e-12, atol=1e-12)
 
 
 def test_stopping_rules():
@@ -117,7 +120,7 @@ def test_scheduler_in_fit_sets_the_lr_per_epoch():
     m = LinearRegression(w=1.0)
     opt = GD(m.parameters(), lr=0.02)
     h = fit(m, ([1.0, 2.0, 3.0], [3.0, 5.0, 7.0]), opt, loss="sse", epochs=5, scheduler=StepLR(opt, 2, 0.5))
-    assert h.lrs == pytest.approx([0.02, 0.02, 0.01, 0.01, 0.005], rel=1e-15)
+    assert_close(h.lrs, [0.02, 0.02, 0.01, 0.01, 0.005], rtol=1e-15, atol=1e-12)
     with pytest.raises(ValueError, match="built on the optimizer"):
         fit(m, ([1.0], [2.0]), GD(m.parameters(), lr=0.1), scheduler=StepLR(opt, 2))
 
@@ -126,8 +129,8 @@ def test_penalties_are_graph_nodes_with_the_subgradient_at_zero():
     w1, w2, w3 = Value(2.0), Value(-3.0), Value(0.0)
     P = 0.5 * l1_penalty([w1, w2, w3]) + 0.25 * l2_penalty([w1, w2, w3])
     P.backward()
-    assert P.data == pytest.approx(0.5 * 5 + 0.25 * 13, abs=1e-15)
-    assert [w1.grad, w2.grad, w3.grad] == pytest.approx([0.5 + 1.0, -0.5 - 1.5, 0.0], abs=1e-15)
+    assert_close(P.data, 0.5 * 5 + 0.25 * 13, rtol=0.0, atol=1e-15)
+    assert_close([w1.grad, w2.grad, w3.grad], [0.5 + 1.0, -0.5 - 1.5, 0.0], rtol=0.0, atol=1e-15)
     ops = set()
     stack = [P]
     while stack:
@@ -156,14 +159,14 @@ def test_lasso_subgradient_in_the_gradient_check():
     L = loss([w * x + b for x in (1, 2, 3)], [3, 5, 7])
     L.backward()
     # dL/dw = 2 sum (w x + b - y) x + 2 * sign(w) = 2 (-2.5 - 8 - 16.5) + 2
-    assert w.grad == pytest.approx(2 * (-2.5 * 1 - 4 * 2 - 5.5 * 3) + 2.0, abs=1e-12)
+    assert_close(w.grad, 2 * (-2.5 * 1 - 4 * 2 - 5.5 * 3) + 2.0, rtol=0.0, atol=1e-12)
 
 
 def test_metrics_by_hand():
     y, f = [3.0, 5.0, 7.0, 9.0], [2.0, 5.0, 8.0, 9.0]
     assert mean_squared_error(y, f) == 0.5 and mean_absolute_error(y, f) == 0.5
-    assert r2_score(y, f) == pytest.approx(1 - 2 / 20, abs=1e-15)
-    assert regression_metrics(y, f)["rmse"] == pytest.approx(0.5**0.5, abs=1e-15)
+    assert_close(r2_score(y, f), 1 - 2 / 20, rtol=0.0, atol=1e-15)
+    assert_close(regression_metrics(y, f)["rmse"], 0.5**0.5, rtol=0.0, atol=1e-15)
 
 
 def test_split_is_seeded_and_predicts_the_held_out_point():
@@ -173,7 +176,7 @@ def test_split_is_seeded_and_predicts_the_held_out_point():
     assert np.array_equal(a[1][0], b[1][0]) and len(a[0][1]) == 3
     m = LinearRegression(w=1.0)
     fit(m, ([1.0, 2.0, 3.0], [3.0, 5.0, 7.0]), "gd", lr=0.01, loss="sse", epochs=1000)
-    assert m.predict(4.0) == pytest.approx(9.0, abs=1e-3)  # the step-by-step tutorial's test point (4, 9)
+    assert_close(m.predict(4.0), 9.0, rtol=0.0, atol=1e-3)  # the step-by-step tutorial's test point (4, 9)
     with pytest.raises(ValueError, match="leaves an empty part"):
         train_test_split(X, y, 0.01)
 
@@ -227,10 +230,11 @@ def test_gradient_check_sees_the_penalty_terms(engine):
 
     # dL/dw = -40 (the worked example) + l1 * sign(1) + 2 * l2 * 1 = -40 + 2 + 1
     report = check_linear_regression(1.0, 0.0, [1, 2, 3], [3, 5, 7], l1=2.0, l2=0.5, engine=engine)
-    assert report.ok and report.autodiff() == pytest.approx({"w": -37.0, "b": -18.0}, abs=1e-12)
+    assert report.ok
+    assert_close(report.autodiff(), {"w": -37.0, "b": -18.0}, rtol=0.0, atol=1e-12)
     # at w = 0 the subgradient 0 agrees with the central difference (l1 h - l1 h) / 2h = 0
     at_zero = check_linear_regression(0.0, 0.0, [1, 2, 3], [3, 5, 7], l1=2.0, engine=engine)
-    assert at_zero.ok and at_zero.autodiff()["w"] == pytest.approx(-2 * (3 + 10 + 21), abs=1e-12)
+    assert at_zero.ok and allclose(at_zero.autodiff()["w"], -2 * (3 + 10 + 21), rtol=0.0, atol=1e-12)
 
 
 def test_walkthrough_shows_the_penalty_steps():
@@ -241,4 +245,4 @@ def test_walkthrough_shows_the_penalty_steps():
     text = walkthrough_text(L)
     assert "abs(w)" in text and "w^2" in text  # the L1 and L2 terms are steps of the backward pass
     L.backward()
-    assert w.grad == pytest.approx(-37.0, abs=1e-12)
+    assert_close(w.grad, -37.0, rtol=0.0, atol=1e-12)

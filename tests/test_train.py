@@ -20,6 +20,7 @@ from tinygrad_lr import (
     mse,
 )
 from tinygrad_lr import train as train_module
+from tinygrad_lr.compare import assert_close
 
 ENGINES = ["value", "tensor"]
 TOL = 1e-12  # the tutorials print 16-17 digits; both engines must agree with them to this
@@ -41,14 +42,14 @@ def test_section2_step_by_step_1000_gd_iterations(engine):
     m = LinearRegression(w=1.0, b=0.0, engine=engine)
     h = fit(m, STEP_BY_STEP, "gd", lr=0.01, loss="sse", epochs=1000)
     w, b = float(m.weights[0]), m.intercept
-    assert w == pytest.approx(2.000148389025502, abs=TOL)
-    assert b == pytest.approx(0.9996626768662412, abs=TOL)
+    assert_close(w, 2.000148389025502, rtol=0.0, atol=TOL)
+    assert_close(b, 0.9996626768662412, rtol=0.0, atol=TOL)
     assert (w, b) == (2.000148389025502, 0.9996626768662412)  # in fact to the last bit
-    assert m.predict(4) == pytest.approx(9, abs=1e-3)  # the test point (4, 9)
+    assert_close(m.predict(4), 9, rtol=0.0, atol=1e-3)  # the test point (4, 9)
     # the one step worked by hand: Loss 29 -> w 1.4, b 0.18, Loss 12.9612
     assert h.initial_loss == 29.0
-    np.testing.assert_allclose(h.epoch_params[0], [1.4, 0.18], atol=1e-15)
-    assert h.losses[0] == pytest.approx(12.9612, abs=TOL)
+    assert_close(h.epoch_params[0], [1.4, 0.18], rtol=1e-7, atol=1e-15)
+    assert_close(h.losses[0], 12.9612, rtol=0.0, atol=TOL)
     assert h.epochs == 1000 and h.updates == 1000
 
 
@@ -56,12 +57,12 @@ def test_section2_step_by_step_1000_gd_iterations(engine):
 def test_section5_course_gd_and_in_order_sgd(engine):
     gd = LinearRegression(bias=False, w=1.0, engine=engine)
     fit(gd, COURSE, "gd", lr=0.01, loss="mse", epochs=100)
-    assert float(gd.weights[0]) == pytest.approx(1.9999444396553017, abs=TOL)
+    assert_close(float(gd.weights[0]), 1.9999444396553017, rtol=0.0, atol=TOL)
     assert float(gd.weights[0]) == 1.9999444396553017
-    assert gd.predict(4) == pytest.approx(7.99978, abs=1e-5)
+    assert_close(gd.predict(4), 7.99978, rtol=0.0, atol=1e-5)
     sgd = LinearRegression(bias=False, w=1.0, engine=engine)
     h = fit(sgd, COURSE, "sgd", lr=0.01, loss="mse", epochs=100)
-    assert float(sgd.weights[0]) == pytest.approx(1.9999999999999236, abs=TOL)
+    assert_close(float(sgd.weights[0]), 1.9999999999999236, rtol=0.0, atol=TOL)
     assert float(sgd.weights[0]) == 1.9999999999999236
     assert h.updates == 300
 
@@ -83,7 +84,7 @@ def test_section3_random_sample_sgd_ends_near_least_squares(seed):
     # 1000 updates, each on one sample drawn with replacement (randint(100)), lr 0.01
     h = fit(m, data, "sgd", lr=0.01, epochs=10, replacement=True, rng=seed)
     assert h.updates == 1000
-    np.testing.assert_allclose(m.param_vector(), theta, atol=0.25)
+    assert_close(m.param_vector(), theta, rtol=1e-7, atol=0.25)
     assert h.final_loss <= 1.1 * best
 
 
@@ -113,8 +114,8 @@ def test_section3_minibatch_of_100_unshuffled_is_full_batch_gd(engine, epochs):
     b = LinearRegression(w=0.5, b=-0.2, engine=engine)
     ha = fit(a, data, GD(a.parameters(), lr=0.1), epochs=epochs)
     hb = fit(b, data, MiniBatchSGD(b.parameters(), lr=0.1, batch_size=100), epochs=epochs)
-    np.testing.assert_allclose(a.param_vector(), b.param_vector(), rtol=0, atol=1e-12)
-    np.testing.assert_allclose(ha.losses, hb.losses, rtol=0, atol=1e-12)
+    assert_close(a.param_vector(), b.param_vector(), rtol=0, atol=1e-12)
+    assert_close(ha.losses, hb.losses, rtol=0, atol=1e-12)
 
 
 def test_gd_converges_to_least_squares_below_the_stability_limit():
@@ -125,7 +126,7 @@ def test_gd_converges_to_least_squares_below_the_stability_limit():
     theta = np.linalg.lstsq(A, y, rcond=None)[0]
     m = LinearRegression(3, engine="tensor")
     fit(m, (X, y), "gd", lr=0.9 * max_stable_lr(X, "mse"), epochs=2000)
-    np.testing.assert_allclose(m.param_vector(), theta, atol=1e-9)
+    assert_close(m.param_vector(), theta, rtol=1e-7, atol=1e-9)
 
 
 def test_engines_agree_on_a_shuffled_minibatch_run():
@@ -139,8 +140,8 @@ def test_engines_agree_on_a_shuffled_minibatch_run():
             m, (X, y), "minibatch", lr=0.05, batch_size=5, shuffle=True, rng=3, epochs=20, record_params=True
         )
         runs.append(h)
-    np.testing.assert_allclose(runs[0].losses, runs[1].losses, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(np.array(runs[0].params), np.array(runs[1].params), rtol=1e-12, atol=1e-12)
+    assert_close(runs[0].losses, runs[1].losses, rtol=1e-12, atol=1e-12)
+    assert_close(np.array(runs[0].params), np.array(runs[1].params), rtol=1e-12, atol=1e-12)
     assert runs[0].updates == 20 * 5  # 23 samples: 4 batches of 5 and one of 3, per epoch
 
 
@@ -185,7 +186,7 @@ def test_divergence_is_an_error_not_a_nan(engine):
     msg = str(e)
     # the largest stable lr for this data and SSE: 2 / (17 + sqrt(265)) (see test_models)
     limit = 2 / (17 + math.sqrt(265))
-    assert e.max_stable_lr == pytest.approx(limit, rel=1e-12)
+    assert_close(e.max_stable_lr, limit, rtol=1e-12, atol=1e-12)
     assert "training diverged at epoch 5" in msg and "learning rate 0.5" in msg
     assert "smaller learning rate" in msg and f"lr < {limit:.6g}" in msg and "Hessian" in msg
     assert "nan" not in msg and e.epoch == 5 and e.lr == 0.5
@@ -212,7 +213,7 @@ def test_sgd_divergence_names_the_epoch_lr_and_the_one_sample_limit():
     m = LinearRegression(bias=False, w=1.0)
     with pytest.raises(DivergenceError, match=r"epoch \d+ with learning rate 0.3") as info:
         fit(m, COURSE, "sgd", lr=0.3, epochs=100)
-    assert info.value.max_stable_lr == pytest.approx(1 / 9, rel=1e-15)
+    assert_close(info.value.max_stable_lr, 1 / 9, rtol=1e-15, atol=1e-12)
     assert "lr < 0.111111 = 1 / 9" in str(info.value) and "lr < 0.214286" in str(info.value)
 
 
@@ -289,5 +290,5 @@ def test_property_engines_agree_on_any_small_run(n, d, seed, bias, loss, optimiz
     for engine in ENGINES:
         m = LinearRegression(d, bias=bias, w=w0, b=0.1 if bias else None, engine=engine)
         runs.append(fit(m, (X, y), optimizer, lr=lr, loss=loss, epochs=10, rng=seed, patience=None, **extra))
-    np.testing.assert_allclose(runs[0].losses, runs[1].losses, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(runs[0].final_params, runs[1].final_params, rtol=1e-12, atol=1e-12)
+    assert_close(runs[0].losses, runs[1].losses, rtol=1e-12, atol=1e-12)
+    assert_close(runs[0].final_params, runs[1].final_params, rtol=1e-12, atol=1e-12)

@@ -14,6 +14,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from tinygrad_lr import Value, no_grad
+from tinygrad_lr.compare import assert_close
 from tinygrad_lr.graph import topological_order
 
 # Central differences have truncation error ~eps^2 * f''' and round-off ~1e-16 / eps; with
@@ -75,9 +76,9 @@ def test_unary_op_gradient(name, f, df, strategy):
         x = Value(a)
         out = f(x)
         out.backward()
-        assert out.data == pytest.approx(f(a), rel=1e-12, abs=1e-12)
-        assert x.grad == pytest.approx(df(a), rel=1e-12, abs=1e-12)
-        assert x.grad == pytest.approx(numerical_derivative(f, [a], 0), rel=REL, abs=ABS)
+        assert_close(out.data, f(a), rtol=1e-12, atol=1e-12)
+        assert_close(x.grad, df(a), rtol=1e-12, atol=1e-12)
+        assert_close(x.grad, numerical_derivative(f, [a], 0), rtol=REL, atol=ABS)
 
     check()
 
@@ -90,10 +91,10 @@ def test_binary_op_gradient(name, f, df, sa, sb):
         out = f(x, y)
         out.backward()
         da, db = df(a, b)
-        assert out.data == pytest.approx(f(a, b), rel=1e-12, abs=1e-12)
-        assert (x.grad, y.grad) == pytest.approx((da, db), rel=1e-12, abs=1e-12)
-        assert x.grad == pytest.approx(numerical_derivative(f, [a, b], 0), rel=REL, abs=ABS)
-        assert y.grad == pytest.approx(numerical_derivative(f, [a, b], 1), rel=REL, abs=ABS)
+        assert_close(out.data, f(a, b), rtol=1e-12, atol=1e-12)
+        assert_close((x.grad, y.grad), (da, db), rtol=1e-12, atol=1e-12)
+        assert_close(x.grad, numerical_derivative(f, [a, b], 0), rtol=REL, atol=ABS)
+        assert_close(y.grad, numerical_derivative(f, [a, b], 1), rtol=REL, atol=ABS)
 
     check()
 
@@ -107,7 +108,7 @@ def test_python_numbers_on_either_side(a, c):
     ]:
         x.zero_grad()
         out.backward()
-        assert out.data == pytest.approx(expected, rel=1e-15, abs=1e-15)
+        assert_close(out.data, expected, rtol=1e-15, atol=1e-15)
         assert x.grad == slope
 
 
@@ -122,11 +123,11 @@ def test_worked_example_of_section_2():
     lr = 0.01
     w.data -= lr * w.grad
     b.data -= lr * b.grad
-    assert w.data == pytest.approx(1.4, abs=1e-15)
-    assert b.data == pytest.approx(0.18, abs=1e-15)
+    assert_close(w.data, 1.4, rtol=0.0, atol=1e-15)
+    assert_close(b.data, 0.18, rtol=0.0, atol=1e-15)
     loss = sum((w * x + b - y) ** 2 for x, y in data)
     # (1.58-3)^2 + (2.98-5)^2 + (4.38-7)^2 = 2.0164 + 4.0804 + 6.8644
-    assert loss.data == pytest.approx(12.9612, abs=1e-12)
+    assert_close(loss.data, 12.9612, rtol=0.0, atol=1e-12)
 
 
 def test_reuse_accumulates():
@@ -150,8 +151,8 @@ def test_shared_parameter_gets_the_sum_over_samples():
     xs, ys = [1.0, 2.0, 4.0, -3.0], [2.0, 0.5, 1.0, 7.0]
     loss = sum((w * x + b - y) ** 2 for x, y in zip(xs, ys))
     loss.backward()
-    assert w.grad == pytest.approx(sum(2 * (0.5 * x - 1 - y) * x for x, y in zip(xs, ys)), rel=1e-14)
-    assert b.grad == pytest.approx(sum(2 * (0.5 * x - 1 - y) for x, y in zip(xs, ys)), rel=1e-14)
+    assert_close(w.grad, sum(2 * (0.5 * x - 1 - y) * x for x, y in zip(xs, ys)), rtol=1e-14, atol=1e-12)
+    assert_close(b.grad, sum(2 * (0.5 * x - 1 - y) for x, y in zip(xs, ys)), rtol=1e-14, atol=1e-12)
 
 
 def test_second_backward_doubles_leaf_gradients_exactly():
@@ -179,8 +180,8 @@ def test_large_graph_under_default_recursion_limit():
     loss.backward()
     assert sys.getrecursionlimit() == limit
     # r_i = x_i*(1-2) + 0.5 = 0.5 - x_i
-    assert b.grad == pytest.approx(sum(2 * (0.5 - x) for x in xs), rel=1e-9)
-    assert w.grad == pytest.approx(sum(2 * (0.5 - x) * x for x in xs), rel=1e-9)
+    assert_close(b.grad, sum(2 * (0.5 - x) for x in xs), rtol=1e-9, atol=1e-12)
+    assert_close(w.grad, sum(2 * (0.5 - x) * x for x in xs), rtol=1e-9, atol=1e-12)
 
 
 def test_topological_order_is_deterministic_and_parents_first():

@@ -22,6 +22,7 @@ import pytest
 
 from tinygrad_lr import Value
 from tinygrad_lr.cli import main
+from tinygrad_lr.compare import assert_close
 from tinygrad_lr.graph import topological_order
 from tinygrad_lr.viz import (
     BackwardStep,
@@ -344,10 +345,10 @@ def check_captions(steps: list[BackwardStep]) -> None:
     for s in steps:
         assert s.grad == s.node.grad, s.caption  # the same sum, in the same order, as backward()
         parts = s.caption.split(" = ")
-        assert float(parts[-1].split()[0]) == pytest.approx(s.grad, rel=1e-5), s.caption
+        assert_close(float(parts[-1].split()[0]), s.grad, rtol=1e-5, atol=1e-12, msg=s.caption)
         if s.contributions and len(parts) > 2:  # "dL/de = 1" has no product to show
-            assert arithmetic(parts[-2]) == pytest.approx(s.grad, rel=1e-5), s.caption
-            assert sum(c.value for c in s.contributions) == pytest.approx(s.grad, rel=1e-12)
+            assert_close(arithmetic(parts[-2]), s.grad, rtol=1e-5, atol=1e-12, msg=s.caption)
+            assert_close(sum(c.value for c in s.contributions), s.grad, rtol=1e-12, atol=1e-12)
 
 
 def test_captions_write_the_chain_rule_with_numbers_that_agree_with_backward() -> None:
@@ -438,7 +439,6 @@ def test_walkthrough_of_a_large_graph_refuses() -> None:
 
 
 def test_tensor_graph_shows_shapes_and_the_broadcast_and_reduction_of_b() -> None:
-    import numpy as np
 
     from tinygrad_lr import tensor
     from tinygrad_lr.losses import sse
@@ -470,7 +470,7 @@ def test_tensor_graph_shows_shapes_and_the_broadcast_and_reduction_of_b() -> Non
         if s.grad is None:
             assert s.node.grad is None and "requires_grad=False" in s.caption
         else:
-            np.testing.assert_allclose(s.grad, s.node.grad, rtol=1e-12)
+            assert_close(s.grad, s.node.grad, rtol=1e-12, atol=0.0)
     (step_b,) = [s for s in steps if s.node is b]
     assert step_b.caption == "dL/db = dL/df * df/db = sum over axis 0 of [-4, -6, -8] = -18"
     assert [s.node for s in steps] == list(reversed(topological_order(L)))

@@ -5,6 +5,9 @@ expected and what was received.
   (``mse(pred, y)`` with 3 predictions and 2 targets, a 3-D ``X``, a string where numbers are
   needed). It is both a ``ValueError`` and a ``TypeError``, so code that caught either before
   still catches it.
+* :class:`OptionError` -- an option (a keyword argument such as ``lr`` or ``batch_size``) with a
+  value it cannot take (an ``InputError``); it carries the option's name, so the command line
+  tells it by the flag the user typed (``--lr must be positive, got -1.0``).
 * :class:`~tinygrad_lr.data.DataError` -- data that cannot be trained on (an ``InputError``):
   a CSV cell that is not a number, a NaN in ``X``, values whose squares overflow float64.
 """
@@ -15,11 +18,44 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["InputError", "describe"]
+__all__ = ["InputError", "OptionError", "describe"]
 
 
 class InputError(ValueError, TypeError):
     """An argument a public function cannot use; the message says which, what it needs, what it got."""
+
+
+class OptionError(InputError):
+    """An option with a value it cannot take: ``option`` is its name as the library knows it
+    (``lr``, ``batch_size``, ``momentum``), ``requirement`` what it must be, ``value`` what it got;
+    ``part`` names the piece of the option's value that is wrong (``beta2`` of ``betas``).
+
+    The message reads ``{subject} must be {requirement}, got {value!r}`` (``subject`` defaults to
+    the part or the option's name: ``the learning rate must be positive, got -1.0``); the command
+    line prints :meth:`for_flag` with the flag whose destination is ``option``, so every command
+    names the flag the user typed.
+    """
+
+    def __init__(
+        self,
+        option: str,
+        requirement: str,
+        value: object,
+        optional: bool = False,
+        *,
+        subject: str = "",
+        part: str = "",
+    ) -> None:
+        self.option, self.requirement, self.value, self.optional = option, requirement, value, optional
+        self.part = part
+        self.subject = subject or part or option
+        none = " or None" if optional else ""
+        super().__init__(f"{self.subject} must be {requirement}{none}, got {value!r}")
+
+    def for_flag(self, flag: str) -> str:
+        """The message with the command line's name for the option: ``--tol must be ...``."""
+        which = f"{flag}: {self.part}" if self.part else flag
+        return f"{which} must be {self.requirement}, got {self.value!r}"
 
 
 def describe(x: Any) -> str:

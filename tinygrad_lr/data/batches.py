@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError, describe
+from ..errors import InputError, OptionError, describe
 
 # --- batching --------------------------------------------------------------------------------
 
@@ -110,9 +110,9 @@ def draw_in_chunk(k: int, replacement: bool, rng: np.random.Generator) -> np.nda
 def check_batch_size(batch_size: object, n: int | None = None) -> int:
     """Return ``batch_size`` if it is an integer in ``1..n``; raise a clear ``ValueError`` if not."""
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
-        raise ValueError(f"batch size must be a whole number, got {batch_size!r}")
+        raise OptionError("batch_size", "a whole number", batch_size, subject="batch size")
     if batch_size < 1:
-        raise ValueError(f"batch size must be at least 1, got {batch_size}")
+        raise OptionError("batch_size", "at least 1", batch_size, subject="batch size")
     if n is not None and batch_size > n:
         raise ValueError(f"batch size {batch_size} is larger than the data set ({n} samples)")
     return int(batch_size)

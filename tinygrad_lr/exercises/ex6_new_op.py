@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from .. import ops
+from ..compare import allclose
 from ..gradcheck import gradcheck
 from ..tensor import Tensor
 from ..value import Value
@@ -155,7 +156,7 @@ def _check_arrays(op: Any) -> str:
         bad = not_finite(*entries)
         if bad:
             return bad
-        if out.shape != want.shape or not np.allclose(out, want, rtol=1e-12, atol=0.0):
+        if out.shape != want.shape or not allclose(out, want, rtol=1e-12):
             got = [float(num(v)) for v in np.ravel(out)]
             return f"your {what} {at} returns {got}, not {want.tolist()}"
     return ""

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import OptionError
 from .base import Optimizer, check_range, divide, sqrt, zeros_like
 from .momentum import momentum_instability
 from .registry import register
@@ -216,7 +217,10 @@ class RMSprop(Optimizer):
 def check_betas(betas: object) -> tuple[float, float]:
     if not isinstance(betas, Sequence) or isinstance(betas, str) or len(betas) != 2:
         raise ValueError(f"betas must be two numbers (beta1, beta2), got {betas!r}")
-    return check_range("beta1", betas[0], 0.0, 1.0), check_range("beta2", betas[1], 0.0, 1.0)
+    try:
+        return check_range("beta1", betas[0], 0.0, 1.0), check_range("beta2", betas[1], 0.0, 1.0)
+    except OptionError as exc:  # a part of the option betas: the command line says --betas
+        raise OptionError("betas", exc.requirement, exc.value, part=exc.option) from None
 
 
 @register

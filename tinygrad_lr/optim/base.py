@@ -23,7 +23,7 @@ from typing import Any, ClassVar, NamedTuple
 import numpy as np
 
 from ..data import Batching
-from ..errors import InputError, describe
+from ..errors import InputError, OptionError, describe
 from ..graph import no_grad
 
 __all__ = [
@@ -42,13 +42,14 @@ BATCHING_OPTIONS = tuple(f.name for f in fields(Batching))  # batch_size, shuffl
 
 def check_lr(lr: object) -> float:
     """Return ``lr`` as a float if it is a finite number > 0; raise a clear ``ValueError`` if not."""
+    said = "the learning rate"
     if isinstance(lr, bool) or not isinstance(lr, (int, float, np.integer, np.floating)):
-        raise ValueError(f"the learning rate must be a number, got {lr!r}")
+        raise OptionError("lr", "a number", lr, subject=said)
     lr = float(lr)
     if not math.isfinite(lr):
-        raise ValueError(f"the learning rate must be a finite number, got {lr!r}")
+        raise OptionError("lr", "a finite number", lr, subject=said)
     if lr <= 0.0:
-        raise ValueError(f"the learning rate must be positive, got {lr!r}")
+        raise OptionError("lr", "positive", lr, subject=said)
     return lr
 
 
@@ -58,14 +59,14 @@ def check_range(
     """Return ``value`` as a float if ``low <= value`` (and ``value < high``, or ``<= high`` with
     ``open_high=False``); raise a ``ValueError`` naming the option otherwise."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{name} must be a number, got {value!r}")
+        raise OptionError(name, "a number", value)
     v = float(value)
     if not math.isfinite(v) or v < low or (high is not None and (v >= high if open_high else v > high)):
         if high is None:
             bound = f">= {low:g}"
         else:
             bound = f"in [{low:g}, {high:g}{')' if open_high else ']'}"
-        raise ValueError(f"{name} must be a number {bound}, got {value!r}")
+        raise OptionError(name, f"a number {bound}", value)
     return v
 
 
@@ -312,6 +313,9 @@ class Optimizer:
             raise ValueError(f"{title} needs a batch size (GD uses every sample)")
         try:
             return Batching(batch_size, shuffle, replacement, drop_last)
+        except OptionError as exc:  # still the option's error: the command line names its flag
+            said = f"{title}: {exc.subject}"
+            raise OptionError(exc.option, exc.requirement, exc.value, subject=said, part=exc.part) from None
         except ValueError as exc:
             raise ValueError(f"{title}: {exc}") from None
 

@@ -31,6 +31,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from ..errors import OptionError
 from .base import Optimizer, check_range
 
 __all__ = [
@@ -46,7 +47,7 @@ __all__ = [
 
 def _whole(name: str, value: object, low: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ValueError(f"{name} must be a whole number >= {low}, got {value!r}")
+        raise OptionError(name, f"a whole number >= {low}", value)
     return value
 
 
@@ -304,6 +305,14 @@ def make_scheduler(spec: str, optimizer: Optimizer, epochs: int) -> LRScheduler:
         >>> make_scheduler("step:10:0.5", GD([Value(0.0)], lr=0.1), epochs=100)
         StepLR(lr x 0.5 every 10 epochs)
     """
+    try:
+        return _make_scheduler(spec, optimizer, epochs)
+    except OptionError as exc:  # a value of the spec: the command line says --schedule
+        said = f"schedule {spec!r}: {exc.subject}"
+        raise OptionError("schedule", exc.requirement, exc.value, subject=said, part=exc.subject) from None
+
+
+def _make_scheduler(spec: str, optimizer: Optimizer, epochs: int) -> LRScheduler:
     kind, *args = spec.strip().split(":")
     kind = kind.lower()
     makers: dict[str, tuple[Any, int, int]] = {  # class, required args, max args

@@ -158,7 +158,7 @@ def _best(q: Quadratic, method: str) -> tuple[float, float]:
 
 
 def save_race(
-    r: Race, path: str | os.PathLike[str], *, frames: int = 36, fps: int = 5, dpi: int = 80
+    r: Race, path: str | os.PathLike[str], *, frames: int = 36, fps: int = 5, dpi: int = 100
 ) -> Path:
     """The race as a GIF or MP4: the first steps one by one, then log-spaced ones to the end."""
     from ..viz.figures.theory import RaceFigure

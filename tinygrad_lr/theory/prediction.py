@@ -82,7 +82,10 @@ class Prediction:
     @property
     def factors(self) -> np.ndarray | None:
         """GD's factor ``1 - lr*lambda_i`` along each direction, sign included (``None`` with momentum)."""
-        return 1.0 - self.lr * self.eigenvalues if self.method == "gd" else None
+        if self.method != "gd":
+            return None
+        with np.errstate(over="ignore"):  # lr * lambda past float64's range: the factor is -inf
+            return 1.0 - self.lr * self.eigenvalues
 
     @property
     def title(self) -> str:
@@ -109,14 +112,14 @@ def first_below(
     w = 0.5 * lam
     if float(w @ (e0 * e0)) <= tol:
         return 0
-    powers = np.empty((block,) + M.shape)
-    P = M.copy()
-    for j in range(block):
-        powers[j] = P
-        P = np.einsum("nab,nbc->nac", M, P)
-    state = np.stack([e0, np.zeros_like(e0)], axis=1)  # (directions, 2): error and velocity
-    done = 0
-    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):  # a diverging run: inf, then None
+        powers = np.empty((block,) + M.shape)
+        P = M.copy()
+        for j in range(block):
+            powers[j] = P
+            P = np.einsum("nab,nbc->nac", M, P)
+        state = np.stack([e0, np.zeros_like(e0)], axis=1)  # (directions, 2): error and velocity
+        done = 0
         while done < max_steps:
             states = np.einsum("jnab,nb->jna", powers, state)  # steps done+1 .. done+block
             gaps = (states[:, :, 0] ** 2) @ w

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..closed_form import design_matrix, lstsq, singular_values
-from ..data import Dataset, from_arrays
+from ..data import DataError, Dataset, from_arrays
 from ..models import loss_hessian
 from ..optim.base import check_lr, check_range
 from ..scaling import Standardizer
@@ -112,6 +112,9 @@ class Quadratic:
                 f"the start needs {self.n_params} finite numbers ({', '.join(self.param_names)}), "
                 f"got {np.asarray(start).tolist()}"
             )
+        if not math.isfinite(self.loss(arr)):
+            at = ", ".join(f"{n} = {v:g}" for n, v in zip(self.param_names, arr))
+            raise ValueError(f"the loss at the start ({at}) overflows float64; start nearer the data's scale")
         return arr
 
     def minimizer(self, start: Any = None) -> np.ndarray:
@@ -157,7 +160,8 @@ class Quadratic:
 
     def factors(self, lr: float) -> np.ndarray:
         """GD's factor along each eigen-direction, sign included: ``1 - lr*lambda_i``."""
-        return 1.0 - check_lr(lr) * self.eigenvalues
+        with np.errstate(over="ignore"):  # lr * lambda past float64's range: the factor is -inf
+            return 1.0 - check_lr(lr) * self.eigenvalues
 
     def rate(self, lr: float, method: str = "gd", momentum: float | None = None) -> float:
         """The convergence rate: the largest factor over the directions the data determine. Below 1 the
@@ -327,8 +331,8 @@ def _finite_rows(*arrays: np.ndarray) -> int:
 def _gd_errors(e0: np.ndarray, factors: np.ndarray, steps: int) -> np.ndarray:
     """``e0_i * factor_i^k`` for ``k = 0..steps`` (``inf`` where it overflows: :meth:`predict` cuts there)."""
     k = np.arange(steps + 1, dtype=np.float64)[:, None]
-    with np.errstate(over="ignore", invalid="ignore"):
-        return e0[None, :] * np.power(factors[None, :], k)
+    with np.errstate(over="ignore", invalid="ignore"):  # a direction with no error keeps none, however f
+        return np.where(e0[None, :] == 0.0, 0.0, e0[None, :] * np.power(factors[None, :], k))
 
 
 def _bisect_gd(e0: np.ndarray, lam: np.ndarray, factors: np.ndarray, tol: float) -> int:
@@ -383,6 +387,11 @@ def quadratic(
     sv = singular_values(A)
     _, _, Vt = np.linalg.svd(A, full_matrices=True)
     scale = 2.0 / A.shape[0] if key == "mse" else 2.0
+    if not scale * sv[0] ** 2 > 0.0 and np.any(X != 0.0):  # no bias: only the features make H; they vanish
+        raise DataError(
+            f"the features' squares underflow float64 (largest |x| {float(np.abs(X).max()):.3g}): the "
+            "loss's Hessian is 0 to working precision; rescale the data"
+        )
     sol = lstsq(X, ds.y, bias=bias, loss=key)
     d = X.shape[1]
     names = (["w"] if d == 1 else [f"w{j + 1}" for j in range(d)]) + (["b"] if bias else [])

@@ -54,12 +54,13 @@ def step_matrices(lams: Any, lr: float, method: str, momentum: float = 0.0) -> n
     lam = np.asarray(lams, dtype=np.float64).reshape(-1)
     mu = 0.0 if method == "gd" else float(momentum)
     M = np.empty((lam.size, 2, 2))
-    if method == "nesterov":
-        M[:, 0, 0] = 1.0 - lr * lam * (1.0 + mu)
-        M[:, 0, 1] = 0.0 - lr * mu * mu
-    else:
-        M[:, 0, 0] = 1.0 - lr * lam
-        M[:, 0, 1] = 0.0 - lr * mu  # 0.0 - ...: no -0.0 for mu = 0
+    with np.errstate(over="ignore"):  # lr * lambda past float64's range: -inf, the run overflows at once
+        if method == "nesterov":
+            M[:, 0, 0] = 1.0 - lr * lam * (1.0 + mu)
+            M[:, 0, 1] = 0.0 - lr * mu * mu
+        else:
+            M[:, 0, 0] = 1.0 - lr * lam
+            M[:, 0, 1] = 0.0 - lr * mu  # 0.0 - ...: no -0.0 for mu = 0
     M[:, 1, 0] = lam
     M[:, 1, 1] = mu
     return M
@@ -77,15 +78,16 @@ def spectral_radius(lams: Any, lr: Any, method: str, momentum: Any = 0.0) -> np.
         0.5
     """
     lam = np.asarray(lams, dtype=np.float64)
-    a = np.asarray(lr, dtype=np.float64) * lam
-    if method == "gd":
-        return np.abs(1.0 - a)
-    mu = np.asarray(momentum, dtype=np.float64)
-    if method == "nesterov":
-        T, D = (1.0 + mu) * (1.0 - a), mu * (1.0 - a)
-    else:
-        T, D = 1.0 + mu - a, mu + 0.0 * a
-    disc = T * T - 4.0 * D
+    with np.errstate(over="ignore", invalid="ignore"):  # lr * lambda past float64: the rate is inf
+        a = np.asarray(lr, dtype=np.float64) * lam
+        if method == "gd":
+            return np.abs(1.0 - a)
+        mu = np.asarray(momentum, dtype=np.float64)
+        if method == "nesterov":
+            T, D = (1.0 + mu) * (1.0 - a), mu * (1.0 - a)
+        else:
+            T, D = 1.0 + mu - a, mu + 0.0 * a
+        disc = T * T - 4.0 * D
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         sq = np.sqrt(np.maximum(disc, 0.0))
         # the real root of the larger size, its distance from 1 (or -1) taken from p(1) = 1 - T + D = a
@@ -168,9 +170,11 @@ def run(M: np.ndarray, e0: np.ndarray, steps: int) -> np.ndarray:
     out = np.empty((steps + 1, e0.size))
     e, v = e0.astype(np.float64).copy(), np.zeros(e0.size)
     out[0] = e
+    still = e == 0.0
     with np.errstate(over="ignore", invalid="ignore"):
         for k in range(1, steps + 1):
             e, v = M[:, 0, 0] * e + M[:, 0, 1] * v, M[:, 1, 0] * e + M[:, 1, 1] * v
+            e, v = np.where(still, 0.0, e), np.where(still, 0.0, v)  # no error, no velocity: nothing moves
             if not (np.all(np.isfinite(e)) and np.all(np.isfinite(v))):
                 return out[:k]
             out[k] = e

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from ..data import as_generator, check_batch_size
-from ..errors import InputError
+from ..errors import InputError, OptionError
 from ..losses import get_loss
 from ..optim import LRScheduler, Optimizer, check_lr, make_optimizer, optimizer_class
 
@@ -37,19 +37,6 @@ __all__ = [
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-class OptionError(InputError):
-    """An option with a value it cannot take; names the option (``FitOptions``' name, or the
-    command line's flag through :meth:`for_flag`), what it needs and what it got."""
-
-    def __init__(self, option: str, requirement: str, value: object, optional: bool = False) -> None:
-        self.option, self.requirement, self.value, self.optional = option, requirement, value, optional
-        super().__init__(f"{option} must be {requirement}{' or None' if optional else ''}, got {value!r}")
-
-    def for_flag(self, flag: str) -> str:
-        """The message with the command line's name for the option: ``--tol must be ...``."""
-        return f"{flag} must be {self.requirement}, got {self.value!r}"
 
 
 def _help(text: str) -> Any:

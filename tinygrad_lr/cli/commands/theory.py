@@ -226,6 +226,8 @@ def _print(
 
 def _verdict(q: Any, predicted: int | None, path: Any, outcome: Outcome, limit: int) -> str:
     """``predicted 1792, actual 1792``, or why there is no such step."""
+    if predicted == 0:  # the start is within the tolerance: nothing to run, whatever the rate
+        return f"predicted 0 (the start is within the tolerance), actual {outcome.steps}"
     if not path.converges:
         over = q.overflow_step(path)
         where = (

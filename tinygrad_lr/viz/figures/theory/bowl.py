@@ -51,7 +51,10 @@ class Plane:
         q = self.q
         if self.in_eigen:
             return q.loss_star + 0.5 * (q.lambda_max * u * u + float(q.eigenvalues[0]) * v * v)
-        return q.loss([u, v])
+        # L* + e^T H e / 2 in plain floats: the contours' grid calls this thousands of times
+        (h11, h12), (_, h22) = q.hessian.tolist()
+        du, dv = u - float(q.theta_star[0]), v - float(q.theta_star[1])
+        return q.loss_star + 0.5 * (h11 * du * du + 2 * h12 * du * dv + h22 * dv * dv)
 
     def axis_vectors(self) -> list[tuple[int, np.ndarray]]:
         """Each eigen-direction shown (its index, 1-based) and its unit vector in the plane."""

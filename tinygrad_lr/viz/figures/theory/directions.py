@@ -94,7 +94,9 @@ def _quick(d: _Errors) -> int | None:
     e = d.predicted
     done = (e <= d.floor) | (e <= 1e-6 * np.maximum(e[:1], d.floor))
     ends = [int(np.argmax(col)) for col in done.T if col.any() and not col[0]]
-    if not ends or min(ends) > ZOOM * d.p.steps:
+    alive = np.flatnonzero(np.any(e > d.floor, axis=1))
+    last = int(alive[-1]) + 1 if alive.size else 1  # the whole panel shows no further than this
+    if not ends or min(ends) > ZOOM * last:
         return None
     return max(int(1.5 * min(ends)) + 2, 5)
 
