@@ -141,3 +141,17 @@ def test_tensor_gradient_graph_step_keeps_the_shape():
     opt.step()
     assert type(w.data) is np.ndarray
     assert_close(w.data, [0.8, 1.6], rtol=1e-15)
+
+
+def test_a_parameter_that_can_get_no_gradient_of_its_own_is_refused():
+    # a computed node: PyTorch's "can't optimize a non-leaf Tensor"; a Tensor without
+    # requires_grad: its grad stays None, so the step would skip it for ever, silently
+    w = Value(1.0, label="w")
+    with pytest.raises(
+        ValueError, match=r"GD: parameter 0 \(Value\) is computed from other nodes, not a leaf"
+    ):
+        GD([w * 2.0], lr=0.1)
+    with pytest.raises(ValueError, match="is computed from other nodes"):
+        GD([Tensor([1.0], requires_grad=True) * 2.0], lr=0.1)
+    with pytest.raises(ValueError, match="a Tensor that does not require grad, so it never gets a gradient"):
+        GD([Tensor([1.0])], lr=0.1)

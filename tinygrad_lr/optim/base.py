@@ -235,8 +235,20 @@ class Optimizer:
 
     def _check_new(self, p: Any, i: int, group: list[Any]) -> None:
         """Refuse a parameter given twice: its step would be taken twice per ``step()`` (PyTorch
-        warns about a repeat inside a group and refuses one across groups; here both are refused)."""
+        warns about a repeat inside a group and refuses one across groups; here both are refused);
+        and one that can get no gradient of its own: a node computed from others (PyTorch: "can't
+        optimize a non-leaf Tensor"), a Tensor that does not require grad."""
         cls = type(self).__name__
+        if getattr(p, "_prev", ()):
+            raise ValueError(
+                f"{cls}: parameter {i} ({_label(p)}) is computed from other nodes, not a leaf: a step "
+                "would change a number the next forward pass recomputes; optimize the leaves it comes from"
+            )
+        if getattr(p, "requires_grad", True) is False:
+            raise ValueError(
+                f"{cls}: parameter {i} ({_label(p)}) is a Tensor that does not require grad, so it never "
+                "gets a gradient: make it with Tensor(..., requires_grad=True)"
+            )
         if any(p is q for q in group[:i]):
             first = next(k for k, q in enumerate(group) if q is p)
             raise ValueError(
