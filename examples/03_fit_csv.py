@@ -8,8 +8,9 @@
    1000 full-batch iterations, as the tutorial: the loss before and after. (The learning rate
    is tiny because x is ~50: the loss is ~2500 times steeper in ``w`` than in ``b``, so ``b``
    barely moves -- compare with the least-squares line.)
-3. The tutorial's ``step_gradient`` has a bug: inside the loop over the points it ASSIGNS the
-   gradient instead of adding to it, so only the last point counts. ``check_gradient_fn``
+3. The tutorial's ``step_gradient`` has a bug: inside the loop over the points it ASSIGNS
+   ``w``'s gradient instead of adding to it, so only the last point counts for ``w`` (``b``'s
+   is added up, and is right). ``check_gradient_fn``
    compares it with autodiff and names the mistake; the fixed version passes.
 
 What to look at: the printed gradient-check report (the FAILED line and its hint),
@@ -36,11 +37,13 @@ LR, ITERATIONS = 1e-4, 1000
 
 
 def step_gradient_buggy(w, b, x, y):
-    """The tutorial's gradient of the mean squared error -- with its bug, copied faithfully."""
+    """The tutorial's gradient of the mean squared error -- with its bug, copied faithfully:
+    ``b``'s gradient is added up over the points, ``w``'s is assigned (docs/sources.md)."""
     n = len(x)
+    w_gradient = b_gradient = 0.0
     for i in range(n):
+        b_gradient += (2 / n) * ((w * x[i] + b) - y[i])
         w_gradient = (2 / n) * ((w * x[i] + b) - y[i]) * x[i]  # BUG: = instead of +=
-        b_gradient = (2 / n) * ((w * x[i] + b) - y[i])
     return w_gradient, b_gradient
 
 
@@ -97,10 +100,12 @@ def main(argv: list[str] | None = None) -> dict:
         {"GD, lr 1e-4": [loss - loss_ls for loss in [history.initial_loss, *history.losses]]},
         log=True,
         xlog=True,  # iteration 0 stays on the axis, left of a marked break
+        xlabel="iteration",
         ylabel="MSE - least-squares MSE",
         title="how far above the best line, per iteration",
     )
     fig.axes[0].set_xlim(0, ITERATIONS)
+    loss_xlabel = fig.axes[0].get_xlabel()
     plot.save(fig, out / "loss.png")
     print(f"\nfigures: {out / 'fit.png'}, {out / 'loss.png'}")
     return {
@@ -114,6 +119,7 @@ def main(argv: list[str] | None = None) -> dict:
         "buggy_verdict": report.verdict(),
         "fixed_ok": fixed.ok,
         "figures": [out / "fit.png", out / "loss.png"],
+        "loss_xlabel": loss_xlabel,
     }
 
 

@@ -20,6 +20,14 @@ A page is read as its fenced blocks, in order, and each kind of block is handled
   renamed option breaks the test), not run: they may write files or take long.
 
 A block preceded by the comment ``<!-- docs-test: skip -->`` is left alone (say why next to it).
+A page holding the comment ``<!-- docs-test: every block runs alone -->`` (the README, whose
+blocks a reader copies one at a time) runs each Python block in a fresh namespace and a fresh
+folder of its own instead, so a block that leans on an earlier one fails.
+
+Pictures: code that writes into ``docs/images/`` writes into the working directory's copy of it;
+code that writes a picture next to the user (``save_graph(..., "graph.svg")``, as the README's
+quick start does) writes into the working directory itself. :func:`written_pictures` finds both
+and pairs each with the committed ``docs/images/`` file of the same name that the page embeds.
 Everything runs in the working directory given (a temporary folder in the tests) with
 matplotlib's Agg backend; ``examples/`` is linked into it so the pages can use the shipped data,
 and ``docs/images/`` exists in it, so code that writes the docs' pictures writes them there.
@@ -48,6 +56,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 _FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```[ \t]*$", re.S | re.M)
 _SKIP = "<!-- docs-test: skip"
+_ALONE = "<!-- docs-test: every block runs alone -->"
+_PICTURES = (".png", ".svg", ".gif")
 _SHELL_LANGS = ("text", "console")
 _NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
 NUMBER_RTOL = 1e-12  # a last-digit difference between BLAS kernels; a changed result is far larger
@@ -169,7 +179,9 @@ def check_page(page: Path, workdir: Path) -> Report:
     examples = workdir / "examples"
     if not examples.exists():
         examples.symlink_to(ROOT / "examples", target_is_directory=True)
-    blocks = parse_blocks(page.read_text(encoding="utf-8"))
+    text = page.read_text(encoding="utf-8")
+    blocks = parse_blocks(text)
+    alone = _ALONE in text
     name = page.relative_to(ROOT).as_posix()
     report = Report()
     namespace: dict[str, object] = {"__name__": "__docs__"}
@@ -184,6 +196,9 @@ def check_page(page: Path, workdir: Path) -> Report:
                 continue
             if block.lang == "python":
                 report.python_blocks += 1
+                if alone:  # nothing from an earlier block, and a folder of its own
+                    namespace = {"__name__": "__docs__"}
+                    os.chdir(_fresh_folder(workdir, i))
                 if block.body.lstrip().startswith(">>>"):
                     _run_doctest(block, namespace, where, report)
                     continue
@@ -223,6 +238,35 @@ def check_page(page: Path, workdir: Path) -> Report:
     return report
 
 
+def _fresh_folder(workdir: Path, i: int) -> Path:
+    """The folder block ``i`` of a page whose blocks run alone runs in: empty but for the
+    shipped ``examples/`` (and ``docs/images/``, as every page's folder has)."""
+    folder = workdir / f"block{i}"
+    (folder / "docs" / "images").mkdir(parents=True, exist_ok=True)
+    if not (folder / "examples").exists():
+        (folder / "examples").symlink_to(ROOT / "examples", target_is_directory=True)
+    return folder
+
+
+def written_pictures(page: Path, workdir: Path) -> dict[str, Path]:
+    """``{name under docs/images/: the file the page's code wrote}`` after :func:`check_page`
+    ran ``page`` in ``workdir``: every picture written into ``docs/images/``, and every picture
+    written next to the user whose name the page embeds from ``docs/images/``."""
+    text = page.read_text(encoding="utf-8")
+    found: dict[str, Path] = {}
+    folders = [workdir, *sorted(workdir.glob("block*"))]
+    for folder in folders:
+        images = folder / "docs" / "images"
+        for f in sorted(images.rglob("*")) if images.exists() else []:
+            if f.suffix in _PICTURES:
+                found[f.relative_to(images).as_posix()] = f
+        for f in sorted(folder.iterdir()):
+            embeds = re.search(rf"(?:^|[(/\s])(?:docs/)?images/{re.escape(f.name)}\)", text, re.M)
+            if f.suffix in _PICTURES and embeds:
+                found[f.name] = f
+    return found
+
+
 def _run_doctest(block: Block, namespace: dict[str, object], where: str, report: Report) -> None:
     parser = doctest.DocTestParser()
     test = parser.get_doctest(block.body, namespace, where, where, 0)
@@ -257,6 +301,10 @@ def main(argv: list[str] | None = None) -> int:
             (Path(tmp) / "docs").mkdir()
             (Path(tmp) / "docs" / "images").symlink_to(ROOT / "docs" / "images", target_is_directory=True)
             report = check_page(page.resolve(), Path(tmp))
+            for name, fresh in written_pictures(page.resolve(), Path(tmp)).items():
+                target = ROOT / "docs" / "images" / name
+                if fresh.resolve() != target.resolve():
+                    target.write_bytes(fresh.read_bytes())  # a picture drawn next to the user
         print(f"{page}: {report.python_blocks} Python blocks, {report.outputs_compared} outputs compared, "
               f"{report.doctest_examples} doctest examples, {report.commands_run} commands run")
         for failure in report.failures:

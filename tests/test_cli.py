@@ -62,6 +62,23 @@ def test_demo_backprops_trains_and_renders(tmp_path, capsys):
     assert "<svg" in replay and "http://" not in replay and "https://" not in replay
 
 
+def test_demo_ends_with_what_to_do_next_and_every_step_it_names_exists(tmp_path, capsys, monkeypatch):
+    from tinygrad_lr.exercises import EXERCISES
+
+    assert main(["demo", "--out", str(tmp_path), "--no-render"]) == 0
+    out = capsys.readouterr().out
+    tail = out[out.rindex("What next:"):]
+    assert out.rstrip().endswith(tail.rstrip())  # the last thing the demo says
+    root = Path(__file__).resolve().parent.parent
+    for path in ("docs/tutorial.md", "notebooks/01_worked_example.ipynb"):
+        assert path in tail and (root / path).exists()
+    assert "first of six exercises" in tail and len(EXERCISES) == 6
+    assert "do it yourself: tinygrad-lr check --new 1 writes" in tail
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "--new", "1"]) == 0  # the command it names works, and writes the stub
+    assert [p.name for p in tmp_path.glob("ex1_*.py")] == ["ex1_local_derivatives.py"]
+
+
 def test_demo_without_graphviz_prints_everything_then_says_which_pictures_it_skipped(tmp_path, capsys,
                                                                                       monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path / "no-programs-here"))  # no `dot` anywhere
@@ -73,7 +90,9 @@ def test_demo_without_graphviz_prints_everything_then_says_which_pictures_it_ski
     assert "graph.svg" in skipped and "walkthrough/" in skipped and "replay/" in skipped
     assert "'dot' program was not found" in skipped
     assert (tmp_path / "out" / "replay" / "updates.csv").exists()  # the replay's numbers and other panels
+    skipped, _, next_steps = skipped.partition("What next:")  # and then, last, where to go from here
     assert "install Graphviz: " in skipped and skipped.strip().endswith("then run this again.")
+    assert "tinygrad-lr check --new 1" in next_steps
     assert (tmp_path / "out" / "graph.dot").exists()  # the DOT source is there to render later
     assert not (tmp_path / "out" / "graph.svg").exists()
 

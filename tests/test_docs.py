@@ -8,7 +8,7 @@ namespace and a fresh temporary folder.
 from __future__ import annotations
 
 import pytest
-from docs_check import ROOT, check_page, pages, parse_blocks, same_output
+from docs_check import ROOT, check_page, pages, parse_blocks, same_output, written_pictures
 
 PAGES = pages()
 _REPORTS: dict = {}  # page -> Report: each page runs once per session, however many tests read it
@@ -45,32 +45,53 @@ def test_the_pages_with_worked_output_are_really_checked(report_of):
 
 
 def test_every_picture_a_page_draws_is_the_one_it_embeds(report_of):
-    """A page's code writes its pictures into docs/images/; the committed files must be what that
-    code draws today (regenerate with ``python tests/docs_check.py PAGE``)."""
+    """A page's code writes its pictures into docs/images/ (or, as the README's quick start, next
+    to the user under the name the page embeds from docs/images/); the committed files must be
+    what that code draws today (regenerate with ``python tests/docs_check.py PAGE``)."""
     from figures import misdrawn_edges, picture_difference
 
     compared, differences = [], []
     for page in PAGES:
         report_of(page)
-        images = _WORKDIRS[page] / "docs" / "images"
-        for fresh in sorted(p for p in images.rglob("*") if p.suffix in (".png", ".svg")):
-            rel = fresh.relative_to(images)
+        for rel, fresh in written_pictures(page, _WORKDIRS[page]).items():
+            if fresh.suffix == ".gif":
+                continue  # an animation: its frames are tested in tests/test_replay.py
             committed = ROOT / "docs" / "images" / rel
-            embedded = f"images/{rel.as_posix()}" in page.read_text() or f"docs/images/{rel.as_posix()}" in (
+            embedded = f"images/{rel}" in page.read_text() or f"docs/images/{rel}" in (
                 ROOT / "README.md"
             ).read_text()
             if not committed.exists():
                 if embedded:
                     differences.append(f"{page.name} draws docs/images/{rel} but it is not committed")
                 continue
-            compared.append(rel.as_posix())
+            compared.append(rel)
             if fresh.suffix == ".svg":
                 differences += [f"{page.name}: {rel}: {m}" for m in misdrawn_edges(fresh.read_text())]
             problem = picture_difference(committed, fresh)
             if problem:
                 differences.append(f"{page.name}: {problem}")
-    assert {"tutorial_fit.png", "optimizers_learning_rates.png"} <= set(compared), compared
+    expected = {"tutorial_fit.png", "optimizers_learning_rates.png", "quick_start_graph.svg"}
+    assert expected <= set(compared), compared
     assert not differences, "\n".join(differences)
+
+
+def test_the_readme_writes_nothing_into_the_docs_and_each_block_runs_alone(report_of):
+    """The quick start is copied by readers into a folder of their own: it must not need the
+    clone's docs/images/ (nor overwrite a committed picture inside a clone), and no block may
+    lean on a variable of an earlier one."""
+    import re
+
+    page = ROOT / "README.md"
+    report = report_of(page)
+    assert not report.failures, report.failures
+    workdir = _WORKDIRS[page]
+    blocks = sorted(workdir.glob("block*"))
+    assert len(blocks) == report.python_blocks >= 2  # each ran in a folder of its own
+    written = [p for b in blocks for p in (b / "docs" / "images").rglob("*")]
+    assert not written, f"the README wrote into docs/images: {written}"
+    python = [b.body for b in parse_blocks(page.read_text()) if b.lang == "python"]
+    assert not any(re.search(r"docs/images", body) for body in python)
+    assert (blocks[0] / "quick_start_graph.svg").exists()
 
 
 def test_parser_pairs_code_with_the_output_block_right_after_it():
@@ -194,3 +215,102 @@ def test_the_compile_pages_picture_names_what_its_code_computes() -> None:
     assert set(code) <= set(titles), sorted(set(code) - set(titles))
     for name, formula in code.items():
         assert same(titles[name]) == same(formula), (name, titles[name], formula)
+
+
+_NUMBER_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve".split())}
+
+
+def _counted_things() -> dict[str, int]:
+    """What a page may count, and how many there really are."""
+    import re
+
+    from tinygrad_lr.cli.commands import discover
+    from tinygrad_lr.exercises import EXERCISES
+
+    sources = (ROOT / "docs" / "sources.md").read_text()
+    return {
+        "scripts": len(list((ROOT / "examples").glob("[0-9][0-9]_*.py"))),
+        "example scripts": len(list((ROOT / "examples").glob("[0-9][0-9]_*.py"))),
+        "notebooks": len(list((ROOT / "notebooks").glob("*.ipynb"))),
+        "lessons": len(list((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))),
+        "numbered ones": len(list((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))),
+        "graded exercises": len(EXERCISES),
+        "exercises": len(EXERCISES),
+        "short tutorials": len(re.findall(r"^\| \d+ \|", sources, re.M)),
+        "linear-regression tutorials": len(re.findall(r"^\| \d+ \|", sources, re.M)),
+        "sub-commands": len(discover()),
+    }
+
+
+def test_the_counts_a_page_states_are_the_real_counts():
+    """"eight scripts" when there are ten, "four notebooks" when there are seven: a page that
+    counts examples, notebooks, exercises, tutorials or commands must count right."""
+    import re
+
+    things = _counted_things()
+    word = "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
+    pattern = re.compile(rf"\b({word}|\d+) ({'|'.join(sorted(things, key=len, reverse=True))})\b", re.I)
+    seen, wrong = 0, []
+    texts = [(p, p.read_text()) for p in pages()]
+    for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        import json
+
+        cells = json.loads(nb.read_text())["cells"]
+        texts.append((nb, "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")))
+    for path, text in texts:
+        for m in pattern.finditer(" ".join(text.split())):
+            said = m.group(1).lower()
+            n = _NUMBER_WORDS[said] if said in _NUMBER_WORDS else int(said)
+            seen += 1
+            real = things[m.group(2).lower()]
+            if n != real:
+                wrong.append(f"{path.relative_to(ROOT)}: {m.group(0)!r}, but there are {real}")
+    assert seen >= 8  # README and docs/README.md count examples, notebooks, exercises, tutorials
+    assert not wrong, "\n".join(wrong)
+
+
+def test_every_command_is_in_the_readme_and_has_a_section_in_cli_md():
+    from tinygrad_lr.cli.commands import discover
+
+    readme, cli = (ROOT / "README.md").read_text(), (ROOT / "docs" / "cli.md").read_text()
+    block = readme[readme.index("## Command line"):]
+    block = block[: block.index("\n## ", 3)]
+    for module in discover():
+        name = module.__name__.rsplit(".", 1)[1]
+        assert f"tinygrad-lr {name} " in block, f"README's command block has no `tinygrad-lr {name}`"
+        assert f"\n## {name}\n" in cli, f"docs/cli.md has no section ## {name}"
+
+
+def test_the_readme_links_every_docs_page():
+    readme = (ROOT / "README.md").read_text()
+    missing = [p.name for p in sorted((ROOT / "docs").glob("*.md")) if p.name != "README.md"
+               and f"(docs/{p.name})" not in readme]
+    assert not missing, f"README's documentation list leaves out {missing}"
+
+
+def test_the_docs_index_puts_the_exercises_right_after_the_tutorial():
+    import re
+
+    index = (ROOT / "docs" / "README.md").read_text()
+    order = re.findall(r"^\| \[(\w+)\.md\]", index, re.M)
+    assert order[:2] == ["tutorial", "exercises"], order
+
+
+def test_newtons_one_step_is_as_close_to_least_squares_as_higher_order_md_says(capsys):
+    """The page said "1e-14 apart" where the command printed 4.73e-13: the bound it states must
+    hold for the run it shows."""
+    import json
+    import re
+
+    from tinygrad_lr.cli import main
+
+    page = (ROOT / "docs" / "higher_order.md").read_text()
+    command = "tinygrad-lr fit examples/data/study_hours.csv --optimizer newton --epochs 1"
+    assert command in page
+    said = " ".join(page.split())
+    (bound,) = re.findall(r"beside its own, less than (\S+) apart after that one step", said)
+    argv = [str(ROOT / a) if a.endswith(".csv") else a for a in command.split()[1:]]
+    assert main([*argv, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert 0 <= out["param_distance"] < float(bound)

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from figures import picture_difference
 
-from tinygrad_lr.compare import allclose, assert_close
+from tinygrad_lr.compare import allclose, assert_close, isclose
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -103,6 +103,8 @@ def test_03_fit_csv(tmp_path):
     assert not r["buggy_ok"]  # the tutorial's = instead of += is caught ...
     assert "assigned (=) instead of accumulated (+=)" in r["buggy_verdict"]  # ... and named
     assert r["fixed_ok"]
+    # not "iteration (the first value at 0) (0 to 1 linear, then log scale)"
+    assert r["loss_xlabel"] == "iteration (0 to 1 linear, then log scale)"
     assert_figures(r["figures"])
     assert_docs_figures_are_current("03_fit_csv", tmp_path)
 
@@ -242,3 +244,45 @@ def test_10_optimizers(tmp_path):
     assert ill["momentum 0.9"] < 0.6 * ill["GD"] and ill["Nesterov 0.9"] < 0.6 * ill["GD"]  # momentum helps
     assert_figures(r["figures"])
     assert_docs_figures_are_current("10_optimizers", tmp_path)
+
+
+def test_the_tutorials_gradient_bug_is_told_one_way_everywhere():
+    """docs/sources.md, docs/gradcheck.md, notebook 03 and example 03 retell the data.csv
+    tutorial's bug; example 03 once assigned both gradients while the others said only w's. The
+    buggy function of each must compute the same thing: b's gradient added up (right), w's
+    assigned (only the last point)."""
+    import json
+    import re
+
+    def defined(source: str, name: str):
+        namespace: dict = {}
+        exec(source, namespace)
+        return namespace[name]
+
+    spec = importlib.util.spec_from_file_location("example_03", EXAMPLES / "03_fit_csv.py")
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    page = (ROOT / "docs" / "gradcheck.md").read_text()
+    start = "```python\nimport numpy as np\nfrom tinygrad_lr import check_gradient_fn\n"
+    block = re.search(re.escape(start) + r"(.*?)\npoints =", page, re.S).group(1)
+    cells = json.loads((ROOT / "notebooks" / "03_check_your_gradient.ipynb").read_text())["cells"]
+    (cell,) = ["".join(c["source"]) for c in cells if "def tutorial_gradient" in "".join(c["source"])]
+    cell = cell[cell.index("def tutorial_gradient") : cell.index("report =")]
+    tellings = {
+        "examples/03_fit_csv.py": example.step_gradient_buggy,
+        "docs/gradcheck.md": defined(block, "gradient"),
+        "notebooks/03": defined(cell, "tutorial_gradient"),
+    }
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=7), rng.normal(size=7)
+    w, b = 0.7, -0.2
+    r = w * x + b - y
+    right_b = float(np.mean(2 * r))
+    last_w = 2 / len(x) * r[-1] * x[-1]
+    for where, fn in tellings.items():
+        dw, db = fn(w, b, x, y)
+        assert isclose(db, right_b, rtol=1e-12), f"{where}: b's gradient is not added up"
+        assert isclose(dw, last_w, rtol=1e-12), f"{where}: w's gradient is not the last point's alone"
+    sources = " ".join((ROOT / "docs" / "sources.md").read_text().split())
+    assert "b_gradient += (2/n) * ((w*x + b) - y)" in sources
+    assert "w_gradient = (2/n) * ((w*x + b) - y) * x # should be +=" in sources

@@ -90,3 +90,19 @@ def test_an_error_names_the_users_path_never_the_temporary_file():
             fh.write(b"grades")
     text = str(info.value)
     assert text.startswith("cannot write /proc/g.csv: ") and ".g.csv." not in text, text
+
+
+def test_the_data_loader_and_checkpoints_follow_the_same_rule(tmp_path):
+    from tinygrad_lr.checkpoint import load
+    from tinygrad_lr.data import DataError, load_csv
+
+    (tmp_path / "afile").write_text("1,2\n")
+    (tmp_path / "d.npz").mkdir()
+    with pytest.raises(DataError, match=r"afile/x.csv: .*afile is a file, not a folder$"):
+        load_csv(tmp_path / "afile" / "x.csv")  # was "cannot read the file (Not a directory)"
+    with pytest.raises(IsADirectoryError, match=r"^load: .*d.npz is a directory, not a file$"):
+        load(tmp_path / "d.npz")  # was "load: no such file"
+    with pytest.raises(NotADirectoryError, match=r"^load: .*afile is a file, not a folder$"):
+        load(tmp_path / "afile" / "x.npz")
+    with pytest.raises(FileNotFoundError, match=r"^load: .*gone.json: no such file$"):
+        load(tmp_path / "gone.json")

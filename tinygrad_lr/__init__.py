@@ -1,9 +1,17 @@
-"""tinygrad_lr: a from-scratch autodiff micro-framework for studying backpropagation."""
+"""tinygrad_lr: a from-scratch autodiff micro-framework for studying backpropagation.
 
+The public names of every layer, so that ``from tinygrad_lr import *`` gives a learner what the
+docs use: the engines, the models, losses and optimizers, ``fit``, the pictures (``draw_graph``,
+the ``plot`` module), the replay (``record``, ``replay_widget``) and the exercises' ``check``.
+This file is the top of the layering: it may import anything, and nothing imports it.
+"""
+
+from . import plot
 from .anomaly import AnomalyError, detect_anomaly
 from .checkpoint import load, save
 from .compile import CompileWarning, compile_step
 from .data import DataError, Dataset, batch_indices, from_arrays, load_csv, make_linear_data
+from .exercises import check
 from .gradcheck import (
     GradReport,
     analytic_grads,
@@ -36,6 +44,7 @@ from .optim import (
     RMSprop,
     StepLR,
 )
+from .replay import record, replay_widget
 from .tensor import Tensor
 from .train import DivergenceError, History, fit
 from .value import Value
@@ -100,5 +109,9 @@ __all__ = [
     "load",
     "compile_step",
     "CompileWarning",
+    "plot",
+    "record",
+    "replay_widget",
+    "check",
     "__version__",
 ]

@@ -86,7 +86,10 @@ def load(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     given = str(path)
     path = Path(path)
     fmt = _format(path)
-    input_file(path)  # missing, a directory, a path under a file: each said as it is
+    try:
+        input_file(path)  # a directory, a missing file, a path through a file: each called what it is
+    except OSError as exc:
+        raise type(exc)(f"load: {exc}") from None
     raw = _read_json(path, given) if fmt == ".json" else _read_npz(path, given)
     out = {}
     for name, value in raw.items():

@@ -61,18 +61,23 @@ class Standardizer:
         with np.errstate(over="ignore", invalid="ignore"):
             if center:
                 mean, std = arr.mean(axis=0), arr.std(axis=0)
+                if not np.all(np.isfinite(std)):  # squares of values near 1e200 overflow: scale them first
+                    dev = arr - mean
+                    spread = np.abs(dev).max(axis=0)
+                    spread = np.where(spread > 0, spread, 1.0)
+                    std = spread * (dev / spread).std(axis=0)
             else:  # the spread about 0, sqrt(mean(x^2)), without squaring x itself
                 big = np.max(np.abs(arr), axis=0)
                 safe = np.where(big > 0, big, 1.0)
                 mean, std = np.zeros(arr.shape[1]), big * np.sqrt(np.mean((arr / safe) ** 2, axis=0))
         for j, s in enumerate(std):
             name = names[j] if names is not None else f"feature {j + 1}"
+            if not np.isfinite(s):
+                raise ValueError(f"cannot standardize {name}: its spread overflows float64; rescale it")
             if not s > 0:
                 what = "std 0" if center else "all 0"
                 value = float(arr[0, j])
                 raise ValueError(f"cannot standardize {name}: all its values are {value!r} ({what})")
-            if not np.isfinite(s):
-                raise ValueError(f"cannot standardize {name}: its spread overflows float64; rescale it")
         return cls(mean, std, bool(center))
 
     def describe(self, names: Any) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ..train.hints import advice
 from .errors import UsageError
 
 __all__ = [
@@ -220,11 +221,11 @@ def _print_answer(r: FitResult, names: list[str]) -> None:
             f"distance to it: |params - closed form| = {dist:.3g}, "
             f"loss - closed-form loss = {h.final_loss - cf.loss:.3g}"
         )
-        if not h.converged and not args.standardize and cf.condition_number**2 > 100:
-            print(
-                f"hint: the loss's Hessian has condition number {cf.condition_number**2:.3g}, so gradient "
-                "descent crawls along its flattest direction; try --standardize"
-            )
+        tip = advice(
+            h, r.optimizer, r.train.X, args.loss, bias=model_bias(r.model), lr_given=args.lr is not None
+        )
+        if tip is not None:
+            print(f"hint: {tip.text}; try {advice_flags(tip.changes)}")
     else:
         print("closed form: none with an L1 term (lasso has no closed-form solution)")
     if r.metrics is not None:
@@ -234,6 +235,20 @@ def _print_answer(r: FitResult, names: list[str]) -> None:
                 f"{part:>5}: R^2 {m['r2']:.6g}, MSE {m['mse']:.6g}, RMSE {m['rmse']:.6g}, MAE {m['mae']:.6g}"
             )
     print_predictions(r.predicted, r.data.feature_names)
+
+
+def advice_flags(changes: dict[str, Any]) -> str:
+    """fit's options as the command line's flags: ``{"standardize": True, "lr": 0.5}`` ->
+    ``--standardize --lr 0.5``."""
+    flags = []
+    for name, value in changes.items():
+        flag = "--" + name.replace("_", "-")
+        flags.append(flag if value is True else f"{flag} {value:g}")
+    return " ".join(flags)
+
+
+def model_bias(model: object) -> bool:
+    return bool(getattr(model, "bias", True))
 
 
 def _params(names: Sequence[str], values: Iterable[float]) -> str:

@@ -21,6 +21,7 @@ import stat
 import sys
 from typing import TextIO
 
+from .._files import input_file
 from .dataset import DataError
 
 __all__ = ["DEFAULT_MEMORY_BUDGET", "memory_budget", "read_text", "open_rereadable", "STDIN"]
@@ -59,7 +60,11 @@ def _kind(path: str) -> str:
     """'file', 'fifo', 'dir' or 'device' (following symlinks); DataError if it does not exist."""
     try:
         mode = os.stat(path).st_mode
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
+        try:
+            input_file(path)  # the one rule: "afile/x.csv: afile is a file, not a folder"
+        except OSError as exc:
+            raise DataError(str(exc)) from None
         raise DataError(f"{path}: no such file") from None
     except OSError as exc:
         raise DataError(f"{path}: cannot read the file ({exc.strerror})") from None

@@ -443,6 +443,18 @@ class Optimizer:
         :meth:`step` and :meth:`update`): what a replay can write out, and a compiler inline."""
         return cls.step is Optimizer.step and cls.update is Optimizer.update
 
+    def max_stable_lr(self, lam_max: float) -> float | None:
+        """The largest lr at which this rule's full-batch steps settle on a quadratic loss whose
+        Hessian's largest eigenvalue is ``lam_max``, from :meth:`lr_bound`: ``2 / lam_max`` for
+        gradient descent (each step multiplies the error along that eigenvector by
+        ``1 - lr * lam_max``), the heavy ball's ``2 (1 + mu) / lam_max``, weight decay added to
+        ``lam_max``; ``None`` for a rule whose lr is a step length rather than a factor of the
+        gradient (``lr_scales_gradient`` False: AdaGrad, RMSProp, Adam, Newton)."""
+        bound = self.lr_bound(self.param_groups[0])
+        if bound is None or not lam_max + bound.shift > 0.0:
+            return None
+        return bound.factor / (lam_max + bound.shift)
+
     @classmethod
     def default_lr(cls) -> float | None:
         """The lr the rule uses when given none (``torch.optim``'s), or ``None`` if it needs one."""

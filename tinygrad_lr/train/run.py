@@ -137,9 +137,7 @@ class Run:
             grad_tol=o.grad_tol,
             loss_tol=o.loss_tol,
             lr=lambda: opt.param_groups[0]["lr"],
-            hint=lambda: divergence_hint(
-                opt, self.source.hint(model, self.loss_name, opt.batch_size, self.options.l2)
-            ),
+            hint=lambda: divergence_hint(opt, self.source.hint(model, self.loss_name, opt, self.options.l2)),
         )
 
     def end_epoch(self, epoch: int, loss: float, grad_norm: float | None) -> bool:

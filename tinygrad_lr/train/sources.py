@@ -27,6 +27,7 @@ from ..errors import InputError, describe
 from ..graph import no_grad
 from ..losses import sse
 from ..models import LinearRegression
+from ..optim import Optimizer
 from .hints import GramSums, Hint, stable_lr_hint
 
 __all__ = [
@@ -132,8 +133,8 @@ class InMemory:
         """``|dL/dtheta|`` over the whole data set (a backward pass)."""
         return loss_and_grad_norm(model, self.X, self.y, self.loss_fn)[1]
 
-    def hint(self, model: Any, loss_name: str, batch_size: int | None, l2: float = 0.0) -> Hint | None:
-        return stable_lr_hint(model, self.X, loss_name, batch_size, l2)
+    def hint(self, model: Any, loss_name: str, optimizer: Optimizer, l2: float = 0.0) -> Hint | None:
+        return stable_lr_hint(model, self.X, loss_name, optimizer.batch_size, optimizer, l2)
 
     def closed_form(self, model: Any, loss_name: str, l2: float) -> LeastSquares | None:
         """The least-squares (ridge) answer on this data, for linear regression with SSE or MSE."""
@@ -220,8 +221,10 @@ class Streamed:
     def final_grad_norm(self, model: Any) -> float | None:
         return None  # a pass over the file more, for a number the stream's report does not show
 
-    def hint(self, model: Any, loss_name: str, batch_size: int | None, l2: float = 0.0) -> Hint | None:
-        return self.sums.hint(loss_name, self.n_samples, batch_size)  # a stream takes no l2
+    def hint(self, model: Any, loss_name: str, optimizer: Optimizer, l2: float = 0.0) -> Hint | None:
+        return self.sums.hint(
+            loss_name, self.n_samples, optimizer.batch_size, optimizer
+        )  # a stream takes no l2
 
     def closed_form(self, model: Any, loss_name: str, l2: float) -> LeastSquares | None:
         return None

@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
 
 from ..._files import output_path
 from ...value import Value
 from ...viz.pictures import Pictures
-
-if TYPE_CHECKING:
-    pass
-
 
 HELP_ORDER = 10  # where `tinygrad-lr --help` lists this command
 
@@ -121,4 +116,12 @@ def run(args: argparse.Namespace) -> int:
             print(f"   watch it learn, update by update (open in a browser): {replay}")
     if pictures.skipped:
         print(f"\n{pictures.report()}")
+    print("\n" + NEXT)
     return 0
+
+
+# where a learner goes from here (paths in the repository)
+NEXT = """What next:
+   read docs/tutorial.md: these numbers worked out by hand, step by step
+   open notebooks/01_worked_example.ipynb: the same example, cell by cell, in Jupyter
+   do it yourself: tinygrad-lr check --new 1 writes the first of six exercises to fill in"""
