@@ -157,10 +157,11 @@ def _run_backward_watched(root: Node, seed: Callable[[Any], None]) -> list[Any]:
         seed(root)
         if observer is not None:
             observer.check_backward(None, root, order)
+        check = None if observer is None else _hook_check(observer, root, order)
         for node in reversed(order):
             hooks = hooks_of(node)
             if hooks:
-                _call_hooks(node, hooks, node.grad, _set_grad)
+                _call_hooks(node, hooks, node.grad, _set_grad, check)
             if node._prev:
                 node._backward()
                 if observer is not None:
@@ -175,18 +176,33 @@ def _set_grad(node: Any, g: Any) -> None:
 
 
 def _call_hooks(
-    node: Any, hooks: list[Callable[[Any], Any]], g: Any, store: Callable[[Any, Any], None]
+    node: Any,
+    hooks: list[Callable[[Any], Any]],
+    g: Any,
+    store: Callable[[Any, Any], None],
+    check: Callable[[Any, Any, Any, Any], None] | None = None,
 ) -> None:
-    """Show ``g`` (the node's complete gradient) to each hook; a returned value replaces it."""
+    """Show ``g`` (the node's complete gradient) to each hook; a returned value replaces it.
+    ``check(node, hook, given, returned)`` (anomaly mode's) sees each replacement a hook made."""
     if g is None:  # a Tensor that nothing downstream sent a gradient to
         return
     changed = False
     for hook in list(hooks):
         new = hook(g)
         if new is not None:
-            g, changed = _check_replacement(node, g, new), True
+            given, g, changed = g, _check_replacement(node, g, new), True
+            if check is not None:
+                check(node, hook, given, g)
     if changed:
         store(node, g)
+
+
+def _hook_check(observer: Any, root: Any, order: list[Any]) -> Callable[[Any, Any, Any, Any], None] | None:
+    """The observer's check of what a hook returned, for this pass (``None`` if it has none)."""
+    check_hook = getattr(observer, "check_hook", None)
+    if check_hook is None:
+        return None
+    return lambda node, hook, given, g: check_hook(node, hook, given, g, root, order)
 
 
 def _check_replacement(node: Any, old: Any, new: Any) -> Any:
@@ -229,13 +245,14 @@ def _graph_grads(root: Node, seed: Any) -> tuple[list[Any], dict[Any, Any]]:
     if observer is not None:
         observer.check_forward(order, root)
     grads: dict[Any, Any] = {root: seed}
+    check = None if observer is None else _hook_check(observer, root, order)
     for node in reversed(order):
         g = grads.get(node)
         if g is None:
             continue
         hooks = hooks_of(node)
         if hooks:
-            _call_hooks(node, hooks, g, grads.__setitem__)
+            _call_hooks(node, hooks, g, grads.__setitem__, check)
             g = grads[node]
         if not node._prev:
             continue
