@@ -228,9 +228,9 @@ def _error(
     if kind == "hook":
         given, g = returned
         what = (
-            f"the hook {_hook_name(hook)} registered on {_name(node)} returned d{_bare(root)}/d{_bare(node)} = "
-            f"{_number(_numbers(g))} (it was given {_number(_numbers(given))}): the hook is the cause, "
-            "not the op below it"
+            f"the hook {_hook_name(hook)} registered on {_name(node)} returned "
+            f"d{_bare(root)}/d{_bare(node)} = {_number(_numbers(g))} "
+            f"(it was given {_number(_numbers(given))}): the hook is the cause, not the op below it"
         )
     elif kind == "forward":
         what = f"the forward result of {node.op!r} ({_name(node)}) is {_number(node.data)}"
