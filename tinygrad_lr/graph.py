@@ -36,6 +36,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import math
+import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -320,9 +321,7 @@ def grad(
     seeds = list(grad_outputs) if isinstance(grad_outputs, (list, tuple)) else [grad_outputs] * len(outs)
     if len(seeds) != len(outs):
         raise ValueError(f"grad(): {len(seeds)} grad_outputs for {len(outs)} outputs")
-    global _grad_enabled
-    previous = _grad_enabled
-    _grad_enabled = bool(create_graph)
+    previous = _set_grad_enabled(bool(create_graph))
     try:
         totals: dict[Any, Any] = {}
         for out, seed in zip(outs, seeds):
@@ -331,7 +330,7 @@ def grad(
                 if node in grads:
                     totals[node] = _add(totals.get(node), grads[node])
     finally:
-        _grad_enabled = previous
+        _set_grad_enabled(previous)
     result = []
     for k, node in enumerate(ins):
         if node not in totals and not allow_unused:
@@ -497,12 +496,33 @@ def display(node: Any, **options: Any) -> Any:
 
 # --- no_grad ---------------------------------------------------------------------------------
 
-_grad_enabled = True
+# Grad mode is per thread, as in PyTorch: a no_grad() in one thread (the live lab's server
+# answering a request) never switches graph building off in another (a notebook's cell).
+# The engines' hot paths test the module flag ``_grad_enabled`` first: it is True while no
+# thread is inside no_grad(), so the first-order path costs one global read, as before; only
+# while some thread has grad off do they ask this thread's own state (``is_grad_enabled()``).
+_grad_enabled = True  # no thread has switched grad off: every thread builds graphs
+_grad_off_threads = 0  # how many threads have it off now
+_grad_local = threading.local()  # .enabled: this thread's mode (absent: on)
+_grad_lock = threading.Lock()
 
 
 def is_grad_enabled() -> bool:
-    """True unless inside a ``no_grad()`` block."""
-    return _grad_enabled
+    """True unless this thread is inside a ``no_grad()`` block (other threads' blocks do not count)."""
+    return _grad_enabled or getattr(_grad_local, "enabled", True)
+
+
+def _set_grad_enabled(enabled: bool) -> bool:
+    """Set this thread's grad mode; return the one it had."""
+    global _grad_enabled, _grad_off_threads
+    previous = getattr(_grad_local, "enabled", True)
+    if enabled == previous:
+        return previous
+    with _grad_lock:
+        _grad_local.enabled = enabled
+        _grad_off_threads += -1 if enabled else 1
+        _grad_enabled = _grad_off_threads == 0
+    return previous
 
 
 class no_grad(contextlib.ContextDecorator):
@@ -520,21 +540,16 @@ class no_grad(contextlib.ContextDecorator):
         return type(self)()
 
     def __enter__(self) -> no_grad:
-        global _grad_enabled
-        self._previous = _grad_enabled
-        _grad_enabled = False
+        self._previous = _set_grad_enabled(False)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        global _grad_enabled
-        _grad_enabled = self._previous
+        _set_grad_enabled(self._previous)
 
 
 class enable_grad(no_grad):
     """Context manager (and decorator) that turns graph building back on inside ``no_grad()``."""
 
     def __enter__(self) -> enable_grad:
-        global _grad_enabled
-        self._previous = _grad_enabled
-        _grad_enabled = True
+        self._previous = _set_grad_enabled(True)
         return self
