@@ -169,6 +169,19 @@ def divergence_hint(optimizer: Any, data: Hint | None) -> Hint:
     return Hint(data.lr, f"try a smaller learning rate ({data.text})")
 
 
+def provably_stable(optimizer: Any, data: Hint | None) -> bool:
+    """Whether ``optimizer``'s steps surely converge on the run's loss at its lr now: full batches
+    (no sampling noise), one param group, no setting that diverges whatever the lr, and an lr
+    below the rule's own bound on this quadratic loss (``data``: :func:`stable_lr_hint` given the
+    optimizer; ``None`` when no bound is known -- another model or loss, an adaptive rule)."""
+    if not optimizer.batching.whole or len(optimizer.param_groups) != 1:
+        return False
+    group = optimizer.param_groups[0]
+    if optimizer.instability(group) or optimizer.lr_bound(group) is None:
+        return False
+    return data is not None and data.lr is not None and group["lr"] < data.lr
+
+
 class GramSums:
     """``A^T A`` (``A = [X, 1]`` with a bias) and the largest ``|a|^2``, added up chunk by chunk."""
 

@@ -12,7 +12,7 @@ from ..losses import get_loss, regularized
 from ..models import LinearRegression
 from ..optim import Optimizer
 from .guard import Guard
-from .hints import divergence_hint
+from .hints import Hint, divergence_hint, provably_stable
 from .history import History
 from .options import FitOptions, build_optimizer, check_schedules
 from .progress import Progress, want_progress
@@ -137,8 +137,13 @@ class Run:
             grad_tol=o.grad_tol,
             loss_tol=o.loss_tol,
             lr=lambda: opt.param_groups[0]["lr"],
-            hint=lambda: divergence_hint(opt, self.source.hint(model, self.loss_name, opt, self.options.l2)),
+            hint=lambda: divergence_hint(opt, self.rule_hint()),
+            stable=lambda: provably_stable(opt, self.rule_hint()),
         )
+
+    def rule_hint(self) -> Hint | None:
+        """The largest stable lr of the run's rule on its loss, in a sentence (``None``: unknown)."""
+        return self.source.hint(self.model, self.loss_name, self.optimizer, self.options.l2)
 
     def end_epoch(self, epoch: int, loss: float, grad_norm: float | None) -> bool:
         """The guard's verdict on ``epoch`` (recorded in the history); True: converged, stop."""
