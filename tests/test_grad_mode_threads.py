@@ -73,16 +73,16 @@ def test_blocks_in_two_threads_end_in_any_order():
             assert len(y._prev) == 2 and y._prev[0] is w
         assert not is_grad_enabled()
     assert is_grad_enabled()
-    assert graph_module._grad_enabled and graph_module._grad_off_threads == 0  # the fast path again
+    assert graph_module.grad_enabled and graph_module._grad_off_threads == 0  # the fast path again
 
 
 def test_the_fast_flag_is_on_only_while_no_thread_has_grad_off():
-    assert graph_module._grad_enabled
+    assert graph_module.grad_enabled
     with no_grad():
-        assert not graph_module._grad_enabled and graph_module._grad_off_threads == 1
+        assert not graph_module.grad_enabled and graph_module._grad_off_threads == 1
         with no_grad():  # nested in one thread: still one thread
             assert graph_module._grad_off_threads == 1
         with enable_grad():
             assert graph_module._grad_off_threads == 0 and is_grad_enabled()
         assert graph_module._grad_off_threads == 1
-    assert graph_module._grad_enabled and graph_module._grad_off_threads == 0
+    assert graph_module.grad_enabled and graph_module._grad_off_threads == 0

@@ -114,7 +114,7 @@ def run_backward(root: Node, seed: Callable[[Any], None]) -> list[Any]:
 
     Returns the order (parents first), for callers that want to show the pass step by step.
     """
-    if _watched:  # a hook is registered or detect_anomaly() is on
+    if watched:  # a hook is registered or detect_anomaly() is on
         return _run_backward_watched(root, seed)
     # The cyclic garbage collector is paused (see gc_paused), switched off before anything is
     # allocated here: an allocation could set off the collection that a paused build deferred.
@@ -142,7 +142,7 @@ def _run_backward_watched(root: Node, seed: Callable[[Any], None]) -> list[Any]:
     run. A leaf with hooks collects this pass's gradient on its own first, so the hook sees
     that, not the sum with earlier passes.
     """
-    observer = _observer
+    observer = pass_observer
     with gc_paused():
         order = topological_order(root)
         if observer is not None:
@@ -242,7 +242,7 @@ def _graph_grads(root: Node, seed: Any) -> tuple[list[Any], dict[Any, Any]]:
     Hooks run when a node's gradient is complete, as in the first-order pass.
     """
     order = topological_order(root)
-    observer = _observer
+    observer = pass_observer
     if observer is not None:
         observer.check_forward(order, root)
     grads: dict[Any, Any] = {root: seed}
@@ -368,13 +368,13 @@ def check_nodes(
 # for them (a Value stays as small as the fast path needs), and a hook keeps its node alive
 # until its handle's remove().
 _hooks: dict[int, tuple[Any, list[Callable[[Any], Any]]]] = {}
-_observer: Any = None  # detect_anomaly()'s checker while it is on
-_watched = False  # a hook is registered or _observer is set: run_backward takes the watched loop
+pass_observer: Any = None  # detect_anomaly()'s checker while it is on (set it with set_observer)
+watched = False  # a hook is registered or pass_observer is set: run_backward takes the watched loop
 
 
 def _update_watched() -> None:
-    global _watched
-    _watched = bool(_hooks) or _observer is not None
+    global watched
+    watched = bool(_hooks) or pass_observer is not None
 
 
 def hooks_of(node: Any) -> list[Callable[[Any], Any]] | None:
@@ -430,8 +430,8 @@ def add_hook(node: Any, hook: Callable[[Any], Any]) -> RemovableHandle:
 
 def set_observer(observer: Any) -> Any:
     """Install ``observer`` (or ``None``) as the pass checker; return the one it replaces."""
-    global _observer
-    previous, _observer = _observer, observer
+    global pass_observer
+    previous, pass_observer = pass_observer, observer
     _update_watched()
     return previous
 
@@ -498,10 +498,10 @@ def display(node: Any, **options: Any) -> Any:
 
 # Grad mode is per thread, as in PyTorch: a no_grad() in one thread (the live lab's server
 # answering a request) never switches graph building off in another (a notebook's cell).
-# The engines' hot paths test the module flag ``_grad_enabled`` first: it is True while no
+# The engines' hot paths test the module flag ``grad_enabled`` first: it is True while no
 # thread is inside no_grad(), so the first-order path costs one global read, as before; only
 # while some thread has grad off do they ask this thread's own state (``is_grad_enabled()``).
-_grad_enabled = True  # no thread has switched grad off: every thread builds graphs
+grad_enabled = True  # no thread has switched grad off: every thread builds graphs (the engines read it)
 _grad_off_threads = 0  # how many threads have it off now
 _grad_local = threading.local()  # .enabled: this thread's mode (absent: on)
 _grad_lock = threading.Lock()
@@ -509,19 +509,19 @@ _grad_lock = threading.Lock()
 
 def is_grad_enabled() -> bool:
     """True unless this thread is inside a ``no_grad()`` block (other threads' blocks do not count)."""
-    return _grad_enabled or getattr(_grad_local, "enabled", True)
+    return grad_enabled or getattr(_grad_local, "enabled", True)
 
 
 def _set_grad_enabled(enabled: bool) -> bool:
     """Set this thread's grad mode; return the one it had."""
-    global _grad_enabled, _grad_off_threads
+    global grad_enabled, _grad_off_threads
     previous = getattr(_grad_local, "enabled", True)
     if enabled == previous:
         return previous
     with _grad_lock:
         _grad_local.enabled = enabled
         _grad_off_threads += -1 if enabled else 1
-        _grad_enabled = _grad_off_threads == 0
+        grad_enabled = _grad_off_threads == 0
     return previous
 
 
