@@ -13,7 +13,7 @@ import threading
 import numpy as np
 
 from tinygrad_lr import Tensor, Value, enable_grad, no_grad
-from tinygrad_lr import graph as graph_module
+from tinygrad_lr import grad_mode as graph_module
 from tinygrad_lr.graph import is_grad_enabled
 
 

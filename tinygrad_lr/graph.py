@@ -14,7 +14,8 @@ must visit them, and drives the backward pass in that order. The order is built 
 explicit stack, never recursion, so a graph of millions of nodes backpropagates under
 Python's default recursion limit.
 
-It also holds the ``no_grad`` switch: inside ``with no_grad():`` operations build no graph.
+It also passes on the ``no_grad`` switch (:mod:`tinygrad_lr.grad_mode`): inside ``with no_grad():``
+operations build no graph.
 
 **Gradients of gradients.** :func:`backward_graph` (``L.backward(create_graph=True)``) and
 :func:`grad` run the same chain rule with graph nodes instead of numbers: each node's
@@ -33,16 +34,15 @@ takes a second, watched loop (one flag test per pass); otherwise it runs the pla
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import math
-import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
 import numpy as np
 
 from .errors import InputError, describe
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 
 __all__ = [
     "Node",
@@ -321,7 +321,7 @@ def grad(
     seeds = list(grad_outputs) if isinstance(grad_outputs, (list, tuple)) else [grad_outputs] * len(outs)
     if len(seeds) != len(outs):
         raise ValueError(f"grad(): {len(seeds)} grad_outputs for {len(outs)} outputs")
-    previous = _set_grad_enabled(bool(create_graph))
+    previous = set_grad_enabled(bool(create_graph))
     try:
         totals: dict[Any, Any] = {}
         for out, seed in zip(outs, seeds):
@@ -330,7 +330,7 @@ def grad(
                 if node in grads:
                     totals[node] = _add(totals.get(node), grads[node])
     finally:
-        _set_grad_enabled(previous)
+        set_grad_enabled(previous)
     result = []
     for k, node in enumerate(ins):
         if node not in totals and not allow_unused:
@@ -492,64 +492,3 @@ def display(node: Any, **options: Any) -> Any:
     if _display is None:
         raise RuntimeError("draw(): no drawing code is registered; import tinygrad_lr.viz first")
     return _display(node, **options)
-
-
-# --- no_grad ---------------------------------------------------------------------------------
-
-# Grad mode is per thread, as in PyTorch: a no_grad() in one thread (the live lab's server
-# answering a request) never switches graph building off in another (a notebook's cell).
-# The engines' hot paths test the module flag ``grad_enabled`` first: it is True while no
-# thread is inside no_grad(), so the first-order path costs one global read, as before; only
-# while some thread has grad off do they ask this thread's own state (``is_grad_enabled()``).
-grad_enabled = True  # no thread has switched grad off: every thread builds graphs (the engines read it)
-_grad_off_threads = 0  # how many threads have it off now
-_grad_local = threading.local()  # .enabled: this thread's mode (absent: on)
-_grad_lock = threading.Lock()
-
-
-def is_grad_enabled() -> bool:
-    """True unless this thread is inside a ``no_grad()`` block (other threads' blocks do not count)."""
-    return grad_enabled or getattr(_grad_local, "enabled", True)
-
-
-def _set_grad_enabled(enabled: bool) -> bool:
-    """Set this thread's grad mode; return the one it had."""
-    global grad_enabled, _grad_off_threads
-    previous = getattr(_grad_local, "enabled", True)
-    if enabled == previous:
-        return previous
-    with _grad_lock:
-        _grad_local.enabled = enabled
-        _grad_off_threads += -1 if enabled else 1
-        grad_enabled = _grad_off_threads == 0
-    return previous
-
-
-class no_grad(contextlib.ContextDecorator):
-    """Context manager (and decorator) inside which operations build no graph.
-
-    The results of operations are plain leaves: they remember no parents, so nothing is
-    backpropagated through them. Optimizers update parameters inside it::
-
-        with no_grad():
-            w.data -= lr * w.grad
-    """
-
-    def _recreate_cm(self) -> no_grad:
-        # a fresh instance per use, so a decorated function may call itself
-        return type(self)()
-
-    def __enter__(self) -> no_grad:
-        self._previous = _set_grad_enabled(False)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        _set_grad_enabled(self._previous)
-
-
-class enable_grad(no_grad):
-    """Context manager (and decorator) that turns graph building back on inside ``no_grad()``."""
-
-    def __enter__(self) -> enable_grad:
-        self._previous = _set_grad_enabled(True)
-        return self
