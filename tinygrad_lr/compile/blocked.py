@@ -39,12 +39,12 @@ from ..tensor import Tensor
 from .tensor_code import tensor_program
 from .trace import CannotCompile, Trace, record
 
-__all__ = ["BLOCK_ROWS", "BlockedProgram", "blocked_program", "in_threads"]
+__all__ = ["BLOCK_ROWS", "BlockedProgram", "blocked_program", "dot", "in_threads"]
 
-# rows per block: x, y and the residual's buffer, 3 x 64 KB of float64, stay in a core's L2 cache
-# (1 MB here), and a block's dot products stay on one thread of OpenBLAS (see _BLAS_DOT);
-# benchmarks/bench_blocked.py measures 4096 .. 65536 rows on this machine
-BLOCK_ROWS = 8192
+# rows per block: x, y and the residual's buffer, 3 x 256 KB of float64, stay in a core's 1 MB L2
+# cache; smaller blocks pay Python's ~15 calls a block more often, larger ones leave L2
+# (benchmarks/bench_blocked.py measures 4096 .. 65536 rows on this machine)
+BLOCK_ROWS = 32768
 BLAS_ONE_THREAD = 10000  # OpenBLAS runs ddot on one thread up to this many entries, on all cores above
 MIN_BLOCKS_FOR_THREADS = 8  # fewer blocks: handing half of them to another thread costs more than it saves
 THREADS = max(1, min(2, os.cpu_count() or 1))  # two cores: the bandwidth of one core is not the machine's
@@ -53,10 +53,25 @@ ROW_OPS = (
     ops.Relu, ops.Abs, ops.Maximum, ops.Pow, ops.Power, ops.RPow, ops.MatMul,
 )  # fmt: skip
 
-# a dot product of two vectors of a block: BLAS's ddot is 2-3x faster than einsum on data in the
-# cache, as long as it runs on one thread (two threads of ours, each starting OpenBLAS's threads
-# on every call, are many times slower): used for blocks of up to BLAS_ONE_THREAD rows
+# a dot product of two vectors of a block (einsum('a,a->', r, x) in the exact code) is written
+# dot(r, x): BLAS's ddot, 2-3x faster than einsum on data in the cache, on pieces small enough that
+# OpenBLAS runs each on one thread (two threads of ours, each starting OpenBLAS's threads on every
+# call, are many times slower on a shared machine)
 _BLAS_DOT = re.compile(r"einsum\('a,a->', (\w+), (\w+)\)")
+
+
+def dot(a: np.ndarray, b: np.ndarray) -> Any:
+    """``a . b`` for two vectors, by BLAS on pieces of at most ``BLAS_ONE_THREAD`` entries (each
+    on one thread of OpenBLAS; see ``_BLAS_DOT``)."""
+    n = a.shape[0]
+    if n <= BLAS_ONE_THREAD:
+        return a.dot(b)
+    step = BLAS_ONE_THREAD // 1024 * 1024
+    total = a[:step].dot(b[:step])
+    for i in range(step, n, step):
+        total += a[i : i + step].dot(b[i : i + step])
+    return total
+
 
 _pool: ThreadPoolExecutor | None = None
 
@@ -297,8 +312,8 @@ def _block_functions(
                 sub = Trace("tensor", root, topological_order(root), t.leaves)
                 fname = f"block{j + 1}" + ("" if size == full else "_last")
                 src, fns = tensor_program(sub, params, names, None, name=fname, returns_grads=True)
-                if size <= BLAS_ONE_THREAD:
-                    src = _BLAS_DOT.sub(r"\1.dot(\2)", src)  # see _BLAS_DOT
+                src = _BLAS_DOT.sub(r"dot(\1, \2)", src)  # see _BLAS_DOT
+                fns["dot"] = dot
                 exec(compile(src, f"<compiled {fname}>", "exec"), fns)  # noqa: S102 - our own generated code
                 ns[fname] = fns[fname]
                 if size == full and not namespaces:
@@ -317,7 +332,7 @@ _GENERATED = re.compile(r"(r|R|g|dR|dL_dR|block|share|param_)\d|param_")  # name
 
 def _safe_names(names: list[str]) -> list[str]:
     """The inputs' names, unless one would clash with a name of the driver's code (then ``in0``...)."""
-    taken = {"lo", "hi", "start", "stop", "c", "parts", "np", "in_threads", "tail", "L", "direct"}
+    taken = {"lo", "hi", "start", "stop", "c", "parts", "np", "in_threads", "tail", "L", "direct", "dot"}
     return [f"in{i}" if n in taken or _GENERATED.match(n) else n for i, n in enumerate(names)]
 
 
