@@ -221,3 +221,32 @@ def test_a_value_graph_in_blocked_mode_runs_the_exact_code():
     with pytest.warns(CompileWarning, match="a Value graph has no arrays of rows"):
         assert step() == 29.0
     assert (round(w.data, 12), round(b.data, 12)) == (1.4, 0.18)  # the worked example's first step
+
+
+def test_the_exact_steps_cache_sees_a_new_shape_dtype_or_layout_even_of_the_same_array():
+    """The per-call key is cheap (attribute reads), yet every change of what the code assumes
+    about its inputs traces anew, and the numbers are the engine's each time."""
+    w = Tensor(np.array([0.5, -0.5]), requires_grad=True, name="w")
+    step = compile_step(lambda X, y: ((X @ w - y) ** 2).sum(), GD([w], lr=0.01))
+    X, y = np.arange(12.0).reshape(6, 2) / 10.0, np.linspace(0.0, 1.0, 6)
+    variants = [
+        (X, y),
+        (X[:4], y[:4]),  # a new shape
+        (np.asfortranarray(X), y),  # the same numbers, another memory layout
+        (X.astype(np.float32), y.astype(np.float32)),  # another dtype
+    ]
+    for k, (a, b) in enumerate(variants):
+        w0 = Tensor(w.data.copy(), requires_grad=True)
+        want, (want_grad,) = eager_grads(lambda a, b, w0=w0: ((a @ w0 - b) ** 2).sum(), [w0], a, b)
+        got = step.forward_backward(a, b)
+        assert len(step._programs) == k + 1
+        assert got == want and np.array_equal(w.grad, want_grad) and w.grad.dtype == want_grad.dtype
+    v = Tensor(0.5, requires_grad=True)
+    step2 = compile_step(lambda x, y: ((v * x - y) ** 2).sum(), GD([v], lr=0.01))
+    x, t = np.arange(6.0), np.ones(6)
+    step2.forward_backward(x, t)
+    x.shape, t.shape = (2, 3), (2, 3)  # the same array objects, reshaped in place: traced anew
+    got = step2.forward_backward(x, t)
+    assert len(step2._programs) == 2
+    want = [float(((0.5 * x - t) ** 2).sum()), float((2 * (0.5 * x - t) * x).sum())]  # worked out by hand
+    assert_close([got, float(v.grad)], want, rtol=1e-14, atol=0)

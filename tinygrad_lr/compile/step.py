@@ -209,15 +209,16 @@ class CompiledStep:
     # --- tracing ----------------------------------------------------------------------------
 
     def _key(self, inputs: Sequence[Any]) -> Any:
+        """What a program is cached by: grad mode, each input's kind, shape, dtype and memory
+        layout, and the parameters' shapes (run on every call, so only attribute reads)."""
         parts: list[Any] = [is_grad_enabled()]
         for x in inputs:
             data = x.data if isinstance(x, Tensor) else x
             if isinstance(data, np.ndarray):
-                parts.append((type(x), data.shape, data.dtype.str, data.strides))
+                parts.append((type(x), data.shape, data.dtype, data.strides))
             else:
                 parts.append((type(x), np.shape(data)))
-        for p in self.params:
-            parts.append(np.shape(p.data))
+        parts += [getattr(p.data, "shape", ()) for p in self.params]  # a Value's float: ()
         return tuple(parts)
 
     def _program(self, inputs: Sequence[Any]) -> _Program | None:
