@@ -8,6 +8,7 @@ must give its numbers to BLOCKED_RTOL over a whole training run, for every optim
 from __future__ import annotations
 
 import math
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -250,3 +251,24 @@ def test_the_exact_steps_cache_sees_a_new_shape_dtype_or_layout_even_of_the_same
     assert len(step2._programs) == 2
     want = [float(((0.5 * x - t) ** 2).sum()), float((2 * (0.5 * x - t) * x).sum())]  # worked out by hand
     assert_close([got, float(v.grad)], want, rtol=1e-14, atol=0)
+
+
+def test_many_rows_are_traced_on_their_first_rows_so_memory_stays_a_few_blocks():
+    """The exact step's first call builds the eager graph of all the data (about 12 arrays of N
+    here); the blocked step traces and checks its code on the first 2.5 blocks only."""
+    n = 2_000_000
+    x, y = data(n)
+    peaks = {}
+    for mode in ("exact", "blocked"):
+        w, b, step = line_step(mode, block_rows=None)
+        tracemalloc.start()
+        first = step(x, y)
+        peaks[mode] = tracemalloc.get_traced_memory()[1] / (8 * n)  # in arrays of N float64
+        tracemalloc.stop()
+        tracemalloc.start()
+        step(x, y)
+        peaks[mode + " later"] = tracemalloc.get_traced_memory()[1] / (8 * n)
+        tracemalloc.stop()
+        assert_close(first, float(np.mean((0.5 * x - 0.25 - y) ** 2)), rtol=1e-12, atol=0)
+    assert peaks["exact"] > 8 and peaks["blocked"] < 1 and peaks["blocked later"] < 0.01
+    assert "in_threads([(share0, 0, 1015808), (share1, 1015808, 2000000)]" in step.source

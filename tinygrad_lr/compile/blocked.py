@@ -39,7 +39,7 @@ from ..tensor import Tensor
 from .tensor_code import tensor_program
 from .trace import CannotCompile, Trace, record
 
-__all__ = ["BLOCK_ROWS", "BlockedProgram", "blocked_program", "dot", "in_threads"]
+__all__ = ["BLOCK_ROWS", "BlockedProgram", "blocked_program", "block_inputs", "dot", "in_threads", "rows_of"]
 
 # rows per block: x, y and the residual's buffer, 3 x 256 KB of float64, stay in a core's 1 MB L2
 # cache; smaller blocks pay Python's ~15 calls a block more often, larger ones leave L2
@@ -140,7 +140,8 @@ class BlockedProgram:
         self.rows, self.block_rows, self.threads = rows, block_rows, threads
 
 
-def _rows_of(inputs: Sequence[Any]) -> int:
+def rows_of(inputs: Sequence[Any]) -> int:
+    """The number of rows the inputs share (CannotCompile if they are not float64 arrays of rows)."""
     if not inputs:
         raise CannotCompile("the blocked mode walks the step's inputs in blocks: the step has no inputs")
     rows = set()
@@ -161,7 +162,8 @@ def _rows_of(inputs: Sequence[Any]) -> int:
     return n
 
 
-def _block_inputs(inputs: Sequence[Any], lo: int, hi: int) -> list[Any]:
+def block_inputs(inputs: Sequence[Any], lo: int, hi: int) -> list[Any]:
+    """Rows lo:hi of every input (views; a Tensor input as a Tensor)."""
     out: list[Any] = []
     for x in inputs:
         if isinstance(x, np.ndarray):
@@ -238,19 +240,23 @@ def blocked_program(
     names: list[str],
     block_rows: int = BLOCK_ROWS,
 ) -> BlockedProgram:
-    """The blocked step for ``fn`` on inputs of these shapes (``trace``: the whole step's graph).
+    """The blocked step for ``fn`` on inputs of these shapes. ``trace``: the step's graph on these
+    inputs or on their first rows (it tells the row part from the sums and the tail).
 
     Raises :class:`CannotCompile` (with the reason) for a step that is not a sum over rows.
     """
-    n = _rows_of(inputs)
-    row, reductions = _split(trace, n)
+    n = rows_of(inputs)
+    traced_rows = next(
+        nd.data.shape[0] for nd in trace.order if not nd._prev and trace.leaf(nd).kind == "input"
+    )
+    row, reductions = _split(trace, traced_rows)
     positions = {id(node): i for i, node in enumerate(trace.order)}
     red_pos = [positions[id(r)] for r in reductions]
     sizes = [min(block_rows, n)] + ([n % block_rows] if n > block_rows and n % block_rows else [])
     block_traces = {}
     for size in sizes:  # the step traced on one block's rows (and on the last, shorter block)
         try:
-            t = record(fn, _block_inputs(inputs, 0, size), params)
+            t = record(fn, block_inputs(inputs, 0, size), params)
         except CannotCompile:
             raise
         except Exception as e:  # noqa: BLE001 - the function does not run on a block of rows

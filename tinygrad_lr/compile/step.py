@@ -43,7 +43,7 @@ from ..compare import isclose
 from ..graph import is_grad_enabled
 from ..optim import Optimizer
 from ..tensor import Tensor
-from .blocked import BLOCK_ROWS, blocked_program
+from .blocked import BLOCK_ROWS, block_inputs, blocked_program, rows_of
 from .names import input_names
 from .tensor_code import tensor_program
 from .trace import CannotCompile, Trace, record
@@ -243,6 +243,10 @@ class CompiledStep:
         if getattr(self.optimizer, "needs_graph", False) or getattr(self.optimizer, "create_graph", False):
             raise CannotCompile(f"{type(self.optimizer).__name__} needs the graph itself at every step")
         names = input_names(self.fn, len(inputs))
+        if self.mode == "blocked":
+            blocked = self._blocked_from_head(inputs, names)
+            if blocked is not None:
+                return blocked
         self.optimizer.zero_grad()
         trace = record(self.fn, inputs, self.params)
         convert = [False] * len(inputs)
@@ -259,16 +263,7 @@ class CompiledStep:
                 trace, self.params, names, [isinstance(x, Tensor) for x in inputs]
             )
         run = _define(source, namespace, "forward_backward")
-        update, update_source = None, ""
-        if _inline_update(self.optimizer):
-            update_source, update_ns = _update_source(self.optimizer, trace.engine)
-            update = _define(update_source, update_ns, "update")
-        else:
-            title = getattr(self.optimizer, "title", type(self.optimizer).__name__)
-            update_source = (
-                f"# update: optimizer.step(), the {title} rule itself, run on the gradients\n"
-                "# forward_backward() left in every parameter's grad\n"
-            )
+        update, update_source = self._update(trace.engine)
         want = self._check(trace, run, inputs)
         if self.mode == "blocked":
             try:
@@ -276,6 +271,40 @@ class CompiledStep:
             except CannotCompile as e:
                 self._exact_instead(str(e))
         return _Program(trace.engine, source, run, update, update_source, convert)
+
+    def _update(self, engine: str) -> tuple[Callable[[], None] | None, str]:
+        if _inline_update(self.optimizer):
+            update_source, update_ns = _update_source(self.optimizer, engine)
+            return _define(update_source, update_ns, "update"), update_source
+        title = getattr(self.optimizer, "title", type(self.optimizer).__name__)
+        return None, (
+            f"# update: optimizer.step(), the {title} rule itself, run on the gradients\n"
+            "# forward_backward() left in every parameter's grad\n"
+        )
+
+    def _blocked_from_head(self, inputs: Sequence[Any], names: list[str]) -> _Program | None:
+        """The blocked step for many rows, traced and checked on the first rows only, so the first
+        call never builds the eager graph of all the data (at 10^8 rows, gigabytes). None: the
+        inputs are too few rows, or not blockable (the full trace then says why)."""
+        try:
+            n = rows_of(inputs)
+            head_rows = 2 * self.block_rows + self.block_rows // 2 + 1  # two whole blocks, a short one
+            if n <= 2 * head_rows:
+                return None
+            head = block_inputs(inputs, 0, head_rows)
+            self.optimizer.zero_grad()
+            trace = record(self.fn, head, self.params)
+            if trace.engine != "tensor":
+                return None
+            tensor_inputs = [isinstance(x, Tensor) for x in inputs]
+            source, namespace = tensor_program(trace, self.params, names, tensor_inputs)
+            want = self._check(trace, _define(source, namespace, "forward_backward"), head)
+            self._blocked(trace, head, names, want)  # the blocked code, checked on the first rows
+            prog = blocked_program(self.fn, trace, inputs, self.params, names, self.block_rows)
+        except Exception:  # noqa: BLE001 - not blockable from its first rows: the full trace says why
+            return None
+        update, update_source = self._update("tensor")
+        return _Program("tensor", prog.source, prog.run, update, update_source, [False] * len(inputs))
 
     def _blocked(
         self, trace: Trace, inputs: Sequence[Any], names: list[str], want: tuple[float, list[Any]]
