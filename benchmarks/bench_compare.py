@@ -17,7 +17,10 @@ the training loop's bookkeeping: per-epoch loss and parameters, the divergence g
 
 Run (make the old checkout with ``git worktree add /tmp/before <commit>``, or ``git archive``):
 
-    python benchmarks/bench_compare.py /tmp/before . [--rounds 30]
+    python benchmarks/bench_compare.py /tmp/before . [--rounds 30] [--clock cpu]
+
+On a machine shared with other jobs, ``--clock cpu`` times this process's CPU time instead of
+the elapsed time, which the other jobs stretch by whatever they take.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ from typing import Any
 
 import numpy as np
 from _common import machine_line
+
+clock = time.perf_counter  # --clock cpu: time.process_time, this process's CPU time only
 
 
 def load(name: str, root: Path) -> ModuleType:
@@ -66,15 +71,15 @@ def workloads(tg: ModuleType) -> dict[str, Callable[[], float]]:
 
     def value_backward() -> float:
         L = value_build()
-        t = time.perf_counter()
+        t = clock()
         L.backward()
-        return time.perf_counter() - t
+        return clock() - t
 
     def timed(f: Callable[[], Any]) -> Callable[[], float]:
         def run() -> float:
-            t = time.perf_counter()
+            t = clock()
             f()
-            return time.perf_counter() - t
+            return clock() - t
 
         return run
 
@@ -136,9 +141,9 @@ def compile_workloads(tg: ModuleType) -> dict[str, Callable[[], float]]:
         step(x, y)  # traces and checks the code against the engine
 
         def run(step: Any = step, x: Any = x, y: Any = y) -> float:
-            t = time.perf_counter()
+            t = clock()
             step(x, y)
-            return time.perf_counter() - t
+            return clock() - t
 
         out[f"compiled Tensor GD step, N = 10^{exp}"] = run
     vw, vb = tg.Value(1.0), tg.Value(0.0)
@@ -147,10 +152,10 @@ def compile_workloads(tg: ModuleType) -> dict[str, Callable[[], float]]:
     vstep()
 
     def value_steps() -> float:
-        t = time.perf_counter()
+        t = clock()
         for _ in range(200):
             vstep()
-        return time.perf_counter() - t
+        return clock() - t
 
     out["compiled 3-point problem, 200 GD steps, Value"] = value_steps
     return out
@@ -166,9 +171,9 @@ def fit_workloads(tg: ModuleType) -> dict[str, Callable[[], float]]:
     def fit_run(engine: str, data: Any, optimizer: str, epochs: int, **kw: Any) -> Callable[[], float]:
         def run() -> float:
             model = tg.LinearRegression(w=1.0, b=0.0, engine=engine)
-            t = time.perf_counter()
+            t = clock()
             tg.fit(model, data, optimizer, loss="sse", epochs=epochs, progress=False, **kw)
-            return time.perf_counter() - t
+            return clock() - t
 
         return run
 
@@ -189,7 +194,16 @@ def main() -> int:
     parser.add_argument("before", type=Path, help="checkout of the old version")
     parser.add_argument("after", type=Path, help="checkout of the new version")
     parser.add_argument("--rounds", type=int, default=30, help="alternated runs of each workload")
+    parser.add_argument(
+        "--clock",
+        choices=["wall", "cpu"],
+        default="wall",
+        help="wall: elapsed time (default); cpu: this process's CPU time, which other programs on a "
+        "loaded machine do not stretch (numpy's threads count too)",
+    )
     args = parser.parse_args()
+    global clock
+    clock = time.process_time if args.clock == "cpu" else time.perf_counter
     sides = {
         "before": workloads(load("tg_before", args.before)),
         "after": workloads(load("tg_after", args.after)),
@@ -202,7 +216,9 @@ def main() -> int:
                 times[side][name].append(sides[side][name]())
     print(f"# bench_compare: {args.before} (before) vs {args.after} (after)")
     print(f"# {machine_line()}")
-    print(f"# {args.rounds} alternated runs of each workload in one process; medians; after / before\n")
+    what = "CPU time" if args.clock == "cpu" else "elapsed time"
+    runs = f"{args.rounds} alternated runs of each workload in one process"
+    print(f"# {runs}; medians of {what}; after / before\n")
     print(f"| {'workload':50s} | {'before':>9s} | {'after':>9s} | after/before |")
     print(f"| {'-' * 50} | {'-' * 9} | {'-' * 9} | ------------ |")
     for name in sides["before"]:

@@ -117,6 +117,7 @@ TENSOR_CASES = {  # name: (loss from the parameters, parameter shapes); every op
         lambda a: ((a - 1.0).abs() + a.tanh() + a.sigmoid() + (a - 1.0).relu()).sum(),
         [(4,)],
     ),
+    "logsigmoid": (lambda a: ((3.0 * a).logsigmoid() - (-a).logsigmoid() * a).sum(), [(4,)]),
     "sum and mean over axes": (
         lambda a: (a.sum(axis=0) ** 2).sum() + (a.mean(axis=1, keepdims=True) * a).sum(),
         [(3, 4)],
@@ -215,6 +216,7 @@ VALUE_CASES = {
     "c ** x": lambda a, b: 2**a + 0.5**b,
     "exp log sqrt": lambda a, b: (0.1 * a).exp() + (b + 1.0).log() + a.sqrt(),
     "tanh sigmoid": lambda a, b: a.tanh() + (b - 1).sigmoid() + (-3 * b).sigmoid(),
+    "logsigmoid": lambda a, b: (3 * a).logsigmoid() - (-b).logsigmoid() * a,
     "relu abs": lambda a, b: (a - 0.6).relu() + (b - 0.6).abs() + (a - 0.5).abs() + (b - 2.0).relu(),
     "maximum": lambda a, b: a.maximum(b) + (a * 2.0).maximum(b) + b.maximum(1.0) * a,
 }

@@ -155,6 +155,27 @@ def test_register_a_learners_plain_class_and_replace_an_op_only_for_a_while():
     assert ops.get("tanh") is ops.Tanh
 
 
+def test_register_refuses_a_name_the_engines_use_for_something_else():
+    for taken in ("backward", "data", "grad", "shape"):
+
+        class Clash(ops.Unary):
+            name = taken
+
+            def forward(self, xp, a):
+                return a
+
+            def dL_da(self, xp, g, a, out):
+                return g
+
+        with pytest.raises(ValueError, match="already has for something else"):
+            ops.register(Clash)
+        assert taken not in ops.registry()
+    assert not hasattr(Value, "shape")  # Value took it, Tensor refused it: Value gave it back
+    v = Value(2.0)
+    v.backward()
+    assert v.grad == 1.0 and Tensor([1.0]).shape == (1,)  # nothing was replaced
+
+
 def test_register_refuses_what_is_not_an_op():
     with pytest.raises(TypeError, match="needs forward, dL_da"):
         ops.register(type("Nothing", (), {"name": "nothing"}))

@@ -23,7 +23,8 @@ from .gradcheck import (
 )
 from .graph import enable_grad, grad, no_grad
 from .hessian import hessian, hvp, largest_eigenvalue
-from .losses import mse, sse
+from .logistic import LogisticRegression
+from .losses import bce_with_logits, mse, sse
 from .models import LinearRegression, max_stable_lr
 from .optim import (
     GD,
@@ -53,8 +54,10 @@ __version__ = "0.1.0"
 
 __all__ = [
     "LinearRegression",
+    "LogisticRegression",
     "sse",
     "mse",
+    "bce_with_logits",
     "GD",
     "SGD",
     "MiniBatchSGD",

@@ -5,12 +5,15 @@ Each loss compares the predictions ``f_i`` with the targets ``y_i``:
 * sum of squared errors (the step-by-step tutorial):  ``SSE = sum_i (f_i - y_i)^2``,
   so ``dSSE/df_i = 2 (f_i - y_i)``;
 * mean squared error (the PyTorch course):            ``MSE = SSE / n``,
-  so ``dMSE/df_i = 2 (f_i - y_i) / n``.
+  so ``dMSE/df_i = 2 (f_i - y_i) / n``;
+* binary cross-entropy of logits ``z_i`` (logistic regression, targets 0 or 1):
+  ``BCE = (1/n) sum_i -(y_i log sigmoid(z_i) + (1 - y_i) log(1 - sigmoid(z_i)))``,
+  so ``dBCE/dz_i = (sigmoid(z_i) - y_i) / n``.
 
 They accept either a list of :class:`~tinygrad_lr.Value` predictions (one small graph per
 sample, to render and study) or one :class:`~tinygrad_lr.Tensor` of predictions (vectorised);
 the result is a ``Value`` or a 0-d ``Tensor`` whose ``backward()`` gives the gradients through
-the operations ``-``, ``**2``, ``+`` (sum) and ``/`` that built it.
+the operations that built it (``-``, ``**2``, ``+`` and ``/``; ``logsigmoid`` and ``*`` for the BCE).
 
 The Value sum is a left fold ``((e_1 + e_2) + e_3) + ...``, the order of a Python loop that
 accumulates ``total += e_i``, so hand-written tutorial code and the engine agree to the last bit.
@@ -28,12 +31,34 @@ from .graph import gc_paused
 from .tensor import Tensor
 from .value import Value
 
-__all__ = ["sse", "mse", "get_loss", "LOSSES", "l1_penalty", "l2_penalty", "regularized"]
+__all__ = [
+    "sse",
+    "mse",
+    "bce_with_logits",
+    "get_loss",
+    "LOSSES",
+    "SQUARED_LOSSES",
+    "l1_penalty",
+    "l2_penalty",
+    "regularized",
+]
 
 Prediction = Union[Sequence[Any], Any]  # noqa: UP007 - a list of Values/numbers, or a Tensor
 
 
-def _tensor_sq_errors_sum(pred: Any, target: Any) -> Any:
+Term = Callable[[Any, Any], Any]  # one sample's (or, on Tensors, every sample's) loss term
+
+
+def _squared_error(f: Any, y: Any) -> Any:
+    return (f - y) ** 2  # d(e)/d(f) = 2 (f - y)
+
+
+def _cross_entropy(z: Any, y: Any) -> Any:
+    # -(y log p + (1 - y) log(1 - p)) with p = sigmoid(z) is -logsigmoid(-z) - y z (see bce_with_logits)
+    return -(-z).logsigmoid() - y * z  # d(e)/dz = sigmoid(z) - y: one term from each path
+
+
+def _tensor_terms_sum(pred: Any, target: Any, term: Term) -> Any:
     if _is_value_seq(target):
         raise InputError(
             f"loss: pred is a Tensor of shape {pred.data.shape} but target is {describe(target)}; "
@@ -50,11 +75,10 @@ def _tensor_sq_errors_sum(pred: Any, target: Any) -> Any:
         )
     if pred.data.size == 0:
         raise InputError("loss: no samples (empty predictions)")
-    diff = pred - t
-    return (diff**2).sum()
+    return term(pred, t).sum()
 
 
-def _value_sq_errors_sum(pred: Sequence[Any], target: Any) -> Value:
+def _value_terms_sum(pred: Sequence[Any], target: Any, term: Term) -> Value:
     if isinstance(target, Tensor) and target.requires_grad:  # as data it is just numbers
         raise InputError(
             f"loss: pred is {describe(pred)} but target is a Tensor of shape {target.data.shape} "
@@ -78,10 +102,10 @@ def _value_sq_errors_sum(pred: Sequence[Any], target: Any) -> Value:
     if not preds:
         raise InputError("loss: no samples (empty predictions)")
     total: Value | None = None
-    with gc_paused():  # a graph of ~4 nodes a sample: spare it the collector's rescans
+    with gc_paused():  # a graph of a few nodes a sample: spare it the collector's rescans
         for f, y in zip(preds, targets):
             f = f if isinstance(f, Value) else Value(f)
-            e = (f - y) ** 2  # d(e)/d(f) = 2 (f - y)
+            e = term(f, y)
             total = e if total is None else total + e  # d(total)/d(e) = 1
     assert total is not None
     return total
@@ -108,9 +132,13 @@ def sse(pred: Prediction, target: Any) -> Any:
         >>> L.data, w.grad, b.grad
         (29.0, -40.0, -18.0)
     """
+    return _terms_sum(pred, target, _squared_error)
+
+
+def _terms_sum(pred: Prediction, target: Any, term: Term) -> Any:
     if isinstance(pred, Tensor):
-        return _tensor_sq_errors_sum(pred, target)
-    return _value_sq_errors_sum(pred, target)
+        return _tensor_terms_sum(pred, target, term)
+    return _value_terms_sum(pred, target, term)
 
 
 def mse(pred: Prediction, target: Any) -> Any:
@@ -135,19 +163,55 @@ def total_count(pred: Prediction) -> int:
     return len(pred)
 
 
-LOSSES: dict[str, Callable[[Prediction, Any], Any]] = {"sse": sse, "mse": mse}
+def bce_with_logits(logits: Prediction, target: Any) -> Any:
+    """Binary cross-entropy of logits ``z_i`` against targets ``y_i`` in ``[0, 1]``, the mean over samples.
+
+    The targets are the class labels 0 and 1 (or probabilities between); as PyTorch's loss, this
+    function does not check them (``fit`` does, for a ``LogisticRegression``: a target of 2 is
+    refused there, naming its row).
+
+    With the probability ``p_i = sigmoid(z_i)`` the model gives to class 1::
+
+        L = (1/n) sum_i -(y_i log p_i + (1 - y_i) log(1 - p_i))      dL/dz_i = (sigmoid(z_i) - y_i) / n
+
+    It takes *logits* (``LogisticRegression``'s ``model(X)``, the ``z = w . x + b`` before the
+    sigmoid), as PyTorch's ``binary_cross_entropy_with_logits`` does: ``log(sigmoid(z))`` would be
+    ``log(0)`` for ``z < -745`` and ``log(1 - p)`` already for ``z > 37``. With
+    ``log p = logsigmoid(z)`` and ``log(1 - p) = logsigmoid(-z) = logsigmoid(z) - z`` each term is::
+
+        -(y log p + (1 - y) log(1 - p)) = -logsigmoid(-z) - y z
+
+    finite for every finite ``z`` (``logsigmoid`` never overflows), and built from the engine's
+    ops. Its graph has two paths from ``z``: through ``-logsigmoid(-z)``, whose slope is
+    ``sigmoid(z)``, and through ``-y z``, whose slope is ``-y``; the chain rule adds them, and
+    ``dL/dz = sigmoid(z) - y`` is that sum.
+
+    Example (two points, z = 0 for both: p = 1/2, each term is log 2):
+        >>> w, b = Value(0.0, label="w"), Value(0.0, label="b")
+        >>> L = bce_with_logits([w * x + b for x in (1.0, 2.0)], [0, 1])
+        >>> L.backward()
+        >>> round(L.data, 12), w.grad, b.grad     # mean((p - y) x) = (0.5 - 1) / 2, mean(p - y) = 0
+        (0.69314718056, -0.25, 0.0)
+    """
+    total = _terms_sum(logits, target, _cross_entropy)
+    n = total_count(logits)
+    return total / n if n > 1 else total  # d(sum/n)/d(sum) = 1/n; one sample's loss is its own term
+
+
+LOSSES: dict[str, Callable[[Prediction, Any], Any]] = {"sse": sse, "mse": mse, "bce": bce_with_logits}
+SQUARED_LOSSES = ("sse", "mse")  # the losses of a prediction f; "bce" takes a logit z
 
 
 def get_loss(loss: str | Callable[[Prediction, Any], Any]) -> tuple[str, Callable[[Prediction, Any], Any]]:
-    """``(name, function)`` for ``"sse"``, ``"mse"`` or a loss function (``name`` is ``"custom"``
-    for a function other than :func:`sse` and :func:`mse`)."""
+    """``(name, function)`` for ``"sse"``, ``"mse"``, ``"bce"`` or a loss function (``name`` is the
+    function's own for a function other than :func:`sse`, :func:`mse` and :func:`bce_with_logits`)."""
     if isinstance(loss, str):
         key = loss.lower()
         if key not in LOSSES:
             raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
         return key, LOSSES[key]
     if not callable(loss):
-        raise TypeError(f"loss must be 'sse', 'mse' or a function, got {loss!r}")
+        raise TypeError(f"loss must be 'sse', 'mse', 'bce' or a function, got {loss!r}")
     for name, fn in LOSSES.items():
         if loss is fn:
             return name, fn

@@ -1,4 +1,5 @@
-"""How good a fit is, in numbers: R^2, MSE, RMSE and MAE of predictions against targets.
+"""How good a fit is, in numbers: R^2, MSE, RMSE and MAE of predictions against targets; accuracy,
+log-loss and the confusion matrix of a classifier's answers.
 
 With residuals ``r_i = f_i - y_i`` over ``n`` samples and ``y_bar`` the mean target::
 
@@ -8,6 +9,13 @@ With residuals ``r_i = f_i - y_i`` over ``n`` samples and ``y_bar`` the mean tar
 
 R^2 is the fraction of the targets' variance the model explains: 1 is a perfect fit, 0 is no
 better than predicting ``y_bar`` everywhere, below 0 is worse than that (possible on held-out data).
+
+For a classifier of two classes 0 and 1, with the predicted classes ``c_i`` and the probabilities
+``p_i`` of class 1::
+
+    accuracy = (1/n) #{i : c_i = y_i}
+    log-loss = (1/n) sum_i -(y_i log p_i + (1 - y_i) log(1 - p_i))   (the BCE, from probabilities)
+    confusion matrix = [[TN, FP], [FN, TP]]  (rows: the true class 0, 1; columns: the predicted one)
 """
 
 from __future__ import annotations
@@ -22,6 +30,10 @@ __all__ = [
     "root_mean_squared_error",
     "mean_absolute_error",
     "regression_metrics",
+    "accuracy_score",
+    "log_loss",
+    "confusion_matrix",
+    "classification_metrics",
 ]
 
 
@@ -78,4 +90,81 @@ def regression_metrics(y_true: Any, y_pred: Any) -> dict[str, float]:
         "mse": mean_squared_error(y_true, y_pred),
         "rmse": root_mean_squared_error(y_true, y_pred),
         "mae": mean_absolute_error(y_true, y_pred),
+    }
+
+
+# --- classification: two classes, 0 and 1 ------------------------------------------------------
+
+
+def _labels(y: np.ndarray, what: str) -> np.ndarray:
+    bad = np.flatnonzero((y != 0.0) & (y != 1.0))
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(f"{what}[{i}] is {float(y[i])!r}; the classes are 0 and 1")
+    return y
+
+
+def accuracy_score(y_true: Any, y_pred: Any) -> float:
+    """The fraction of samples whose predicted class is the true one.
+
+    Example:
+        >>> accuracy_score([0, 1, 1, 0], [0, 1, 0, 0])
+        0.75
+    """
+    t, p = _pair(y_true, y_pred)
+    return float(np.mean(_labels(t, "y_true") == _labels(p, "y_pred")))
+
+
+def log_loss(y_true: Any, y_prob: Any) -> float:
+    """``(1/n) sum_i -(y_i log p_i + (1 - y_i) log(1 - p_i))`` for the probabilities ``p_i`` of class 1.
+
+    A probability of exactly 0 or 1 on the wrong side would make it infinite; as scikit-learn's
+    ``log_loss``, ``p`` is clipped to ``[eps, 1 - eps]`` (``eps`` = float64's, 2.2e-16) first. The
+    loss a model is trained with, :func:`~tinygrad_lr.losses.bce_with_logits`, takes the logits
+    instead and needs no clipping (the number is the same where ``p`` is not clipped).
+
+    Example (p = 1/2 everywhere: log 2):
+        >>> round(log_loss([0, 1], [0.5, 0.5]), 12)
+        0.69314718056
+    """
+    t, p = _pair(y_true, y_prob)
+    _labels(t, "y_true")
+    if not np.all((p >= 0.0) & (p <= 1.0)):  # NaN fails too
+        i = int(np.flatnonzero(~((p >= 0.0) & (p <= 1.0)))[0])
+        raise ValueError(f"y_prob[{i}] is {float(p[i])!r}; a probability is a number from 0 to 1")
+    eps = float(np.finfo(np.float64).eps)
+    p = np.clip(p, eps, 1.0 - eps)
+    return float(np.mean(-(t * np.log(p) + (1.0 - t) * np.log1p(-p))))
+
+
+def confusion_matrix(y_true: Any, y_pred: Any) -> np.ndarray:
+    """``[[TN, FP], [FN, TP]]``: row ``i`` counts the samples of true class ``i``, column ``j`` those
+    predicted as ``j`` (scikit-learn's layout for the labels 0, 1).
+
+    Example:
+        >>> confusion_matrix([0, 1, 1, 0, 1], [0, 1, 0, 1, 1]).tolist()
+        [[1, 1], [1, 2]]
+    """
+    t, p = _pair(y_true, y_pred)
+    ti, pi = _labels(t, "y_true").astype(np.int64), _labels(p, "y_pred").astype(np.int64)
+    return np.bincount(2 * ti + pi, minlength=4).reshape(2, 2)
+
+
+def classification_metrics(y_true: Any, logits: Any) -> dict[str, Any]:
+    """``{"accuracy", "log_loss", "confusion_matrix"}`` of a logistic model's ``logits`` (what
+    ``fit --model logistic --test-split`` prints). The classes are ``z > 0``; the log-loss is
+    computed from the logits, ``log(1 + e^z) - y z``, exactly (no clipping).
+
+    Example:
+        >>> m = classification_metrics([0, 1, 1], [-2.0, 0.5, -0.1])
+        >>> m["accuracy"], m["confusion_matrix"]
+        (0.6666666666666666, [[1, 0], [1, 1]])
+    """
+    t, z = _pair(y_true, logits)
+    _labels(t, "y_true")
+    predicted = (z > 0.0).astype(np.float64)
+    return {
+        "accuracy": accuracy_score(t, predicted),
+        "log_loss": float(np.mean(np.logaddexp(0.0, z) - t * z)),
+        "confusion_matrix": confusion_matrix(t, predicted).tolist(),
     }

@@ -1,4 +1,5 @@
-"""The linear-regression model ``f(x) = b + w1*x1 + ... + wn*xn``, on either engine.
+"""Linear models on either engine: :class:`LinearModel` and the linear regression
+``f(x) = b + w1*x1 + ... + wn*xn`` (:class:`LinearRegression`).
 
 * ``engine="value"``: ``w1..wn`` and ``b`` are scalar :class:`~tinygrad_lr.Value` leaves and
   every sample's prediction is its own small graph ``((w1*x1 + w2*x2) + ...) + b`` -- the one
@@ -7,7 +8,9 @@
   0-d Tensor; all predictions are one vectorised expression ``X @ w + b`` -- the one for big data.
 
 Both compute the same numbers (to 1e-12 on the same run). With ``bias=False`` the model is
-``f(x) = w*x`` (the tadpole lesson and the PyTorch course).
+``f(x) = w*x`` (the tadpole lesson and the PyTorch course). :class:`LinearModel` holds what every
+model of ``b + w . x`` shares (the parameters on either engine, their state, the forward pass);
+:class:`~tinygrad_lr.logistic.LogisticRegression` is the same model read as a logit.
 
 This module also holds the one formula for the largest stable gradient-descent learning rate,
 :func:`max_stable_lr`, used by the divergence error of :func:`~tinygrad_lr.fit` and by the docs.
@@ -27,13 +30,17 @@ from .graph import gc_paused, no_grad
 from .tensor import Tensor
 from .value import Value
 
-__all__ = ["LinearRegression", "ENGINES", "loss_hessian", "max_stable_lr"]
+__all__ = ["LinearModel", "LinearRegression", "ENGINES", "loss_hessian", "max_stable_lr"]
 
 ENGINES = ("value", "tensor")
 
 
-class LinearRegression:
-    """Linear regression ``f(x) = b + sum_j w_j x_j`` with parameters on the chosen engine.
+class LinearModel:
+    """The model ``b + sum_j w_j x_j`` with parameters on the chosen engine: what linear and
+    logistic regression share (the parameters, their state, the forward pass).
+
+    Subclasses say what the output is: :attr:`output_label` names it in pictures (``f`` for a
+    prediction, ``z`` for a logit) and :attr:`default_loss` is the loss ``fit`` trains it with.
 
     Args:
         n_features: number of inputs ``x_j`` (at least 1).
@@ -44,17 +51,10 @@ class LinearRegression:
         engine: ``"value"`` (scalar graphs) or ``"tensor"`` (vectorised).
         rng: a ``numpy.random.Generator`` (or int seed) for random initial values, as the SGD
             tutorial's ``theta = randn(2, 1)``; only used for values not given explicitly.
-
-    The gradient of the loss reaches the parameters by backpropagation; for one sample and
-    the squared error ``L = (f - y)^2``: ``dL/dw_j = 2 (f - y) x_j`` and ``dL/db = 2 (f - y)``.
-
-    Example:
-        >>> m = LinearRegression(w=1.0, b=0.0)
-        >>> m.predict(4)
-        4.0
-        >>> [p.label for p in m.parameters()]
-        ['w', 'b']
     """
+
+    output_label = "f"  # the output node's name in pictures: f (one sample: f1, f2, ...)
+    default_loss = "mse"  # the loss fit() trains the model with when none is given
 
     def __init__(
         self,
@@ -149,7 +149,7 @@ class LinearRegression:
             state["b"] = np.array(self.intercept, dtype=np.float64)
         return state
 
-    def load_state_dict(self, state: dict[str, Any]) -> LinearRegression:
+    def load_state_dict(self, state: dict[str, Any]) -> LinearModel:
         """Set the parameters from a :meth:`state_dict` (checked: names, shapes, finite numbers).
 
         Returns the model, so ``LinearRegression(2).load_state_dict(load(path))`` reads well.
@@ -212,8 +212,8 @@ class LinearRegression:
 
     # --- forward -------------------------------------------------------------------------------
 
-    def _as_matrix(self, X: Any) -> np.ndarray:
-        # a Tensor, an array or a list
+    def as_matrix(self, X: Any) -> np.ndarray:
+        """``X`` (a Tensor, an array or a list) as an ``(n_samples, n_features)`` float matrix."""
         arr = as_float_array(X, "X", f"numbers, shape (n_samples, {self.n_features}) or (n_samples,)")
         if arr.ndim == 0 or (arr.ndim == 1 and self.n_features == 1):
             arr = arr.reshape(-1, 1)
@@ -231,13 +231,13 @@ class LinearRegression:
         Returns a list of ``Value`` (engine ``"value"``) or a ``Tensor`` of shape ``(n,)``
         (engine ``"tensor"``): graph nodes, ready for a loss and ``backward()``.
         """
-        arr = self._as_matrix(X)
+        arr = self.as_matrix(X)
         if self.engine == "value":
             with gc_paused():  # one small graph a sample: spare them the collector's rescans
                 return [self._forward_row(row, i) for i, row in enumerate(arr.tolist(), 1)]
         out = Tensor(arr, name="X") @ self.w  # named for pictures: the data X, the prediction f
         out = out + self.b if self.bias else out
-        out.label = "f"
+        out.label = self.output_label
         return out
 
     __call__ = forward
@@ -254,8 +254,41 @@ class LinearRegression:
         for j in range(1, len(ws)):
             f = f + ws[j] * xs[j]
         f = f + self.b if self.bias else f
-        f.label = f"f{i}"  # the prediction for sample i
+        f.label = f"{self.output_label}{i}"  # the output for sample i
         return f
+
+    def outputs(self, X: Any) -> Any:
+        """``b + w . x`` for the samples in ``X`` as plain numbers (no graph): a float for one
+        sample, else an array."""
+        single = np.ndim(X) == 0 or (np.ndim(X) == 1 and self.n_features > 1)
+        with no_grad():
+            out = self.forward(X)
+            values = np.array([v.data for v in out]) if self.engine == "value" else np.array(out.data)
+        values = values.astype(np.float64).reshape(-1)
+        return float(values[0]) if single else values
+
+    def __repr__(self) -> str:
+        w = self.weights.tolist()
+        ws = repr(w[0]) if len(w) == 1 else repr(w)
+        bs = f", b={self.intercept!r}" if self.bias else ", bias=False"
+        return f"{type(self).__name__}(n_features={self.n_features}, w={ws}{bs}, engine={self.engine!r})"
+
+
+class LinearRegression(LinearModel):
+    """Linear regression ``f(x) = b + sum_j w_j x_j`` with parameters on the chosen engine.
+
+    The arguments are :class:`LinearModel`'s: ``n_features``, ``bias``, ``w``, ``b``, ``engine``
+    and ``rng``. The gradient of the loss reaches the parameters by backpropagation; for one
+    sample and the squared error ``L = (f - y)^2``: ``dL/dw_j = 2 (f - y) x_j`` and
+    ``dL/db = 2 (f - y)``.
+
+    Example:
+        >>> m = LinearRegression(w=1.0, b=0.0)
+        >>> m.predict(4)
+        4.0
+        >>> [p.label for p in m.parameters()]
+        ['w', 'b']
+    """
 
     def predict(self, X: Any) -> Any:
         """Predictions as plain numbers (no graph): a float for one sample, else an array.
@@ -264,22 +297,11 @@ class LinearRegression:
             >>> LinearRegression(2, w=[1.0, 2.0], b=0.5).predict([[1, 1], [2, 0]]).tolist()
             [3.5, 2.5]
         """
-        single = np.ndim(X) == 0 or (np.ndim(X) == 1 and self.n_features > 1)
-        with no_grad():
-            out = self.forward(X)
-            values = np.array([v.data for v in out]) if self.engine == "value" else np.array(out.data)
-        values = values.astype(np.float64).reshape(-1)
-        return float(values[0]) if single else values
+        return self.outputs(X)
 
     def max_stable_lr(self, X: Any, loss: str = "mse", batch_size: int | None = None) -> float:
         """The largest stable learning rate for this model on ``X``; see :func:`max_stable_lr`."""
-        return max_stable_lr(self._as_matrix(X), loss=loss, bias=self.bias, batch_size=batch_size)
-
-    def __repr__(self) -> str:
-        w = self.weights.tolist()
-        ws = repr(w[0]) if len(w) == 1 else repr(w)
-        bs = f", b={self.intercept!r}" if self.bias else ", bias=False"
-        return f"LinearRegression(n_features={self.n_features}, w={ws}{bs}, engine={self.engine!r})"
+        return max_stable_lr(self.as_matrix(X), loss=loss, bias=self.bias, batch_size=batch_size)
 
 
 # --- the stability limit of gradient descent --------------------------------------------------
@@ -352,6 +374,11 @@ def max_stable_lr(X: Any, loss: str = "mse", bias: bool = True, batch_size: int 
     (``a`` includes the bias's 1). Other batch sizes are not supported: their batches' Hessians
     depend on how the samples are grouped.
 
+    For logistic regression's ``"bce"`` loss the Hessian ``A^T S A / n`` changes from point to
+    point, but ``S = p (1 - p) <= 1/4`` keeps it below an eighth of the MSE's ``2 A^T A / n`` (and
+    one sample's below ``|a|^2 / 4``) everywhere: 8 times the MSE's limit is stable wherever the
+    run goes (a bound, not the exact limit at the minimum).
+
     Returns ``inf`` only when the Hessian is zero (no learning rate can diverge). Data with NaN
     or inf, no rows, or values whose squares overflow float64 is refused with a
     :class:`~tinygrad_lr.DataError` (a bound computed from it would mean nothing).
@@ -361,7 +388,11 @@ def max_stable_lr(X: Any, loss: str = "mse", bias: bool = True, batch_size: int 
         0.060098
         >>> max_stable_lr([1, 2, 3], bias=False, batch_size=1)   # 1 / 3**2
         0.1111111111111111
+        >>> max_stable_lr([1, 2, 3], "bce", bias=False, batch_size=1)   # 8 / 3**2
+        0.8888888888888888
     """
+    if isinstance(loss, str) and loss.lower() == "bce":
+        return 8.0 * max_stable_lr(X, "mse", bias, batch_size)
     if batch_size == 1:
         A = _design_matrix(X, "max_stable_lr")
         with np.errstate(over="ignore"):

@@ -345,17 +345,22 @@ def _scalar_of(op: ops.Op) -> Scalar:
     return scalar
 
 
+_OP_METHODS: set[str] = set()  # the methods ops gave Value (an op may replace those, nothing else)
+
+
 def _install(added: type[ops.Op] | None, removed: type[ops.Op] | None) -> None:
     """Give ``Value`` the methods of a registered op (and take a removed op's away)."""
+    ops.check_method_names(Value, added, removed, _OP_METHODS, "value")
     for cls in (removed, added):
         if cls is None or "value" not in cls.engines:
             continue
-        methods = cls.methods if cls.methods is not None else (cls.name,)
-        for name in methods + cls.reflected:
+        for name in ops.method_names(cls):
             if cls is removed:
                 if name in Value.__dict__:
                     delattr(Value, name)
+                _OP_METHODS.discard(name)
                 continue
+            _OP_METHODS.add(name)
             op = cls()
             method = _unary(op) if cls.arity == 1 else _binary(op, reflected=name in cls.reflected)
             method.__name__ = method.__qualname__ = name

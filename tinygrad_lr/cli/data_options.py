@@ -40,13 +40,14 @@ def _columns(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def load_data(args: argparse.Namespace) -> Any:
-    """The :class:`~tinygrad_lr.Dataset` the options describe."""
+def load_data(args: argparse.Namespace, classes: Any = None) -> Any:
+    """The :class:`~tinygrad_lr.Dataset` the options describe (``classes``: the values a
+    classifier's target may take, checked line by line)."""
     from ..data import load_csv
     from .output import announce_wait
 
     announce_wait(args.csv, getattr(args, "command", None) or "fit")
-    return load_csv(args.csv, **_columns(args))
+    return load_csv(args.csv, **_columns(args), classes=classes)
 
 
 def open_stream(args: argparse.Namespace, chunk_rows: int) -> Any:

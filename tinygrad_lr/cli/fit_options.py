@@ -16,7 +16,7 @@ import argparse
 import math
 from typing import Any
 
-from ..losses import LOSSES
+from ..losses import LOSSES, SQUARED_LOSSES
 from ..optim import OPTIMIZERS, Optimizer, Option, optimizer_class
 from ..train import FitOptions, OptionError
 from .errors import UsageError
@@ -74,12 +74,16 @@ def _default(name: str) -> Any:
 # --- declarations ------------------------------------------------------------------------------
 
 
-def add_loss_option(p: argparse.ArgumentParser, help: str | None = None) -> None:
+def add_loss_option(p: argparse.ArgumentParser, help: str | None = None, squared_only: bool = False) -> None:
+    """``--loss``: the squared errors only (``squared_only``, default mse), or also the binary
+    cross-entropy (default: the model's own, resolved by ``fit_models.resolve_loss``)."""
     p.add_argument(
         "--loss",
-        choices=sorted(LOSSES),
-        default=_default("loss"),
-        help=help or f"mean or sum of squared errors (default {_default('loss')})",
+        choices=sorted(SQUARED_LOSSES if squared_only else LOSSES),
+        default="mse" if squared_only else None,
+        help=help
+        or "mse or sse: the mean or sum of squared errors (default mse for --model linear); bce: the "
+        "binary cross-entropy (the default, and the only loss, of --model logistic)",
     )
 
 

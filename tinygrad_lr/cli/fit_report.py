@@ -11,8 +11,10 @@ from typing import Any
 
 import numpy as np
 
+from ..logistic import sigmoid
 from ..train.hints import advice
 from .errors import UsageError
+from .fit_models import answer_name, metrics_text, prediction_text
 
 __all__ = [
     "FitResult",
@@ -43,19 +45,22 @@ def predictions(model: Any, args: argparse.Namespace, d: int) -> Predicted | Non
     if args.predict is None:
         return None
     inputs = [args.predict[i : i + d] for i in range(0, len(args.predict), d)]
-    preds = [float(v) for v in model.predict(inputs)]
+    preds = [float(v) for v in model.outputs(inputs)]  # a prediction (a logit for --model logistic)
     for x, pred in zip(inputs, preds):
         if not math.isfinite(pred):
             raise UsageError(f"--predict {' '.join(map(repr, x))}: the prediction is {pred} (overflow)")
     return inputs, preds
 
 
-def print_predictions(predicted: Predicted | None, features: Sequence[str]) -> None:
+def print_predictions(
+    predicted: Predicted | None, features: Sequence[str], args: argparse.Namespace | None = None
+) -> None:
     if predicted is None:
         return
     for x, pred in zip(*predicted):
         xs = ", ".join(f"{f}={v:g}" for f, v in zip(features, x))
-        print(f"prediction at {xs}: {pred!r}")
+        said = repr(pred) if args is None else prediction_text(args, pred)
+        print(f"prediction at {xs}: {said}")
 
 
 def judge(history: Any, tol: float) -> None:
@@ -128,8 +133,13 @@ class FitResult:
     schedule: Any
     history: Any
     closed_form: Any
-    metrics: dict[str, dict[str, float]] | None
+    metrics: dict[str, dict[str, Any]] | None
     predicted: Predicted | None
+
+    @property
+    def notes(self) -> list[str]:
+        """What the run's History says a learner should know (separable classes ...)."""
+        return list(getattr(self.history, "notes", []))
 
 
 def report_json(r: FitResult) -> dict[str, object]:
@@ -157,11 +167,18 @@ def report_json(r: FitResult) -> dict[str, object]:
         out["closed_form"] = closed
         out["param_distance"] = float(np.linalg.norm(h.original_params - cf.param_vector()))
         out["loss_gap"] = h.final_loss - cf.loss
-    if r.metrics is not None and r.test is not None:
+    if r.test is not None:
         out["n_train"], out["n_test"] = r.train.n_samples, int(r.test[1].size)
+    if r.metrics is not None:
         out["metrics"] = r.metrics
+    if r.notes:
+        out["notes"] = r.notes
     if r.predicted is not None:
         out["inputs"], out["predictions"] = r.predicted
+        if args.model == "logistic":  # the predictions are logits: their probabilities and classes too
+            z = np.array(r.predicted[1])
+            out["probabilities"] = sigmoid(z).tolist()
+            out["classes"] = (z > 0.0).astype(int).tolist()
     return out
 
 
@@ -175,7 +192,10 @@ def print_report(r: FitResult) -> None:
     print(f"data: {args.csv}: {d.n_samples} samples, {features} -> target {d.target_name}")
     if r.test is not None:
         print(f"split: {r.train.n_samples} rows to train on, {r.test[1].size} held out (seed {args.seed})")
-    print(f"model: {d.target_name} = {rhs}  (engine {args.engine})")
+    out = f"{d.target_name} = {rhs}"
+    if args.model == "logistic":
+        out = f"p({d.target_name} = 1) = sigmoid({rhs})"
+    print(f"model: {out}  (engine {args.engine})")
     penalty = "".join(
         [f" + {args.l1:g}*sum|w|" if args.l1 else "", f" + {args.l2:g}*sum w^2" if args.l2 else ""]
     )
@@ -213,28 +233,27 @@ def _print_answer(r: FitResult, names: list[str]) -> None:
     print(f"final{units}: {_params(names, h.original_params)}")
     print(f"final loss: {h.final_loss!r}")
     print(h.stop_reason)
+    for note in r.notes:
+        print(f"note: {note}")
     if cf is not None:
-        kind = f"ridge, l2 = {args.l2:g}" if args.l2 else "least squares"
-        print(f"closed form ({kind}): {_params(names, cf.param_vector())}, loss {cf.loss!r}")
+        print(f"{answer_name(args)}: {_params(names, cf.param_vector())}, loss {cf.loss!r}")
         dist = float(np.linalg.norm(h.original_params - cf.param_vector()))
+        it = "Newton's" if args.model == "logistic" else "closed form"
         print(
-            f"distance to it: |params - closed form| = {dist:.3g}, "
-            f"loss - closed-form loss = {h.final_loss - cf.loss:.3g}"
+            f"distance to it: |params - {it}| = {dist:.3g}, "
+            f"loss - {it.replace(' ', '-')} loss = {h.final_loss - cf.loss:.3g}"
         )
         tip = advice(
             h, r.optimizer, r.train.X, args.loss, bias=model_bias(r.model), lr_given=args.lr is not None
         )
         if tip is not None:
             print(f"hint: {tip.text}; try {advice_flags(tip.changes)}")
-    else:
+    elif args.l1:
         print("closed form: none with an L1 term (lasso has no closed-form solution)")
     if r.metrics is not None:
-        for part in ("train", "test"):
-            m = r.metrics[part]
-            print(
-                f"{part:>5}: R^2 {m['r2']:.6g}, MSE {m['mse']:.6g}, RMSE {m['rmse']:.6g}, MAE {m['mae']:.6g}"
-            )
-    print_predictions(r.predicted, r.data.feature_names)
+        for part, m in r.metrics.items():
+            print(f"{part:>5}: {metrics_text(m)}")
+    print_predictions(r.predicted, r.data.feature_names, args)
 
 
 def advice_flags(changes: dict[str, Any]) -> str:

@@ -17,7 +17,7 @@ seeded train/test split).
 
 from .batches import Batching, as_generator, batch_indices, check_batch_size
 from .csv import Column, load_csv
-from .dataset import DataError, Dataset, from_arrays, make_linear_data
+from .dataset import DataError, Dataset, from_arrays, make_linear_data, make_logistic_data
 from .source import memory_budget
 from .split import train_test_split
 from .stream import DEFAULT_CHUNK_ROWS, CSVStream
@@ -28,6 +28,7 @@ __all__ = [
     "load_csv",
     "from_arrays",
     "make_linear_data",
+    "make_logistic_data",
     "batch_indices",
     "Batching",
     "as_generator",

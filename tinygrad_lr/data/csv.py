@@ -73,6 +73,7 @@ def load_csv(
     header: bool | None = None,
     delimiter: str | None = ",",
     max_bytes: int | None = None,
+    classes: Sequence[float] | None = None,
 ) -> Dataset:
     """Load a numeric CSV file as a :class:`Dataset`, whole, into memory.
 
@@ -88,6 +89,8 @@ def load_csv(
             with a message pointing to :class:`~tinygrad_lr.data.CSVStream` (``fit --stream``),
             which reads it in chunks. Default: :func:`memory_budget` (256 MB, or the environment
             variable ``TINYGRAD_LR_MEMORY_BUDGET`` in MB).
+        classes: the values the target may take, for a classifier (``(0, 1)`` for logistic
+            regression); a target cell with another value is refused, naming its line.
 
     ``path`` may be ``"-"`` for standard input; a named pipe is read as it comes; a directory
     or a device is refused.
@@ -112,7 +115,7 @@ def load_csv(
     rows = _read_rows(path, delimiter, max_bytes)
     if not rows:
         raise DataError(f"{path}: the file is empty (no data rows)")
-    layout = _Layout.of(rows[0][0], rows[0][1], features, target, header, path)
+    layout = _Layout.of(rows[0][0], rows[0][1], features, target, header, path, classes)
     if layout.header:
         rows = rows[1:]
         if not rows:
@@ -131,6 +134,7 @@ class _Layout:
     header: bool
     names: list[str] | None  # the header's names, or None
     used: list[int]  # the feature columns, then the target column (0-based)
+    classes: tuple[float, ...] | None = None  # the values the target may take (a classifier's labels)
 
     @staticmethod
     def of(
@@ -140,6 +144,7 @@ class _Layout:
         target: Column | None,
         header: bool | None,
         path: str,
+        classes: Sequence[float] | None = None,
     ) -> _Layout:
         n_cols = len(first)
         if header is None:
@@ -162,7 +167,8 @@ class _Layout:
                 raise DataError(f"{path}: column {t} ({name}) is both a feature and the target")
             if len(set(f_idx)) != len(f_idx):
                 raise DataError(f"{path}: a feature column is chosen twice")
-        return _Layout(path, first_line, n_cols, bool(header), names, [*f_idx, t])
+        labels = None if classes is None else tuple(float(c) for c in classes)
+        return _Layout(path, first_line, n_cols, bool(header), names, [*f_idx, t], labels)
 
     @property
     def feature_names(self) -> tuple[str, ...]:
@@ -198,6 +204,9 @@ class _Layout:
                     raise DataError(
                         f"{where}: {cell!r} is not a finite number (NaN and inf cannot be trained on)"
                     )
+                if self.classes is not None and j == self.used[-1] and v not in self.classes:
+                    labels = " or ".join(f"{c:g}" for c in self.classes)
+                    raise DataError(f"{where}: {cell!r} is not a class label; the target must be {labels}")
                 data[r, k] = v
         return data
 

@@ -75,6 +75,19 @@ class Dataset:
         Hessian hold) overflow float64: ``values up to 1e+200 in column x overflow when squared``."""
         _check_squares(self.X, self.y, self.feature_names, self.target_name, fix)
 
+    def check_classes(self, classes: Sequence[float] = (0.0, 1.0), why: str = "a classifier") -> None:
+        """Raise :class:`DataError` naming the first target that is not one of ``classes``
+        (row, column name): ``row 3 (0-based), column y: 2.0 is not a class label (0 or 1) ...``."""
+        bad = np.flatnonzero(~np.isin(self.y, np.asarray(classes, dtype=np.float64)))
+        if bad.size:
+            i = int(bad[0])
+            where = f"{self.source}: " if self.source else ""
+            labels = " or ".join(f"{c:g}" for c in classes)
+            raise DataError(
+                f"{where}row {i} (0-based), column {self.target_name}: {float(self.y[i])!r} is not a "
+                f"class label ({labels}); {why} needs every target to be {labels}"
+            )
+
     @property
     def n_samples(self) -> int:
         return int(self.X.shape[0])
@@ -207,4 +220,39 @@ def make_linear_data(
         raise ValueError(f"n must be a positive integer, got {n!r}")
     X = x_scale * gen.random((int(n), w_arr.size))
     y = b + X @ w_arr + noise * gen.standard_normal(int(n))
+    return from_arrays(X, y)
+
+
+def make_logistic_data(
+    n: int = 100,
+    w: float | Sequence[float] = 2.0,
+    b: float = -1.0,
+    low: float | Sequence[float] = 0.0,
+    high: float | Sequence[float] = 1.0,
+    rng: np.random.Generator | int | None = 0,
+) -> Dataset:
+    """Synthetic classes drawn from a logistic model: ``y ~ Bernoulli(sigmoid(b + X @ w))``.
+
+    ``X`` is uniform in ``[low, high)`` per column (a number, or one per feature); each ``y_i``
+    is 1 with probability ``sigmoid(b + x_i . w)``, else 0, drawn from a seeded Generator. Near the
+    line ``b + x . w = 0`` both classes occur, so the classes overlap (a minimum exists) unless
+    ``w`` is very large.
+
+    Example:
+        >>> d = make_logistic_data(200, w=[1.0, -1.0], b=0.0, low=-3, high=3, rng=1)
+        >>> d.X.shape, sorted(set(d.y.tolist()))
+        ((200, 2), [0.0, 1.0])
+    """
+    gen = as_generator(rng)
+    w_arr = np.atleast_1d(as_float_array(w, "w", "a number or a list of numbers"))
+    if w_arr.ndim != 1:
+        raise ValueError(f"w must be a number or a 1-D list of numbers, got shape {w_arr.shape}")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be a positive integer, got {n!r}")
+    lo = np.broadcast_to(as_float_array(low, "low", "a number or one per feature"), w_arr.shape)
+    hi = np.broadcast_to(as_float_array(high, "high", "a number or one per feature"), w_arr.shape)
+    X = lo + (hi - lo) * gen.random((int(n), w_arr.size))
+    z = b + X @ w_arr
+    p = np.exp(-np.logaddexp(0.0, -z))  # sigmoid(z), without overflow
+    y = (gen.random(int(n)) < p).astype(np.float64)
     return from_arrays(X, y)

@@ -3,7 +3,7 @@
 * :mod:`.base`: what an op is (:class:`Op`: how it prints, its forward, its derivative written
   once for every engine), and the registry both engines take their methods from;
 * the ops, one file per family: :mod:`.elementwise` (``+ - * /``, negation,
-  ``exp log sqrt tanh sigmoid relu abs``, ``maximum``), :mod:`.powers` (``a ** n``, ``a ** b``,
+  ``exp log sqrt tanh sigmoid logsigmoid relu abs``, ``maximum``), :mod:`.powers` (``a ** n``, ``a ** b``,
   ``c ** a``), :mod:`.reductions` (``sum``, ``mean``), :mod:`.shape` (reshape, transpose,
   broadcast, indexing, concatenate, stack), :mod:`.matmul` (``@``);
 * the toolboxes an op's ``xp`` stands for: :mod:`.floats` (Python floats, the ``Value``
@@ -35,7 +35,9 @@ from .base import (
     Op,
     Unary,
     as_op,
+    check_method_names,
     get,
+    method_names,
     on_register,
     register,
     registered,
@@ -59,6 +61,7 @@ from .elementwise import (
     Div,
     Exp,
     Log,
+    LogSigmoid,
     Maximum,
     Mul,
     Neg,
@@ -91,6 +94,8 @@ __all__ = [
     "registry",
     "on_register",
     "as_op",
+    "method_names",
+    "check_method_names",
     "ARRAYS",
     "Arrays",
     "FLOATS",
@@ -130,6 +135,7 @@ __all__ = [
     "Sqrt",
     "Tanh",
     "Sigmoid",
+    "LogSigmoid",
     "Relu",
     "Abs",
     "Maximum",

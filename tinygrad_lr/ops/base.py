@@ -49,6 +49,8 @@ __all__ = [
     "registry",
     "on_register",
     "as_op",
+    "method_names",
+    "check_method_names",
     "ATOM",
     "POWER",
     "NEGATION",
@@ -335,10 +337,38 @@ def register(op: T) -> T:
     if not cls.name or not cls.name.isidentifier():
         raise ValueError(f"register: an op needs a name that is a Python identifier, got {cls.name!r}")
     previous = _REGISTRY.get(cls.name)
+    told: list[Listener] = []
+    try:
+        for listener in list(_LISTENERS):
+            listener(cls, previous)  # an engine refuses a method name it has for something else
+            told.append(listener)
+    except Exception:
+        for listener in reversed(told):  # as it was: no engine keeps half of the op
+            listener(previous, cls)
+        raise
     _REGISTRY[cls.name] = cls
-    for listener in list(_LISTENERS):
-        listener(cls, previous)
     return cls  # type: ignore[return-value]
+
+
+def method_names(cls: type[Op]) -> tuple[str, ...]:
+    """The names an engine installs ``cls`` under: its ``methods`` (default: its name), reflected too."""
+    return (cls.methods if cls.methods is not None else (cls.name,)) + cls.reflected
+
+
+def check_method_names(
+    engine: type, added: type[Op] | None, removed: type[Op] | None, installed: set[str], which: str
+) -> None:
+    """Refuse an op whose method would replace something of ``engine`` that no op gave it
+    (an op called ``backward`` or ``data``); a name an op gave may be given again."""
+    if added is None or which not in added.engines:
+        return
+    freed = set(method_names(removed)) if removed is not None else set()
+    for name in method_names(added):
+        if hasattr(engine, name) and name not in installed and name not in freed:
+            raise ValueError(
+                f"register: the op {added.name!r} would become {engine.__name__}.{name}, "
+                f"which {engine.__name__} already has for something else; name the op otherwise"
+            )
 
 
 def unregister(name: str, restore: type[Op] | None = None) -> None:

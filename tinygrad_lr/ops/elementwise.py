@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .base import INFIX, NEGATION, POWER, PREFIX, PRODUCT, SUM, Binary, Unary, register
-from .floats import sigmoid
+from .floats import FLOATS, sigmoid
 
 __all__ = [
     "Add",
@@ -26,6 +26,7 @@ __all__ = [
     "Sqrt",
     "Tanh",
     "Sigmoid",
+    "LogSigmoid",
     "Relu",
     "Abs",
     "Maximum",
@@ -290,6 +291,32 @@ class Sigmoid(Unary):
     def scalar(a: float) -> tuple[float, tuple[float, ...]]:
         s = sigmoid(a)
         return s, (s * (1.0 - s),)
+
+
+@register
+class LogSigmoid(Unary):
+    """``logsigmoid(a) = log(sigmoid(a)) = -log(1 + exp(-a))``. ``d(logsigmoid a)/da = sigmoid(-a)``.
+
+    ``log(sigmoid(a))`` as two ops fails at the ends: ``sigmoid(-800)`` is 0 in float64 and
+    ``log(0)`` is undefined. Written as ``-logaddexp(0, -a)`` it is finite for every finite ``a``
+    (about ``a`` for a very negative ``a``, about ``-exp(-a)`` for a large one), and so is its
+    slope ``sigmoid(-a) = 1 - sigmoid(a)``. Binary cross-entropy is built from it:
+    ``log p = logsigmoid(z)`` and ``log(1 - p) = logsigmoid(-z)`` for ``p = sigmoid(z)``.
+    """
+
+    name = "logsigmoid"
+    rules = ("d(logsigmoid a)/da = sigmoid(-a) = 1 - sigmoid(a)",)
+    __slots__ = ()
+
+    def forward(self, xp: Any, a: Any) -> Any:
+        return -xp.logaddexp(0.0, -a)  # -log(e^0 + e^-a), without overflow for any a
+
+    def dL_da(self, xp: Any, g: Any, a: Any, out: Any) -> Any:
+        return g * xp.sigmoid(-a)  # dL/da = dL/d(out) * sigmoid(-a)
+
+    @staticmethod
+    def scalar(a: float) -> tuple[float, tuple[float, ...]]:
+        return -FLOATS.logaddexp(0.0, -a), (sigmoid(-a),)
 
 
 @register

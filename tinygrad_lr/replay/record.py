@@ -24,11 +24,10 @@ from typing import Any
 import numpy as np
 
 from ..data import Dataset
-from ..losses import get_loss
 from ..models import LinearRegression
 from ..optim import Optimizer
 from ..train import DivergenceError, FitOptions, FitUpdate, History, fit
-from ..train.options import build_optimizer, with_fit_options
+from ..train.options import build_optimizer, loss_for, with_fit_options
 from ..train.sources import as_dataset
 
 __all__ = [
@@ -260,7 +259,7 @@ def record(
     opts = FitOptions.of(options, keywords, caller="record")
     if not isinstance(model, LinearRegression):
         raise ValueError(f"a replay records a LinearRegression model, got {type(model).__name__}")
-    loss_name, _ = get_loss(opts.loss)
+    loss_name, _ = loss_for(model, opts.loss)
     ds = as_dataset(data)
     opt = build_optimizer(model, optimizer, opts, caller="record")
     _check_replayable(model, ds, opt, opts, loss_name, max_updates)

@@ -45,17 +45,22 @@ def _binary_method(cls: type[ops.Op], reflected: bool) -> Callable[[Tensor, Arra
     return reflected_method if reflected else method
 
 
+_OP_METHODS: set[str] = set()  # the methods ops gave Tensor (an op may replace those, nothing else)
+
+
 def _install(added: type[ops.Op] | None, removed: type[ops.Op] | None) -> None:
     """Give ``Tensor`` the methods of a registered op (and take a removed op's away)."""
+    ops.check_method_names(Tensor, added, removed, _OP_METHODS, "tensor")
     for cls in (removed, added):
         if cls is None or "tensor" not in cls.engines:
             continue
-        methods = cls.methods if cls.methods is not None else (cls.name,)
-        for name in methods + cls.reflected:
+        for name in ops.method_names(cls):
             if cls is removed:
                 if name in Tensor.__dict__:
                     delattr(Tensor, name)
+                _OP_METHODS.discard(name)
                 continue
+            _OP_METHODS.add(name)
             if cls.arity == 1:
                 method: Callable[..., Tensor] = _unary_method(cls)
             else:

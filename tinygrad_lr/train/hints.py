@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..closed_form import LeastSquares
+from ..logistic import LogisticSolution
 from ..models import LinearRegression, max_stable_lr
 from ..optim import Optimizer
 from .history import History
@@ -152,7 +153,8 @@ def advice(
     lr_given: bool = True,
     can_standardize: bool = True,
 ) -> Advice | None:
-    """What to change in a run that met no tolerance and ended far from least squares, or ``None``.
+    """What to change in a run that met no tolerance and ended far from its answer (least squares;
+    Newton's for the BCE loss), or ``None``.
 
     * a full-batch rule whose step is ``lr`` times the gradient (GD, momentum, Nesterov) on a
       loss whose Hessian has condition number above :data:`SLOW_CONDITION`: standardize the
@@ -181,7 +183,7 @@ def advice(
 
 
 def _standardize(
-    cf: LeastSquares, X: np.ndarray, loss_name: str, bias: bool, lr_given: bool
+    cf: LeastSquares | LogisticSolution, X: np.ndarray, loss_name: str, bias: bool, lr_given: bool
 ) -> Advice | None:
     kappa = cf.condition_number**2
     if not kappa > SLOW_CONDITION:
@@ -198,7 +200,9 @@ def _standardize(
     return Advice(text, changes)
 
 
-def _larger_steps(history: History, cf: LeastSquares, optimizer: Optimizer) -> Advice | None:
+def _larger_steps(
+    history: History, cf: LeastSquares | LogisticSolution, optimizer: Optimizer
+) -> Advice | None:
     target = cf.param_vector()
     if history.standardizer is not None:  # the run's parameters are those of standardized features
         w, b = history.standardizer.to_standardized(cf.weights, cf.intercept)
@@ -215,9 +219,10 @@ def _larger_steps(history: History, cf: LeastSquares, optimizer: Optimizer) -> A
     if abs(target[j] - end[j]) <= 0.1 * abs(needed[j]):
         return None  # nine tenths of the way there
     names = history.param_names or [f"p{i}" for i in range(len(target))]
+    answer = "Newton's answer" if cf.loss_name == "bce" else "least squares"
     text = (
         f"{optimizer.title} divides each step by the size of the gradient, so a parameter moves at a "
         f"pace set by lr alone: in {history.updates} updates at lr {lr:g}, {names[j]} moved "
-        f"{moved[j]:.3g} of the {needed[j]:.3g} to least squares"
+        f"{moved[j]:.3g} of the {needed[j]:.3g} to {answer}"
     )
     return Advice(text, {"lr": round_up_125(lr * needed[j] / moved[j])})

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..closed_form import LeastSquares
+from ..logistic import LogisticSolution
 from ..scaling import Standardizer
 
 __all__ = ["History"]
@@ -49,8 +50,12 @@ class History:
             vectors above are then the model's on the standardized features.
         original_params: the final parameters in the data's units (= ``final_params`` unless
             standardized).
-        closed_form: the closed-form least-squares (ridge with ``l2``) answer in the data's
-            units, for linear regression with SSE or MSE and no L1 term; else ``None``.
+        closed_form: the answer to compare with, in the data's units: the closed-form least-squares
+            (ridge with ``l2``) one for linear regression with SSE or MSE and no L1 term; Newton's
+            method on the formulas (:func:`~tinygrad_lr.logistic.irls`) for logistic regression;
+            else ``None``.
+        notes: what a learner should know about the run, in sentences: e.g. that the classes
+            are separable, so the loss has no minimum and the weights grow without bound.
     """
 
     initial_loss: float
@@ -72,7 +77,8 @@ class History:
     stop_reason: str = ""
     standardizer: Standardizer | None = None
     original_params: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    closed_form: LeastSquares | None = None
+    closed_form: LeastSquares | LogisticSolution | None = None
+    notes: list[str] = field(default_factory=list)
 
     def add_epoch(self, loss: float, params: np.ndarray, grad_norm: float | None) -> None:
         """Record the end of an epoch: the loss over the whole data set, the parameters, and the
@@ -120,6 +126,7 @@ class History:
         if len(self.initial_params) and len(self.final_params):
             lines.append(f"  from {self._params_text(self.initial_params)}")
             lines.append(f"  to   {self._params_text(self.final_params)}")
+        lines += [f"  note: {note}" for note in self.notes]
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -129,6 +136,7 @@ class History:
         params = ""
         if len(self.final_params):
             params = f"<p>{html.escape(self._params_text(self.final_params))}</p>"
+        params += "".join(f"<p>note: {html.escape(note)}</p>" for note in self.notes)
         return (
             f"<div><p><b>{html.escape(self._headline())}</b></p>"
             f"<table><thead><tr><th>epoch</th><th>loss</th></tr></thead>"

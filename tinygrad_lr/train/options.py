@@ -24,10 +24,10 @@ import numpy as np
 
 from ..data import as_generator, check_batch_size
 from ..errors import InputError, OptionError
-from ..losses import get_loss
+from ..losses import LOSSES, SQUARED_LOSSES, get_loss
 from ..optim import LRScheduler, Optimizer, check_lr, make_optimizer, optimizer_class
 
-__all__ = ["FitOptions", "OptionError", "build_optimizer", "with_fit_options"]
+__all__ = ["FitOptions", "OptionError", "build_optimizer", "loss_for", "with_fit_options"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -40,8 +40,12 @@ def _help(text: str) -> Any:
 class FitOptions:
     """Every option of a training run (see :func:`~tinygrad_lr.fit`), checked when it is made."""
 
-    loss: str | Callable[[Any, Any], Any] = field(
-        default="mse", metadata=_help("'mse' (default), 'sse' or a function loss(predictions, targets)")
+    loss: str | Callable[[Any, Any], Any] | None = field(
+        default=None,
+        metadata=_help(
+            "the model's own (None, the default: 'mse' for LinearRegression, 'bce' for "
+            "LogisticRegression), 'mse', 'sse', 'bce' or a function loss(predictions, targets)"
+        ),
     )
     epochs: int = field(
         default=100, metadata=_help("passes over the data (0 only evaluates the initial loss)")
@@ -94,7 +98,8 @@ class FitOptions:
     )
 
     def __post_init__(self) -> None:
-        get_loss(self.loss)  # an unknown name or a non-function: its own clear error
+        if self.loss is not None:
+            get_loss(self.loss)  # an unknown name or a non-function: its own clear error
         _whole("epochs", self.epochs, 0)
         if self.lr is not None:
             check_lr(self.lr)
@@ -166,6 +171,29 @@ def _number(name: str, value: object, optional: bool = False) -> None:
     number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
     if not (number and math.isfinite(float(value)) and float(value) >= 0):  # type: ignore[arg-type]
         raise OptionError(name, "a number >= 0", value, optional)
+
+
+Loss = Callable[[Any, Any], Any]
+
+
+def loss_for(model: Any, loss: str | Loss | None) -> tuple[str, Loss]:
+    """``(name, function)`` of the loss a run trains ``model`` with: ``loss``, or the model's own
+    (``model.default_loss``) for ``None``. A named loss must suit what the model returns: the
+    squared errors a prediction, the cross-entropy a logit."""
+    own = getattr(model, "default_loss", "mse")
+    name, fn = get_loss(own if loss is None else loss)
+    if isinstance(loss, str) and name != own and own in LOSSES and (name == "bce") != (own == "bce"):
+        kind = type(model).__name__
+        if name == "bce":
+            raise InputError(
+                f"the 'bce' loss (binary cross-entropy) takes the logits of a LogisticRegression; "
+                f"a {kind} is trained with {', '.join(repr(k) for k in SQUARED_LOSSES)}"
+            )
+        raise InputError(
+            f"a {kind} returns logits, not predictions of the target: it is trained with the 'bce' "
+            f"loss (binary cross-entropy), not {name!r}"
+        )
+    return name, fn
 
 
 def build_optimizer(

@@ -8,12 +8,12 @@ from typing import Any
 
 from ..data import CSVStream, Dataset
 from ..errors import InputError, describe
-from ..losses import get_loss, regularized
-from ..models import LinearRegression
+from ..losses import LOSSES, regularized
+from ..models import LinearModel
 from ..optim import Optimizer
 from .guard import Guard
 from .history import History
-from .options import FitOptions, build_optimizer
+from .options import FitOptions, build_optimizer, loss_for
 from .progress import Progress, want_progress
 from .sources import InMemory, Streamed, as_dataset
 from .standardize import Standardization
@@ -39,7 +39,7 @@ class Run:
         if not callable(getattr(model, "parameters", None)) or not callable(model):
             raise InputError(f"model must be a model such as LinearRegression(), got {describe(model)}")
         self.model, self.options = model, options
-        self.loss_name, loss_fn = get_loss(options.loss)
+        self.loss_name, loss_fn = loss_for(model, options.loss)
         self.optimizer = opt = build_optimizer(model, optimizer, options)
         self.scheduler = options.scheduler
         if self.scheduler is not None and self.scheduler.optimizer is not opt:
@@ -74,12 +74,15 @@ class Run:
         model, o = self.model, self.options
         ds = as_dataset(data)
         ds.check_finite()  # a hand-built Dataset may hold NaN: name its row and column before training
-        if self.loss_name in ("sse", "mse") and not o.standardize:  # else a diverging run would blame the lr
+        classes = getattr(model, "classes", None)
+        if classes is not None:  # a classifier's targets are its class labels
+            ds.check_classes(classes, type(model).__name__)
+        if self.loss_name in LOSSES and not o.standardize:  # else a diverging run would blame the lr
             ds.check_squares(SQUARES_FIX)
         self._check_features(ds.n_features)
-        is_linear = isinstance(model, LinearRegression)
+        is_linear = isinstance(model, LinearModel)
         if (o.standardize or o.l1 or o.l2) and not is_linear:
-            raise ValueError("standardize, l1 and l2 need a LinearRegression model")
+            raise ValueError("standardize, l1 and l2 need a LinearRegression or LogisticRegression model")
         if is_linear:
             loss_fn = regularized(loss_fn, model.w, o.l1, o.l2)
         X = ds.X
@@ -156,6 +159,10 @@ class Run:
         if self.options.l1:
             return
         cf = self.source.closed_form(self.model, self.loss_name, self.options.l2)
+        note = self.source.reference_note(cf, self.model)
+        if note is not None:  # no minimum to compare with (separable classes): say why instead
+            self.history.notes.append(note)
+            return
         if cf is not None and self.standardization is not None:
             cf = self.standardization.closed_form(cf)
         self.history.closed_form = cf

@@ -25,6 +25,7 @@ from ..closed_form import LeastSquares, lstsq
 from ..data import Batching, CSVStream, Dataset, check_batch_size, from_arrays
 from ..errors import InputError, describe
 from ..graph import no_grad
+from ..logistic import LogisticRegression, LogisticSolution, irls, separable_note
 from ..losses import sse
 from ..models import LinearRegression
 from ..optim import Optimizer
@@ -136,11 +137,20 @@ class InMemory:
     def hint(self, model: Any, loss_name: str, optimizer: Optimizer) -> Hint | None:
         return stable_lr_hint(model, self.X, loss_name, optimizer.batch_size, optimizer)
 
-    def closed_form(self, model: Any, loss_name: str, l2: float) -> LeastSquares | None:
-        """The least-squares (ridge) answer on this data, for linear regression with SSE or MSE."""
+    def closed_form(self, model: Any, loss_name: str, l2: float) -> LeastSquares | LogisticSolution | None:
+        """The answer to compare the run with: least squares (ridge) for linear regression with SSE
+        or MSE; Newton's method (IRLS) on the formulas for logistic regression with the BCE."""
+        if isinstance(model, LogisticRegression) and loss_name == "bce":
+            return irls(self.X, self.y, bias=model.bias, l2=l2)
         if not isinstance(model, LinearRegression) or loss_name not in ("sse", "mse"):
             return None
         return lstsq(self.X, self.y, bias=model.bias, loss=loss_name, l2=l2)
+
+    def reference_note(self, answer: Any, model: Any) -> str | None:
+        """Why there is no answer to compare with (the classes are separable), else None."""
+        if not isinstance(answer, LogisticSolution):
+            return None
+        return separable_note(answer, self.y, model.param_names())
 
 
 class Chunked:
@@ -225,4 +235,7 @@ class Streamed:
         return self.sums.hint(loss_name, self.n_samples, optimizer.batch_size, optimizer)
 
     def closed_form(self, model: Any, loss_name: str, l2: float) -> LeastSquares | None:
+        return None
+
+    def reference_note(self, answer: Any, model: Any) -> str | None:
         return None

@@ -9,14 +9,18 @@ descent is fast. The model's parameters are moved to the standardized features b
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from typing import Any, Union
 
 import numpy as np
 
 from ..closed_form import LeastSquares
+from ..logistic import LogisticSolution
 from ..scaling import Standardizer
 
 __all__ = ["Standardization"]
+
+Answer = Union[LeastSquares, LogisticSolution]  # noqa: UP007 - a runtime alias for Python 3.10
 
 
 class Standardization:
@@ -37,10 +41,11 @@ class Standardization:
         """Move the model's parameters back to the data's units."""
         write_params(model, self._convert(model, model.param_vector(), to_original=True))
 
-    def closed_form(self, cf: LeastSquares) -> LeastSquares:
-        """A closed-form answer on the standardized features, in the data's units."""
+    def closed_form(self, cf: Answer) -> Answer:
+        """A closed-form answer (least squares, or logistic regression's Newton answer) on the
+        standardized features, in the data's units."""
         w, b = self.scaler.to_original(cf.weights, cf.intercept)
-        return LeastSquares(w, b, cf.loss, cf.loss_name, cf.l2, cf.condition_number)
+        return dataclasses.replace(cf, weights=w, intercept=b)
 
     def _convert(self, model: Any, vector: np.ndarray, to_original: bool) -> np.ndarray:
         d = model.n_features

@@ -15,10 +15,10 @@ from typing import Any
 
 from ..data_options import add_data_options, load_data
 from ..errors import UsageError
+from ..fit_models import add_model_option, classes, make_model, metrics, model_lr, resolve_loss
 from ..fit_options import (
     add_optimizer_options,
     add_training_options,
-    auto_lr,
     fit_options,
     flags_of,
     optimizer_name,
@@ -49,15 +49,19 @@ HELP_ORDER = 30  # where `tinygrad-lr --help` lists this command
 def add(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "fit",
-        help="train linear regression on a CSV with GD, SGD, mini-batch, momentum, Adam ...",
+        help="train linear (or logistic) regression on a CSV with GD, SGD, mini-batch, momentum, Adam ...",
         description="Load a numeric CSV (by default: no header unless the first row is not numeric; "
         "the last column is the target, the others are features), train y = b + w1*x1 + ... + wn*xn "
         "by backpropagation, and print the initial loss, a short per-epoch table, the final "
         "parameters and loss, whether the run converged, and the closed-form least-squares answer "
-        "with the distance to it. Columns are chosen by 0-based index (negative from the end) or by "
-        "header name; positions in error messages are 1-based, as an editor shows them.",
+        "with the distance to it. With --model logistic the targets must be 0 or 1, the model is "
+        "p(y = 1) = sigmoid(b + w1*x1 + ...), the loss the binary cross-entropy, the answer to compare "
+        "with Newton's method on the formulas, and accuracy, log-loss and the confusion matrix are "
+        "printed. Columns are chosen by 0-based index (negative from the end) or by header name; "
+        "positions in error messages are 1-based, as an editor shows them.",
     )
     add_data_options(p)
+    add_model_option(p)
     add_stream_options(p)
     p.add_argument("--no-bias", action="store_true", help="fit y = w*x, without b")
     add_optimizer_options(p)
@@ -107,24 +111,29 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ...closed_form import lstsq
-    from ...metrics import regression_metrics
     from ...optim import make_optimizer, make_scheduler
     from ...train import fit
 
+    resolve_loss(args)  # the model's own loss, or a one-line error for one that does not suit it
+    if args.stream and args.model == "logistic":
+        raise UsageError(
+            "--stream trains linear regression (sums of squares, chunk by chunk); --model logistic "
+            "needs the data in memory"
+        )
     if args.stream:  # data larger than memory: read in chunks on every pass
         return run_stream(args)
     if args.chunk_rows is not None:
         raise UsageError("--chunk-rows needs --stream")
-    data = load_data(args)
+    data = load_data(args, classes(args))  # a classifier's targets are checked line by line
     check_model_options(args, data.n_features)
     options = fit_options(args, *TRAINING)  # every training option checked here, once
     if not args.standardize:  # else diverging would blame the learning rate
         data.check_squares("rescale the data or use --standardize")
     name = optimizer_name(args)
     train, test = _split(args, data)
-    model, lr = _model(args, train), args.lr
+    model, lr = make_model(args, train.n_features), args.lr
     if lr is None:
-        lr = auto_lr(name, _trained_X(args, train), args.loss, model.bias)
+        lr = model_lr(args, _trained_X(args, train), name, model.bias)
     opt = make_optimizer(
         name, model.parameters(), lr, args.batch_size, args.shuffle, args.replacement, args.drop_last,
         **optimizer_settings(args, name),
@@ -138,16 +147,15 @@ def run(args: argparse.Namespace) -> int:
     )
     judge(history, DEFAULT_TOL)
     cf = history.closed_form
-    if cf is None and not args.l1:
+    if cf is None and not args.l1 and args.model == "linear":
         cf = lstsq(train.X, train.y, bias=model.bias, loss=args.loss, l2=args.l2)
-    metrics = None
-    if test is not None:
-        metrics = {
-            "train": regression_metrics(train.y, model.predict(train.X)),
-            "test": regression_metrics(test[1], model.predict(test[0])),
-        }
+    scores = None
+    if test is not None or args.model == "logistic":  # a classifier's counts are worth reading always
+        scores = {"train": metrics(args, model, train.X, train.y)}
+        if test is not None:
+            scores["test"] = metrics(args, model, *test)
     result = FitResult(
-        args, data, train, test, model, opt, name, lr, sched, history, cf, metrics,
+        args, data, train, test, model, opt, name, lr, sched, history, cf, scores,
         predictions(model, args, data.n_features),
     )  # fmt: skip
     if args.json:
@@ -167,14 +175,6 @@ def _split(args: argparse.Namespace, data: Any) -> tuple[Any, Any]:
         raise UsageError(f"--test-split must be a fraction between 0 and 1, got {args.test_split}")
     (Xtr, ytr), test = train_test_split(data.X, data.y, args.test_split, rng=args.seed)
     return from_arrays(Xtr, ytr, feature_names=data.feature_names, target_name=data.target_name), test
-
-
-def _model(args: argparse.Namespace, train: Any) -> Any:
-    from ...models import LinearRegression
-
-    return LinearRegression(
-        train.n_features, bias=not args.no_bias, w=args.init_w, b=args.init_b, engine=args.engine
-    )
 
 
 def _trained_X(args: argparse.Namespace, train: Any) -> Any:

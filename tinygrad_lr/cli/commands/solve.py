@@ -22,7 +22,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     )
     add_data_options(p)
     p.add_argument("--no-bias", action="store_true", help="solve y = w*x, without b")
-    add_loss_option(p, help="the loss reported (default mse)")
+    add_loss_option(p, help="the loss reported (default mse)", squared_only=True)
     add_l2_option(p, help="ridge strength: adds l2 * sum w_j^2 (default 0)")
     p.add_argument(
         "--standardize", action="store_true", help="also show the solution on standardized features"
