@@ -272,3 +272,25 @@ def test_many_rows_are_traced_on_their_first_rows_so_memory_stays_a_few_blocks()
         assert_close(first, float(np.mean((0.5 * x - 0.25 - y) ** 2)), rtol=1e-12, atol=0)
     assert peaks["exact"] > 8 and peaks["blocked"] < 1 and peaks["blocked later"] < 0.01
     assert "in_threads([(share0, 0, 1015808), (share1, 1015808, 2000000)]" in step.source
+
+
+def test_logistic_regressions_cross_entropy_is_blocked_too():
+    from tinygrad_lr import bce_with_logits
+
+    x, y = data(30000)
+    t = (y > 3.5).astype(np.float64)  # classes 0 and 1, passed in as an input
+    runs = []
+    for mode in ("exact", "blocked"):
+        w, b = Tensor(0.1, requires_grad=True, name="w"), Tensor(0.0, requires_grad=True, name="b")
+        step = compile_step(
+            lambda x, t, w=w, b=b: bce_with_logits(w * x + b, t),
+            GD([w, b], lr=1.0),
+            mode=mode,
+            block_rows=4096,
+        )
+        losses = run_quietly(step, (x, t), 200)
+        runs.append((losses, [float(w.data), float(b.data)]))
+    assert step.blocked_reason is None and "def share" in step.source
+    assert_close(runs[1][0], runs[0][0], rtol=BLOCKED_RTOL, atol=0)
+    assert_close(runs[1][1], runs[0][1], rtol=BLOCKED_RTOL, atol=0)
+    assert runs[1][0][-1] < runs[1][0][0] < math.log(2.0) + 1e-3  # from about log 2, it learns

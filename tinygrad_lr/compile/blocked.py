@@ -50,7 +50,7 @@ MIN_BLOCKS_FOR_THREADS = 8  # fewer blocks: handing half of them to another thre
 THREADS = max(1, min(2, os.cpu_count() or 1))  # two cores: the bandwidth of one core is not the machine's
 ROW_OPS = (
     ops.Add, ops.Sub, ops.Mul, ops.Div, ops.Neg, ops.Exp, ops.Log, ops.Sqrt, ops.Tanh, ops.Sigmoid,
-    ops.Relu, ops.Abs, ops.Maximum, ops.Pow, ops.Power, ops.RPow, ops.MatMul,
+    ops.Relu, ops.Abs, ops.Maximum, ops.Pow, ops.Power, ops.RPow, ops.MatMul, ops.LogSigmoid,
 )  # fmt: skip
 
 # a dot product of two vectors of a block (einsum('a,a->', r, x) in the exact code) is written
