@@ -39,7 +39,16 @@ from ..tensor import Tensor
 from .tensor_code import tensor_program
 from .trace import CannotCompile, Trace, record
 
-__all__ = ["BLOCK_ROWS", "BlockedProgram", "blocked_program", "block_inputs", "dot", "in_threads", "rows_of"]
+__all__ = [
+    "BLOCK_ROWS",
+    "BlockedProgram",
+    "blocked_program",
+    "block_inputs",
+    "dot",
+    "in_threads",
+    "rows_of",
+    "tail_constants",
+]
 
 # rows per block: x, y and the residual's buffer, 3 x 256 KB of float64, stay in a core's 1 MB L2
 # cache; smaller blocks pay Python's ~15 calls a block more often, larger ones leave L2
@@ -204,6 +213,14 @@ def _split(trace: Trace, rows: int) -> tuple[set[int], list[Any]]:
             "the loss is not a sum (or mean) over the rows: there is nothing to add up in blocks"
         )
     return row, reductions
+
+
+def tail_constants(trace: Trace) -> list[Any]:
+    """The constants the loss uses after its sums over rows (``1/n`` of a mean written out)."""
+    rows = next(nd.data.shape[0] for nd in trace.order if not nd._prev and trace.leaf(nd).kind == "input")
+    row, reductions = _split(trace, rows)
+    tail = Tail(trace.order, reductions, row, [])
+    return [nd.data.tolist() for nd in tail.nodes if not nd._prev and trace.leaf(nd).kind == "const"]
 
 
 def _check_row_op(node: Any, from_rows: list[bool], rows: int) -> None:

@@ -43,7 +43,7 @@ from ..compare import isclose
 from ..graph import is_grad_enabled
 from ..optim import Optimizer
 from ..tensor import Tensor
-from .blocked import BLOCK_ROWS, block_inputs, blocked_program, rows_of
+from .blocked import BLOCK_ROWS, block_inputs, blocked_program, rows_of, tail_constants
 from .names import input_names
 from .tensor_code import tensor_program
 from .trace import CannotCompile, Trace, record
@@ -295,6 +295,9 @@ class CompiledStep:
             self.optimizer.zero_grad()
             trace = record(self.fn, head, self.params)
             if trace.engine != "tensor":
+                return None
+            fewer = record(self.fn, block_inputs(inputs, 0, head_rows - 1), self.params)
+            if tail_constants(trace) != tail_constants(fewer):  # a 1/n after the sum: needs all the rows
                 return None
             tensor_inputs = [isinstance(x, Tensor) for x in inputs]
             source, namespace = tensor_program(trace, self.params, names, tensor_inputs)
