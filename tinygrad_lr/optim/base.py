@@ -10,6 +10,13 @@
 
 A subclass writes its rule for one parameter in :meth:`~Optimizer.update`, checks its
 hyper-parameters in :meth:`~Optimizer.check_hyper` and says what they mean in ``option_help``.
+
+**Watching a step.** A replay shows every update written out with its numbers, as the rule
+computes them (momentum's velocity, Adam's ``m``, ``v`` and bias corrections). With
+``opt.watch = True`` each :meth:`~Optimizer.step` keeps in ``opt.noted`` what the rule's
+:meth:`~Optimizer.update` handed to :meth:`~Optimizer.note` (one flat array per name, the
+parameters' entries in order), and :meth:`~Optimizer.formula` says how those numbers make the
+update: one line per quantity, ``{name}`` standing for a number.
 """
 
 from __future__ import annotations
@@ -173,6 +180,7 @@ class Optimizer:
         self.param_groups: list[dict[str, Any]] = []
         self.params: list[Any] = []
         self.state = ParamState()
+        self.noted: dict[str, np.ndarray] = {}  # the last step's numbers, when `watch` is on
         given = list(params)
         for group in given if given and all(isinstance(g, Mapping) for g in given) else [{"params": given}]:
             self.add_param_group(group)
@@ -289,6 +297,8 @@ class Optimizer:
 
     def step(self) -> None:
         """Move every parameter by its update rule: ``p.data <- update(p.data, p.grad, state[p], group)``."""
+        if self.watch:
+            return self._watched_step()
         with no_grad():
             for group in self.param_groups:
                 for p in group["params"]:
@@ -302,6 +312,59 @@ class Optimizer:
         ``state`` and its group's hyper-parameters: ``p - lr * g`` (plain gradient descent; a
         float for a Value, an array for a Tensor)."""
         return p - group["lr"] * g
+
+    # --- watching a step: its numbers, and the formula they go into --------------------------------
+
+    watch = False  # True: every step keeps its numbers in `noted` (a replay shows them)
+    _noting: dict[str, Any] | None = None  # what update() notes for the parameter in hand
+
+    def _watched_step(self) -> None:
+        """:meth:`step` with every parameter's noted numbers kept, as flat arrays, in ``noted``."""
+        kept: dict[str, list[np.ndarray]] = {}
+        with no_grad():
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    self._noting = {}
+                    p.data = self.update(p.data, p.grad, self.state[p], group)
+                    shape = np.shape(p.data)  # a number noted once stands for every entry of p
+                    for name, value in self._noting.items():
+                        entry = np.broadcast_to(np.asarray(value, float), shape).ravel()
+                        kept.setdefault(name, []).append(entry)
+                    self._noting = None
+        self.noted = {name: np.concatenate(parts) for name, parts in kept.items()}
+
+    def note(self, **quantities: Any) -> None:
+        """Keep numbers this step computed for the parameter in hand besides its new value
+        (momentum's ``v``, Adam's ``m``, ...), when someone watches (``watch``); else nothing."""
+        if self._noting is not None:
+            self._noting.update(quantities)
+
+    @property
+    def watched(self) -> bool:
+        """Whether the step in progress keeps its numbers (a rule computes extra ones only then)."""
+        return self._noting is not None
+
+    def formula(self) -> list[str]:
+        """The update written out, one line per quantity, for a replay: ``{name}`` is a number --
+        ``before``, ``grad`` (``dL/dp``), ``after``, what :meth:`update` :meth:`note`-d, or a
+        hyper-parameter of the first group (``lr``, ``momentum``, ``beta1`` ...); ``{p}`` is the
+        parameter's name. A line with ``{p}`` is shown once per parameter, side by side."""
+        return ["{p} <- {before} - {lr} * {grad} = {after}"]
+
+    def formula_constants(self) -> dict[str, float]:
+        """The first group's hyper-parameters as :meth:`formula`'s lines name them (``betas`` as
+        ``beta1`` and ``beta2``; switches as 0 or 1)."""
+        out: dict[str, float] = {}
+        for name, value in self.param_groups[0].items():
+            if name == "params":
+                continue
+            if name == "betas":
+                out["beta1"], out["beta2"] = (float(v) for v in value)
+            elif isinstance(value, (bool, int, float, np.integer, np.floating)):
+                out[name] = float(value)
+        return out
 
     def zero_grad(self) -> None:
         """Reset every parameter's gradient (gradients accumulate across ``backward()`` calls)."""
