@@ -84,8 +84,8 @@ def test_other_bad_options_are_clear_errors():
         FitOptions(loss="mae")
     with pytest.raises(TypeError, match="rng must be"):
         FitOptions(rng="seed")
-    with pytest.raises(ValueError, match="record\\(\\) takes no standardize"):
-        record(LinearRegression(), (XS, YS), "gd", lr=0.1, standardize=True)
+    with pytest.raises(ValueError, match="record\\(\\) takes no l2"):
+        record(LinearRegression(), (XS, YS), "gd", lr=0.1, l2=0.1)
 
 
 @pytest.mark.parametrize(

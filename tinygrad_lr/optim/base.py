@@ -10,6 +10,13 @@
 
 A subclass writes its rule for one parameter in :meth:`~Optimizer.update`, checks its
 hyper-parameters in :meth:`~Optimizer.check_hyper` and says what they mean in ``option_help``.
+
+**Watching a step.** A replay shows every update written out with its numbers, as the rule
+computes them (momentum's velocity, Adam's ``m``, ``v`` and bias corrections). With
+``opt.watch = True`` each :meth:`~Optimizer.step` keeps in ``opt.noted`` what the rule's
+:meth:`~Optimizer.update` handed to :meth:`~Optimizer.note` (one flat array per name, the
+parameters' entries in order), and :meth:`~Optimizer.formula` says how those numbers make the
+update: one line per quantity, ``{name}`` standing for a number.
 """
 
 from __future__ import annotations
@@ -18,13 +25,14 @@ import inspect
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar
 
 import numpy as np
 
 from ..data import Batching
 from ..errors import InputError, OptionError, describe
 from ..graph import no_grad
+from .state import LrBound, ParamState, param_label
 
 __all__ = [
     "Optimizer",
@@ -96,53 +104,6 @@ def zeros_like(x: Any) -> Any:
     return 0.0 if isinstance(x, float) else np.zeros_like(x)
 
 
-class ParamState:
-    """Per-parameter optimizer state, ``opt.state[p]``, as in ``torch.optim``.
-
-    ``opt.state[p]`` is a dict (``{"step": 3, "exp_avg": ..., ...}``) created empty on first use.
-    Parameters are told apart by identity, so the state of ``w`` is never confused with the
-    state of an equal-valued ``b``.
-    """
-
-    def __init__(self) -> None:
-        self._by_id: dict[int, tuple[Any, dict[str, Any]]] = {}
-
-    def __getitem__(self, p: Any) -> dict[str, Any]:
-        entry = self._by_id.get(id(p))
-        if entry is None:
-            entry = self._by_id[id(p)] = (p, {})  # p is kept so its id cannot be reused
-        return entry[1]
-
-    def __contains__(self, p: object) -> bool:
-        return id(p) in self._by_id
-
-    def __len__(self) -> int:
-        return len(self._by_id)
-
-    def items(self) -> list[tuple[Any, dict[str, Any]]]:
-        return list(self._by_id.values())
-
-    def clear(self) -> None:
-        self._by_id.clear()
-
-    def __repr__(self) -> str:
-        return "ParamState(" + ", ".join(f"{_label(p)}: {s}" for p, s in self._by_id.values()) + ")"
-
-
-def _label(p: Any) -> str:
-    return str(getattr(p, "label", None) or getattr(p, "name", None) or type(p).__name__)
-
-
-class LrBound(NamedTuple):
-    """On a quadratic loss whose Hessian's eigenvalues reach ``lambda``, a rule converges exactly
-    when ``lr * (lambda + shift) < factor``: gradient descent ``2``; the heavy ball ``2 (1 + mu)``;
-    ``shift`` the weight decay added to every eigenvalue. ``text`` writes ``factor`` as a formula."""
-
-    factor: float
-    shift: float
-    text: str
-
-
 @dataclass(frozen=True)
 class Option:
     """One hyper-parameter of an optimizer besides ``lr``: its name, default and meaning."""
@@ -211,6 +172,7 @@ class Optimizer:
         self.params: list[Any] = []
         self.state = ParamState()
         self.schedulers: list[Any] = []  # the LRSchedulers built on it, in order: their factors multiply
+        self.noted: dict[str, np.ndarray] = {}  # the last step's numbers, when `watch` is on
         given = list(params)
         for group in given if given and all(isinstance(g, Mapping) for g in given) else [{"params": given}]:
             self.add_param_group(group)
@@ -241,22 +203,22 @@ class Optimizer:
         cls = type(self).__name__
         if getattr(p, "_prev", ()):
             raise ValueError(
-                f"{cls}: parameter {i} ({_label(p)}) is computed from other nodes, not a leaf: a step "
+                f"{cls}: parameter {i} ({param_label(p)}) is computed from other nodes, not a leaf: a step "
                 "would change a number the next forward pass recomputes; optimize the leaves it comes from"
             )
         if getattr(p, "requires_grad", True) is False:
             raise ValueError(
-                f"{cls}: parameter {i} ({_label(p)}) is a Tensor that does not require grad, so it never "
-                "gets a gradient: make it with Tensor(..., requires_grad=True)"
+                f"{cls}: parameter {i} ({param_label(p)}) is a Tensor that does not require grad, so it "
+                "never gets a gradient: make it with Tensor(..., requires_grad=True)"
             )
         if any(p is q for q in group[:i]):
             first = next(k for k, q in enumerate(group) if q is p)
             raise ValueError(
-                f"{cls}: parameter {first} ({_label(p)}) is given twice (again at {i}); it would be "
+                f"{cls}: parameter {first} ({param_label(p)}) is given twice (again at {i}); it would be "
                 "updated twice per step: give every parameter once"
             )
         if any(p is q for q in self.params):
-            raise ValueError(f"{cls}: a parameter ({_label(p)}) appears in more than one param group")
+            raise ValueError(f"{cls}: a parameter ({param_label(p)}) appears in more than one param group")
 
     def _checked(self, hyper: dict[str, Any], known: set[str]) -> dict[str, Any]:
         unknown = sorted(set(hyper) - known - {"lr", "params"})
@@ -355,6 +317,8 @@ class Optimizer:
         After ``loss.backward(create_graph=True)`` a gradient is a graph node; as in PyTorch the
         step uses its numbers (``p.grad.data``), so ``p.data`` stays numbers and builds no graph.
         """
+        if self.watch:
+            return self._watched_step()
         with no_grad():
             for group in self.param_groups:
                 for p in group["params"]:
@@ -389,7 +353,7 @@ class Optimizer:
 
     def zero_division(self, p: Any, group: dict[str, Any]) -> str:
         """Why the step of ``p`` divided by zero, and what to change."""
-        name = _label(p)
+        name = param_label(p)
         if group.get("eps") == 0.0:
             default = type(self).options().get("eps")
             use = f" (the default is {default.default:g})" if default is not None else ""
@@ -399,6 +363,63 @@ class Optimizer:
                 f"use eps > 0{use}"
             )
         return f"{self.title}: the step of {name} divides by zero"
+
+    # --- watching a step: its numbers, and the formula they go into --------------------------------
+
+    watch = False  # True: every step keeps its numbers in `noted` (a replay shows them)
+    _noting: dict[str, Any] | None = None  # what update() notes for the parameter in hand
+
+    def _watched_step(self) -> None:
+        """:meth:`step` with every parameter's noted numbers kept, as flat arrays, in ``noted``."""
+        kept: dict[str, list[np.ndarray]] = {}
+        with no_grad():
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    self._noting = {}
+                    g = p.grad if type(p.grad) in (float, np.ndarray) else grad_numbers(p.grad)
+                    try:
+                        p.data = self.update(p.data, g, self.state[p], group)
+                    except ZeroDivisionError:
+                        raise ValueError(self.zero_division(p, group)) from None
+                    shape = np.shape(p.data)  # a number noted once stands for every entry of p
+                    for name, value in self._noting.items():
+                        entry = np.broadcast_to(np.asarray(value, float), shape).ravel()
+                        kept.setdefault(name, []).append(entry)
+                    self._noting = None
+        self.noted = {name: np.concatenate(parts) for name, parts in kept.items()}
+
+    def note(self, **quantities: Any) -> None:
+        """Keep numbers this step computed for the parameter in hand besides its new value
+        (momentum's ``v``, Adam's ``m``, ...), when someone watches (``watch``); else nothing."""
+        if self._noting is not None:
+            self._noting.update(quantities)
+
+    @property
+    def watched(self) -> bool:
+        """Whether the step in progress keeps its numbers (a rule computes extra ones only then)."""
+        return self._noting is not None
+
+    def formula(self) -> list[str]:
+        """The update written out, one line per quantity, for a replay: ``{name}`` is a number --
+        ``before``, ``grad`` (``dL/dp``), ``after``, what :meth:`update` :meth:`note`-d, or a
+        hyper-parameter of the first group (``lr``, ``momentum``, ``beta1`` ...); ``{p}`` is the
+        parameter's name. A line with ``{p}`` is shown once per parameter, side by side."""
+        return ["{p} <- {before} - {lr} * {grad} = {after}"]
+
+    def formula_constants(self) -> dict[str, float]:
+        """The first group's hyper-parameters as :meth:`formula`'s lines name them (``betas`` as
+        ``beta1`` and ``beta2``; switches as 0 or 1)."""
+        out: dict[str, float] = {}
+        for name, value in self.param_groups[0].items():
+            if name == "params":
+                continue
+            if name == "betas":
+                out["beta1"], out["beta2"] = (float(v) for v in value)
+            elif isinstance(value, (bool, int, float, np.integer, np.floating)):
+                out[name] = float(value)
+        return out
 
     def zero_grad(self) -> None:
         """Reset every parameter's gradient (gradients accumulate across ``backward()`` calls)."""

@@ -89,12 +89,27 @@ class Momentum(Optimizer):
         if group["weight_decay"]:
             g = g + group["weight_decay"] * p
         state["step"] = state.get("step", 0) + 1
-        if mu != 0.0:
-            v = state.get("momentum_buffer")
-            v = g if v is None else mu * v + (1.0 - group["dampening"]) * g
-            state["momentum_buffer"] = v
-            g = g + mu * v if group["nesterov"] else v
-        return p - group["lr"] * g
+        if mu == 0.0:
+            self.note(g=g)
+            return p - group["lr"] * g
+        v_prev = state.get("momentum_buffer")
+        v = g if v_prev is None else mu * v_prev + (1.0 - group["dampening"]) * g
+        state["momentum_buffer"] = v
+        first = v_prev is None  # v = g at the first step: it keeps all of g
+        self.note(g=g, v_prev=0.0 if first else v_prev, v=v, keep=1.0 if first else 1.0 - group["dampening"])
+        return p - group["lr"] * (g + mu * v if group["nesterov"] else v)
+
+    def formula(self) -> list[str]:
+        group = self.param_groups[0]
+        lines = ["g_{p} = {grad} + {weight_decay} * {before} = {g}"] if group["weight_decay"] else []
+        g = "{g}" if group["weight_decay"] else "{grad}"
+        if group["momentum"] == 0.0:
+            return [*lines, "{p} <- {before} - {lr} * " + g + " = {after}"]
+        keep = " + {keep} * " if group["dampening"] else " + "  # v = g at the first step: keep 1
+        lines.append("v_{p} <- {momentum} * {v_prev}" + keep + g + " = {v}")
+        if group["nesterov"]:
+            return [*lines, "{p} <- {before} - {lr} * (" + g + " + {momentum} * {v}) = {after}"]
+        return [*lines, "{p} <- {before} - {lr} * {v} = {after}"]
 
     def lr_bound(self, group: dict[str, Any]) -> LrBound:
         """The heavy ball converges for ``lr (1 - dampening) (lambda + weight_decay) < 2 (1 + mu)``,

@@ -81,6 +81,8 @@ class Newton(Optimizer):
                 f"Newton: the Hessian is singular (eigenvalues {np.linalg.eigvalsh(H).round(12).tolist()}), "
                 f"so H^-1 g does not exist; the loss has no unique minimum along some direction"
             ) from None
+        if self.watch:  # the numbers a replay shows: the Hessian and the step direction
+            self.noted = {"H": H.ravel().copy(), "d": np.asarray(direction, dtype=float).copy()}
         start = 0
         with no_grad():
             for p in params:
@@ -91,3 +93,7 @@ class Newton(Optimizer):
                     p.data = p.data - self.lr * float(d[0])
                 else:
                     p.data = p.data - self.lr * d.reshape(np.shape(p.data))
+
+    def formula(self) -> list[str]:
+        """The Hessian, the direction ``d`` that solves ``H d = g``, and each parameter's step."""
+        return ["H = {H}", "d = H^-1 {grad} = {d}", "{p} <- {before} - {lr} * {d} = {after}"]

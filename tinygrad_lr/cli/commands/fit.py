@@ -107,6 +107,14 @@ def add(sub: argparse._SubParsersAction) -> None:
         metavar="PARAM",
         help="the two parameters the replay's landscape is drawn over (default w b, or w1 w2)",
     )
+    p.add_argument(
+        "--replay-detail",
+        type=int,
+        nargs="+",
+        metavar="K",
+        help="updates (1 = the first) the replay keeps in full detail, their graph with every node's "
+        "numbers, however long the run (at most 100)",
+    )
     p.set_defaults(func=run)
 
 
@@ -125,6 +133,8 @@ def run(args: argparse.Namespace) -> int:
         return run_stream(args)
     if args.chunk_rows is not None:
         raise UsageError("--chunk-rows needs --stream")
+    if args.replay_detail is not None and args.replay is None:
+        raise UsageError("--replay-detail needs --replay")
     data = load_data(args, classes(args))  # a classifier's targets are checked line by line
     check_model_options(args, data.n_features)
     options = fit_options(args, *TRAINING)  # every training option checked here, once
@@ -205,6 +215,7 @@ def _trained_X(args: argparse.Namespace, train: Any) -> Any:
 def _replay(args: argparse.Namespace, model: Any, data: Any, opt: Any, options: Any) -> Any:
     """Train with every update recorded, write the replay page; the History, as fit's."""
     from ...replay import check_replay_folder, record, write_replay
+    from ...replay.budget import MAX_ASKED
     from ...replay.record import NOT_REPLAYABLE
 
     for option, why in NOT_REPLAYABLE.items():  # what record refuses, said with the flags
@@ -218,9 +229,15 @@ def _replay(args: argparse.Namespace, model: Any, data: Any, opt: Any, options: 
         if unknown or args.replay_axes[0] == args.replay_axes[1]:
             raise UsageError(f"--replay-axes takes two different parameters of {', '.join(names)}")
         axes = (names.index(args.replay_axes[0]), names.index(args.replay_axes[1]))
+    asked = args.replay_detail or []
+    if any(k < 1 for k in asked) or len(set(asked)) > MAX_ASKED:
+        raise UsageError(f"--replay-detail takes 1 to {MAX_ASKED} update numbers, 1 for the first update")
     check_replay_folder(args.replay)
     rec = record(model, data, opt, options)
-    page = write_replay(rec, args.replay, axes=axes)
+    past = [k for k in asked if k > rec.updates]
+    if past:
+        raise UsageError(f"--replay-detail: update {past[0]} is past the run's last update, {rec.updates}")
+    page = write_replay(rec, args.replay, axes=axes, detail=[k - 1 for k in asked])
     out = sys.stderr if args.json else sys.stdout  # --json prints one JSON object and nothing else
     if rec.diverged is not None:
         print(f"wrote {page}: the replay of {rec.updates} updates, up to where training blew up", file=out)

@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..recording import RecordedRun, fmt, fmt_change, landscape_axes, landscape_ranges, least_squares_minimum
+from ..recording import (
+    RecordedRun,
+    fmt,
+    landscape_axes,
+    landscape_ranges,
+    least_squares_minimum,
+    update_lines,
+)
 from .base import new_figure
 
 if TYPE_CHECKING:
@@ -29,12 +36,7 @@ TICK_PT, LABEL_PT, LEGEND_PT = 11, 11, 10
 BATCH, OTHER, LINE, PATH, STEP = "#d84315", "#90a4ae", "#1565c0", "#e65100", "#d50000"
 
 
-def _factor(x: float) -> str:
-    s = fmt(x)
-    return f"({s})" if s.startswith("-") else s
-
-
-def moment_text(rec: RecordedRun, k: int, phase: int) -> list[str]:
+def moment_text(rec: RecordedRun, k: int, phase: int, *, side_by_side: bool = True) -> list[str]:
     """The three lines the page shows for update ``k`` (0-based): forward, backward, update.
 
     Example:
@@ -46,8 +48,11 @@ def moment_text(rec: RecordedRun, k: int, phase: int) -> list[str]:
         forward: L = SSE = 29 on all 3 samples at w = 1, b = 0
         backward: dL/dw = -40, dL/db = -18
         update: w <- 1 - 0.01 * (-40) = 1.4   b <- 0 - 0.01 * (-18) = 0.18
+
+    The update line is the optimizer's own formula with its numbers (:func:`update_lines`): one
+    line for gradient descent, one per quantity for momentum, Adam, Newton ...
     """
-    names, b, a, g = rec.param_names, rec.before[k], rec.after[k], rec.grads[k]
+    names, b, g = rec.param_names, rec.before[k], rec.grads[k]
     rows = rec.batches[k]
     if len(rows) == rec.n_samples and np.array_equal(rows, np.arange(rec.n_samples)):
         on = f"all {rec.n_samples} samples"
@@ -58,14 +63,20 @@ def moment_text(rec: RecordedRun, k: int, phase: int) -> list[str]:
     return [
         f"forward: L = {rec.loss_name.upper()} = {fmt(rec.losses[k])} on {on} at {at}",
         "backward: " + ", ".join(f"dL/d{n} = {fmt(v)}" for n, v in zip(names, g)),
-        "update: " + "   ".join(_update(n, p, rec.lr, d, q) for n, p, d, q in zip(names, b, g, a)),
+        # the rule's own numbers, line by line (side_by_side=False: a line per parameter)
+        "update: " + "\n        ".join(update_lines(rec, k, side_by_side=side_by_side)),
     ][: phase + 1]
 
 
-def _update(name: str, before: float, lr: float, grad: float, after: float) -> str:
-    """``w <- 1 - 0.01 * (-40) = 1.4``, with enough digits that a tiny step shows."""
-    now, was = fmt_change(after, before)
-    return f"{name} <- {was} - {fmt(lr)} * {_factor(grad)} = {now}"
+TITLE_LINE_IN = 10 * 1.2 / 72  # a line of the 10 pt title, in inches (matplotlib's line spacing 1.2)
+
+
+def _fits(rec: RecordedRun, width_in: float) -> bool:
+    """Whether the update's lines, parameters side by side, fit a title ``width_in`` wide at
+    10 pt monospace (0.6 em a character), at a dozen updates spread over the run."""
+    chars = int(width_in * 72 / (10 * 0.6)) - 2
+    picks = np.unique(np.linspace(0, rec.updates - 1, 12).astype(int))
+    return all(len("update: " + line) <= chars for k in picks for line in update_lines(rec, int(k)))
 
 
 class MomentFigure:
@@ -87,6 +98,12 @@ class MomentFigure:
             raise ValueError("the recording has no updates to show")
         self.rec = rec
         self.axes_idx = landscape_axes(rec) if axes is None else axes
+        # the update written out takes a line per quantity of the rule (Adam: five), and a line
+        # per parameter when the parameters side by side would run out of the picture
+        self.side_by_side = _fits(rec, 3 * width)
+        lines = sum(len(rec.param_names) if "{p}" in f and not self.side_by_side else 1 for f in rec.formula)
+        if lines > 1:  # gradient descent's one line fits the panel's height; measured: 0.03 in more
+            height += TITLE_LINE_IN * (lines - 1) + 0.03
         fig, (ax_data, ax_land, ax_loss) = new_figure(ncols=3, width=width, height=height)
         self.fig: Figure = fig
         self.title = fig.suptitle("", fontsize=10, family="monospace", ha="left", x=0.01)
@@ -248,7 +265,7 @@ class MomentFigure:
         self.arrow.set_visible(phase >= 1 and pixels >= 2)
         self.cursor.set_xdata([k + 1, k + 1])
         self.dot.set_data([k + 1], [rec.losses[k]])
-        lines = moment_text(rec, k, 2)
+        lines = moment_text(rec, k, 2, side_by_side=self.side_by_side)
         head = f"update {k + 1} of {rec.updates} (epoch {int(rec.epoch[k])}), "
         head += f"phase {phase + 1}/3 {PHASES[phase]}"
         self.title.set_text("\n".join([head, *lines[: phase + 1]]))
