@@ -446,28 +446,6 @@ def test_the_stable_lr_of_bce_is_8_times_the_mse_bound_and_gd_below_it_never_ris
     assert all(b <= a for a, b in zip(losses, losses[1:]))
 
 
-@pytest.mark.parametrize("engine", ["value", "tensor"])
-def test_the_replay_records_a_logistic_run_unchanged(engine):
-    """record() on the same loop: every update is p - lr * grad to the bit, each batch's
-    per-sample contributions (p_i - y_i) a_i / n add up to its gradient, and the loss over all
-    samples is the formula's."""
-    from tinygrad_lr.replay import record
-
-    X, y = [[1.0], [3.0], [2.0], [0.5]], [0.0, 1.0, 0.0, 1.0]
-    rec = record(LogisticRegression(1, engine=engine), (X, y), "gd", lr=0.5, epochs=30)
-    assert rec.loss_name == "bce" and rec.updates == 30
-    assert np.array_equal(rec.replayed_params()[1:], rec.after)
-    A = np.c_[np.array(X), np.ones(4)]
-    for k in (0, 29):
-        p = 1 / (1 + np.exp(-A @ rec.before[k]))
-        assert_close(rec.contributions[k], ((p - y) / 4)[:, None] * A, rtol=1e-12, atol=1e-15)
-        assert_close(rec.contributions[k].sum(axis=0), rec.grads[k], rtol=1e-12, atol=1e-15)
-        assert_close(rec.full_loss(rec.before[k]), logistic_loss(A[:, 0], y, *rec.before[k]), rtol=1e-12)
-    assert_close(rec.full_loss(rec.after[-1]), rec.history.final_loss, rtol=1e-12)
-    with pytest.raises(ValueError, match="SSE, MSE or BCE"):
-        record(LogisticRegression(1), (X, y), "gd", lr=0.5, epochs=1, loss=lambda f, t: f[0])
-
-
 def test_the_gradient_check_compares_three_ways_with_the_formula_by_hand():
     """At w = 0.5, b = -1 on x = 1, 2, 4 with classes 0, 1, 1: z = -0.5, 0, 1, so
     p - y = 0.377541, -0.5, -0.268941 and dL/dw = (0.377541 - 1 - 1.075763) / 3 = -0.566075,

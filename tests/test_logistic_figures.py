@@ -10,10 +10,8 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from tinygrad_lr import LogisticRegression, plot  # noqa: E402
+from tinygrad_lr import plot  # noqa: E402
 from tinygrad_lr.compare import assert_close  # noqa: E402
-from tinygrad_lr.replay import record  # noqa: E402
-from tinygrad_lr.viz.figures.moment import MomentFigure  # noqa: E402
 
 
 def _by_gid(ax, gid):
@@ -78,20 +76,3 @@ def test_the_landscapes_slice_is_the_loss_and_the_bowl_matches_its_curvature():
     assert_close(ls, [loss(w, 0.0) for w in ws], rtol=1e-12)
     (bowl,) = _by_gid(right, "bowl")
     assert_close(bowl.get_data()[1], loss(0.5, 0.0) + 0.15 * (np.asarray(ws) - 0.5) ** 2, rtol=1e-12)
-
-
-def test_the_replays_data_panel_shows_the_classes_and_the_boundary_of_the_moment():
-    X, y = [[0.0, 1.0], [1.0, 0.0], [2.0, 2.0], [3.0, 1.0]], [0.0, 0.0, 1.0, 1.0]
-    rec = record(LogisticRegression(2), (X, y), "gd", lr=1.0, epochs=5)
-    view = MomentFigure(rec)
-    view.show(3, 2)
-    w1, w2, b = rec.after[3]
-    x1, x2 = view.classes.line.get_data()
-    assert_close(w1 * np.asarray(x1) + w2 * np.asarray(x2) + b, [0.0, 0.0], atol=1e-9)
-    o1, o2 = view.classes.old.get_data()  # the line before the update, dashed
-    q = rec.before[3]
-    assert_close(q[0] * np.asarray(o1) + q[1] * np.asarray(o2) + q[2], [0.0, 0.0], atol=1e-9)
-    assert [len(p.get_offsets()) for p in view.classes.points] == [2, 2]
-    assert "class 0" in view.ax_data.get_title() or "o class 0" in view.ax_data.get_title()
-    view.show(3, 0)
-    assert len(view.classes.old.get_data()[0]) == 0  # no old line before the update

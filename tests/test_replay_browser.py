@@ -263,39 +263,99 @@ def test_the_replay_page_passes_an_accessibility_check(tmp_path) -> None:
             assert controls <= reached, controls - reached
 
 
-@pytest.mark.parametrize("features", [["hours_studied"], None], ids=["one feature", "two features"])
-def test_a_logistic_replay_draws_the_classes_and_the_boundary_where_z_is_0(tmp_path, features) -> None:
-    """Logistic regression on the same page: the samples in their classes, and the decision
-    boundary at every moment on the line where w . x + b = 0 for the recorded parameters."""
-    from tinygrad_lr import LogisticRegression
+def test_every_rules_update_is_written_out_on_the_page_as_python_writes_it(tmp_path) -> None:
+    """Momentum, Nesterov, AdaGrad, RMSProp, Adam, AdamW and Newton: the page's script fills the
+    rule's formula with the step's numbers exactly as viz.recording.update_lines does (whose
+    numbers test_replay_rules.py checks against each rule worked out in numpy); a standardized
+    run says what it trained on, and the red arrow is the rule's step, not -lr * grad."""
+    from selenium.webdriver.common.by import By
 
-    data = load_csv("examples/data/exam_results.csv", features=features)
-    rec = record(LogisticRegression(data.n_features), data, "gd", lr=0.05, epochs=40)
+    from tinygrad_lr.optim import make_optimizer
+    from tinygrad_lr.viz.recording import update_lines
+
+    three = ([1.0, 2.0, 3.0], [3.0, 5.0, 7.0])
+    runs = [
+        ("momentum", 0.01, {"momentum": 0.5, "dampening": 0.3, "weight_decay": 0.1}),
+        ("nesterov", 0.01, {"momentum": 0.9}),
+        ("adagrad", 0.1, {"lr_decay": 0.1}),
+        ("rmsprop", 0.01, {"momentum": 0.5, "centered": True}),
+        ("adam", 0.1, {"weight_decay": 0.1, "amsgrad": True}),
+        ("adamw", 0.1, {"weight_decay": 0.1}),
+        ("adam", 1e-7, {}),  # a step too small for 6 digits: the page shows the digits that change
+        ("newton", 1.0, {}),
+    ]
+    with chromium(1366, 768) as driver:
+        for i, (name, lr, options) in enumerate(runs):
+            model = LinearRegression(w=1.0, b=0.0)
+            opt = make_optimizer(name, model.parameters(), lr, **options)
+            rec = record(model, three, opt, loss="sse", epochs=3)
+            page = write_replay(rec, tmp_path / f"{name}{i}")
+            driver.get(page.as_uri())
+            driver.find_element(By.ID, "next").click()
+            driver.find_element(By.ID, "next").click()  # the update phase; the slider keeps it
+            for k in range(rec.updates):
+                scrub(driver, k + 1)
+                m = moment(driver)
+                assert (m["update"], m["phase"]) == (k + 1, "update")
+                shown = driver.execute_script("return document.getElementById('phase-update').textContent")
+                assert shown == "update: " + "\n        ".join(update_lines(rec, k)), (name, options, k)
+            legend = driver.find_element(By.ID, "landscape-legend").get_attribute("textContent")
+            step = rec.after[-1] - rec.before[-1]
+            assert f"after - before = ({fmt(step[0])}, {fmt(step[1])})" in legend
+            assert console_errors(driver) == []
+        study = load_csv("examples/data/study_hours.csv")
+        rec = record(LinearRegression(), study, "gd", lr=0.1, epochs=3, standardize=True)
+        driver.get(write_replay(rec, tmp_path / "standardized").as_uri())
+        notes = driver.find_element(By.ID, "notes").get_attribute("textContent")
+        s = rec.standardizer
+        assert f"z_x = (x - {s.mean[0]:.6g}) / {s.std[0]:.6g}" in notes
+        assert console_errors(driver) == []
+
+
+def test_a_long_runs_page_steps_over_the_kept_updates_and_never_shows_a_missing_one(
+    tmp_path, monkeypatch
+) -> None:
+    """A run too long for every update's numbers (the budget made small): the buttons and the
+    slider go from kept update to kept update, the panels show the kept updates' own doubles, an
+    update that was not kept is never shown as if it were, and one without a graph says so."""
+    from replay_numbers import page_data, sgd_recording
+    from selenium.webdriver.common.by import By
+
+    import tinygrad_lr.replay.budget as budget
+
+    rec = sgd_recording(20_000)
+    monkeypatch.setattr(budget, "NUMBERS_BUDGET", 200_000)
     page = write_replay(rec, tmp_path / "replay")
-    boundary = "data-boundary" if features else "data-line"
+    data = page_data(page)
+    spans = data["numbers"]["spans"]
+    assert len(spans) > 3 and data["kept_note"]
+    frames = set(data["frames"]["updates"])
+    # two kept blocks with a gap between, the first's last update without a graph
+    i = next(i for i in range(1, len(spans) - 1) if spans[i][1] - 1 not in frames)
+    b, c = spans[i][1], spans[i + 1][0]
+    assert b < c
     with chromium() as driver:
         driver.get(page.as_uri())
-        classes = driver.execute_script(
-            "return Array.prototype.map.call(document.querySelectorAll('#data-svg circle.pt'),"
-            " function (c) { return c.getAttribute('class').indexOf('c1') >= 0 ? 1 : 0; });"
-        )
-        assert classes == [int(v) for v in rec.y]
-        assert "decision boundary" in driver.find_element("id", "data-title").text
-        for k in (5, 39):
-            scrub(driver, k + 1)
-            m = moment(driver)
-            assert m["phases"][0].startswith("forward: z = ") and "L = BCE = " in m["phases"][0]
-            ends = driver.execute_script(
-                f"return document.getElementById('{boundary}').getAttribute('data-ends');"
-            )
-            a, ya, b, yb = (float(v) for v in ends.split(","))
-            p = rec.before[k]
-            if features:  # x = -b / w, upright
-                assert_close(a, -p[1] / p[0], rtol=1e-12)
-                assert a == b
-            else:
-                for x1, x2 in ((a, ya), (b, yb)):
-                    assert abs(p[0] * x1 + p[1] * x2 + p[2]) < 1e-9 * (1 + abs(p[0] * x1))
-        driver.find_element("id", "to-lab").click()  # the lab is linear regression's: said, no code
-        assert "this run is logistic regression" in driver.find_element("id", "lab-update").text
+        assert data["kept_note"] in driver.find_element(By.ID, "notes").text
+        scrub(driver, b - 1 + 1)  # the last update of a block (1-based on the slider)
+        m = moment(driver)
+        assert m["update"] == b and m["text"] == dict(zip("wb", rec.before[b - 1]))
+        assert m["graph"] == {} and m["note"].startswith(f"No graph frame for update {b}:")
+        driver.find_element(By.ID, "next-step").click()  # next update: the next kept one
+        m = moment(driver)
+        assert m["update"] == c + 1 and m["text"] == dict(zip("wb", rec.before[c]))
+        assert m["phases"][0].endswith(f"L = MSE = {fmt(rec.losses[c])}")
+        driver.find_element(By.ID, "prev").click()  # one phase back: the last phase of the update before
+        m = moment(driver)
+        assert m["update"] == b and m["phase"] == "update" and m["text"] == dict(zip("wb", rec.after[b - 1]))
+        gap = (b + c) // 2  # 0-based, not kept: the slider shows the nearest kept update, and says so
+        scrub(driver, gap + 1)
+        m = moment(driver)
+        near = b - 1 if gap - (b - 1) <= c - gap else c
+        assert m["update"] == near + 1 and m["phase"] == "update"  # the slider keeps the phase
+        assert m["text"] == dict(zip("wb", rec.after[near]))
+        counter = driver.find_element(By.ID, "counter").text
+        assert f"(update {gap + 1} is not kept on this page: the nearest kept one)" in counter
+        driver.find_element(By.ID, "last").click()
+        assert moment(driver)["update"] == 20_000
         assert console_errors(driver) == []

@@ -217,7 +217,7 @@ def test_cli_test_split_and_options(capsys, tmp_path):
         ["--test-split", "1.5"],
         ["--optimizer", "adam", "--betas", "0.9", "1.0"],
         ["--tol", "nan"],
-        ["--replay", str(tmp_path / "replay"), "--standardize"],
+        ["--replay", str(tmp_path / "replay"), "--l1", "0.1"],  # --standardize replays (test_replay_rules)
     ):
         assert main(["fit", STUDY, *bad]) == 2
         err = capsys.readouterr().err

@@ -17,10 +17,21 @@ from typing import Any
 import numpy as np
 
 from ..errors import OptionError
-from .base import Optimizer, check_range, sqrt, zeros_like
+from .base import Optimizer, check_range, divide, sqrt, zeros_like
+from .momentum import momentum_instability
 from .registry import register
 
 __all__ = ["Adagrad", "RMSprop", "Adam", "AdamW", "check_betas"]
+
+
+def _decay_line(group: dict[str, Any]) -> list[str]:
+    """The formula's first line when weight decay is added to the gradient (torch.optim's L2)."""
+    return ["g_{p} = {grad} + {weight_decay} * {before} = {g}"] if group["weight_decay"] else []
+
+
+def _g(group: dict[str, Any]) -> str:
+    """The gradient the rule uses, in a formula: ``dL/dp`` itself, or with weight decay added."""
+    return "{g}" if group["weight_decay"] else "{grad}"
 
 
 @register
@@ -88,9 +99,17 @@ class Adagrad(Optimizer):
             g = g + group["weight_decay"] * p
         t = state["step"] = state.get("step", 0) + 1
         lr_t = group["lr"] / (1.0 + (t - 1) * group["lr_decay"])
-        s = state.get("sum", zeros_like(p) + group["initial_accumulator_value"]) + g * g
-        state["sum"] = s
-        return p - lr_t * (g / (sqrt(s) + group["eps"]))
+        s_prev = state.get("sum", zeros_like(p) + group["initial_accumulator_value"])
+        s = state["sum"] = s_prev + g * g
+        self.note(g=g, t=t, s_prev=s_prev, s=s)
+        return p - lr_t * divide(g, sqrt(s) + group["eps"])
+
+    def formula(self) -> list[str]:
+        group = self.param_groups[0]
+        lines, g = _decay_line(group), _g(group)
+        lr = "{lr} / (1 + ({t} - 1) * {lr_decay})" if group["lr_decay"] else "{lr}"  # lr_t
+        lines.append("s_{p} <- {s_prev} + " + g + "^2 = {s}")
+        return [*lines, "{p} <- {before} - " + lr + " * " + g + " / (sqrt({s}) + {eps}) = {after}"]
 
     def describe_options(self, group: dict[str, Any]) -> list[str]:
         out = [f"eps {group['eps']:g}"]
@@ -170,17 +189,58 @@ class RMSprop(Optimizer):
         if group["weight_decay"]:
             g = g + group["weight_decay"] * p
         state["step"] = state.get("step", 0) + 1
-        s = state["square_avg"] = alpha * state.get("square_avg", zeros_like(p)) + (1.0 - alpha) * (g * g)
+        s_prev = state.get("square_avg", zeros_like(p))
+        s = state["square_avg"] = alpha * s_prev + (1.0 - alpha) * (g * g)
+        self.note(g=g, s_prev=s_prev, s=s)
         if group["centered"]:
-            a = state["grad_avg"] = alpha * state.get("grad_avg", zeros_like(p)) + (1.0 - alpha) * g
+            a_prev = state.get("grad_avg", zeros_like(p))
+            a = state["grad_avg"] = alpha * a_prev + (1.0 - alpha) * g
             d = sqrt(s - a * a) + group["eps"]
+            self.note(a_prev=a_prev, a=a, d=d)
         else:
             d = sqrt(s) + group["eps"]
         mu = group["momentum"]
         if mu > 0.0:
-            v = state["momentum_buffer"] = mu * state.get("momentum_buffer", zeros_like(p)) + g / d
+            v_prev = state.get("momentum_buffer", zeros_like(p))
+            v = state["momentum_buffer"] = mu * v_prev + divide(g, d)
+            self.note(v_prev=v_prev, v=v)
             return p - group["lr"] * v
-        return p - group["lr"] * (g / d)
+        return p - group["lr"] * divide(g, d)
+
+    def instability(self, group: dict[str, Any]) -> str:
+        if group["momentum"] >= 1.0:
+            return momentum_instability(group["momentum"], "v <- mu * v + g / d")
+        if group["alpha"] == 1.0:
+            return (
+                "alpha 1 keeps the average s of g^2 at its start, 0, so every step is lr * g / eps, "
+                f"{1 / group['eps']:.3g} lr g with eps {group['eps']:g}: use alpha < 1 (0.99 is usual)"
+                if group["eps"] > 0
+                else ""
+            )
+        return ""
+
+    def zero_division(self, p: Any, group: dict[str, Any]) -> str:
+        if group["alpha"] == 1.0:
+            return (
+                f"{self.title}: the step of a parameter divides by zero: alpha 1 keeps the average s "
+                "of g^2 at its start, 0, and eps is 0; use alpha < 1 (0.99 is usual) and eps > 0"
+            )
+        return super().zero_division(p, group)
+
+    def formula(self) -> list[str]:
+        group = self.param_groups[0]
+        lines, g = _decay_line(group), _g(group)
+        lines.append("s_{p} <- {alpha} * {s_prev} + (1 - {alpha}) * " + g + "^2 = {s}")
+        if group["centered"]:
+            lines.append("a_{p} <- {alpha} * {a_prev} + (1 - {alpha}) * " + g + " = {a}")
+            lines.append("d_{p} = sqrt({s} - {a}^2) + {eps} = {d}")
+            scaled = g + " / {d}"
+        else:
+            scaled = g + " / (sqrt({s}) + {eps})"
+        if group["momentum"]:
+            lines.append("v_{p} <- {momentum} * {v_prev} + " + scaled + " = {v}")
+            return [*lines, "{p} <- {before} - {lr} * {v} = {after}"]
+        return [*lines, "{p} <- {before} - {lr} * " + scaled + " = {after}"]
 
     def describe_options(self, group: dict[str, Any]) -> list[str]:
         out = [f"alpha {group['alpha']:g}", f"eps {group['eps']:g}"]
@@ -274,15 +334,50 @@ class Adam(Optimizer):
             else:
                 g = g + wd * p
         t = state["step"] = state.get("step", 0) + 1
-        m = state["exp_avg"] = beta1 * state.get("exp_avg", zeros_like(p)) + (1.0 - beta1) * g
-        v = state["exp_avg_sq"] = beta2 * state.get("exp_avg_sq", zeros_like(p)) + (1.0 - beta2) * (g * g)
+        m_prev, v_prev = state.get("exp_avg", zeros_like(p)), state.get("exp_avg_sq", zeros_like(p))
+        m = state["exp_avg"] = beta1 * m_prev + (1.0 - beta1) * g
+        v = state["exp_avg_sq"] = beta2 * v_prev + (1.0 - beta2) * (g * g)
+        if self.watched:  # the numbers a replay shows, bias corrections written out
+            self.note(g=g, decayed=p, t=t, m_prev=m_prev, m=m, v_prev=v_prev, v=v, m_hat=m / (1.0 - beta1**t))
         if group["amsgrad"]:
             old = state.get("max_exp_avg_sq")
+            self.note(vmax_prev=zeros_like(p) if old is None else old)
             v = v if old is None else (max(old, v) if isinstance(v, float) else np.maximum(old, v))
             state["max_exp_avg_sq"] = v
+            self.note(vmax=v)
+        if self.watched:
+            self.note(v_hat=v / (1.0 - beta2**t))
         step_size = lr / (1.0 - beta1**t)
         denom = sqrt(v) / sqrt(1.0 - beta2**t) + group["eps"]
-        return p - step_size * (m / denom)
+        return p - step_size * divide(m, denom)
+
+    def instability(self, group: dict[str, Any]) -> str:
+        decay = group["lr"] * group["weight_decay"]
+        if self.decoupled and decay >= 2.0:  # p <- (1 - lr * wd) p, whatever the gradient
+            return (
+                f"lr * weight_decay = {decay:g} >= 2: the decoupled decay p <- (1 - lr * weight_decay) p "
+                f"multiplies every parameter by {1 - decay:g} at each step, which grows it whatever "
+                "the data; make lr * weight_decay smaller than 1"
+            )
+        return ""
+
+    def formula(self) -> list[str]:
+        group = self.param_groups[0]
+        lines, g, before = [], "{grad}", "{before}"
+        if group["weight_decay"] and self.decoupled:
+            lines.append("{p}' = {before} * (1 - {lr} * {weight_decay}) = {decayed}")
+            before = "{decayed}"
+        elif group["weight_decay"]:
+            lines, g = _decay_line(group), _g(group)
+        lines.append("m_{p} <- {beta1} * {m_prev} + (1 - {beta1}) * " + g + " = {m}")
+        lines.append("v_{p} <- {beta2} * {v_prev} + (1 - {beta2}) * " + g + "^2 = {v}")
+        v = "{v}"
+        if group["amsgrad"]:
+            lines.append("vmax_{p} = max({vmax_prev}, {v}) = {vmax}")
+            v = "{vmax}"
+        lines.append("m^_{p} = {m} / (1 - {beta1}^{t}) = {m_hat}")
+        lines.append("v^_{p} = " + v + " / (1 - {beta2}^{t}) = {v_hat}")
+        return [*lines, "{p} <- " + before + " - {lr} * {m_hat} / (sqrt({v_hat}) + {eps}) = {after}"]
 
     def describe_options(self, group: dict[str, Any]) -> list[str]:
         beta1, beta2 = group["betas"]

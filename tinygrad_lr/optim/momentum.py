@@ -11,10 +11,10 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from .base import Optimizer, check_range
+from .base import LrBound, Optimizer, check_range
 from .registry import register
 
-__all__ = ["Momentum", "Nesterov"]
+__all__ = ["Momentum", "Nesterov", "momentum_instability"]
 
 
 @register
@@ -89,28 +89,54 @@ class Momentum(Optimizer):
         if group["weight_decay"]:
             g = g + group["weight_decay"] * p
         state["step"] = state.get("step", 0) + 1
-        if mu != 0.0:
-            v = state.get("momentum_buffer")
-            v = g if v is None else mu * v + (1.0 - group["dampening"]) * g
-            state["momentum_buffer"] = v
-            g = g + mu * v if group["nesterov"] else v
-        return p - group["lr"] * g
+        if mu == 0.0:
+            self.note(g=g)
+            return p - group["lr"] * g
+        v_prev = state.get("momentum_buffer")
+        v = g if v_prev is None else mu * v_prev + (1.0 - group["dampening"]) * g
+        state["momentum_buffer"] = v
+        first = v_prev is None  # v = g at the first step: it keeps all of g
+        self.note(g=g, v_prev=0.0 if first else v_prev, v=v, keep=1.0 if first else 1.0 - group["dampening"])
+        return p - group["lr"] * (g + mu * v if group["nesterov"] else v)
 
-    def max_stable_lr(self, lam_max: float) -> float | None:
-        """Along an eigenvector of the Hessian (eigenvalue ``lam``, plus ``weight_decay``) the error
-        ``e`` and velocity follow ``e_next = (1 + mu - lr * c * lam) e - mu e_prev`` (heavy ball,
-        ``c = 1 - dampening``), which settles for ``lr * c * lam < 2 (1 + mu)``; Nesterov's
-        look-ahead gives ``e_next = (1 + mu)(1 - lr * lam) e - mu (1 - lr * lam) e_prev``, which
-        settles for ``lr * lam < 2 (1 + mu) / (1 + 2 mu)`` -- below gradient descent's ``2 / lam``
-        once ``mu > 0``."""
+    def formula(self) -> list[str]:
         group = self.param_groups[0]
-        mu, lam = group["momentum"], lam_max + group["weight_decay"]
-        if lam <= 0.0:
-            return None
+        lines = ["g_{p} = {grad} + {weight_decay} * {before} = {g}"] if group["weight_decay"] else []
+        g = "{g}" if group["weight_decay"] else "{grad}"
+        if group["momentum"] == 0.0:
+            return [*lines, "{p} <- {before} - {lr} * " + g + " = {after}"]
+        keep = " + {keep} * " if group["dampening"] else " + "  # v = g at the first step: keep 1
+        lines.append("v_{p} <- {momentum} * {v_prev}" + keep + g + " = {v}")
         if group["nesterov"]:
-            return 2.0 * (1.0 + mu) / ((1.0 + 2.0 * mu) * lam)
-        keep = 1.0 - group["dampening"]
-        return 2.0 * (1.0 + mu) / (keep * lam) if keep > 0.0 else math.inf
+            return [*lines, "{p} <- {before} - {lr} * (" + g + " + {momentum} * {v}) = {after}"]
+        return [*lines, "{p} <- {before} - {lr} * {v} = {after}"]
+
+    def lr_bound(self, group: dict[str, Any]) -> LrBound:
+        """The heavy ball converges for ``lr (1 - dampening) (lambda + weight_decay) < 2 (1 + mu)``,
+        Nesterov for ``lr (lambda + weight_decay) < 2 (1 + mu) / (1 + 2 mu)`` (Jury's conditions on
+        the 2x2 recurrence of each eigen-direction); weight decay adds itself to every eigenvalue."""
+        mu, damp = group["momentum"], group["dampening"]
+        if group["nesterov"]:
+            return LrBound(
+                2 * (1 + mu) / (1 + 2 * mu), group["weight_decay"], f"2 (1 + {mu:g}) / (1 + 2 * {mu:g})"
+            )
+        if damp == 1.0:  # v keeps the first gradient only: bounded steps, never a divergence
+            return LrBound(math.inf, group["weight_decay"], "inf")
+        damped = f" / (1 - {damp:g})" if damp else ""
+        return LrBound(2 * (1 + mu) / (1 - damp), group["weight_decay"], f"2 (1 + {mu:g}){damped}")
+
+    def instability(self, group: dict[str, Any]) -> str:
+        if group["momentum"] >= 1.0:
+            return momentum_instability(group["momentum"], "v <- mu * v + g")
+        bound = self.lr_bound(group)
+        decay = group["lr"] * group["weight_decay"]
+        if decay >= bound.factor:  # the decay alone is a curvature weight_decay in every direction
+            return (
+                f"lr * weight_decay = {decay:g} is at least {bound.text} = {bound.factor:g}, the most a "
+                f"{self.title} step can take: the weight decay, which pulls every parameter towards 0, "
+                "overshoots by itself whatever the data; make lr * weight_decay smaller"
+            )
+        return ""
 
     @property
     def velocity(self) -> list[Any]:
@@ -124,6 +150,15 @@ class Momentum(Optimizer):
         if group["weight_decay"]:
             out.append(f"weight decay {group['weight_decay']:g}")
         return out
+
+
+def momentum_instability(mu: float, rule: str) -> str:
+    """Why a momentum ``mu >= 1`` diverges at any learning rate, and what to use instead."""
+    return (
+        f"momentum {mu:g} >= 1: the velocity {rule} keeps every past step at full weight or more, "
+        "so it never settles and the run diverges at any learning rate; use a momentum below 1 "
+        "(0.9 is usual)"
+    )
 
 
 @register

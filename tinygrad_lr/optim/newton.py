@@ -50,6 +50,15 @@ class Newton(Optimizer):
     def __init__(self, params: Iterable[Any], lr: float = 1.0, **batching: Any) -> None:
         super().__init__(params, {"lr": lr}, **batching)
 
+    def instability(self, group: dict[str, Any]) -> str:
+        lr = group["lr"]
+        if lr >= 2.0:  # on a quadratic theta - lr H^-1 g = theta* + (1 - lr)(theta - theta*)
+            return (
+                f"Newton's step multiplies the distance to the minimum of a quadratic loss by 1 - lr = "
+                f"{1 - lr:g}, so lr {lr:g} >= 2 makes it grow; use 0 < lr < 2 (lr 1 lands on the minimum)"
+            )
+        return ""
+
     def step(self, loss: Any = None) -> None:
         """One Newton step from the gradient graphs in ``p.grad`` (or from ``loss``, if given)."""
         params = self.params
@@ -72,6 +81,8 @@ class Newton(Optimizer):
                 f"Newton: the Hessian is singular (eigenvalues {np.linalg.eigvalsh(H).round(12).tolist()}), "
                 f"so H^-1 g does not exist; the loss has no unique minimum along some direction"
             ) from None
+        if self.watch:  # the numbers a replay shows: the Hessian and the step direction
+            self.noted = {"H": H.ravel().copy(), "d": np.asarray(direction, dtype=float).copy()}
         start = 0
         with no_grad():
             for p in params:
@@ -82,3 +93,7 @@ class Newton(Optimizer):
                     p.data = p.data - self.lr * float(d[0])
                 else:
                     p.data = p.data - self.lr * d.reshape(np.shape(p.data))
+
+    def formula(self) -> list[str]:
+        """The Hessian, the direction ``d`` that solves ``H d = g``, and each parameter's step."""
+        return ["H = {H}", "d = H^-1 {grad} = {d}", "{p} <- {before} - {lr} * {d} = {after}"]

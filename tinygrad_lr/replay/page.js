@@ -5,7 +5,8 @@
 (function () {
   "use strict";
   var R = REPLAY;
-  var U = R.before.length, P = R.param_names.length, N = R.y.length, D = R.X[0].length;
+  unpackReplay(R);  /* numbers.js: R.before[u] ... for the kept updates, null for the others */
+  var U = R.updates, P = R.param_names.length, N = R.y.length, D = R.X[0].length;
   var PHASES = ["forward", "backward", "update"];
   var SVGNS = document.getElementById("data-svg").namespaceURI;  // the SVG namespace, as the parser set it
   var k = 0, ph = 0, timer = null, sample = 0;
@@ -13,6 +14,26 @@
   R.frames.updates.forEach(function (u, i) { frameOf[u] = i; });
 
   function $(id) { return document.getElementById(id); }
+  /* The kept updates (all of them, unless the run was too long for one page): where u would go
+     among them, the nearest one, and the next one before or after u (-1: none). */
+  function keptIndex(u) {
+    var lo = 0, hi = R.kept.length;
+    while (lo < hi) { var mid = (lo + hi) >> 1; if (R.kept[mid] < u) lo = mid + 1; else hi = mid; }
+    return lo;
+  }
+  function nearestKept(u) {
+    var i = keptIndex(u);
+    if (i < R.kept.length && R.kept[i] === u) return u;
+    var before = i > 0 ? R.kept[i - 1] : null, after = i < R.kept.length ? R.kept[i] : null;
+    if (before === null) return after;
+    if (after === null) return before;
+    return u - before <= after - u ? before : after;
+  }
+  function nextKept(u, d) {
+    var i = keptIndex(u);
+    if (d > 0) { if (i < R.kept.length && R.kept[i] === u) i++; return i < R.kept.length ? R.kept[i] : -1; }
+    return i > 0 ? R.kept[i - 1] : -1;
+  }
 
   /* A number as Python's "%.6g" writes it (or "%.<digits>g"), so the text and the graph's labels agree. */
   function fmt(x, digits) {
@@ -146,7 +167,6 @@
   /* --- panel 2: data and line -------------------------------------------------------------- */
   var data = {};
   function setupData() {
-    if (CLS) { setupClasses(); return; }
     var svg = $("data-svg");
     var ys = R.y.slice(), span = finiteRange(R.y);
     // the first and the last line too, unless a diverging run flung them far away
@@ -189,7 +209,6 @@
     line.setAttribute("y1", clampPx(f.sy(ya))); line.setAttribute("y2", clampPx(f.sy(yb)));
   }
   function drawData() {
-    if (CLS) { drawClasses(); return; }
     var f = data.frame, p = paramsAt(k, ph), inb = {};
     batchOf(k).forEach(function (r) { inb[r] = true; });
     drawLine(data.line, p);
@@ -210,102 +229,9 @@
     batchOf(k).forEach(function (r) { f.plot.appendChild(data.pts[r]); });
   }
 
-  /* --- panel 2 for a classifier (the BCE loss): the classes, p = sigmoid(z), the boundary ------ */
-  var CLS = R.loss_name === "bce";
-  function sigm(z) { return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)); }
-  function logitAt(p, x0, x1) {  // z at (x0, x1), the features beyond the first two at their means
-    var z = (R.bias ? p[P - 1] : 0) + p[0] * x0 + (D > 1 ? p[1] * x1 : 0);
-    for (var j = 2; j < D; j++) z += p[j] * R.feature_means[j];
-    return z;
-  }
-  function setupClasses() {
-    var svg = $("data-svg"), one = D === 1;
-    var xr = finiteRange(R.X.map(function (r) { return r[0]; })), px = 0.08 * (xr[1] - xr[0] || 1);
-    xr = [xr[0] - px, xr[1] + px];
-    var yr = [-0.1, 1.1];
-    if (!one) { yr = finiteRange(R.X.map(function (r) { return r[1]; })); var py = 0.08 * (yr[1] - yr[0] || 1); yr = [yr[0] - py, yr[1] + py]; }
-    var f = new Frame(svg, xr, yr, R.feature_names[0], one ? "p(" + R.target_name + " = 1) and the class" : R.feature_names[1]);
-    data.frame = f;
-    data.old = el(one ? "polyline" : "line", { "class": "oldline", fill: "none" }, f.plot);
-    data.line = el(one ? "polyline" : "line", { "class": "fitline", fill: "none", id: "data-line" }, f.plot);
-    data.bound = el("line", { "class": "boundary", id: "data-boundary" }, f.plot);
-    data.resid = []; data.pts = [];
-    if (one) for (var i = 0; i < N; i++) data.resid.push(el("line", { "class": "resid" }, f.plot));
-    for (i = 0; i < N; i++) {
-      var c = el("circle", { "class": "pt c" + R.y[i], r: 3.5 }, f.plot);
-      el("title", {}, c).textContent = "sample " + (i + 1) + ": " + R.feature_names.map(function (n, j) {
-        return n + " = " + fmt(R.X[i][j]); }).join(", ") + ", class " + R.target_name + " = " + fmt(R.y[i]);
-      data.pts.push(c);
-    }
-    $("data-title").textContent = "2. The data and the decision boundary";
-    $("data-legend").innerHTML = '<span class="key c0"></span> class 0 <span class="key c1"></span> class 1' +
-      " &nbsp;|&nbsp; this update's batch bigger, outlined &nbsp;|&nbsp; " + (one ?
-      "curve: p = sigmoid(w*x + b), dashed segments: each sample's p &minus; y, dotted: the boundary p = 1/2" :
-      "line: the decision boundary p = 1/2" + (D > 2 ? " (the other features at their means)" : "")) +
-      " (dashed: before this update)";
-  }
-  function boundaryLine(line, p) {
-    var f = data.frame, ok = p.every(isFinite), one = D === 1, a, b, ya, yb;
-    var c = logitAt(p, 0, 0);
-    if (ok && (one || p[1] === 0)) { ok = p[0] !== 0; a = b = -c / p[0]; ya = f.yr[0]; yb = f.yr[1]; }
-    else if (ok) { a = f.xr[0]; b = f.xr[1]; ya = -(p[0] * a + c) / p[1]; yb = -(p[0] * b + c) / p[1]; }
-    line.setAttribute("visibility", ok && isFinite(ya) && isFinite(yb) ? "visible" : "hidden");
-    if (!ok) return;
-    line.setAttribute("data-ends", [a, ya, b, yb].join(","));  // in the data's units
-    line.setAttribute("x1", clampPx(f.sx(a))); line.setAttribute("x2", clampPx(f.sx(b)));
-    line.setAttribute("y1", clampPx(f.sy(ya))); line.setAttribute("y2", clampPx(f.sy(yb)));
-  }
-  function sigmoidCurve(line, p) {
-    var f = data.frame, pts = [];
-    if (!p.every(isFinite)) { line.setAttribute("visibility", "hidden"); return; }
-    for (var i = 0; i <= 120; i++) {
-      var x = f.xr[0] + (f.xr[1] - f.xr[0]) * i / 120;
-      pts.push(f.sx(x) + "," + f.sy(sigm(logitAt(p, x, 0))));
-    }
-    line.setAttribute("points", pts.join(" "));
-    line.setAttribute("visibility", "visible");
-  }
-  function drawClasses() {
-    var f = data.frame, p = paramsAt(k, ph), inb = {}, one = D === 1;
-    batchOf(k).forEach(function (r) { inb[r] = true; });
-    if (one) {
-      sigmoidCurve(data.line, p);
-      if (ph === 2) sigmoidCurve(data.old, R.before[k]); else data.old.setAttribute("visibility", "hidden");
-      boundaryLine(data.bound, p);
-    } else {
-      boundaryLine(data.line, p);
-      if (ph === 2) boundaryLine(data.old, R.before[k]); else data.old.setAttribute("visibility", "hidden");
-      data.bound.setAttribute("visibility", "hidden");
-    }
-    for (var i = 0; i < N; i++) {
-      var cls = "pt c" + R.y[i] + (inb[i] ? " in-batch" : "");
-      var cx = clampPx(f.sx(R.X[i][0])), cy = f.sy(one ? R.y[i] : R.X[i][1]);
-      data.pts[i].setAttribute("class", cls);
-      data.pts[i].setAttribute("cx", cx); data.pts[i].setAttribute("cy", cy);
-      data.pts[i].setAttribute("r", inb[i] ? 4.5 : 3);
-      if (one) {
-        var q = sigm(logitAt(p, R.X[i][0], 0)), r = data.resid[i];
-        r.setAttribute("class", "resid gap" + (inb[i] ? " in-batch" : ""));
-        r.setAttribute("x1", cx); r.setAttribute("x2", cx);
-        r.setAttribute("y1", cy); r.setAttribute("y2", isFinite(q) ? f.sy(q) : cy);
-      }
-    }
-    batchOf(k).forEach(function (r) { f.plot.appendChild(data.pts[r]); });
-  }
-  function bceLoss(theta) {  // the mean of log(1 + e^z) - y z over the samples, finite for every z
-    var s = 0;
-    for (var i = 0; i < N; i++) {
-      var z = R.bias ? theta[P - 1] : 0;
-      for (var j = 0; j < D; j++) z += theta[j] * R.X[i][j];
-      s += (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))) - R.y[i] * z;
-    }
-    return s / N;
-  }
-
   /* --- panel 3: the loss landscape ------------------------------------------------------- */
   var land = {}, AX = R.axes, oneD = AX[0] === AX[1];
   function fullLoss(theta) {
-    if (CLS) return bceLoss(theta);
     var G = R.moments.G, c = R.moments.c, s = R.moments.yy;
     for (var a = 0; a < P; a++) {
       s -= 2 * c[a] * theta[a];
@@ -377,8 +303,8 @@
   function drawLandscape() {
     var f = land.frame, p = paramsAt(k, ph), names = R.param_names;
     if (!oneD) fillLandscape(p);
-    var pts = [], stride = Math.max(1, Math.floor(k / 2000));
-    for (var u = 0; u <= k; u += stride) pts.push(point(R.before[u]));
+    var upto = keptIndex(k), pts = [], stride = Math.max(1, Math.floor(upto / 2000));
+    for (var j = 0; j <= upto; j += stride) pts.push(point(R.before[R.kept[j]]));
     pts.push(point(R.before[k]));
     if (ph === 2) pts.push(point(R.after[k]));
     land.traj.setAttribute("points", pts.map(function (q) { return q.join(","); }).join(" "));
@@ -408,17 +334,24 @@
     $("landscape-legend").textContent = (oneD ? "the loss over all samples as " + names[0] + " varies" :
       "colour: the loss over all samples (log scale) over " + names[AX[0]] + " and " + names[AX[1]]) +
       (held.length ? ", with " + held.join(", ") + (held.length > 1 ? " held at their current values" : " held at its current value") : "") +
-      "; orange: the path so far" + (R.minimum ? "; \u2605 " + R.minimum_name : "") +
-      "; red arrow: this update's step -lr * grad = -" + lrtxt + " * (" +
-      [AX[0], AX[1]].filter(function (v, i) { return !(oneD && i === 1); }).map(function (a) { return fmt(g[a]); }).join(", ") +
-      "), of length lr * |grad| = " + fmt(R.lr * Math.sqrt(g.reduce(function (s, v) { return s + v * v; }, 0))) +
-      (tiny ? " (too short to see at this scale, so not drawn)." : ".");
+      "; orange: the path so far" + (R.minimum ? "; \u2605 the least-squares minimum" : "") +
+      arrowText(g, lrtxt, oneD) + (tiny ? " (too short to see at this scale, so not drawn)." : ".");
+  }
+  function arrowText(g, lrtxt, oneD) {
+    var shown = [AX[0], AX[1]].filter(function (v, i) { return !(oneD && i === 1); });
+    if (R.plain) return "; red arrow: this update's step -lr * grad = -" + lrtxt + " * (" +
+      shown.map(function (a) { return fmt(g[a]); }).join(", ") +
+      "), of length lr * |grad| = " + fmt(R.lr * Math.sqrt(g.reduce(function (s, v) { return s + v * v; }, 0)));
+    var a = R.after[k], b = R.before[k], step = a.map(function (v, i) { return v - b[i]; });
+    return "; red arrow: this update's step, after - before = (" + shown.map(function (i) { return fmt(step[i]); }).join(", ") +
+      "), of length " + fmt(Math.sqrt(step.reduce(function (s, v) { return s + v * v; }, 0)));
   }
 
   /* --- panel 4: the loss curve --------------------------------------------------------- */
   var lossp = {};
   function setupLoss() {
-    var svg = $("loss-svg"), vals = R.losses.concat(R.epoch_losses);
+    var svg = $("loss-svg"), vals = R.kept.map(function (u) { return R.losses[u]; })
+      .concat(R.epochEnds.map(function (e) { return e[1]; }));
     var fin = vals.filter(function (v) { return isFinite(v); });
     var logy = fin.length > 0 && fin.every(function (v) { return v > 0; });
     var yr = finiteRange(fin);
@@ -426,12 +359,14 @@
     var f = new Frame(svg, [0, Math.max(U, 1)], yr, "update", "loss (" + R.loss_name.toUpperCase() + ")", logy);
     lossp.frame = f;
     function y(v) { return clampPx(f.sy(logy ? Math.log10(v) : v)); }
-    var stride = Math.max(1, Math.floor(U / 1500)), pts = [];
-    for (var u = 0; u < U; u += stride) if (isFinite(R.losses[u])) pts.push(f.sx(u + 1) + "," + y(R.losses[u]));
+    var stride = Math.max(1, Math.floor(R.kept.length / 1500)), pts = [];
+    for (var j = 0; j < R.kept.length; j += stride) {
+      var u = R.kept[j];
+      if (isFinite(R.losses[u])) pts.push(f.sx(u + 1) + "," + y(R.losses[u]));
+    }
     el("polyline", { "class": "batchloss", points: pts.join(" ") }, f.plot);
-    var ends = {}, epts = [];
-    R.epoch.forEach(function (e, u) { ends[e] = u + 1; });
-    R.epoch_losses.forEach(function (v, e) { if (isFinite(v) && ends[e + 1]) epts.push(f.sx(ends[e + 1]) + "," + y(v)); });
+    var epts = [];
+    R.epochEnds.forEach(function (e) { if (isFinite(e[1])) epts.push(f.sx(e[0] + 1) + "," + y(e[1])); });
     if (R.initial_loss !== null && isFinite(R.initial_loss)) epts.unshift(f.sx(0) + "," + y(R.initial_loss));
     el("polyline", { "class": "epochloss", points: epts.join(" ") }, f.plot);
     lossp.cursor = el("line", { "class": "cursor", y1: f.y1, y2: f.y0, id: "loss-cursor" }, f.plot);
@@ -462,16 +397,55 @@
       st.appendChild(document.createTextNode(i < P - 1 ? ", " : (ph === 2 ? "  (after this update)" : "  (before this update)")));
     });
     var at = names.map(function (n, i) { return n + " = " + fmt(b[i]); }).join(", ");
-    $("phase-forward").textContent = "forward: " + (CLS ? "z" : "f") + " = " + modelText() + " on " + rowsText(rows) + " at " + at +
+    $("phase-forward").textContent = "forward: f = " + modelText() + " on " + rowsText(rows) + " at " + at +
       ": L = " + L + " = " + fmt(R.losses[k]);
     $("phase-backward").textContent = "backward: " + names.map(function (n, i) { return "dL/d" + n + " = " + fmt(g[i]); }).join(", ");
-    $("phase-update").textContent = "update: " + names.map(function (n, i) {
-      var c = fmtChange(a[i], b[i]);
-      return n + " <- " + c[1] + " - " + fmt(R.lr) + " * " + factor(g[i]) + " = " + c[0];
-    }).join("   ");
+    $("phase-update").textContent = "update: " + updateLines(k).join("\n        ");
     PHASES.forEach(function (name, i) {
       var li = $("phase-" + name);
       li.className = i === ph ? "current" : (i < ph ? "done" : "");
+    });
+  }
+  /* The rule's update written out with update k's numbers: R.formula's lines, {name} a number of
+     the step (before, grad, after, what the rule noted) or a hyper-parameter, {p} the parameter;
+     a line with {p} shows every parameter side by side (viz/recording.py's update_lines, the same). */
+  var OPERATORS = "*/+-^";
+  function wrap(text, before, after) {
+    var lead = before.replace(/\s+$/, "");
+    var follows = OPERATORS.indexOf(lead.charAt(lead.length - 1)) >= 0 && lead.slice(-2) !== "<-";
+    return text.charAt(0) === "-" && (follows || after.charAt(0) === "^") ? "(" + text + ")" : text;
+  }
+  function whole(v) {
+    if (v.length === 1) return fmt(v[0]);
+    if (v.length === P * P) {
+      var rows = [];
+      for (var r = 0; r < P; r++) rows.push("[" + v.slice(r * P, r * P + P).map(function (x) { return fmt(x); }).join(", ") + "]");
+      return "[" + rows.join(", ") + "]";
+    }
+    return "(" + v.map(function (x) { return fmt(x); }).join(", ") + ")";
+  }
+  function fillLine(line, values, i, name) {
+    line = line.split("{p}").join(name);
+    var pair = i === null ? null : new RegExp("^" + name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") + " <- \\{(\\w+)\\}.* = \\{after\\}$").exec(line);
+    var change = pair ? fmtChange(values.after[i], values[pair[1]][i]) : null;
+    var first = line.indexOf("{", name.length);
+    return line.replace(/\{(\w+)\}/g, function (m, key, at) {
+      var v = values[key], text;
+      if (change && key === "after") text = change[0];
+      else if (change && at === first) text = change[1];
+      else if (Array.isArray(v)) text = i !== null ? fmt(v[i]) : whole(v);
+      else text = fmt(v);
+      return wrap(text, line.slice(0, at), line.slice(at + m.length));
+    });
+  }
+  function updateLines(u) {
+    var values = {};
+    Object.keys(R.constants).forEach(function (key) { values[key] = R.constants[key]; });
+    Object.keys(R.notes).forEach(function (key) { values[key] = R.notes[key][u]; });
+    values.before = R.before[u]; values.after = R.after[u]; values.grad = R.grads[u];
+    return R.formula.map(function (line) {
+      if (line.indexOf("{p}") < 0) return fillLine(line, values, null, "");
+      return R.param_names.map(function (n, i) { return fillLine(line, values, i, n); }).join("   ");
     });
   }
   function modelText() {
@@ -571,8 +545,8 @@
     if (R.graph_error) { note.textContent = R.graph_error; $("picker-row").hidden = true; return; }
     if (fi < 0) {
       var nf = nearestFrames();
-      note.textContent = "No graph frame for update " + (k + 1) + ": graphs are drawn for " + R.frames.updates.length +
-        " of the " + U + " updates (the first ones, then log-spaced); the other panels show every update. Nearest frames: " +
+      note.textContent = "No graph frame for update " + (k + 1) + ": full detail (the graph, with every node's numbers) is kept for " +
+        R.frames.updates.length + " of the " + U + " updates, as the notes above say; the other panels show this update's numbers. Nearest frames: " +
         [nf[0], nf[1]].filter(function (v) { return v !== null; }).map(function (v) { return "update " + (v + 1); }).join(" and ") + ".";
       $("picker-row").hidden = true;
       return;
@@ -611,24 +585,30 @@
   /* --- the moment, and the controls ------------------------------------------------------ */
   function show(u, phase) {
     if (U === 0) return;
-    k = Math.max(0, Math.min(U - 1, u)); ph = Math.max(0, Math.min(2, phase));
+    var asked = Math.max(0, Math.min(U - 1, u));
+    k = nearestKept(asked); ph = Math.max(0, Math.min(2, phase));
     $("scrub").value = String(k + 1);
-    $("counter").textContent = "update " + (k + 1) + " / " + U + " \u00b7 phase " + (ph + 1) + "/3 " + PHASES[ph];
+    $("counter").textContent = "update " + (k + 1) + " / " + U + " \u00b7 phase " + (ph + 1) + "/3 " + PHASES[ph] +
+      (asked !== k ? " (update " + (asked + 1) + " is not kept on this page: the nearest kept one)" : "");
     drawText(); drawGraph(); drawData(); drawLandscape(); drawLoss();
-    $("prev").disabled = k === 0 && ph === 0;
-    $("next").disabled = k === U - 1 && ph === 2;
+    $("prev").disabled = k === R.kept[0] && ph === 0;
+    $("next").disabled = k === R.kept[R.kept.length - 1] && ph === 2;
     document.body.setAttribute("data-update", String(k + 1));
     document.body.setAttribute("data-phase", PHASES[ph]);
   }
   function step(d) {
-    var t = k * 3 + ph + d;
+    var t = k * 3 + ph + d, u = Math.floor(t / 3);
     if (t < 0 || t > U * 3 - 1) return false;
-    show(Math.floor(t / 3), t % 3);
+    if (u === k) { show(k, t % 3); return true; }
+    u = nextKept(k, d);  /* the next kept update: its first phase going on, its last going back */
+    if (u < 0) return false;
+    show(u, d > 0 ? 0 : 2);
     return true;
   }
+  function move(d) { var u = nextKept(k, d); if (u >= 0) show(u, ph); }
   function play() {
     if (timer !== null) { pause(); return; }
-    if (k === U - 1 && ph === 2) show(0, 0);
+    if (k === R.kept[R.kept.length - 1] && ph === 2) show(0, 0);
     var rate = parseFloat($("speed").value);
     timer = setInterval(function () { if (!step(1)) pause(); }, 1000 / rate);
     $("play").textContent = "\u23F8 pause";
@@ -646,13 +626,17 @@
       (U ? R.epoch[U - 1] : 0) + " epochs on " + N + " samples (" + R.engine + " engine).";
     $("about").textContent = about;
     var notes = [];
-    if (R.frames.updates.length < U) notes.push("Every update's numbers are here; graph frames are drawn for " +
-      R.frames.updates.length + " of them (the first ones, then log-spaced), the other panels show every update.");
+    if (R.kept_note) notes.push(R.kept_note);
+    else if (R.detail_note) notes.push("Every update's numbers are here.");
+    if (R.detail_note) notes.push(R.detail_note);
     if (R.engine === "tensor") notes.push("This run used the Tensor engine; the graph panel draws the same loss on the " +
       "scalar Value engine, one small graph per sample, from the recorded parameters.");
     if (R.max_stable_lr !== null && !R.diverged) notes.push((R.optimizer === "sgd" ?
-      "Every one-sample step shrinks its sample's error only for lr < " : "Full-batch gradient descent is stable here for lr < ") +
+      "Every one-sample step shrinks its sample's error only for lr < " : R.plain ?
+      "Full-batch gradient descent is stable here for lr < " : "Its full-batch steps are stable here for lr < ") +
       fmt(R.max_stable_lr) + "; this run used lr = " + fmt(R.lr) + ".");
+    if (R.standardized) notes.push("The features are standardized, as fit(..., standardize=True) trains on them: " +
+      R.standardized + "; the data panel, the landscape and the parameters are on them.");
     $("notes").textContent = notes.join(" ");
     if (R.diverged) {
       var d = $("diverged");
@@ -663,7 +647,10 @@
   }
 
   /* "continue in the lab": update k as a live-lab state (its link text after "#"): the points,
-     the parameters before the update, the run so far and the rest of this epoch's batches. */
+     the parameters before the update, the run so far and the rest of this epoch's batches. A run
+     the lab cannot hold whole (more than R.lab.updates updates so far, or some not kept on this
+     page) goes on in the lab as a new run from update k's parameters, with the same batches. */
+  function labWhole(u) { return u <= R.lab.updates && R.kept[u] === u && R.epoch[u] <= R.lab.updates + 1; }
   function labState(u) {
     var e = R.epoch[u], first = u, last = u, batches = [], seen = 0;
     while (first > 0 && R.epoch[first - 1] === e) first--;
@@ -679,16 +666,17 @@
     return { v: 1, x: R.X.map(function (row) { return row[0]; }), y: R.y, names: [R.feature_names[0], R.target_name],
       settings: { loss: R.loss_name, engine: R.engine, optimizer: "gd", lr: R.lr, batching: opt,
         batch_size: opt === "minibatch" ? size : 2, order: inOrder ? "in order" : "shuffled", drop_last: false, seed: 0, options: {} },
-      memory: {}, position: { epoch: e, batches: batches, index: u - first, rng: null },
-      path: R.before.slice(0, u + 1) };
+      memory: {}, position: { epoch: labWhole(u) || e <= R.lab.updates + 1 ? e : 1, batches: batches, index: u - first, rng: null },
+      path: labWhole(u) ? R.before.slice(0, u + 1) : [R.before[u]] };
   }
   function toLab() {
     var box = $("lab-link");
-    if (CLS) { box.hidden = false; $("lab-update").textContent = "-- the lab shows linear regression, this run is logistic regression"; return; }
     if (D !== 1 || !R.bias) { box.hidden = false; $("lab-update").textContent = "-- the lab shows one feature with a bias, this run has " + D; return; }
+    if (N > R.lab.points) { box.hidden = false; $("lab-update").textContent = "-- the lab takes at most " + R.lab.points + " points, this run has " + N; return; }
     var code = "s=" + encodeURIComponent(JSON.stringify(labState(k)));
     box.hidden = false;
-    $("lab-update").textContent = "update " + (k + 1) + " (w = " + fmt(R.before[k][0]) + ", b = " + fmt(R.before[k][1]) + ")";
+    $("lab-update").textContent = "update " + (k + 1) + " (w = " + fmt(R.before[k][0]) + ", b = " + fmt(R.before[k][1]) + ")" +
+      (labWhole(k) ? "" : ", as a new run (the lab holds runs of up to " + R.lab.updates + " updates, so its path starts here)");
     $("lab-code").value = "#" + code;
     $("lab-code-shown").textContent = code;
     $("lab-code").select();
@@ -703,8 +691,8 @@
   $("last").addEventListener("click", function () { pause(); show(U - 1, 2); });
   $("prev").addEventListener("click", function () { pause(); step(-1); });
   $("next").addEventListener("click", function () { pause(); step(1); });
-  $("prev-step").addEventListener("click", function () { pause(); show(k - 1, ph); });
-  $("next-step").addEventListener("click", function () { pause(); show(k + 1, ph); });
+  $("prev-step").addEventListener("click", function () { pause(); move(-1); });
+  $("next-step").addEventListener("click", function () { pause(); move(1); });
   $("play").addEventListener("click", play);
   $("speed").addEventListener("change", function () { if (timer !== null) { pause(); play(); } });
   $("scrub").addEventListener("input", function () { show(parseInt($("scrub").value, 10) - 1, ph); });
@@ -714,8 +702,8 @@
     if (tag === "SELECT" || tag === "INPUT") return;
     if (e.target && e.target.id === "graph" && e.key.indexOf("Arrow") === 0) return;  // scroll the graph
     var handled = true;
-    if (e.key === "ArrowRight" && e.shiftKey || e.key === "PageDown") { pause(); show(k + 1, ph); }
-    else if (e.key === "ArrowLeft" && e.shiftKey || e.key === "PageUp") { pause(); show(k - 1, ph); }
+    if (e.key === "ArrowRight" && e.shiftKey || e.key === "PageDown") { pause(); move(1); }
+    else if (e.key === "ArrowLeft" && e.shiftKey || e.key === "PageUp") { pause(); move(-1); }
     else if (e.key === "ArrowRight") { pause(); step(1); }
     else if (e.key === "ArrowLeft") { pause(); step(-1); }
     else if (e.key === " ") play();

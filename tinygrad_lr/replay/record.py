@@ -8,10 +8,15 @@ not a second one -- and keeps, for every update ``k``:
 * the batch of samples its loss was computed on, and that loss,
 * the gradient ``dL/dp`` the optimizer used, read from the parameters after ``backward()``,
 * each sample's contribution to that gradient, ``dL/df_i * df_i/dp`` with ``df_i/dw_j = x_ij``
-  and ``df_i/db = 1``, where ``dL/df_i`` is read from the prediction node of the graph.
+  and ``df_i/db = 1``, where ``dL/df_i`` is read from the prediction node of the graph;
+* the numbers the optimizer's rule computed on the way (momentum's velocity, Adam's ``m``, ``v``
+  and bias corrections, Newton's Hessian: what :meth:`~tinygrad_lr.optim.Optimizer.note` kept)
+  and the rule's :meth:`~tinygrad_lr.optim.Optimizer.formula`, so the update can be written out.
 
-So ``after[k] == before[k] - lr * grads[k]`` holds to the bit (it is the optimizer's own
-arithmetic) and the contributions of a batch add up to its gradient.
+For gradient descent ``after[k] == before[k] - lr * grads[k]`` holds to the bit (it is the
+optimizer's own arithmetic); for every rule the numbers are the ones its step computed, and the
+contributions of a batch add up to its gradient. With ``standardize=True`` the data kept is what
+the model is trained on, ``z = (x - mean) / std``, and the parameters are the model's on ``z``.
 """
 
 from __future__ import annotations
@@ -24,8 +29,9 @@ from typing import Any
 import numpy as np
 
 from ..data import Dataset
-from ..models import LinearModel, max_stable_lr
+from ..models import LinearRegression
 from ..optim import Optimizer
+from ..scaling import Standardizer
 from ..train import DivergenceError, FitOptions, FitUpdate, History, fit
 from ..train.options import build_optimizer, loss_for, with_fit_options
 from ..train.sources import as_dataset
@@ -40,16 +46,15 @@ __all__ = [
     "ReplayTooLargeError",
 ]
 
-MAX_UPDATES = 100_000  # every update's numbers go into the page: ~60 bytes each for one feature
+MAX_UPDATES = 1_000_000  # updates recorded, all in memory; the page keeps what fits 15 MB
 MAX_SAMPLES = 5_000  # points drawn in the data panel, and rows of per-sample numbers per frame
 
 # the options of fit a replay cannot show, and why (the command line says it with its flags)
-_PLAIN = "the replay shows p <- p - lr * dL/dp with one lr and the plain loss"
+_PLAIN = "the replay writes every update out with one lr and the plain loss"
 NOT_REPLAYABLE = {
     "compile": "the replay records every step's graph",
     "callback": "the replay's own Recorder is the callback",
     "scheduler": _PLAIN,
-    "standardize": _PLAIN,
     "l1": _PLAIN,
     "l2": _PLAIN,
 }
@@ -61,8 +66,7 @@ class ReplayTooLargeError(ValueError):
 
 @dataclass
 class Recording:
-    """Every update of one fit of a linear model (linear or logistic regression), with the data it
-    was fitted to.
+    """Every update of one fit of a linear model, with the data it was fitted to.
 
     Attributes:
         X, y: the data (``X`` of shape ``(n, d)``).
@@ -71,8 +75,9 @@ class Recording:
         bias: whether the model has ``b``.
         engine: ``"value"`` or ``"tensor"``.
         lr: the learning rate.
-        optimizer: ``"gd"``, ``"sgd"`` or ``"minibatch"``; ``description`` says it in words.
-        loss_name: ``"sse"``, ``"mse"`` or ``"bce"`` (logistic regression: the predictions are logits).
+        optimizer: the rule's name (``"gd"``, ``"sgd"``, ``"adam"`` ...); ``description`` says it
+            in words; ``plain``: whether it is gradient descent, ``p <- p - lr * dL/dp``.
+        loss_name: ``"sse"`` or ``"mse"``.
         before, after, grads: arrays of shape ``(updates, n_params)``.
         losses: the loss of every update's batch, at ``before`` (shape ``(updates,)``).
         epoch: the epoch of every update (1-based).
@@ -81,7 +86,14 @@ class Recording:
         contributions: every update's per-sample gradients, shape ``(batch size, n_params)``.
         history: what :func:`~tinygrad_lr.fit` returned (or the history of its divergence).
         diverged: the divergence message when the run blew up, else ``None``.
-        max_stable_lr: the largest stable learning rate for this run, when known.
+        max_stable_lr: the largest stable learning rate for this run's rule, when known.
+        notes: what the rule computed besides the gradient, by name (``"m"``, ``"v_prev"``,
+            ``"H"`` ...): arrays of shape ``(updates, n_params)`` (``(updates, n_params**2)``
+            for a matrix such as Newton's Hessian).
+        formula: the rule's update written out (:meth:`~tinygrad_lr.optim.Optimizer.formula`).
+        constants: the hyper-parameters the formula names (``lr``, ``momentum``, ``beta1`` ...).
+        standardizer: with ``standardize=True``, the features' means and stds (``X`` holds
+            the standardized features, named ``z_<name>``); else ``None``.
     """
 
     X: np.ndarray
@@ -106,6 +118,11 @@ class Recording:
     history: History | None = None
     diverged: str | None = None
     max_stable_lr: float | None = None
+    plain: bool = True
+    notes: dict[str, np.ndarray] = field(default_factory=dict)
+    formula: list[str] = field(default_factory=lambda: ["{p} <- {before} - {lr} * {grad} = {after}"])
+    constants: dict[str, float] = field(default_factory=dict)
+    standardizer: Standardizer | None = None
 
     @property
     def updates(self) -> int:
@@ -121,9 +138,12 @@ class Recording:
         return int(self.X.shape[1])
 
     def replayed_params(self) -> np.ndarray:
-        """The parameters re-computed from the record alone: start at ``before[0]`` and apply
-        ``p <- p - lr * grad`` with every recorded gradient. Shape ``(updates + 1, n_params)``;
-        it equals ``[before[0], after[0], after[1], ...]`` exactly when the record is honest."""
+        """The parameters of a gradient-descent run re-computed from the record alone: start at
+        ``before[0]`` and apply ``p <- p - lr * grad`` with every recorded gradient. Shape
+        ``(updates + 1, n_params)``; it equals ``[before[0], after[0], after[1], ...]`` exactly
+        when the record is honest. (Another rule's steps are checked against its own numbers.)"""
+        if not self.plain:
+            raise ValueError(f"{self.description} does not update p <- p - lr * dL/dp; read its notes")
         out = np.empty((self.updates + 1, len(self.param_names)))
         p = self.before[0].copy() if self.updates else self.history_initial()
         out[0] = p
@@ -139,15 +159,9 @@ class Recording:
 
     def full_loss(self, params: Any) -> Any:
         """The loss over the whole data set at the parameter vector ``params`` (no graph); for a
-        matrix of parameter vectors (one per row), the array of their losses. The BCE loss is
-        ``mean(log(1 + e^z) - y z)`` of the logits ``z``, finite for every ``z``."""
+        matrix of parameter vectors (one per row), the array of their losses."""
         theta = np.asarray(params, dtype=np.float64)
-        y = self.y if theta.ndim == 1 else self.y[:, None]
-        if self.loss_name == "bce":
-            z = self.design() @ theta.T
-            bce = (np.logaddexp(0.0, z) - y * z).mean(axis=0)
-            return float(bce) if theta.ndim == 1 else bce
-        r = self.design() @ theta.T - y
+        r = self.design() @ theta.T - (self.y if theta.ndim == 1 else self.y[:, None])
         sse = (r * r).sum(axis=0)
         out = sse / self.n_samples if self.loss_name == "mse" else sse
         return float(out) if theta.ndim == 1 else out
@@ -159,21 +173,30 @@ class Recording:
         return np.hstack([self.X, np.ones((self.n_samples, 1))])
 
 
+def _number(x: Any) -> Any:
+    """A gradient's numbers: a Value or Tensor graph node (a gradient kept as a graph, as Newton's
+    ``backward(create_graph=True)`` leaves it) read as its data."""
+    return x.data if hasattr(x, "_prev") else x
+
+
 class Recorder:
     """A ``callback`` for :func:`~tinygrad_lr.fit` that keeps every update's numbers.
 
+    Given the ``optimizer`` (with its ``watch`` on), it keeps what the rule noted at each step too.
+
     Example:
         >>> from tinygrad_lr import LinearRegression, fit
-        >>> rec = Recorder()
+        >>> rec = Recorder([[1], [2], [3]])
         >>> m = LinearRegression(w=1.0, b=0.0)
         >>> h = fit(m, ([1, 2, 3], [3, 5, 7]), "gd", lr=0.01, loss="sse", epochs=1, callback=rec)
         >>> rec.grads[0].tolist(), rec.after[0].tolist()
         ([-40.0, -18.0], [1.4, 0.18])
     """
 
-    def __init__(self, X: np.ndarray, bias: bool = True) -> None:
+    def __init__(self, X: np.ndarray, bias: bool = True, optimizer: Optimizer | None = None) -> None:
         self.X = np.asarray(X, dtype=np.float64)
         self.bias = bias
+        self.optimizer = optimizer
         self.before: list[np.ndarray] = []
         self.after: list[np.ndarray] = []
         self.grads: list[np.ndarray] = []
@@ -182,9 +205,10 @@ class Recorder:
         self.batches: list[np.ndarray] = []
         self.predictions: list[np.ndarray] = []
         self.contributions: list[np.ndarray] = []
+        self.notes: dict[str, list[np.ndarray]] = {}
 
     def __call__(self, u: FitUpdate) -> None:
-        grads = [np.asarray(p.grad, dtype=np.float64).reshape(-1) for p in u.model.parameters()]
+        grads = [np.asarray(_number(p.grad), dtype=np.float64).reshape(-1) for p in u.model.parameters()]
         self.before.append(np.array(u.params_before, dtype=np.float64))
         self.after.append(u.model.param_vector())
         self.grads.append(np.concatenate(grads))
@@ -193,15 +217,18 @@ class Recorder:
         self.batches.append(np.asarray(u.batch, dtype=np.int64))
         if isinstance(u.predictions, list):  # the Value engine: one node per sample
             f = np.array([v.data for v in u.predictions], dtype=np.float64)
-            dldf = np.array([v.grad for v in u.predictions], dtype=np.float64)
+            dldf = np.array([_number(v.grad) for v in u.predictions], dtype=np.float64)
         else:
             f = np.asarray(u.predictions.data, dtype=np.float64).reshape(-1)
-            dldf = np.asarray(u.predictions.grad, dtype=np.float64).reshape(-1)
+            dldf = np.asarray(_number(u.predictions.grad), dtype=np.float64).reshape(-1)
         A = self.X[u.batch]
         if self.bias:
             A = np.hstack([A, np.ones((A.shape[0], 1))])
         self.predictions.append(f)
         self.contributions.append(dldf[:, None] * A)  # dL/dp = sum_i dL/df_i * df_i/dp
+        if self.optimizer is not None:
+            for name, values in self.optimizer.noted.items():
+                self.notes.setdefault(name, []).append(np.array(values, dtype=np.float64))
 
 
 def _check_replayable(
@@ -211,12 +238,12 @@ def _check_replayable(
     for name in opts.given():
         if name in NOT_REPLAYABLE:
             raise ValueError(f"record() takes no {name}: {NOT_REPLAYABLE[name]}")
-    if loss_name not in ("sse", "mse", "bce"):
-        raise ValueError(f"a replay draws the SSE, MSE or BCE loss landscape; got loss {loss_name!r}")
-    if not opt.plain_update() or len(opt.param_groups) > 1:
+    if loss_name not in ("sse", "mse"):
+        raise ValueError(f"a replay draws the SSE or MSE loss landscape; got loss {loss_name!r}")
+    if len(opt.param_groups) > 1:
         raise ValueError(
-            f"the replay writes every update as p <- p - lr * dL/dp (gd, sgd, minibatch); "
-            f"{getattr(opt, 'name', type(opt).__name__)} updates its parameters another way"
+            f"the replay writes every update with one set of hyper-parameters; this {opt.title} has "
+            f"{len(opt.param_groups)} param groups"
         )
     if ds.n_samples > MAX_SAMPLES:
         raise ReplayTooLargeError(
@@ -232,9 +259,19 @@ def _check_replayable(
         )
 
 
+def _stable_lr(model: LinearRegression, X: np.ndarray, loss_name: str, opt: Optimizer) -> float | None:
+    """The largest stable lr of this run's rule on ``X`` (one-sample SGD: its own limit), if any."""
+    gd = model.max_stable_lr(X, loss_name)
+    if not math.isfinite(gd):
+        return None
+    if opt.batch_size == 1 and opt.plain_update():
+        return model.max_stable_lr(X, loss_name, batch_size=1)
+    return opt.max_stable_lr(2.0 / gd)
+
+
 @with_fit_options
 def record(
-    model: LinearModel,
+    model: LinearRegression,
     data: Dataset | tuple[Any, Any],
     optimizer: Optimizer | str = "gd",
     options: FitOptions | None = None,
@@ -253,8 +290,8 @@ def record(
     Raises:
         ReplayTooLargeError: more than ``max_updates`` updates or :data:`MAX_SAMPLES` samples
             (checked before training starts).
-        ValueError: not a linear or logistic regression, a loss other than ``"sse"``, ``"mse"``
-            or ``"bce"``, an option a replay cannot show, or fit's own errors.
+        ValueError: not a :class:`~tinygrad_lr.LinearRegression`, a loss other than ``"sse"``
+            or ``"mse"``, an option a replay cannot show, or fit's own errors.
 
     Example (the worked example: GD from w = 1, b = 0 on (1, 3), (2, 5), (3, 7)):
         >>> from tinygrad_lr import LinearRegression
@@ -264,35 +301,52 @@ def record(
         (1000, [1.4, 0.18], [2.0, 1.0])
     """
     opts = FitOptions.of(options, keywords, caller="record")
-    if not isinstance(model, LinearModel):
-        raise ValueError(
-            f"a replay records a LinearRegression or LogisticRegression model, got {type(model).__name__}"
-        )
+    if not isinstance(model, LinearRegression):
+        raise ValueError(f"a replay records a LinearRegression model, got {type(model).__name__}")
     loss_name, _ = loss_for(model, opts.loss)
     ds = as_dataset(data)
     opt = build_optimizer(model, optimizer, opts, caller="record")
     _check_replayable(model, ds, opt, opts, loss_name, max_updates)
-    rec = Recorder(ds.X, bias=model.bias)
+    scaler = Standardizer.fit(ds.X, ds.feature_names) if opts.standardize else None
+    X = ds.X if scaler is None else scaler.transform(ds.X)  # what the model is trained on
+    rec = Recorder(X, bias=model.bias, optimizer=opt)
     history: History | None = None
     diverged = None
-    stable = None
+    watching = opt.watch
+    opt.watch = True  # every step keeps the numbers its rule computed
     try:
         history = fit(
             model, ds, opt, dataclasses.replace(opts.for_built_optimizer(), loss=loss_name, callback=rec)
         )
     except DivergenceError as err:
-        history, diverged, stable = err.history, str(err), err.max_stable_lr
-    if stable is None and math.isfinite(max_stable_lr(ds.X, loss_name, model.bias)):
-        stable = max_stable_lr(ds.X, loss_name, model.bias, batch_size=1 if opt.batch_size == 1 else None)
+        history, diverged = err.history, str(err)
+    finally:
+        opt.watch = watching
+    return _recording(model, ds, X, scaler, opt, loss_name, rec, history, diverged)
+
+
+def _recording(
+    model: LinearRegression,
+    ds: Dataset,
+    X: np.ndarray,
+    scaler: Standardizer | None,
+    opt: Optimizer,
+    loss_name: str,
+    rec: Recorder,
+    history: History | None,
+    diverged: str | None,
+) -> Recording:
+    """The :class:`Recording` of what ``rec`` kept."""
     P = len(model.param_names())
 
-    def stack(rows: list[np.ndarray]) -> np.ndarray:
-        return np.array(rows, dtype=np.float64).reshape(len(rows), P)
+    def stack(rows: list[np.ndarray], width: int = P) -> np.ndarray:
+        return np.array(rows, dtype=np.float64).reshape(len(rows), width)
 
+    names = list(ds.feature_names) if scaler is None else [f"z_{n}" for n in ds.feature_names]
     return Recording(
-        X=ds.X.copy(),
+        X=X.copy(),
         y=ds.y.copy(),
-        feature_names=list(ds.feature_names),
+        feature_names=names,
         target_name=str(ds.target_name),
         param_names=model.param_names(),
         bias=model.bias,
@@ -311,5 +365,10 @@ def record(
         contributions=rec.contributions,
         history=history,
         diverged=diverged,
-        max_stable_lr=stable,
+        max_stable_lr=_stable_lr(model, X, loss_name, opt),
+        plain=opt.plain_update(),
+        notes={name: stack(rows, len(rows[0])) for name, rows in rec.notes.items()},
+        formula=opt.formula(),
+        constants=opt.formula_constants(),
+        standardizer=scaler,
     )

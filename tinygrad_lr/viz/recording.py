@@ -8,11 +8,10 @@ and methods they use; :class:`tinygrad_lr.replay.Recording` has them all.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Protocol
 
 import numpy as np
-
-from ..logistic import irls
 
 
 class RecordedHistory(Protocol):
@@ -30,7 +29,9 @@ class RecordedRun(Protocol):
 
     ``before[k]``, ``after[k]`` and ``grads[k]`` are the parameter vectors ``[w..., b]`` around
     update ``k`` and the gradient it used; ``batches[k]`` its sample indices; ``losses[k]`` the
-    loss of its batch; ``epoch[k]`` its epoch (1-based).
+    loss of its batch; ``epoch[k]`` its epoch (1-based). ``formula`` is the optimizer's update
+    written out, ``notes[name][k]`` and ``constants[name]`` the numbers it names
+    (:func:`update_lines` fills them in).
     """
 
     @property
@@ -63,6 +64,14 @@ class RecordedRun(Protocol):
     def batches(self) -> list[np.ndarray]: ...
     @property
     def history(self) -> RecordedHistory | None: ...
+    @property
+    def plain(self) -> bool: ...
+    @property
+    def notes(self) -> dict[str, np.ndarray]: ...
+    @property
+    def formula(self) -> list[str]: ...
+    @property
+    def constants(self) -> dict[str, float]: ...
     @property
     def updates(self) -> int: ...
     @property
@@ -109,13 +118,7 @@ def landscape_axes(rec: RecordedRun) -> tuple[int, int]:
 
 
 def least_squares_minimum(rec: RecordedRun) -> list[float] | None:
-    """The parameters at the loss's minimum, if it has a finite one: least squares on the design
-    matrix; for the BCE loss (logistic regression) Newton's method on the formulas
-    (:func:`~tinygrad_lr.logistic.irls`), and ``None`` when the classes are separable (no minimum)."""
-    if rec.loss_name == "bce":
-        answer = irls(rec.X, rec.y, bias=rec.bias)
-        ok = answer.converged and not answer.separable
-        return [float(v) for v in answer.param_vector()] if ok else None
+    """The parameters at the loss's minimum (least squares on the design matrix), if finite."""
     A = rec.design()
     sol, *_ = np.linalg.lstsq(A, rec.y, rcond=None)
     return [float(v) for v in sol] if np.all(np.isfinite(sol)) else None
@@ -136,7 +139,78 @@ def landscape_ranges(rec: RecordedRun, axes: tuple[int, int]) -> list[list[float
     return [_box(path[:, a], [] if minimum is None else [minimum[a]]) for a in axes]
 
 
-def minimum_name(rec: RecordedRun) -> str:
-    """What the star on the landscape is: ``"the least-squares minimum"`` or, for logistic
-    regression, ``"the minimum (Newton's method)"``."""
-    return "the minimum (Newton's method)" if rec.loss_name == "bce" else "the least-squares minimum"
+# --- the update written out ----------------------------------------------------------------------
+
+_SLOT = re.compile(r"\{(\w+)\}")
+_OPERATORS = ("*", "/", "+", "-", "^")
+
+
+def _wrap(text: str, before: str, after: str) -> str:
+    """A negative number in parentheses where it follows an operator or is raised to a power
+    (``0.01 * (-40)``, ``(-40)^2``), never after ``<-`` or ``=``."""
+    lead = before.rstrip()
+    follows = lead.endswith(_OPERATORS) and not lead.endswith("<-")
+    return f"({text})" if text.startswith("-") and (follows or after.startswith("^")) else text
+
+
+def _whole(values: np.ndarray, P: int) -> str:
+    """A quantity shown once for the whole step: a matrix ``[[a, b], [c, d]]`` for ``P * P``
+    numbers, a vector ``(a, b)`` of one number per parameter (one parameter: the number)."""
+    if values.size == 1:
+        return fmt(values[0])
+    if values.size == P * P:
+        rows = values.reshape(P, P)
+        return "[" + ", ".join("[" + ", ".join(fmt(v) for v in row) + "]" for row in rows) + "]"
+    return "(" + ", ".join(fmt(v) for v in values) + ")"
+
+
+def _fill(line: str, values: dict[str, Any], i: int | None, name: str, P: int) -> str:
+    """One line of a formula with the numbers of parameter ``i`` (``None``: the whole step)."""
+    line = line.replace("{p}", name)
+    now = was = None
+    pattern = r"^" + re.escape(name) + r" <- \{(\w+)\}.* = \{after\}$"  # "w <- {before} ... = {after}"
+    pair = re.search(pattern, line) if i is not None else None
+    if pair is not None:  # the parameter's old and new values, with the digits that tell them apart
+        now, was = fmt_change(values["after"][i], values[pair.group(1)][i])
+    out, end = [], 0
+    for m in _SLOT.finditer(line):
+        key = m.group(1)
+        v = values[key]
+        if pair is not None and key == "after":
+            text = now
+        elif pair is not None and m.start() == line.index("{", len(name)):
+            text = was
+        elif isinstance(v, np.ndarray):
+            text = fmt(v[i]) if i is not None else _whole(v, P)
+        else:
+            text = fmt(v)
+        out.append(line[end : m.start()] + _wrap(str(text), line[: m.start()], line[m.end() :]))
+        end = m.end()
+    return "".join(out) + line[end:]
+
+
+def update_lines(rec: RecordedRun, k: int, *, side_by_side: bool = True) -> list[str]:
+    """Update ``k`` (0-based) written out: the rule's :attr:`~RecordedRun.formula` with its
+    numbers, one line per line of the formula, every parameter side by side (``side_by_side=False``:
+    a line per parameter, for a narrow picture).
+
+    Example (the worked example's first gradient-descent step):
+        >>> from tinygrad_lr import LinearRegression
+        >>> from tinygrad_lr.replay import record
+        >>> rec = record(LinearRegression(w=1.0, b=0.0), ([1, 2, 3], [3, 5, 7]), "gd", lr=0.01,
+        ...              loss="sse", epochs=1)
+        >>> update_lines(rec, 0)
+        ['w <- 1 - 0.01 * (-40) = 1.4   b <- 0 - 0.01 * (-18) = 0.18']
+    """
+    P = len(rec.param_names)
+    values: dict[str, Any] = dict(rec.constants)
+    values.update({name: v[k] for name, v in rec.notes.items()})
+    values.update(before=rec.before[k], after=rec.after[k], grad=rec.grads[k])
+    lines = []
+    for line in rec.formula:
+        if "{p}" in line:
+            filled = [_fill(line, values, i, n, P) for i, n in enumerate(rec.param_names)]
+            lines.extend(filled if not side_by_side else ["   ".join(filled)])
+        else:
+            lines.append(_fill(line, values, None, "", P))
+    return lines

@@ -14,9 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..recording import RecordedRun, fmt, fmt_change, landscape_axes, landscape_ranges, least_squares_minimum
+from ..recording import (
+    RecordedRun,
+    fmt,
+    landscape_axes,
+    landscape_ranges,
+    least_squares_minimum,
+    update_lines,
+)
 from .base import new_figure
-from .classify import BoundaryPanel
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -30,12 +36,7 @@ TICK_PT, LABEL_PT, LEGEND_PT = 11, 11, 10
 BATCH, OTHER, LINE, PATH, STEP = "#d84315", "#90a4ae", "#1565c0", "#e65100", "#d50000"
 
 
-def _factor(x: float) -> str:
-    s = fmt(x)
-    return f"({s})" if s.startswith("-") else s
-
-
-def moment_text(rec: RecordedRun, k: int, phase: int) -> list[str]:
+def moment_text(rec: RecordedRun, k: int, phase: int, *, side_by_side: bool = True) -> list[str]:
     """The three lines the page shows for update ``k`` (0-based): forward, backward, update.
 
     Example:
@@ -47,8 +48,11 @@ def moment_text(rec: RecordedRun, k: int, phase: int) -> list[str]:
         forward: L = SSE = 29 on all 3 samples at w = 1, b = 0
         backward: dL/dw = -40, dL/db = -18
         update: w <- 1 - 0.01 * (-40) = 1.4   b <- 0 - 0.01 * (-18) = 0.18
+
+    The update line is the optimizer's own formula with its numbers (:func:`update_lines`): one
+    line for gradient descent, one per quantity for momentum, Adam, Newton ...
     """
-    names, b, a, g = rec.param_names, rec.before[k], rec.after[k], rec.grads[k]
+    names, b, g = rec.param_names, rec.before[k], rec.grads[k]
     rows = rec.batches[k]
     if len(rows) == rec.n_samples and np.array_equal(rows, np.arange(rec.n_samples)):
         on = f"all {rec.n_samples} samples"
@@ -59,27 +63,20 @@ def moment_text(rec: RecordedRun, k: int, phase: int) -> list[str]:
     return [
         f"forward: L = {rec.loss_name.upper()} = {fmt(rec.losses[k])} on {on} at {at}",
         "backward: " + ", ".join(f"dL/d{n} = {fmt(v)}" for n, v in zip(names, g)),
-        "update: " + "   ".join(_update(n, p, rec.lr, d, q) for n, p, d, q in zip(names, b, g, a)),
+        # the rule's own numbers, line by line (side_by_side=False: a line per parameter)
+        "update: " + "\n        ".join(update_lines(rec, k, side_by_side=side_by_side)),
     ][: phase + 1]
 
 
-def _update(name: str, before: float, lr: float, grad: float, after: float) -> str:
-    """``w <- 1 - 0.01 * (-40) = 1.4``, with enough digits that a tiny step shows."""
-    now, was = fmt_change(after, before)
-    return f"{name} <- {was} - {fmt(lr)} * {_factor(grad)} = {now}"
+TITLE_LINE_IN = 10 * 1.2 / 72  # a line of the 10 pt title, in inches (matplotlib's line spacing 1.2)
 
 
-def _wrap(line: str, width: int = 110) -> str:
-    """A line of the title too long for the figure (three or more parameters' updates), broken
-    between the parameters' parts, indented under the first."""
-    if len(line) <= width or "   " not in line:
-        return line
-    parts, out = line.split("   "), [""]
-    for part in parts:
-        if out[-1] and len(out[-1]) + 3 + len(part) > width:
-            out.append("        ")
-        out[-1] += ("   " if out[-1].strip() else "") + part
-    return "\n".join(out)
+def _fits(rec: RecordedRun, width_in: float) -> bool:
+    """Whether the update's lines, parameters side by side, fit a title ``width_in`` wide at
+    10 pt monospace (0.6 em a character), at a dozen updates spread over the run."""
+    chars = int(width_in * 72 / (10 * 0.6)) - 2
+    picks = np.unique(np.linspace(0, rec.updates - 1, 12).astype(int))
+    return all(len("update: " + line) <= chars for k in picks for line in update_lines(rec, int(k)))
 
 
 class MomentFigure:
@@ -101,6 +98,12 @@ class MomentFigure:
             raise ValueError("the recording has no updates to show")
         self.rec = rec
         self.axes_idx = landscape_axes(rec) if axes is None else axes
+        # the update written out takes a line per quantity of the rule (Adam: five), and a line
+        # per parameter when the parameters side by side would run out of the picture
+        self.side_by_side = _fits(rec, 3 * width)
+        lines = sum(len(rec.param_names) if "{p}" in f and not self.side_by_side else 1 for f in rec.formula)
+        if lines > 1:  # gradient descent's one line fits the panel's height; measured: 0.03 in more
+            height += TITLE_LINE_IN * (lines - 1) + 0.03
         fig, (ax_data, ax_land, ax_loss) = new_figure(ncols=3, width=width, height=height)
         self.fig: Figure = fig
         self.title = fig.suptitle("", fontsize=10, family="monospace", ha="left", x=0.01)
@@ -119,14 +122,10 @@ class MomentFigure:
         fig.set_layout_engine("none")
 
     def _data_panel(self, ax: Axes) -> None:
-        """The points, the residuals and the lines (moved by :meth:`show`), on fixed limits; for a
-        classifier (the BCE loss) the classes and the decision boundary (:class:`.BoundaryPanel`)."""
+        """The points, the residuals and the lines (moved by :meth:`show`), on fixed limits."""
         from matplotlib.collections import LineCollection
 
         rec = self.rec
-        self.classes = BoundaryPanel(ax, rec) if rec.loss_name == "bce" else None
-        if self.classes is not None:
-            return
         d = rec.n_features
         xs = rec.X[:, 0] if d == 1 else rec.y
         self.scatter = ax.scatter(xs, rec.y, s=14, color=OTHER, zorder=3)
@@ -203,9 +202,7 @@ class MomentFigure:
             ]
             ax.plot(ends, rec.history.losses, color=LINE, linewidth=1.5, label="loss after each epoch")
         finite = rec.losses[np.isfinite(rec.losses)]
-        # a log axis for the squared error, which falls by orders of magnitude; the cross-entropy
-        # starts at log 2 = 0.69 and ends a few times lower: its own linear axis reads better
-        if finite.size and np.all(finite > 0) and rec.loss_name != "bce":
+        if finite.size and np.all(finite > 0):
             from matplotlib.ticker import LogFormatter, NullLocator
 
             ax.set_yscale("log")
@@ -268,18 +265,15 @@ class MomentFigure:
         self.arrow.set_visible(phase >= 1 and pixels >= 2)
         self.cursor.set_xdata([k + 1, k + 1])
         self.dot.set_data([k + 1], [rec.losses[k]])
-        lines = moment_text(rec, k, 2)
+        lines = moment_text(rec, k, 2, side_by_side=self.side_by_side)
         head = f"update {k + 1} of {rec.updates} (epoch {int(rec.epoch[k])}), "
         head += f"phase {phase + 1}/3 {PHASES[phase]}"
-        self.title.set_text("\n".join([head, *(_wrap(line) for line in lines[: phase + 1])]))
+        self.title.set_text("\n".join([head, *lines[: phase + 1]]))
         return self.fig
 
     def _show_data(self, k: int, phase: int, p: np.ndarray) -> None:
         """The data panel at the moment: the batch highlighted, residuals, the line (and the old one)."""
         rec = self.rec
-        if self.classes is not None:
-            self.classes.show(k, phase, p)
-            return
         A = rec.design()
         with np.errstate(over="ignore", invalid="ignore"):
             f = A @ p
