@@ -2,7 +2,7 @@
 # Install everything tinygrad_lr needs into ./.venv, then run one job.
 #
 #   bash .ci/setup.sh demo    the main job: train, backprop and render the worked example
-#   bash .ci/setup.sh test    ruff, mypy and the whole test suite
+#   bash .ci/setup.sh test    ruff, mypy, import-linter (the layering) and the whole test suite
 #
 # Idempotent: a second run reuses .venv and only re-installs when pyproject.toml changed.
 # On Debian as root it installs missing system packages with apt (Graphviz's `dot`, python3-venv,
@@ -91,4 +91,5 @@ if [ "$job" = demo ]; then
 fi
 .venv/bin/ruff check .
 .venv/bin/mypy tinygrad_lr
+.venv/bin/lint-imports --no-cache --no-logo  # the layering in pyproject.toml: no upward import, no cycle
 exec .venv/bin/python -m pytest -q

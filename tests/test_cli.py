@@ -122,3 +122,31 @@ def test_graph_folds_a_picture_wider_than_a_screen_by_default(tmp_path, capsys):
     assert "x30 (one subgraph" not in (tmp_path / "wide.svg").read_text()
     assert main(["graph", "--x", "1", "2", "3", "--y", "3", "5", "7", "-o", str(tmp_path / "three.svg")]) == 0
     assert "folded" not in capsys.readouterr().out  # three points fit a screen: drawn in full
+
+
+def test_a_new_command_is_one_file(tmp_path, monkeypatch, capsys):
+    """A module with add(sub) and run(args) in cli/commands/ is a command: nothing else lists them
+    (here the folder is a temporary one added to the package's path, as a new file would be)."""
+    import sys
+
+    import tinygrad_lr.cli as cli
+    from tinygrad_lr.cli import commands
+
+    (tmp_path / "hello.py").write_text(
+        "HELP_ORDER = 99\n"
+        "def add(sub):\n"
+        "    p = sub.add_parser('hello', help='say hello')\n"
+        "    p.add_argument('--name', default='world')\n"
+        "    p.set_defaults(func=run)\n"
+        "def run(args):\n"
+        "    print(f'hello, {args.name}')\n"
+        "    return 0\n"
+    )
+    monkeypatch.setattr(commands, "__path__", [*commands.__path__, str(tmp_path)])
+    monkeypatch.delitem(sys.modules, "tinygrad_lr.cli.commands.hello", raising=False)
+    monkeypatch.setattr(cli, "COMMANDS", commands.discover())
+    assert main(["hello", "--name", "learner"]) == 0
+    assert capsys.readouterr().out == "hello, learner\n"
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert re.search(r"^\s+hello\s+say hello", capsys.readouterr().out, re.M)

@@ -52,7 +52,7 @@ def test_hooks_see_each_gradient_once_in_chain_rule_order() -> None:
     assert dict(seen)[position[id(w)]] == 2 * (2 * 1.5 - 0.5 - 4.0) * 2 + 2 * 1.5
     for h in handles:
         h.remove()
-    assert not graph_module._watched, "no hooks left: the plain loop again"
+    assert not graph_module.watched, "no hooks left: the plain loop again"
 
 
 def test_a_hook_replaces_the_gradient_that_flows_on() -> None:
@@ -96,7 +96,7 @@ def test_tensor_hooks_on_leaves_and_intermediates() -> None:
     hp.remove()
     hw.remove()
     hw.remove()  # a second remove does nothing
-    assert not graph_module._watched
+    assert not graph_module.watched
 
 
 def test_a_hook_must_keep_the_shape() -> None:
@@ -117,13 +117,13 @@ def test_hooks_see_graph_gradients_under_create_graph() -> None:
 
 
 def test_anomaly_mode_is_off_by_default_and_restored() -> None:
-    assert not graph_module._watched and graph_module._observer is None
+    assert not graph_module.watched and graph_module.pass_observer is None
     with detect_anomaly():
-        assert graph_module._watched
+        assert graph_module.watched
         with detect_anomaly():
             pass
-        assert graph_module._watched
-    assert not graph_module._watched and graph_module._observer is None
+        assert graph_module.watched
+    assert not graph_module.watched and graph_module.pass_observer is None
 
 
 def test_a_finite_pass_is_unchanged_in_anomaly_mode() -> None:
@@ -221,14 +221,14 @@ def test_anomaly_mode_checks_grad_and_create_graph_too() -> None:
 def test_hooks_live_outside_the_nodes_until_removed() -> None:
     import sys
 
-    assert not graph_module._watched
+    assert not graph_module.watched
     w = Value(1.0)
     size = sys.getsizeof(w)
     handle = w.register_hook(lambda g: None)
     assert sys.getsizeof(w) == size, "a node carries nothing for hooks"
-    assert graph_module._watched, "a registered hook: backward takes the watched loop"
+    assert graph_module.watched, "a registered hook: backward takes the watched loop"
     handle.remove()
-    assert not graph_module._watched, "none left: the plain loop again"
+    assert not graph_module.watched, "none left: the plain loop again"
     assert not graph_module._hooks, "and the registry lets go of the node"
 
 

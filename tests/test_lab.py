@@ -330,6 +330,32 @@ def test_divergence_is_reported_as_fit_reports_it_and_the_lab_goes_on():
     assert v["warning"] == "" and v["error"] == ""
 
 
+@pytest.mark.parametrize("optimizer, options, lr", [("gd", {}, 0.07), ("momentum", {"momentum": 0.9}, 0.2)])
+def test_a_divergence_gives_the_hint_fit_gives_for_the_same_optimizer(optimizer, options, lr):
+    """The lab's sentence about the stable learning rates is fit's, word for word, for the same
+    data, loss and optimizer (momentum's bound is 2 (1 + mu) / lambda_max, not GD's)."""
+    from tinygrad_lr import GD, DivergenceError, LinearRegression, Momentum, fit
+
+    s = worked()
+    s.apply({"op": "settings", "changes": {"optimizer": optimizer, "options": options, "lr": lr}})
+    said = ""
+    for _ in range(60):
+        v = s.apply({"op": "step"})
+        said = v["warning"] or v["error"]
+        if said:
+            break
+    model = LinearRegression(w=1.0, b=0.0)
+    opt = GD(model.parameters(), lr) if optimizer == "gd" else Momentum(model.parameters(), lr, momentum=0.9)
+    with pytest.raises(DivergenceError) as err:
+        fit(model, ([1.0, 2.0, 3.0], [3.0, 5.0, 7.0]), opt, loss="sse", epochs=500, progress=False)
+    hint = str(err.value).split("; try a smaller learning rate (", 1)[1]
+    assert said.startswith("training diverged at update ")
+    assert said.endswith("; try a smaller learning rate (" + hint)
+    lam_max = 17 + math.sqrt(265)  # of 2 A^T A = [[28, 12], [12, 6]] (A = [x, 1]): 17 +- sqrt(265)
+    bound = 2 / lam_max if optimizer == "gd" else 2 * 1.9 / lam_max
+    assert f"lr < {bound:.6g}" in hint
+
+
 def test_a_step_to_infinity_is_not_taken():
     s = worked()
     s.apply({"op": "settings", "changes": {"lr": 1e11}})
@@ -344,7 +370,7 @@ def test_a_step_to_infinity_is_not_taken():
     # ... until the loss overflows: that step is refused with fit's words, and the state stays
     assert v["error"].startswith("training diverged at update ")
     assert (
-        "the arithmetic overflowed" in v["error"] or "became inf" in v["error"] or "inf or nan" in v["error"]
+        "the numbers overflowed" in v["error"] or "became inf" in v["error"] or "inf or nan" in v["error"]
     )
     assert all(math.isfinite(c) for p in v["path"] for c in p)
     assert s.state is not before
@@ -436,7 +462,7 @@ def test_a_known_graph_shape_is_relabelled_exactly_as_draw_graph_draws_it(points
         L, params = update.loss, update.model.parameters()
         fold = points > FOLD_ABOVE
         order = topological_order(L)
-        _, labels = LABELS.draw(L, order, _members(L, order, params) if fold else {}, fold, params)
+        _, labels, _ = LABELS.draw(L, order, _members(L, order, params) if fold else {}, fold, params)
         fresh = draw_graph(L, fold=fold, params=params)
         drawn = [re.match(r'^\s*(n\w+) \[label="((?:[^"\\]|\\.)*)"', line) for line in fresh.body]
         want = {m.group(1): m.group(2).split("\\n") for m in drawn if m}

@@ -214,7 +214,7 @@ def test_engine_errors_appear_as_the_cli_says_them_and_the_lab_goes_on(driver, l
         if error.is_displayed():
             break
     assert error.text.startswith("training diverged at update ")
-    assert "the arithmetic overflowed" in error.text or "inf" in error.text
+    assert "the numbers overflowed" in error.text or "inf" in error.text
     before = shown(driver)["path"]
     click(driver, "#step")  # refused again: the state stays
     assert shown(driver)["path"] == before

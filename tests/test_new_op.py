@@ -8,6 +8,7 @@ independently: the closed forms ``softplus(a) = log(1 + e^a)``, ``softplus' = si
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import math
 import warnings
@@ -19,7 +20,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tinygrad_lr
-from tinygrad_lr import GD, Tensor, Value, detect_anomaly, draw_graph, grad, ops, walkthrough_text
+from tinygrad_lr import (
+    GD,
+    Tensor,
+    Value,
+    detect_anomaly,
+    draw_graph,
+    grad,
+    ops,
+    walkthrough_text,
+    write_walkthrough,
+)
 from tinygrad_lr.anomaly import AnomalyError
 from tinygrad_lr.compare import allclose, assert_close
 from tinygrad_lr.compile import CompileWarning, compile_step
@@ -93,7 +104,7 @@ def test_first_and_second_derivatives_match_finite_differences(softplus, a, engi
     assert_close(second, _sigmoid(a) * (1 - _sigmoid(a)), rtol=1e-12, atol=1e-12)
 
 
-def test_the_picture_and_the_walkthrough_name_it(softplus):
+def test_the_picture_and_the_walkthrough_name_it(softplus, tmp_path):
     w = Value(0.5, label="w")
     L = w.softplus() * 3.0
     L.label = "L"
@@ -103,9 +114,42 @@ def test_the_picture_and_the_walkthrough_name_it(softplus):
     assert "label=softplus" in source  # the op's ellipse
     step = walkthrough_text(L).splitlines()[-1]  # the last step: the parameter w
     # dL/dw = dL/d(softplus(w)) * d(softplus(w))/dw = 3 * sigmoid(0.5)
-    assert step.split(". ", 1)[1] == (
+    chain_rule = (
         f"dL/dw = dL/d(softplus(w)) * d(softplus(w))/dw = 3 * {_sigmoid(0.5):.6g} = {3 * _sigmoid(0.5):.6g}"
     )
+    assert step.split(". ", 1)[1] == chain_rule
+    page = write_walkthrough(L, tmp_path / "walkthrough")  # the page: a picture per step
+    assert f'data-caption="{chain_rule}"' in page.read_text()
+    last = sorted((tmp_path / "walkthrough").glob("step_*.svg"))[-1].read_text()
+    assert ">softplus(w)</text>" in last and ">softplus</text>" in last  # the node and its op
+
+
+def test_the_tensor_picture_and_walkthrough_name_it(softplus):
+    w = Tensor([0.5, 1.0], requires_grad=True, name="w")
+    L = (w.softplus() * 3.0).sum()
+    L.name = "L"
+    L.backward()
+    source = draw_graph(L).source
+    assert 'label="softplus(w), shape (2,)' in source and "label=softplus " in source
+    slopes = ", ".join(f"{3 * _sigmoid(a):.6g}" for a in (0.5, 1.0))
+    assert walkthrough_text(L).splitlines()[-1].split(". ", 1)[1] == (
+        f"dL/dw = dL/d(softplus(w)) * d(softplus(w))/dw = [{slopes}]"
+    )
+
+
+def test_the_docs_walk_through_this_very_file_and_exercise_6_asks_for_the_same_kind():
+    root = HERE.parent
+    definition = (HERE / "ops_softplus.py").read_text()
+    definition = definition[definition.index("@ops.register") :]
+    assert definition in (root / "docs" / "engine.md").read_text()  # "Adding an op", word for word
+
+    def methods(source: str) -> dict[str, list[str]]:
+        (cls,) = [n for n in ast.parse(source).body if isinstance(n, ast.ClassDef)]
+        return {f.name: [a.arg for a in f.args.args] for f in cls.body if isinstance(f, ast.FunctionDef)}
+
+    asked = methods((root / "exercises" / "ex6_new_op.py").read_text())
+    unary = {"forward": ["self", "xp", "a"], "dL_da": ["self", "xp", "g", "a", "out"]}
+    assert asked == methods(definition) == unary
 
 
 @pytest.mark.parametrize("engine", ["value", "tensor"])

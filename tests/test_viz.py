@@ -18,9 +18,10 @@ import shutil
 import tempfile
 
 import graphviz
+import numpy as np
 import pytest
 
-from tinygrad_lr import Value
+from tinygrad_lr import Tensor, Value
 from tinygrad_lr.cli import main
 from tinygrad_lr.compare import assert_close
 from tinygrad_lr.graph import topological_order
@@ -381,6 +382,33 @@ def test_a_shared_parameter_sums_the_contribution_of_each_use() -> None:
     (step_a,) = [s for s in backward_steps(sq) if s.node is a]
     assert step_a.caption == "dL/da = dL/dL * dL/da + dL/dL * dL/da = 1 * 3 + 1 * 3 = 6"
     assert a.grad == 6.0
+
+
+def test_only_the_chosen_steps_are_written_out_with_every_gradient_still_exact() -> None:
+    """backward_steps(only=...) skips the other captions (the lab's 1,400-node graphs) but not
+    their gradients: the chosen steps are the full replay's, to the bit, loss and Tensor too."""
+    L, w, b = three_points()
+    L.backward()
+    full = backward_steps(L)
+    picked = [full[1].node, w, b]
+    chosen = backward_steps(L, only=picked)
+    assert [s.node for s in chosen] == [s.node for s in full if any(s.node is p for p in picked)]
+    by_node = {id(s.node): s for s in full}
+    for s in chosen:
+        twin = by_node[id(s.node)]
+        assert (s.index, s.name, s.caption, s.grad) == (twin.index, twin.name, twin.caption, twin.grad)
+        assert s.grad == s.node.grad
+    assert [s.node for s in backward_steps(L, only=[L])] == [L]
+    assert backward_steps(L, only=[]) == []
+    names = {id(node): f"node{k}" for k, node in enumerate(topological_order(L))}
+    (step_w,) = backward_steps(L, only=[w], names=names)  # names given: used as they are
+    assert step_w.name == names[id(w)] and step_w.grad == -40.0
+    X = Tensor(np.array([[1.0], [2.0], [3.0]]))
+    wt = Tensor(np.array([[1.0]]), requires_grad=True)
+    Lt = ((X @ wt - Tensor(np.array([[3.0], [5.0], [7.0]]))) ** 2).sum()
+    Lt.backward()
+    (step_wt,) = backward_steps(Lt, only=[wt])
+    assert step_wt.grad.tolist() == [[-40.0]] and step_wt.node is wt
 
 
 def test_walkthrough_text_has_one_line_per_step() -> None:

@@ -96,7 +96,7 @@ def test_a_walkthrough_failing_halfway_leaves_the_previous_one_whole(tmp_path, m
     folder = tmp_path / "walk"
     write_walkthrough(points(3), folder)  # 22 steps
     before = snapshot(folder)
-    real = module._atomic_write
+    real = module.atomic_write
     calls = []
 
     def disk_full_on_the_third_file(path, data):
@@ -105,12 +105,12 @@ def test_a_walkthrough_failing_halfway_leaves_the_previous_one_whole(tmp_path, m
             raise OSError(28, "No space left on device")
         real(path, data)
 
-    monkeypatch.setattr(module, "_atomic_write", disk_full_on_the_third_file)
+    monkeypatch.setattr(module, "atomic_write", disk_full_on_the_third_file)
     with pytest.raises(OSError, match="No space left"):
         write_walkthrough(one_point(), folder)  # 8 steps: would have mixed with the 22 old ones
     assert snapshot(folder) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["walk"]  # no temporary folder left
-    monkeypatch.setattr(module, "_atomic_write", real)
+    monkeypatch.setattr(module, "atomic_write", real)
     write_walkthrough(one_point(), folder)
     assert len(list(folder.glob("step_*.svg"))) == 8  # a whole new walkthrough, nothing of the old
 

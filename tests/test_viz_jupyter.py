@@ -99,3 +99,22 @@ def test_value_and_tensor_draw_their_graph() -> None:
     assert L.draw().source == draw_graph(L).source
     t = (Tensor([1.0, 2.0], requires_grad=True, name="w") * 2.0).sum()
     assert "w (parameter)" in t.draw().source
+
+
+def test_the_engines_draw_through_a_registration_not_an_import(monkeypatch) -> None:
+    """Value.draw() and Tensor.draw() call what the drawing package registered with the graph
+    (import-linter's contract keeps graph, ops, value and tensor from importing viz)."""
+    from tinygrad_lr import Tensor, graph
+
+    L = loss_graph()
+    t = (Tensor([1.0, 2.0], requires_grad=True, name="w") * 2.0).sum()
+    svg = jupyter_shows(L.draw())["image/svg+xml"]  # what a notebook shows for `L.draw()`
+    assert svg.lstrip().startswith(("<?xml", "<svg")) and "w (parameter)" in svg
+    monkeypatch.setattr(graph, "_display", None)  # as if tinygrad_lr.viz had never been imported
+    for node in (L, t):
+        with pytest.raises(RuntimeError, match="no drawing code is registered; import tinygrad_lr.viz"):
+            node.draw()
+    calls = []
+    graph.register_display(lambda node, **options: calls.append((node, options)) or "a picture")
+    assert L.draw(rankdir="TB") == "a picture" and t.draw() == "a picture"
+    assert calls == [(L, {"rankdir": "TB"}), (t, {})]

@@ -128,7 +128,7 @@ def detect_anomaly() -> Iterator[None]:
 
 def is_anomaly_enabled() -> bool:
     """True inside ``detect_anomaly()``."""
-    return isinstance(graph._observer, _Checker)
+    return isinstance(graph.pass_observer, _Checker)
 
 
 # --- the message ------------------------------------------------------------------------------

@@ -110,7 +110,7 @@ def run_backward(root: Node, seed: Callable[[Any], None]) -> list[Any]:
 
     Returns the order (parents first), for callers that want to show the pass step by step.
     """
-    if _watched:  # a hook is registered or detect_anomaly() is on
+    if watched:  # a hook is registered or detect_anomaly() is on
         return _run_backward_watched(root, seed)
     # The cyclic garbage collector is paused (see gc_paused), switched off before anything is
     # allocated here: an allocation could set off the collection that a paused build deferred.
@@ -138,7 +138,7 @@ def _run_backward_watched(root: Node, seed: Callable[[Any], None]) -> list[Any]:
     run. A leaf with hooks collects this pass's gradient on its own first, so the hook sees
     that, not the sum with earlier passes.
     """
-    observer = _observer
+    observer = pass_observer
     with gc_paused():
         order = topological_order(root)
         if observer is not None:
@@ -222,7 +222,7 @@ def _graph_grads(root: Node, seed: Any) -> tuple[list[Any], dict[Any, Any]]:
     Hooks run when a node's gradient is complete, as in the first-order pass.
     """
     order = topological_order(root)
-    observer = _observer
+    observer = pass_observer
     if observer is not None:
         observer.check_forward(order, root)
     grads: dict[Any, Any] = {root: seed}
@@ -299,9 +299,9 @@ def grad(
     seeds = list(grad_outputs) if isinstance(grad_outputs, (list, tuple)) else [grad_outputs] * len(outs)
     if len(seeds) != len(outs):
         raise ValueError(f"grad(): {len(seeds)} grad_outputs for {len(outs)} outputs")
-    global _grad_enabled
-    previous = _grad_enabled
-    _grad_enabled = bool(create_graph)
+    global grad_enabled
+    previous = grad_enabled
+    grad_enabled = bool(create_graph)
     try:
         totals: dict[Any, Any] = {}
         for out, seed in zip(outs, seeds):
@@ -310,7 +310,7 @@ def grad(
                 if node in grads:
                     totals[node] = _add(totals.get(node), grads[node])
     finally:
-        _grad_enabled = previous
+        grad_enabled = previous
     result = []
     for k, node in enumerate(ins):
         if node not in totals and not allow_unused:
@@ -328,13 +328,13 @@ def grad(
 # for them (a Value stays as small as the fast path needs), and a hook keeps its node alive
 # until its handle's remove().
 _hooks: dict[int, tuple[Any, list[Callable[[Any], Any]]]] = {}
-_observer: Any = None  # detect_anomaly()'s checker while it is on
-_watched = False  # a hook is registered or _observer is set: run_backward takes the watched loop
+pass_observer: Any = None  # detect_anomaly()'s checker while it is on (set it with set_observer)
+watched = False  # a hook is registered or pass_observer is set: run_backward takes the watched loop
 
 
 def _update_watched() -> None:
-    global _watched
-    _watched = bool(_hooks) or _observer is not None
+    global watched
+    watched = bool(_hooks) or pass_observer is not None
 
 
 def hooks_of(node: Any) -> list[Callable[[Any], Any]] | None:
@@ -390,8 +390,8 @@ def add_hook(node: Any, hook: Callable[[Any], Any]) -> RemovableHandle:
 
 def set_observer(observer: Any) -> Any:
     """Install ``observer`` (or ``None``) as the pass checker; return the one it replaces."""
-    global _observer
-    previous, _observer = _observer, observer
+    global pass_observer
+    previous, pass_observer = pass_observer, observer
     _update_watched()
     return previous
 
@@ -456,12 +456,12 @@ def display(node: Any, **options: Any) -> Any:
 
 # --- no_grad ---------------------------------------------------------------------------------
 
-_grad_enabled = True
+grad_enabled = True  # the engines read graph.grad_enabled on every op; no_grad()/enable_grad() set it
 
 
 def is_grad_enabled() -> bool:
     """True unless inside a ``no_grad()`` block."""
-    return _grad_enabled
+    return grad_enabled
 
 
 class no_grad(contextlib.ContextDecorator):
@@ -479,21 +479,21 @@ class no_grad(contextlib.ContextDecorator):
         return type(self)()
 
     def __enter__(self) -> no_grad:
-        global _grad_enabled
-        self._previous = _grad_enabled
-        _grad_enabled = False
+        global grad_enabled
+        self._previous = grad_enabled
+        grad_enabled = False
         return self
 
     def __exit__(self, *exc: object) -> None:
-        global _grad_enabled
-        _grad_enabled = self._previous
+        global grad_enabled
+        grad_enabled = self._previous
 
 
 class enable_grad(no_grad):
     """Context manager (and decorator) that turns graph building back on inside ``no_grad()``."""
 
     def __enter__(self) -> enable_grad:
-        global _grad_enabled
-        self._previous = _grad_enabled
-        _grad_enabled = True
+        global grad_enabled
+        self._previous = grad_enabled
+        grad_enabled = True
         return self

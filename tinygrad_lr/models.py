@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .data.dataset import DataError, _check_finite, _check_squares, _default_feature_names
+from .data.dataset import DataError, check_finite, check_squares, default_feature_names
 from .errors import InputError, as_float_array, describe
 from .graph import gc_paused, no_grad
 from .tensor import Tensor
@@ -323,10 +323,10 @@ def _design_matrix(X: Any, where: str) -> np.ndarray:
         raise DataError(f"{where}: X must be 1-D or 2-D (n_samples, n_features), got shape {A.shape}")
     if A.shape[0] == 0:
         raise DataError(f"{where}: X has no rows; a bound on the learning rate needs data")
-    names = _default_feature_names(A.shape[1])
+    names = default_feature_names(A.shape[1])
     empty = np.zeros(A.shape[0])
-    _check_finite(A, empty, names, "y", where)
-    _check_squares(A, empty, names, "y", "rescale the data (e.g. standardize each column: (x - mean) / std)")
+    check_finite(A, empty, names, "y", where)
+    check_squares(A, empty, names, "y", "rescale the data (e.g. standardize each column: (x - mean) / std)")
     return A
 
 

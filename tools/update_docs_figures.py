@@ -1,4 +1,5 @@
-"""Maintenance: refresh the example figures the docs embed (``docs/images/examples/``).
+"""Maintenance: refresh the example figures the docs embed (``docs/images/examples/``), and the
+picture of how the package is layered (``docs/images/layers.svg``, by ``tools/draw_layers.py``).
 
 Not an example itself: it runs every script of ``examples/`` into a temporary folder and copies
 the one or two pictures per example that ``docs/examples.md`` and ``docs/optimizers.md`` embed,
@@ -14,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import io
+import runpy
 import shutil
 import sys
 import tempfile
@@ -49,7 +51,7 @@ def main() -> int:
                 dest = TARGET / f"{name}_{f}"
                 shutil.copyfile(Path(tmp) / name / f, dest)
                 print(f"wrote {dest.relative_to(ROOT)}")
-    return 0
+    return runpy.run_path(str(ROOT / "tools" / "draw_layers.py"))["main"]()
 
 
 if __name__ == "__main__":

@@ -120,7 +120,7 @@ class CompiledStep:
 
     def forward_backward(self, *inputs: Any) -> float:
         """The loss at the current parameters, with ``dL/dp`` left in every parameter's ``grad``."""
-        if graph._watched:  # a hook or detect_anomaly(): they watch the eager pass, node by node
+        if graph.watched:  # a hook or detect_anomaly(): they watch the eager pass, node by node
             self._watched_notice()
             self._last = None
             return self._eager(inputs)

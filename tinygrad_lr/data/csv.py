@@ -13,7 +13,7 @@ from typing import Union
 import numpy as np
 
 from ..errors import InputError, describe
-from .dataset import DataError, Dataset, _default_feature_names
+from .dataset import DataError, Dataset, default_feature_names
 from .source import read_text
 
 Column = Union[int, str]  # noqa: UP007 (a runtime alias: `int | str` needs 3.10)
@@ -30,7 +30,7 @@ def _parse_number(text: str) -> float | None:
         return None
 
 
-def _split(line: str, delimiter: str | None) -> list[str]:
+def split_cells(line: str, delimiter: str | None) -> list[str]:
     """The stripped cells of one line."""
     if delimiter is None:  # any run of whitespace separates cells
         return line.split()
@@ -42,7 +42,8 @@ def _split(line: str, delimiter: str | None) -> list[str]:
 def _read_rows(path: str, delimiter: str | None, max_bytes: int | None) -> list[tuple[int, list[str]]]:
     """(1-based line number, stripped cells) for every non-blank line of the file."""
     text = read_text(path, max_bytes)
-    return [(i, _split(line, delimiter)) for i, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    lines = enumerate(text.splitlines(), start=1)
+    return [(i, split_cells(line, delimiter)) for i, line in lines if line.strip()]
 
 
 def _resolve_column(col: Column, names: Sequence[str] | None, n_cols: int, path: str, what: str) -> int:
@@ -115,7 +116,7 @@ def load_csv(
     rows = _read_rows(path, delimiter, max_bytes)
     if not rows:
         raise DataError(f"{path}: the file is empty (no data rows)")
-    layout = _Layout.of(rows[0][0], rows[0][1], features, target, header, path, classes)
+    layout = Layout.of(rows[0][0], rows[0][1], features, target, header, path, classes)
     if layout.header:
         rows = rows[1:]
         if not rows:
@@ -125,7 +126,7 @@ def load_csv(
 
 
 @dataclass(frozen=True)
-class _Layout:
+class Layout:
     """Which columns of a file are used, and their names: decided from its first row."""
 
     path: str
@@ -145,7 +146,7 @@ class _Layout:
         header: bool | None,
         path: str,
         classes: Sequence[float] | None = None,
-    ) -> _Layout:
+    ) -> Layout:
         n_cols = len(first)
         if header is None:
             header = any(_parse_number(c) is None for c in first)
@@ -168,12 +169,12 @@ class _Layout:
             if len(set(f_idx)) != len(f_idx):
                 raise DataError(f"{path}: a feature column is chosen twice")
         labels = None if classes is None else tuple(float(c) for c in classes)
-        return _Layout(path, first_line, n_cols, bool(header), names, [*f_idx, t], labels)
+        return Layout(path, first_line, n_cols, bool(header), names, [*f_idx, t], labels)
 
     @property
     def feature_names(self) -> tuple[str, ...]:
         if self.names is None:
-            return _default_feature_names(len(self.used) - 1)
+            return default_feature_names(len(self.used) - 1)
         return tuple(self.names[j] for j in self.used[:-1])
 
     @property

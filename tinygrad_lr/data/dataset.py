@@ -59,7 +59,7 @@ class Dataset:
             raise DataError(f"Dataset X has {X.shape[0]} samples but y has {y.shape[0]}")
         if X.shape[0] == 0 or X.shape[1] == 0:
             raise DataError(f"Dataset X has shape {X.shape}: it needs at least one sample and one feature")
-        names = tuple(self.feature_names) if self.feature_names else _default_feature_names(X.shape[1])
+        names = tuple(self.feature_names) if self.feature_names else default_feature_names(X.shape[1])
         if len(names) != X.shape[1]:
             raise DataError(f"Dataset has {len(names)} feature names for {X.shape[1]} features")
         object.__setattr__(self, "X", X)
@@ -68,12 +68,12 @@ class Dataset:
 
     def check_finite(self) -> None:
         """Raise :class:`DataError` naming the first NaN or inf (row, column name) if there is one."""
-        _check_finite(self.X, self.y, self.feature_names, self.target_name, self.source)
+        check_finite(self.X, self.y, self.feature_names, self.target_name, self.source)
 
     def check_squares(self, fix: str = "rescale the data") -> None:
         """Raise :class:`DataError` if a column's squares (which every squared-error loss and its
         Hessian hold) overflow float64: ``values up to 1e+200 in column x overflow when squared``."""
-        _check_squares(self.X, self.y, self.feature_names, self.target_name, fix)
+        check_squares(self.X, self.y, self.feature_names, self.target_name, fix)
 
     def check_classes(self, classes: Sequence[float] = (0.0, 1.0), why: str = "a classifier") -> None:
         """Raise :class:`DataError` naming the first target that is not one of ``classes``
@@ -112,9 +112,10 @@ class Dataset:
         )
 
 
-def _check_finite(
+def check_finite(
     X: np.ndarray, y: np.ndarray, names: Sequence[str], target: str, source: str | None, row0: int = 0
 ) -> None:
+    """Raise a DataError naming the first NaN/inf: its row (``row0`` + index, 0-based) and column."""
     for arr, cols in ((X, names), (y[:, None], [target])):
         bad = np.argwhere(~np.isfinite(arr))
         if bad.size:
@@ -126,7 +127,8 @@ def _check_finite(
             )
 
 
-def _check_squares(X: np.ndarray, y: np.ndarray, names: Sequence[str], target: str, fix: str) -> None:
+def check_squares(X: np.ndarray, y: np.ndarray, names: Sequence[str], target: str, fix: str) -> None:
+    """Raise a DataError, ending with ``fix``, for a column whose squares overflow float64."""
     for arr, cols in ((X, names), (y[:, None], [target])):
         big = np.max(np.abs(arr), axis=0)
         for j in np.flatnonzero(big > SQUARE_OVERFLOW).tolist():
@@ -136,7 +138,8 @@ def _check_squares(X: np.ndarray, y: np.ndarray, names: Sequence[str], target: s
             )
 
 
-def _default_feature_names(d: int) -> tuple[str, ...]:
+def default_feature_names(d: int) -> tuple[str, ...]:
+    """``('x',)`` for one feature, else ``('x1', ..., 'xd')``."""
     return ("x",) if d == 1 else tuple(f"x{j + 1}" for j in range(d))
 
 
@@ -188,7 +191,7 @@ def from_arrays(
             pos = tuple(int(i) for i in bad[0])
             where = f"{name}[{pos[0]}]" if arr.ndim == 1 else f"{name}[{pos[0]}, {pos[1]}]"
             raise DataError(f"{where} is {float(arr[pos])!r}: the data must be finite (no NaN or inf)")
-    names = tuple(feature_names) if feature_names is not None else _default_feature_names(X.shape[1])
+    names = tuple(feature_names) if feature_names is not None else default_feature_names(X.shape[1])
     if len(names) != X.shape[1]:
         raise DataError(f"{len(names)} feature names for {X.shape[1]} features")
     return Dataset(X, Y, names, target_name)

@@ -21,8 +21,8 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from ..errors import InputError, describe
-from .csv import Column, _Layout, _split
-from .dataset import SQUARE_OVERFLOW, DataError, _check_finite
+from .csv import Column, Layout, split_cells
+from .dataset import SQUARE_OVERFLOW, DataError, check_finite
 from .source import open_rereadable
 
 __all__ = ["CSVStream", "DEFAULT_CHUNK_ROWS"]
@@ -70,7 +70,7 @@ class CSVStream:
             first = next(self._rows(fh, 1, 1), None)
         if first is None:
             raise DataError(f"{self.path}: the file is empty (no data rows)")
-        self._layout = _Layout.of(first[0][0], first[0][1], features, target, header, self.path)
+        self._layout = Layout.of(first[0][0], first[0][1], features, target, header, self.path)
 
     @property
     def source(self) -> str:
@@ -109,7 +109,7 @@ class CSVStream:
                 raise DataError(f"{self.path}: not a text file ({exc.reason})") from None
             if not raw:
                 return
-            rows = [(line_no + i, _split(t, self.delimiter)) for i, t in enumerate(raw, 1) if t.strip()]
+            rows = [(line_no + i, split_cells(t, self.delimiter)) for i, t in enumerate(raw, 1) if t.strip()]
             line_no += len(raw)
             if rows:
                 yield rows
@@ -151,7 +151,7 @@ class CSVStream:
                 raise ValueError("check cell by cell")
             return arr[:, layout.used]
         except ValueError:
-            rows = [(line_no + i, _split(t, self.delimiter)) for i, t in enumerate(raw, 1) if t.strip()]
+            rows = [(line_no + i, split_cells(t, self.delimiter)) for i, t in enumerate(raw, 1) if t.strip()]
             return layout.parse(rows)
 
     def chunks(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -182,7 +182,7 @@ class CSVStream:
 
     def _checked(self, chunk: np.ndarray, row0: int) -> tuple[np.ndarray, np.ndarray]:
         X, y = np.ascontiguousarray(chunk[:, :-1]), np.ascontiguousarray(chunk[:, -1])
-        _check_finite(X, y, self.feature_names, self.target_name, self.path, row0)
+        check_finite(X, y, self.feature_names, self.target_name, self.path, row0)
         big = np.max(np.abs(chunk), axis=0)
         names = [*self.feature_names, self.target_name]
         for j in np.flatnonzero(big > SQUARE_OVERFLOW).tolist():

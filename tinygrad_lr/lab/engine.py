@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,7 @@ from ..graph import no_grad, topological_order
 from ..losses import get_loss
 from ..models import LinearRegression, max_stable_lr
 from ..optim import Optimizer
+from ..train.hints import stable_lr_hint
 from ..value import Value
 from . import menu
 from .state import (
@@ -127,18 +129,31 @@ def batch_loss(model: LinearRegression, state: LabState, rows: tuple[int, ...]) 
 
 
 def evaluate(state: LabState, w: float, b: float) -> tuple[float, np.ndarray]:
-    """The loss over all the data at ``(w, b)`` and the predictions ``f_i``, by the engine (no graph kept)."""
-    _, loss_fn = get_loss(state.settings.loss)
-    model = LinearRegression(w=w, b=b, engine=state.settings.engine)
-    X = np.array(state.x)
+    """The loss over all the data at ``(w, b)`` and the predictions ``f_i``, by the engine (no graph kept).
+
+    An action asks for the same point more than once (a drag checks the new point's loss, then
+    shows it; a step's preview is the next view's start): the last few answers are kept."""
+    s = state.settings
+    exact = np.array([*state.x, *state.y, w, b], dtype=np.float64).tobytes()  # -0.0 is not 0.0 here
+    loss, preds = _evaluated(exact, s.loss, s.engine)
+    return loss, np.array(preds)
+
+
+@lru_cache(maxsize=16)
+def _evaluated(exact: bytes, loss_name: str, engine: str) -> tuple[float, tuple[float, ...]]:
+    numbers = np.frombuffer(exact, dtype=np.float64)
+    n = (len(numbers) - 2) // 2
+    X, y, w, b = numbers[:n].copy(), numbers[n : 2 * n].copy(), float(numbers[-2]), float(numbers[-1])
+    _, loss_fn = get_loss(loss_name)
+    model = LinearRegression(w=w, b=b, engine=engine)
     with no_grad(), np.errstate(all="ignore"):
         try:
             out = model(X)
             preds = np.array([f.data for f in out]) if isinstance(out, list) else np.array(out.data)
-            loss = float(np.asarray(loss_fn(out, np.array(state.y)).data))
+            loss = float(np.asarray(loss_fn(out, np.array(y)).data))
         except OverflowError:  # the Value engine refuses to make an inf: the loss is one
-            return math.inf, np.full(len(X), math.nan)
-    return loss, preds.reshape(-1)
+            return math.inf, (math.nan,) * len(X)
+    return loss, tuple(preds.reshape(-1).tolist())
 
 
 def start(
@@ -180,7 +195,7 @@ class Update:
                 self.opt.zero_grad()
                 self.loss.backward()
         except (OverflowError, ZeroDivisionError) as exc:  # the Value engine refuses to make an inf
-            self.failure = f"the arithmetic overflowed ({exc})"
+            self.failure = f"the numbers overflowed ({exc})"
 
     def take(self) -> LabState:
         """The state after the optimizer's step (:class:`LabEngineError` if the engine refuses it).
@@ -194,7 +209,7 @@ class Update:
                     else:
                         self.opt.step()
             except (OverflowError, ZeroDivisionError) as exc:
-                reason = f"the arithmetic overflowed ({exc})"
+                reason = f"the numbers overflowed ({exc})"
             except np.linalg.LinAlgError as exc:  # Newton's method on a singular Hessian
                 raise LabEngineError(str(exc)) from None
         if reason is None:
@@ -248,7 +263,7 @@ def diverged_text(state: LabState, reason: str, *, done: bool = False) -> str:
     else:
         where = f"update {pos.update + 1} (epoch {pos.epoch})"
     text = f"training diverged at {where} with learning rate {s.lr:g}: {reason}; try a smaller learning rate"
-    hint = stable_lr_text(state)
+    hint = stable_lr_text(state, build(state)[1])
     return f"{text} ({hint})" if hint else text
 
 
@@ -261,20 +276,12 @@ def stable_limits(state: LabState) -> tuple[float, float]:
     )
 
 
-def stable_lr_text(state: LabState) -> str:
-    """The sentence that explains the stable limit for the state's batching ('' if there is none)."""
+def stable_lr_text(state: LabState, optimizer: Optimizer | None = None) -> str:
+    """The sentence ``tinygrad-lr fit`` gives about the stable learning rates for the state's data,
+    loss and batching (one-sample steps: their own limit too) and ``optimizer`` (None: gradient
+    descent's), from :func:`~tinygrad_lr.train.hints.stable_lr_hint`; '' if there is none."""
     s = state.settings
-    gd, one = stable_limits(state)
-    if not math.isfinite(gd):
-        return ""
-    text = (
-        f"for this data and the {s.loss.upper()} loss, gradient descent is stable only for "
-        f"lr < {gd:.6g} = 2 / {2.0 / gd:.6g}, the largest eigenvalue of the loss's Hessian"
-    )
-    if s.batching != "sgd" or not math.isfinite(one):
-        return text
-    return (
-        f"every one-sample SGD step shrinks the error only for lr < {one:.6g} = 1 / {1.0 / one:.6g}, "
-        "the largest |[x, 1]|^2 of a sample, as one sample's loss has Hessian 2 a a^T with a = [x, 1]; "
-        + text
-    )
+    batch_size = {"gd": None, "sgd": 1}.get(s.batching, s.batch_size)
+    model = LinearRegression(engine=s.engine)
+    hint = stable_lr_hint(model, np.array(state.x), s.loss, batch_size, optimizer)
+    return "" if hint is None else hint.text

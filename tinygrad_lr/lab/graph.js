@@ -132,47 +132,61 @@
     if (this.onSelect) this.onSelect(nid);
   };
 
-  function cell(tr, value, key) {
-    var td = document.createElement("td");
-    if (typeof value === "string") { td.textContent = value; }
-    else {
-      td.className = "num";
-      td.setAttribute("data-key", key);
-      td.setAttribute("data-value", JSON.stringify(value));
-      td.textContent = Array.isArray(value) ? "[" + value.map(fmt).join(", ") + "]" : fmt(value);
+  /* A cell of the chain-rule table: a text, or a number with its full precision in data-value. */
+  function cell(td, value, key) {
+    if (typeof value === "string") {
+      P.attr(td, "class", null);
+      P.attr(td, "data-key", null); P.attr(td, "data-value", null);
+      P.text(td, value);
+      return;
     }
-    tr.appendChild(td);
+    P.attr(td, "class", "num");
+    P.attr(td, "data-key", key);
+    P.attr(td, "data-value", JSON.stringify(value));
+    P.text(td, Array.isArray(value) ? "[" + value.map(fmt).join(", ") + "]" : fmt(value));
+  }
+  function row(body, i) {  /* the i-th row of the table, made once and then reused */
+    var tr = body.rows[i];
+    if (tr && tr.cells.length === 4) return tr;
+    if (tr) body.removeChild(tr);
+    tr = document.createElement("tr");
+    for (var k = 0; k < 4; k++) tr.appendChild(document.createElement("td"));
+    body.insertBefore(tr, body.rows[i] || null);
+    return tr;
   }
 
-  /* Panel 2: the selected node's chain-rule step, its numbers at full precision. */
+  /* Panel 2: the selected node's chain-rule step, its numbers at full precision (a parameter of
+     200 samples has 200 uses: their rows are kept and only their numbers written anew). */
   LabGraph.prototype.chain = function () {
     var n = this.frame && this.frame.nodes ? this.frame.nodes[this.selected] : null;
     var body = document.querySelector("#chain-terms tbody");
-    P.clear(body);
-    if (!n) { document.getElementById("chain-caption").textContent = ""; return; }
+    if (!n) { P.clear(body); P.text(document.getElementById("chain-caption"), ""); return; }
     var step = n.step;
-    document.getElementById("chain-node").textContent = n.name + (n.range ? " (sample 1 of the folded box)" : "");
+    P.text(document.getElementById("chain-node"), n.name + (n.range ? " (sample 1 of the folded box)" : ""));
     var cap = document.getElementById("chain-caption");
-    cap.textContent = step.caption;
-    cap.setAttribute("data-key", "chain.grad");
-    cap.setAttribute("data-value", JSON.stringify(step.grad));
-    cap.setAttribute("data-node", this.selected);
+    P.text(cap, step.caption);
+    P.attr(cap, "data-key", "chain.grad");
+    P.attr(cap, "data-value", JSON.stringify(step.grad));
+    P.attr(cap, "data-node", this.selected);
     step.terms.forEach(function (c, i) {
-      var tr = document.createElement("tr");
-      cell(tr, c.consumer);
-      cell(tr, c.upstream, "chain.upstream." + i);
-      if (c.local === null) cell(tr, c.local_expr); else cell(tr, c.local, "chain.local." + i);
-      cell(tr, c.value, "chain.value." + i);
-      body.appendChild(tr);
+      var td = row(body, i).cells;
+      cell(td[0], c.consumer);
+      cell(td[1], c.upstream, "chain.upstream." + i);
+      if (c.local === null) cell(td[2], c.local_expr); else cell(td[2], c.local, "chain.local." + i);
+      cell(td[3], c.value, "chain.value." + i);
     });
-    if (!step.terms.length) {
+    var keep = step.terms.length;
+    if (!keep) {
+      P.clear(body);
       var tr = document.createElement("tr");
       var td = document.createElement("td");
       td.colSpan = 4;
       td.textContent = n.name === "L" ? "the loss itself: dL/dL = 1" : "no use of this node leads to the loss";
       tr.appendChild(td);
       body.appendChild(tr);
+      return;
     }
+    while (body.rows.length > keep) body.removeChild(body.rows[keep]);
   };
 
   window.LabGraph = LabGraph;

@@ -26,19 +26,18 @@ import numpy as np
 from ..graph import topological_order
 from ..tensor import Tensor
 from ..viz import GraphTooLargeError, GraphvizError, GraphvizNotFoundError, backward_steps, draw_graph
+from ..viz.names import num, short_names
 from ..viz.recording import fmt
 from ..viz.render import run_graphviz
+from ..viz.templates import NODE_LINE, Labels, labels_of, shape_key, widened
 from ..viz.update_graphs import FOLD_ABOVE
 
 __all__ = ["GraphPanel", "FOLD_ABOVE", "numbers"]
 
-_NODE_LINE = re.compile(r'^\s*(n\w+) \[label="((?:[^"\\]|\\.)*)"')  # a value, operation or copy
 _VALUE_ID = re.compile(r"^n\d+$")  # a value's box (n7): the k-th node in topological order
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[+-]\d+)?")
 _MIN_DIGITS = 9  # numbers in a template are at least this wide: -1.23457 and two to spare
-_PAD = "\u00a0" * 2  # a margin Graphviz measures, as the replay's templates have
 _TEMPLATES_KEPT = 64
-Labels = dict[str, list[str]]  # a node's id -> the lines of its box
 
 
 def numbers(x: Any) -> Any:
@@ -47,14 +46,6 @@ def numbers(x: Any) -> Any:
         return None
     arr = np.asarray(x, dtype=np.float64)
     return float(arr) if arr.ndim == 0 else arr.tolist()
-
-
-def _unquote(text: str) -> list[str]:
-    return [re.sub(r"\\(.)", r"\1", line) for line in text.split("\\n")]
-
-
-def _quote(lines: list[str]) -> str:
-    return '"' + "\\n".join(line.replace("\\", "\\\\").replace('"', '\\"') for line in lines) + '"'
 
 
 def _padded(line: str, digits: int) -> str:
@@ -100,7 +91,7 @@ class _Templates:
 
     def get(self, dot: graphviz.Digraph, labels: Labels) -> tuple[str, str]:
         """``(template id, svg)`` of a template for ``dot`` wide enough for ``labels``."""
-        key = "".join(_NODE_LINE.sub(lambda m: m.group(1), line) for line in dot.body)  # no labels' text
+        key = shape_key(dot, NODE_LINE)  # no labels' text, operations' neither: the page writes them
         with self.lock:
             known = self.by_shape.get(key)
             if known is not None and known.fits(labels):
@@ -123,17 +114,8 @@ class _Templates:
         return template.tid, template.svg
 
 
-def _layout(dot: graphviz.Digraph, widest: dict[str, list[str]]) -> str:
-    tmpl = dot.copy()
-    body = []
-    for line in tmpl.body:
-        m = _NODE_LINE.match(line)
-        if m and m.group(1) in widest:
-            lines = [text + _PAD for text in widest[m.group(1)]]
-            line = line[: m.start(2) - 1] + _quote(lines) + line[m.end(2) + 1 :]
-        body.append(line)
-    tmpl.body = body
-    svg = run_graphviz(tmpl, "svg", "the lab's graph panel").decode("utf-8")
+def _layout(dot: graphviz.Digraph, widest: Labels) -> str:
+    svg = run_graphviz(widened(dot, widest, NODE_LINE), "svg", "the lab's graph panel").decode("utf-8")
     return svg[svg.find("<svg") :]
 
 
@@ -151,28 +133,42 @@ class _Labels:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.drawn: OrderedDict[tuple[Any, ...], tuple[graphviz.Digraph, Labels]] = OrderedDict()
+        self.drawn: OrderedDict[tuple[Any, ...], tuple[graphviz.Digraph, Labels, list[str]]] = OrderedDict()
 
     def draw(
         self, L: Any, order: list[Any], members: dict[str, list[Any]], fold: bool, params: list[Any]
-    ) -> tuple[graphviz.Digraph, Labels]:
-        key = None if isinstance(L, Tensor) else (fold, *((node.op, node.label) for node in order))
+    ) -> tuple[graphviz.Digraph, Labels, dict[int, str]]:
+        """The drawing, its label lines and every node's short name (for the chain-rule steps)."""
+        key = None if isinstance(L, Tensor) else _shape(order, fold)
         with self.lock:
             known = self.drawn.get(key) if key is not None else None
         if known is not None:
-            return known[0], _renumbered(known[1], order, members)
+            dot, labels, names = known
+            return dot, _renumbered(labels, order, members), dict(zip(map(id, order), names))
         dot = draw_graph(L, fold=fold, params=params)
-        labels = {}
-        for line in dot.body:
-            m = _NODE_LINE.match(line)
-            if m:
-                labels[m.group(1)] = _unquote(m.group(2))
+        labels = labels_of(dot, NODE_LINE)
+        named = short_names(order, L)
         if key is not None:
             with self.lock:
-                self.drawn[key] = (dot, labels)
+                self.drawn[key] = (dot, labels, [named[id(node)] for node in order])
                 while len(self.drawn) > _TEMPLATES_KEPT:
                     self.drawn.popitem(last=False)
-        return dot, labels
+        return dot, labels, named
+
+
+def _shape(order: list[Any], fold: bool) -> tuple[Any, ...]:
+    """What a Value graph's drawing and names depend on but its numbers: each node's operation,
+    label and parents' places, and an unlabelled leaf's value (it is named by its number)."""
+    pos = {id(node): k for k, node in enumerate(order)}
+    return (
+        fold,
+        *(
+            (node.op, node.label, tuple(pos[id(p)] for p in node._prev))
+            if node._prev or node.label
+            else ("", num(node.data))
+            for node in order
+        ),
+    )
 
 
 _DATA_GRAD = re.compile(r"^(data|grad) (\S+(?: \.\.\. \S+)?)(.*)$")
@@ -215,20 +211,19 @@ class GraphPanel:
         order = topological_order(L)
         members = _members(L, order, params) if fold else {}
         try:
-            dot, labels = LABELS.draw(L, order, members, fold, params)
+            dot, labels, names = LABELS.draw(L, order, members, fold, params)
         except GraphTooLargeError as exc:
             return {"error": str(exc)}
         try:
             tid, svg = TEMPLATES.get(dot, labels)
         except (GraphvizNotFoundError, GraphvizError) as exc:  # no dot, or dot failed: its own words
             return {"error": f"the graph panel is empty: {exc}"}
-        steps = backward_steps(L)
-        last = len(steps) - 1
+        drawn = [order[int(nid[1:])] for nid in filter(_VALUE_ID.match, labels)]
+        steps = {id(step.node): step for step in backward_steps(L, only=drawn, names=names)}
         nodes = {}
         for nid in filter(_VALUE_ID.match, labels):
-            k = int(nid[1:])
-            node = order[k]
-            step = steps[last - k]
+            node = order[int(nid[1:])]
+            step = steps[id(node)]
             entry: dict[str, Any] = {
                 "name": step.name,
                 "data": numbers(node.data),

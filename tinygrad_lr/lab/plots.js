@@ -30,6 +30,18 @@
     if (parent) parent.appendChild(e);
     return e;
   }
+  /* Set an attribute, or a text, only when it changes: a drag of w moves the line and the residuals,
+     not the 200 points, and the browser then restyles only what moved. */
+  function attr(e, name, value) {  /* null: no such attribute */
+    var c = e.labAttrs || (e.labAttrs = {});
+    value = value === null ? null : String(value);
+    if (c[name] === value) return;
+    if (value === null) e.removeAttribute(name); else e.setAttribute(name, value);
+    c[name] = value;
+  }
+  function text(e, value) {
+    if (e.labText !== value) { e.textContent = value; e.labText = value; }
+  }
   function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
   function niceTicks(lo, hi, count) {
     var step = Math.pow(10, Math.floor(Math.log10((hi - lo) / count)));
@@ -138,16 +150,16 @@
     fit.firstChild.textContent = "the line f = w*x + b with w = " + fmt(v.params.w) + ", b = " + fmt(v.params.b);
     d.x.forEach(function (x, i) {
       var seg = f.residuals[i], c = f.points[i], px = f.sx(x), py = clampPx(f.sy(d.y[i]));
-      seg.setAttribute("x1", px); seg.setAttribute("x2", px); seg.setAttribute("y1", py); seg.setAttribute("y2", clampPx(f.sy(d.f[i])));
-      seg.setAttribute("class", "residual" + (inBatch[i] ? " batch" : ""));
-      seg.setAttribute("data-f", String(d.f[i])); seg.setAttribute("data-r", String(d.r[i]));
-      seg.firstChild.textContent = "point " + (i + 1) + ": f = " + fmt(d.f[i]) + ", residual f - y = " + fmt(d.r[i]);
-      var text = "point " + (i + 1) + ": " + names[0] + " = " + fmt(x) + ", " + names[1] + " = " + fmt(d.y[i]);
-      c.setAttribute("cx", px); c.setAttribute("cy", py);
-      c.setAttribute("class", "point" + (inBatch[i] ? " batch" : "") + (selected === i ? " selected" : ""));
-      c.setAttribute("data-x", String(x)); c.setAttribute("data-y", String(d.y[i]));
-      c.setAttribute("aria-label", text);
-      c.firstChild.textContent = text + "; drag to move it";
+      attr(seg, "x1", px); attr(seg, "x2", px); attr(seg, "y1", py); attr(seg, "y2", clampPx(f.sy(d.f[i])));
+      attr(seg, "class", "residual" + (inBatch[i] ? " batch" : ""));
+      attr(seg, "data-f", d.f[i]); attr(seg, "data-r", d.r[i]);
+      text(seg.firstChild, "point " + (i + 1) + ": f = " + fmt(d.f[i]) + ", residual f - y = " + fmt(d.r[i]));
+      var said = "point " + (i + 1) + ": " + names[0] + " = " + fmt(x) + ", " + names[1] + " = " + fmt(d.y[i]);
+      attr(c, "cx", px); attr(c, "cy", py);
+      attr(c, "class", "point" + (inBatch[i] ? " batch" : "") + (selected === i ? " selected" : ""));
+      attr(c, "data-x", x); attr(c, "data-y", d.y[i]);
+      attr(c, "aria-label", said);
+      text(c.firstChild, said + "; drag to move it");
     });
     return f;
   }
@@ -239,6 +251,6 @@
     return f;
   }
 
-  window.LabPlots = { fmt: fmt, el: el, clear: clear, Frame: Frame, dataRanges: dataRanges, drawData: drawData,
+  window.LabPlots = { fmt: fmt, el: el, attr: attr, text: text, clear: clear, Frame: Frame, dataRanges: dataRanges, drawData: drawData,
     drawLandscapeCells: drawLandscapeCells, drawLandscape: drawLandscape, drawLoss: drawLoss };
 })();

@@ -240,7 +240,7 @@ class Tensor:
         then does it remember its parents and its op. Otherwise it is a plain leaf.
         """
         needs = tuple([p.requires_grad for p in parents])
-        track = graph._grad_enabled and True in needs
+        track = graph.grad_enabled and True in needs
         fn.needs = needs if track else (False,) * len(parents)
         out = Tensor.__new__(Tensor)
         arrays = [p.data for p in parents]

@@ -10,8 +10,8 @@ import graphviz
 from .. import ops
 from ..graph import topological_order
 from ..tensor import Tensor
-from .fold import _draw_folded, _fold
-from .limits import DEFAULT_MAX_NODES, _check_limit, _refuse_early, check_root
+from .fold import draw_folded, plan_fold
+from .limits import DEFAULT_MAX_NODES, check_limit, check_root, refuse_early
 from .names import (
     BOX_DIGITS,
     data_text,
@@ -24,16 +24,16 @@ from .names import (
     summary,
 )
 from .style import (
-    _CURRENT,
-    _HOT,
-    _INNER,
-    _OP,
+    CURRENT,
+    HOT,
+    INNER,
+    OP,
     UNKNOWN,
-    _new_digraph,
-    _node_ids,
-    _rankdir,
-    _style,
-    _value_label,
+    choose_rankdir,
+    new_digraph,
+    node_ids,
+    node_style,
+    value_label,
 )
 
 
@@ -62,7 +62,7 @@ def copy_grad(node: Any, k: int, grad: Any) -> Any:
     return g if g.shape == shape else None
 
 
-def _draw_plain(
+def draw_plain(
     order: list[Any],
     root: Any,
     *,
@@ -80,36 +80,36 @@ def _draw_plain(
     """
     named = node_names(order, root)
     names = named.name
-    nid = _node_ids(order)
-    dot = _new_digraph(rankdir, caption)
+    nid = node_ids(order)
+    dot = new_digraph(rankdir, caption)
     hot: set[int] = set()  # consumers the current node's gradient is read from
     if current is not None:
         hot = {id(c) for c in order if any(p is current for p in c._prev)}
     for node in order:
         role = node_role(node, param_ids)
-        style = _style(role, node is root)
+        style = node_style(role, node is root)
         if node is current:
-            style.update(_CURRENT)
+            style.update(CURRENT)
             style["class"] += " current"
         tensor = node if isinstance(node, Tensor) else None
         g = grad_value(node)
         gtext = grad_label(g)
         if tensor is not None and not node.requires_grad:
             gtext = "none"  # data: requires_grad=False, so backward computes none
-        label = _value_label(named.title[id(node)], role, data_text(node), gtext, tensor, unknown)
+        label = value_label(named.title[id(node)], role, data_text(node), gtext, tensor, unknown)
         dot.node(nid(node), label, tooltip=names[id(node)], **style)
         if not node._prev:
             continue
         op_id = nid(node) + "op"
-        op_style = dict(_OP)
+        op_style = dict(OP)
         if id(node) in hot:
-            op_style.update(color=_HOT, penwidth="2", fontcolor=_HOT, style="filled,dashed")
+            op_style.update(color=HOT, penwidth="2", fontcolor=HOT, style="filled,dashed")
         symbol = graphviz.escape(op_symbol(node))
         tip = f"{symbol}: computes {names[id(node)]}"
         dot.node(op_id, symbol, tooltip=tip, **op_style, **{"class": "op"})
         for k, parent in enumerate(node._prev):
             # the edges a step reads through: red, thick and dashed (not told by colour alone)
-            edge = {"color": _HOT, "penwidth": "2.5", "style": "dashed"} if parent is current else {}
+            edge = {"color": HOT, "penwidth": "2.5", "style": "dashed"} if parent is current else {}
             source = nid(parent)
             if broadcasts(node) and parent.shape != node.shape:
                 source = _draw_broadcast(dot, node, k, source, f"{op_id}b{k}", names, g, edge, unknown)
@@ -140,10 +140,10 @@ def _draw_broadcast(
     dot.node(
         bid + "op",
         graphviz.nohtml(f"broadcast\\n{tuple(parent.shape)} -> {tuple(node.shape)}"),
-        **{**_OP, "fillcolor": "#f3e5f5", "color": "#6a1b9a", "class": "op broadcast"},
+        **{**OP, "fillcolor": "#f3e5f5", "color": "#6a1b9a", "class": "op broadcast"},
     )
     cg = copy_grad(node, k, grad)
-    label = _value_label(
+    label = value_label(
         f"{name} copied",
         "inner",
         summary(copy, BOX_DIGITS),
@@ -151,7 +151,7 @@ def _draw_broadcast(
         copy,
         unknown,
     )
-    dot.node(bid, label, **{**_INNER, "style": "rounded,filled,dashed", "color": "#6a1b9a", "class": "copy"})
+    dot.node(bid, label, **{**INNER, "style": "rounded,filled,dashed", "color": "#6a1b9a", "class": "copy"})
     dot.edge(pid, bid + "op", **edge)
     dot.edge(bid + "op", bid, **edge)
     # the way back: the copy's gradient is summed over the copied axes into the parent's
@@ -202,8 +202,8 @@ def draw_graph(
         True
     """
     check_root(root, "draw_graph")
-    _refuse_early(root, max_nodes, "folded" if fold else "graph")
-    rankdir = _rankdir(rankdir, root)
+    refuse_early(root, max_nodes, "folded" if fold else "graph")
+    rankdir = choose_rankdir(rankdir, root)
     order = topological_order(root)
     param_ids = ids_of_params(params)
     known = grad_known(root, root, grads)
@@ -212,12 +212,12 @@ def draw_graph(
         def is_param(node: Any) -> bool:
             return node_role(node, param_ids) == "param"
 
-        plan = _fold(order, is_param)
+        plan = plan_fold(order, is_param)
         if plan is not None:
             drawn = [node for node in order if id(node) not in plan.hidden]
             ops = sum(1 for node in drawn if node._prev)
-            _check_limit(len(drawn), ops, max_nodes, "folded")
-            return _draw_folded(order, root, plan, rankdir=rankdir, param_ids=param_ids, known=known)
+            check_limit(len(drawn), ops, max_nodes, "folded")
+            return draw_folded(order, root, plan, rankdir=rankdir, param_ids=param_ids, known=known)
     ops = sum(1 for node in order if node._prev)
     copies = sum(  # a Tensor op's broadcast inputs: drawn as a broadcast step and a copy
         1
@@ -226,9 +226,9 @@ def draw_graph(
         for p in node._prev
         if p.shape != node.shape
     )
-    _check_limit(len(order) + copies, ops + copies, max_nodes, "unfoldable" if fold else "graph")
+    check_limit(len(order) + copies, ops + copies, max_nodes, "unfoldable" if fold else "graph")
 
     def grad_value(node: Any) -> Any:
         return node.grad if grad_known(node, root, grads) else None
 
-    return _draw_plain(order, root, rankdir=rankdir, param_ids=param_ids, grad_value=grad_value)
+    return draw_plain(order, root, rankdir=rankdir, param_ids=param_ids, grad_value=grad_value)

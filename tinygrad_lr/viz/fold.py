@@ -24,7 +24,7 @@ from .names import (
 from .names import (
     formula as formula_of,
 )
-from .style import _OP, _new_digraph, _node_ids, _style, _value_label
+from .style import OP, new_digraph, node_ids, node_style, value_label
 
 
 @dataclass
@@ -41,7 +41,7 @@ class _Fold:
     hidden: set[int]  # not drawn: the other samples' own nodes, the inner steps of the sum
 
 
-def _fold(order: list[Any], is_param: Any) -> _Fold | None:
+def plan_fold(order: list[Any], is_param: Any) -> _Fold | None:
     """Find the per-sample subgraphs of a loss over N samples; None if there is nothing to fold.
 
     Two nodes belong to the same *kind* when they are computed by the same operations from
@@ -147,15 +147,15 @@ def _range(values: list[float]) -> str:
     return num(lo) if num(lo) == num(hi) else f"{num(lo)} ... {num(hi)}"
 
 
-def _draw_folded(
+def draw_folded(
     order: list[Any], root: Any, fold: _Fold, *, rankdir: str, param_ids: set[int] | None, known: bool
 ) -> graphviz.Digraph:
     n = fold.n
     named = node_names(order, root)
     names = named.name
     rep_name, rep_title = _folded_names(order, root, fold, named)
-    dot = _new_digraph(rankdir, None)
-    nid = _node_ids(order)
+    dot = new_digraph(rankdir, None)
+    nid = node_ids(order)
     own = {id(node) for node in fold.rep}
     hidden = fold.hidden
 
@@ -174,10 +174,10 @@ def _draw_folded(
             else:
                 data = _range([c.data for c in column])
                 grad = _range([c.grad for c in column]) if known else None
-            label = _value_label(rep_title[id(node)], role, data, grad)
-            cluster.node(nid(node), label, **_style(role, False))
+            label = value_label(rep_title[id(node)], role, data, grad)
+            cluster.node(nid(node), label, **node_style(role, False))
             if node._prev:
-                cluster.node(nid(node) + "op", graphviz.escape(op_symbol(node)), **_OP, **{"class": "op"})
+                cluster.node(nid(node) + "op", graphviz.escape(op_symbol(node)), **OP, **{"class": "op"})
 
     def target(p: Any) -> Any:
         return fold.alias.get(id(p), p)
@@ -193,18 +193,18 @@ def _draw_folded(
                 grad_text += f" (sum over {n} samples)"
         if node is fold.top:
             title = f"{names[id(node)]} = {rep_name[id(fold.sample_roots[0])]} summed over {n} samples"
-            label = _value_label(title, role, data_text(node), grad_text)
-            dot.node(nid(node), label, **_style(role, node is root))
+            label = value_label(title, role, data_text(node), grad_text)
+            dot.node(nid(node), label, **node_style(role, node is root))
             op_id = nid(node) + "op"
-            dot.node(op_id, f"+ (sum of {n})", **_OP, **{"class": "op"})
+            dot.node(op_id, f"+ (sum of {n})", **OP, **{"class": "op"})
             for p in fold.sample_roots[:1]:
                 dot.edge(nid(p), op_id, label=f"x{n}", fontcolor="#6a1b9a", color="#6a1b9a", penwidth="2")
             dot.edge(op_id, nid(node))
             continue
         dot.node(
             nid(node),
-            _value_label(named.title[id(node)], role, data_text(node), grad_text),
-            **_style(role, node is root),
+            value_label(named.title[id(node)], role, data_text(node), grad_text),
+            **node_style(role, node is root),
         )
     # edges of every drawn operation, each sample's edges drawn once, on the representative
     seen: set[tuple[str, str]] = set()
@@ -213,7 +213,7 @@ def _draw_folded(
             continue
         op_id = nid(node) + "op"
         if id(node) not in own:
-            dot.node(op_id, graphviz.escape(op_symbol(node)), **_OP, **{"class": "op"})
+            dot.node(op_id, graphviz.escape(op_symbol(node)), **OP, **{"class": "op"})
         for p in node._prev:
             edge = (nid(target(p)), op_id)
             if edge not in seen:

@@ -24,7 +24,7 @@ def check_root(root: Any, func: str) -> None:
         )
 
 
-def _check_limit(values: int, ops: int, max_nodes: int, kind: str = "graph") -> None:
+def check_limit(values: int, ops: int, max_nodes: int, kind: str = "graph") -> None:
     """Refuse more than ``max_nodes`` boxes and ellipses, saying how many and what to do.
 
     ``kind``: ``"graph"`` (unfolded: folding is the first advice), ``"folded"``,
@@ -74,7 +74,7 @@ def _count_nodes(root: Any, cap: int) -> int:
     return len(seen)
 
 
-def _refuse_early(root: Any, max_nodes: int, kind: str) -> None:
+def refuse_early(root: Any, max_nodes: int, kind: str) -> None:
     """Refuse a graph far over the limit before any layout, folding or naming work.
 
     A picture has at least one box per graph node; a graph with more than ``max_nodes`` nodes

@@ -21,7 +21,7 @@ def inline_svg(svg: str) -> str:
     return _SVG_NAMESPACE.sub("", _SVG_PROLOGUE.sub("", svg)).strip()
 
 
-def _html_page(steps: Sequence[BackwardStep], svgs: Sequence[str]) -> str:
+def html_page(steps: Sequence[BackwardStep], svgs: Sequence[str]) -> str:
     """The stepping page: every frame inline, one shown at a time; plain JavaScript, no URLs."""
     frames = "\n".join(
         f'<figure class="frame" id="frame-{k + 1}" data-caption="{html.escape(s.caption)}"'

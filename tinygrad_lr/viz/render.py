@@ -151,7 +151,7 @@ class Picture(graphviz.Digraph):
         return super().render(*args, **kwargs)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes) -> None:
     with atomic_file(path) as fh:
         fh.write(data)
 
@@ -176,7 +176,7 @@ def save_graph(dot: graphviz.Digraph, path: str | os.PathLike[str]) -> Path:
         )
     source = dot.source.encode("utf-8")
     if fmt in ("dot", "gv"):
-        _atomic_write(path, source)
+        atomic_write(path, source)
         return path
     try:
         data = run_graphviz(dot, fmt, shown)
@@ -187,5 +187,5 @@ def save_graph(dot: graphviz.Digraph, path: str | os.PathLike[str]) -> Path:
         else:
             note = f" (its DOT source was not saved: {dot_file} exists and was left as it was)"
         raise _missing_dot(shown, note) from None
-    _atomic_write(path, data)
+    atomic_write(path, data)
     return path

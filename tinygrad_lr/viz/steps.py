@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,7 +72,9 @@ def _caption(name: str, root_name: str, contributions: Sequence[Contribution], g
     return f"{lhs} = {' + '.join(symbols)} = {' + '.join(numbers)} = {num(grad)}"
 
 
-def backward_steps(root: Any) -> list[BackwardStep]:
+def backward_steps(
+    root: Any, *, only: Iterable[Any] | None = None, names: dict[int, str] | None = None
+) -> list[BackwardStep]:
     """Replay the backward pass from ``root``: one step per node, in the chain rule's order.
 
     The order is ``reversed(topological_order(root))``, the order in which
@@ -83,6 +85,10 @@ def backward_steps(root: Any) -> list[BackwardStep]:
     after one ``root.backward()`` (for a leaf whose gradient started at 0).
 
     Works before ``backward()`` too; it does not change the graph.
+
+    ``only``: the nodes whose steps to write out (every gradient is still added up, so theirs are
+    the same; the others' captions are skipped, the cost of a large graph). ``names``: the nodes'
+    names if known (:func:`~tinygrad_lr.viz.names.short_names` of the graph), else worked out.
 
     Example:
         >>> from tinygrad_lr import Value
@@ -95,9 +101,11 @@ def backward_steps(root: Any) -> list[BackwardStep]:
     """
     check_root(root, "backward_steps")
     order = topological_order(root)
-    if isinstance(root, Tensor):
-        return _tensor_steps(order, root)
-    names = short_names(order, root)
+    wanted = None if only is None else {id(node) for node in only}
+    if isinstance(root, Tensor):  # a small graph: every step, then the wanted ones
+        return [s for s in _tensor_steps(order, root, names) if wanted is None or id(s.node) in wanted]
+    if names is None:
+        names = short_names(order, root)
     uses: dict[int, list[tuple[Any, int]]] = {}
     for consumer in reversed(order):  # the order backward() adds the contributions in
         for i, parent in enumerate(consumer._prev):
@@ -111,7 +119,14 @@ def backward_steps(root: Any) -> list[BackwardStep]:
             grad = 0.0
             grad += 1.0  # the seed dL/dL = 1, added as backward() adds it
             caption = f"{derivative(root_name, root_name)} = 1 {_START}"
-            steps.append(BackwardStep(index, node, name, grad, (), caption))
+            if wanted is None or id(node) in wanted:
+                steps.append(BackwardStep(index, node, name, grad, (), caption))
+            grads[id(node)] = grad
+            continue
+        if wanted is not None and id(node) not in wanted:  # its gradient only, added as below
+            grad = 0.0
+            for consumer, i in uses[id(node)]:
+                grad += grads[id(consumer)] * consumer._local[i]
             grads[id(node)] = grad
             continue
         contributions = []
@@ -133,11 +148,12 @@ def backward_steps(root: Any) -> list[BackwardStep]:
     return steps
 
 
-def _tensor_steps(order: list[Any], root: Any) -> list[BackwardStep]:
+def _tensor_steps(order: list[Any], root: Any, names: dict[int, str] | None) -> list[BackwardStep]:
     """:func:`backward_steps` for a Tensor graph: each op's own backward, replayed."""
     import numpy as np
 
-    names = short_names(order, root)
+    if names is None:
+        names = short_names(order, root)
     root_name = names[id(root)]
     uses: dict[int, list[tuple[Any, int]]] = {}
     for consumer in reversed(order):

@@ -11,11 +11,11 @@ from ..tensor import Tensor
 from .render import Picture
 
 # colours: one role, one look, in every picture
-_PARAM = {"fillcolor": "#ffe0b2", "color": "#e65100", "peripheries": "2"}
-_DATA = {"fillcolor": "#e3f2fd", "color": "#1565c0"}
-_CONST = {"fillcolor": "#f5f5f5", "color": "#757575", "style": "filled,dashed"}
-_INNER = {"fillcolor": "white", "color": "black"}
-_OP = {
+PARAM = {"fillcolor": "#ffe0b2", "color": "#e65100", "peripheries": "2"}
+DATA = {"fillcolor": "#e3f2fd", "color": "#1565c0"}
+CONST = {"fillcolor": "#f5f5f5", "color": "#757575", "style": "filled,dashed"}
+INNER = {"fillcolor": "white", "color": "black"}
+OP = {
     "shape": "ellipse",
     "style": "filled",
     "fillcolor": "#eeeeee",
@@ -25,11 +25,11 @@ _OP = {
     "width": "0.4",
     "height": "0.3",
 }
-_CURRENT = {"fillcolor": "#fff176", "color": "#d50000", "penwidth": "3"}
-_HOT = "#d50000"  # the edges and operations the current chain-rule step reads from
+CURRENT = {"fillcolor": "#fff176", "color": "#d50000", "penwidth": "3"}
+HOT = "#d50000"  # the edges and operations the current chain-rule step reads from
 
 
-def _rankdir(rankdir: str | None, root: Any) -> str:
+def choose_rankdir(rankdir: str | None, root: Any) -> str:
     """The layout's direction; by default left to right for a ``Value`` graph (a row per
     sample), top to bottom for a ``Tensor`` graph (one long chain, which left to right would
     be wider than a laptop's screen)."""
@@ -38,7 +38,7 @@ def _rankdir(rankdir: str | None, root: Any) -> str:
     return rankdir
 
 
-def _new_digraph(rankdir: str, caption: str | None) -> graphviz.Digraph:
+def new_digraph(rankdir: str, caption: str | None) -> graphviz.Digraph:
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"rankdir must be LR (left to right) or TB (top to bottom), got {rankdir!r}")
     dot = Picture("backprop", format="svg")
@@ -57,7 +57,7 @@ def _new_digraph(rankdir: str, caption: str | None) -> graphviz.Digraph:
 UNKNOWN = "? (not computed yet)"  # a gradient backward has not reached: never drawn as 0
 
 
-def _value_label(
+def value_label(
     title: str, role: str, data: str, grad: str | None, tensor: Any = None, unknown: str = UNKNOWN
 ) -> str:
     """A value's box: its title (``w``, ``f1 = w*x1 + b``), what it is, its data and gradient.
@@ -76,8 +76,8 @@ def _value_label(
     return graphviz.nohtml("\\n".join(graphviz.escape(line) for line in lines))
 
 
-def _style(role: str, is_root: bool) -> dict[str, str]:
-    style = dict({"param": _PARAM, "data": _DATA, "const": _CONST}.get(role, _INNER))
+def node_style(role: str, is_root: bool) -> dict[str, str]:
+    style = dict({"param": PARAM, "data": DATA, "const": CONST}.get(role, INNER))
     style.setdefault("style", "rounded,filled")
     if is_root:
         style["penwidth"] = "2.5"
@@ -85,7 +85,7 @@ def _style(role: str, is_root: bool) -> dict[str, str]:
     return style
 
 
-def _node_ids(order: Sequence[Any]) -> Any:
+def node_ids(order: Sequence[Any]) -> Any:
     """Node names in the DOT source by topological position: the same graph, the same source."""
     pos = {id(node): i for i, node in enumerate(order)}
 

@@ -32,6 +32,7 @@ from ..value import Value
 from .draw import draw_graph
 from .recording import RecordedRun, fmt, fmt_change
 from .render import GraphvizError, GraphvizNotFoundError, graphviz_install_hint, run_graphviz
+from .templates import labels_of, shape_key, widened
 
 __all__ = [
     "GraphFrames",
@@ -45,9 +46,6 @@ __all__ = [
 
 FOLD_ABOVE = 4  # batches of more samples are drawn folded, one sub-graph for all
 PHASES = ("forward", "backward", "update")
-_PAD = "\u00a0"  # a space Graphviz measures, so a template box fits its widest label
-
-_NODE_LINE = re.compile(r'^\s*(n\d+) \[label="((?:[^"\\]|\\.)*)"')
 
 
 def frame_updates(updates: int, first: int = 20, total: int = 60) -> list[int]:
@@ -147,29 +145,6 @@ class GraphFrames:
     error: str | None = None
 
 
-def _unquote(text: str) -> list[str]:
-    lines = text.split("\\n")
-    return [re.sub(r"\\(.)", r"\1", line) for line in lines]
-
-
-def _quote(lines: Sequence[str]) -> str:
-    return '"' + "\\n".join(line.replace("\\", "\\\\").replace('"', '\\"') for line in lines) + '"'
-
-
-def _labels(dot: graphviz.Digraph) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for line in dot.body:
-        m = _NODE_LINE.match(line)
-        if m:
-            out[m.group(1)] = _unquote(m.group(2))
-    return out
-
-
-def _shape_key(dot: graphviz.Digraph) -> str:
-    """The DOT source without its labels' text: equal for graphs that lay out the same."""
-    return "".join(_NODE_LINE.sub(lambda m: m.group(1), line) for line in dot.body)
-
-
 @dataclass
 class _Frame:
     """One update's graph: its labels per phase, and what the page needs beside them."""
@@ -189,7 +164,7 @@ def _frame(rec: RecordedRun, k: int) -> _Frame:
     pos = {id(node): f"n{i}" for i, node in enumerate(order)}
     forward = draw_graph(L, fold=fold, params=params, grads=False)
     backward = draw_graph(L, fold=fold, params=params, grads=True)
-    phases = [_labels(forward), _labels(backward)]
+    phases = [labels_of(forward), labels_of(backward)]
     update = {key: list(lines) for key, lines in phases[1].items()}
     for p, new in zip(params, rec.after[k]):
         lines = update[pos[id(p)]]
@@ -219,7 +194,7 @@ def graph_frames(rec: RecordedRun, updates: Sequence[int], *, render: bool = Tru
     first_dot: list[graphviz.Digraph] = []
     for k in updates:
         frame = _frame(rec, k)
-        key = _shape_key(frame.dot)
+        key = shape_key(frame.dot)
         if key not in shapes:
             shapes[key] = len(shapes)
             widest.append({})
@@ -249,15 +224,7 @@ def _add_template(
     frames: GraphFrames, dot: graphviz.Digraph, widest: dict[str, list[str]], render: bool
 ) -> None:
     """Lay out one graph shape with each label at its widest, and keep its SVG (or the error)."""
-    tmpl = dot.copy()
-    body = []
-    for line in tmpl.body:
-        m = _NODE_LINE.match(line)
-        if m and m.group(1) in widest:
-            lines = [ln + _PAD * 2 for ln in widest[m.group(1)]]
-            line = line[: m.start(2) - 1] + _quote(lines) + line[m.end(2) + 1 :]
-        body.append(line)
-    tmpl.body = body
+    tmpl = widened(dot, widest)
     frames.dots.append(tmpl.source)
     svg = None
     if render and frames.error is None:

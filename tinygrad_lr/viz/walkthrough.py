@@ -18,14 +18,14 @@ import graphviz
 
 from .._files import atomic_folder, output_path
 from ..graph import topological_order
-from .draw import _draw_plain
+from .draw import draw_plain
 from .layout import fix_layout
-from .limits import WALKTHROUGH_MAX_NODES, _check_limit, _refuse_early, check_root
+from .limits import WALKTHROUGH_MAX_NODES, check_limit, check_root, refuse_early
 from .names import ids_of_params
-from .page import _html_page
-from .render import _atomic_write, run_graphviz
+from .page import html_page
+from .render import atomic_write, run_graphviz
 from .steps import BackwardStep, backward_steps, walkthrough_text
-from .style import _rankdir
+from .style import choose_rankdir
 
 _SHORT_UNKNOWN = "?"  # "grad ?": the page and the text say once what it means
 
@@ -60,16 +60,16 @@ def _frames(
     rendered: str = "the walkthrough",
 ) -> tuple[list[graphviz.Digraph], list[BackwardStep]]:
     check_root(root, "walkthrough")
-    _refuse_early(root, max_nodes, "walkthrough")
-    direction = _rankdir(rankdir, root)
+    refuse_early(root, max_nodes, "walkthrough")
+    direction = choose_rankdir(rankdir, root)
     order = topological_order(root)
     ops = sum(1 for node in order if node._prev)
-    _check_limit(len(order), ops, max_nodes, "walkthrough")
+    check_limit(len(order), ops, max_nodes, "walkthrough")
     steps = backward_steps(root)
     param_ids = ids_of_params(params)
 
     def frame(known: dict[int, Any], caption: str | None, current: Any) -> graphviz.Digraph:
-        return _draw_plain(
+        return draw_plain(
             order,
             root,
             rankdir=direction,
@@ -119,9 +119,9 @@ def write_walkthrough(
     width = max(3, len(str(len(frames))))
     with atomic_folder(folder, _OURS, "the walkthrough") as build:
         for k, (svg, step) in enumerate(zip(svgs, steps)):
-            _atomic_write(build / f"step_{k + 1:0{width}d}.svg", _titled(svg, step.caption).encode("utf-8"))
-        _atomic_write(build / "walkthrough.txt", (walkthrough_text(root) + "\n").encode("utf-8"))
-        _atomic_write(build / "index.html", _html_page(steps, svgs).encode("utf-8"))
+            atomic_write(build / f"step_{k + 1:0{width}d}.svg", _titled(svg, step.caption).encode("utf-8"))
+        atomic_write(build / "walkthrough.txt", (walkthrough_text(root) + "\n").encode("utf-8"))
+        atomic_write(build / "index.html", html_page(steps, svgs).encode("utf-8"))
     return Path(folder) / "index.html"
 
 

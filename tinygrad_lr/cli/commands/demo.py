@@ -9,6 +9,7 @@ from ...value import Value
 from ...viz.pictures import Pictures
 
 HELP_ORDER = 10  # where `tinygrad-lr --help` lists this command
+XS, YS = [1.0, 2.0, 3.0], [3.0, 5.0, 7.0]  # the tutorial's three training points
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -33,14 +34,21 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    pictures = Pictures()
+    _one_sample(args)
+    _three_points(args, pictures)
+    _train(args, pictures)
+    if pictures.skipped:
+        print(f"\n{pictures.report()}")
+    print("\n" + NEXT)
+    return 0
 
-    from ...data import from_arrays
+
+def _one_sample(args: argparse.Namespace) -> None:
+    """(1) one sample: every node of (w*x + b - y)^2 with its data and gradient."""
     from ...graph import topological_order
-    from ...losses import sse
-    from ...models import LinearRegression
-    from ...train import fit
+    from ...viz import walkthrough_text
 
-    # (1) one sample: every node of (w*x + b - y)^2 with its data and gradient
     w, b = Value(args.w, label="w"), Value(args.b, label="b")
     x, y = Value(args.x, label="x"), Value(args.y, label="y")
     wx = w * x
@@ -57,15 +65,17 @@ def run(args: argparse.Namespace) -> int:
     for node in topological_order(L):
         print(f"   {node.label:<6}{node.op or 'leaf':<6}{node.data:>10.6g}{node.grad:>16.6g}")
     print("   the backward pass, one chain-rule step per line:")
-    from ...viz import walkthrough_text
-
     for line in walkthrough_text(L).splitlines()[1:]:
         print(f"   {line}")
     res = args.w * args.x + args.b - args.y  # the analytic formulas, for comparison
     print(f"   analytic: dL/dw = 2*(w*x+b-y)*x = {2 * res * args.x:g}, dL/db = 2*(w*x+b-y) = {2 * res:g}")
 
-    # (2) the tutorial's three training points: the graph of the whole loss, rendered
-    xs, ys = [1.0, 2.0, 3.0], [3.0, 5.0, 7.0]
+
+def _three_points(args: argparse.Namespace, pictures: Pictures) -> None:
+    """(2) the tutorial's three training points: the graph of the whole loss, rendered."""
+    from ...losses import sse
+
+    xs, ys = XS, YS
     w3, b3 = Value(args.w, label="w"), Value(args.b, label="b")
     # x1, x2, x3 are data leaves by name, as sse makes y1, y2, y3: pictures show them as data
     preds = [w3 * Value(xi, label=f"x{i}") + b3 for i, xi in enumerate(xs, 1)]
@@ -75,7 +85,6 @@ def run(args: argparse.Namespace) -> int:
     print("\n2. Three points (1,3) (2,5) (3,7): Loss(w, b) = sum_i (w*x_i + b - y_i)^2")
     print(f"   Loss({args.w:g}, {args.b:g}) = {loss.data:g}   "
           f"dLoss/dw = {w3.grad:g}   dLoss/db = {b3.grad:g}")
-    pictures = Pictures()
     if not args.no_render:
         from ...viz import draw_graph, save_graph, write_walkthrough
 
@@ -92,7 +101,14 @@ def run(args: argparse.Namespace) -> int:
         if page is not None:
             print(f"   backward pass step by step (open in a browser, arrow keys): {page}")
 
-    # (3) training: 1000 steps of full-batch gradient descent, as in the tutorial
+
+def _train(args: argparse.Namespace, pictures: Pictures) -> None:
+    """(3) training: 1000 steps of full-batch gradient descent, as in the tutorial."""
+    from ...data import from_arrays
+    from ...models import LinearRegression
+    from ...train import fit
+
+    xs, ys = XS, YS
     model = LinearRegression(w=args.w, b=args.b)
     if args.no_render:
         history = fit(model, from_arrays(xs, ys), "gd", lr=0.01, loss="sse", epochs=1000, progress=False)
@@ -114,10 +130,6 @@ def run(args: argparse.Namespace) -> int:
         replay = pictures.draw(str(out / "replay") + "/", lambda: write_replay(rec, out / "replay"))
         if replay is not None:
             print(f"   watch it learn, update by update (open in a browser): {replay}")
-    if pictures.skipped:
-        print(f"\n{pictures.report()}")
-    print("\n" + NEXT)
-    return 0
 
 
 # where a learner goes from here (paths in the repository)
