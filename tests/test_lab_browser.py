@@ -348,3 +348,48 @@ def test_a_replay_page_continues_any_update_in_the_lab(driver, lab, tmp_path, op
     assert [p[:2] for p in page_numbers["path"]] == rec.before[: k + 1].tolist()
     click(driver, "#step")  # and its next update is the recording's
     assert_close(shown(driver)["now"], rec.after[k].tolist(), rtol=0.0, atol=1e-12)
+
+
+@pytest.mark.parametrize("where", ["with detail, the whole path", "without detail, past what the lab holds"])
+def test_a_long_replay_continues_in_the_lab_from_updates_with_and_without_detail(
+    driver, lab, tmp_path, monkeypatch, where
+):
+    """6000 SGD updates, more than a lab run holds (5000) and, with the budget made small, more
+    than the page keeps: update 4 (a graph frame) goes on with its whole path; a kept update far
+    on without a graph goes on as a new run from its parameters; both next steps are the record's."""
+    from replay_numbers import page_data
+
+    import tinygrad_lr.replay.budget as budget
+    from tinygrad_lr import LinearRegression
+    from tinygrad_lr.replay import record, write_replay
+
+    rec = record(LinearRegression(w=1.0, b=0.0), ([1.0, 2.0, 3.0], [3.0, 5.0, 7.0]), "sgd",
+                 lr=0.01, loss="sse", epochs=2000)  # fmt: skip
+    monkeypatch.setattr(budget, "NUMBERS_BUDGET", 100_000)
+    page = write_replay(rec, tmp_path / "replay")
+    data = page_data(page)
+    spans, frames = data["numbers"]["spans"], data["frames"]["updates"]
+    assert data["kept_note"] and spans[0][1] < 5000
+    if where.startswith("with detail"):
+        k = 4
+        assert k in frames
+    else:
+        k = next(a + 1 for a, b in spans if a > 5000 and a + 1 < b and a + 1 not in frames)
+    driver.get(page.as_uri())
+    driver.execute_script(
+        "const s = document.getElementById('scrub'); s.value = arguments[0];"
+        "s.dispatchEvent(new Event('input'));",
+        k + 1,
+    )
+    assert driver.execute_script("return document.body.dataset.update") == str(k + 1)
+    click(driver, "#to-lab")
+    told = driver.find_element(By.CSS_SELECTOR, "#lab-update").text
+    assert ("as a new run" in told) is (k > 5000)
+    link = driver.find_element(By.CSS_SELECTOR, "#lab-code").get_attribute("value")
+    open_lab(driver, lab, link[1:])
+    page_numbers = shown(driver)
+    assert [p[:2] for p in page_numbers["path"]] == (
+        rec.before[: k + 1] if k < 5000 else rec.before[k : k + 1]
+    ).tolist()
+    click(driver, "#step")  # its next update is the recording's
+    assert_close(shown(driver)["now"], rec.after[k].tolist(), rtol=0.0, atol=1e-12)

@@ -310,3 +310,52 @@ def test_every_rules_update_is_written_out_on_the_page_as_python_writes_it(tmp_p
         s = rec.standardizer
         assert f"z_x = (x - {s.mean[0]:.6g}) / {s.std[0]:.6g}" in notes
         assert console_errors(driver) == []
+
+
+def test_a_long_runs_page_steps_over_the_kept_updates_and_never_shows_a_missing_one(
+    tmp_path, monkeypatch
+) -> None:
+    """A run too long for every update's numbers (the budget made small): the buttons and the
+    slider go from kept update to kept update, the panels show the kept updates' own doubles, an
+    update that was not kept is never shown as if it were, and one without a graph says so."""
+    from replay_numbers import page_data, sgd_recording
+    from selenium.webdriver.common.by import By
+
+    import tinygrad_lr.replay.budget as budget
+
+    rec = sgd_recording(20_000)
+    monkeypatch.setattr(budget, "NUMBERS_BUDGET", 200_000)
+    page = write_replay(rec, tmp_path / "replay")
+    data = page_data(page)
+    spans = data["numbers"]["spans"]
+    assert len(spans) > 3 and data["kept_note"]
+    frames = set(data["frames"]["updates"])
+    # two kept blocks with a gap between, the first's last update without a graph
+    i = next(i for i in range(1, len(spans) - 1) if spans[i][1] - 1 not in frames)
+    b, c = spans[i][1], spans[i + 1][0]
+    assert b < c
+    with chromium() as driver:
+        driver.get(page.as_uri())
+        assert data["kept_note"] in driver.find_element(By.ID, "notes").text
+        scrub(driver, b - 1 + 1)  # the last update of a block (1-based on the slider)
+        m = moment(driver)
+        assert m["update"] == b and m["text"] == dict(zip("wb", rec.before[b - 1]))
+        assert m["graph"] == {} and m["note"].startswith(f"No graph frame for update {b}:")
+        driver.find_element(By.ID, "next-step").click()  # next update: the next kept one
+        m = moment(driver)
+        assert m["update"] == c + 1 and m["text"] == dict(zip("wb", rec.before[c]))
+        assert m["phases"][0].endswith(f"L = MSE = {fmt(rec.losses[c])}")
+        driver.find_element(By.ID, "prev").click()  # one phase back: the last phase of the update before
+        m = moment(driver)
+        assert m["update"] == b and m["phase"] == "update" and m["text"] == dict(zip("wb", rec.after[b - 1]))
+        gap = (b + c) // 2  # 0-based, not kept: the slider shows the nearest kept update, and says so
+        scrub(driver, gap + 1)
+        m = moment(driver)
+        near = b - 1 if gap - (b - 1) <= c - gap else c
+        assert m["update"] == near + 1 and m["phase"] == "update"  # the slider keeps the phase
+        assert m["text"] == dict(zip("wb", rec.after[near]))
+        counter = driver.find_element(By.ID, "counter").text
+        assert f"(update {gap + 1} is not kept on this page: the nearest kept one)" in counter
+        driver.find_element(By.ID, "last").click()
+        assert moment(driver)["update"] == 20_000
+        assert console_errors(driver) == []

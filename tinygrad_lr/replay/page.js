@@ -5,7 +5,8 @@
 (function () {
   "use strict";
   var R = REPLAY;
-  var U = R.before.length, P = R.param_names.length, N = R.y.length, D = R.X[0].length;
+  unpackReplay(R);  /* numbers.js: R.before[u] ... for the kept updates, null for the others */
+  var U = R.updates, P = R.param_names.length, N = R.y.length, D = R.X[0].length;
   var PHASES = ["forward", "backward", "update"];
   var SVGNS = document.getElementById("data-svg").namespaceURI;  // the SVG namespace, as the parser set it
   var k = 0, ph = 0, timer = null, sample = 0;
@@ -13,6 +14,26 @@
   R.frames.updates.forEach(function (u, i) { frameOf[u] = i; });
 
   function $(id) { return document.getElementById(id); }
+  /* The kept updates (all of them, unless the run was too long for one page): where u would go
+     among them, the nearest one, and the next one before or after u (-1: none). */
+  function keptIndex(u) {
+    var lo = 0, hi = R.kept.length;
+    while (lo < hi) { var mid = (lo + hi) >> 1; if (R.kept[mid] < u) lo = mid + 1; else hi = mid; }
+    return lo;
+  }
+  function nearestKept(u) {
+    var i = keptIndex(u);
+    if (i < R.kept.length && R.kept[i] === u) return u;
+    var before = i > 0 ? R.kept[i - 1] : null, after = i < R.kept.length ? R.kept[i] : null;
+    if (before === null) return after;
+    if (after === null) return before;
+    return u - before <= after - u ? before : after;
+  }
+  function nextKept(u, d) {
+    var i = keptIndex(u);
+    if (d > 0) { if (i < R.kept.length && R.kept[i] === u) i++; return i < R.kept.length ? R.kept[i] : -1; }
+    return i > 0 ? R.kept[i - 1] : -1;
+  }
 
   /* A number as Python's "%.6g" writes it (or "%.<digits>g"), so the text and the graph's labels agree. */
   function fmt(x, digits) {
@@ -282,8 +303,8 @@
   function drawLandscape() {
     var f = land.frame, p = paramsAt(k, ph), names = R.param_names;
     if (!oneD) fillLandscape(p);
-    var pts = [], stride = Math.max(1, Math.floor(k / 2000));
-    for (var u = 0; u <= k; u += stride) pts.push(point(R.before[u]));
+    var upto = keptIndex(k), pts = [], stride = Math.max(1, Math.floor(upto / 2000));
+    for (var j = 0; j <= upto; j += stride) pts.push(point(R.before[R.kept[j]]));
     pts.push(point(R.before[k]));
     if (ph === 2) pts.push(point(R.after[k]));
     land.traj.setAttribute("points", pts.map(function (q) { return q.join(","); }).join(" "));
@@ -329,7 +350,8 @@
   /* --- panel 4: the loss curve --------------------------------------------------------- */
   var lossp = {};
   function setupLoss() {
-    var svg = $("loss-svg"), vals = R.losses.concat(R.epoch_losses);
+    var svg = $("loss-svg"), vals = R.kept.map(function (u) { return R.losses[u]; })
+      .concat(R.epochEnds.map(function (e) { return e[1]; }));
     var fin = vals.filter(function (v) { return isFinite(v); });
     var logy = fin.length > 0 && fin.every(function (v) { return v > 0; });
     var yr = finiteRange(fin);
@@ -337,12 +359,14 @@
     var f = new Frame(svg, [0, Math.max(U, 1)], yr, "update", "loss (" + R.loss_name.toUpperCase() + ")", logy);
     lossp.frame = f;
     function y(v) { return clampPx(f.sy(logy ? Math.log10(v) : v)); }
-    var stride = Math.max(1, Math.floor(U / 1500)), pts = [];
-    for (var u = 0; u < U; u += stride) if (isFinite(R.losses[u])) pts.push(f.sx(u + 1) + "," + y(R.losses[u]));
+    var stride = Math.max(1, Math.floor(R.kept.length / 1500)), pts = [];
+    for (var j = 0; j < R.kept.length; j += stride) {
+      var u = R.kept[j];
+      if (isFinite(R.losses[u])) pts.push(f.sx(u + 1) + "," + y(R.losses[u]));
+    }
     el("polyline", { "class": "batchloss", points: pts.join(" ") }, f.plot);
-    var ends = {}, epts = [];
-    R.epoch.forEach(function (e, u) { ends[e] = u + 1; });
-    R.epoch_losses.forEach(function (v, e) { if (isFinite(v) && ends[e + 1]) epts.push(f.sx(ends[e + 1]) + "," + y(v)); });
+    var epts = [];
+    R.epochEnds.forEach(function (e) { if (isFinite(e[1])) epts.push(f.sx(e[0] + 1) + "," + y(e[1])); });
     if (R.initial_loss !== null && isFinite(R.initial_loss)) epts.unshift(f.sx(0) + "," + y(R.initial_loss));
     el("polyline", { "class": "epochloss", points: epts.join(" ") }, f.plot);
     lossp.cursor = el("line", { "class": "cursor", y1: f.y1, y2: f.y0, id: "loss-cursor" }, f.plot);
@@ -521,8 +545,8 @@
     if (R.graph_error) { note.textContent = R.graph_error; $("picker-row").hidden = true; return; }
     if (fi < 0) {
       var nf = nearestFrames();
-      note.textContent = "No graph frame for update " + (k + 1) + ": graphs are drawn for " + R.frames.updates.length +
-        " of the " + U + " updates (the first ones, then log-spaced); the other panels show every update. Nearest frames: " +
+      note.textContent = "No graph frame for update " + (k + 1) + ": full detail (the graph, with every node's numbers) is kept for " +
+        R.frames.updates.length + " of the " + U + " updates, as the notes above say; the other panels show this update's numbers. Nearest frames: " +
         [nf[0], nf[1]].filter(function (v) { return v !== null; }).map(function (v) { return "update " + (v + 1); }).join(" and ") + ".";
       $("picker-row").hidden = true;
       return;
@@ -561,24 +585,30 @@
   /* --- the moment, and the controls ------------------------------------------------------ */
   function show(u, phase) {
     if (U === 0) return;
-    k = Math.max(0, Math.min(U - 1, u)); ph = Math.max(0, Math.min(2, phase));
+    var asked = Math.max(0, Math.min(U - 1, u));
+    k = nearestKept(asked); ph = Math.max(0, Math.min(2, phase));
     $("scrub").value = String(k + 1);
-    $("counter").textContent = "update " + (k + 1) + " / " + U + " \u00b7 phase " + (ph + 1) + "/3 " + PHASES[ph];
+    $("counter").textContent = "update " + (k + 1) + " / " + U + " \u00b7 phase " + (ph + 1) + "/3 " + PHASES[ph] +
+      (asked !== k ? " (update " + (asked + 1) + " is not kept on this page: the nearest kept one)" : "");
     drawText(); drawGraph(); drawData(); drawLandscape(); drawLoss();
-    $("prev").disabled = k === 0 && ph === 0;
-    $("next").disabled = k === U - 1 && ph === 2;
+    $("prev").disabled = k === R.kept[0] && ph === 0;
+    $("next").disabled = k === R.kept[R.kept.length - 1] && ph === 2;
     document.body.setAttribute("data-update", String(k + 1));
     document.body.setAttribute("data-phase", PHASES[ph]);
   }
   function step(d) {
-    var t = k * 3 + ph + d;
+    var t = k * 3 + ph + d, u = Math.floor(t / 3);
     if (t < 0 || t > U * 3 - 1) return false;
-    show(Math.floor(t / 3), t % 3);
+    if (u === k) { show(k, t % 3); return true; }
+    u = nextKept(k, d);  /* the next kept update: its first phase going on, its last going back */
+    if (u < 0) return false;
+    show(u, d > 0 ? 0 : 2);
     return true;
   }
+  function move(d) { var u = nextKept(k, d); if (u >= 0) show(u, ph); }
   function play() {
     if (timer !== null) { pause(); return; }
-    if (k === U - 1 && ph === 2) show(0, 0);
+    if (k === R.kept[R.kept.length - 1] && ph === 2) show(0, 0);
     var rate = parseFloat($("speed").value);
     timer = setInterval(function () { if (!step(1)) pause(); }, 1000 / rate);
     $("play").textContent = "\u23F8 pause";
@@ -596,8 +626,9 @@
       (U ? R.epoch[U - 1] : 0) + " epochs on " + N + " samples (" + R.engine + " engine).";
     $("about").textContent = about;
     var notes = [];
-    if (R.frames.updates.length < U) notes.push("Every update's numbers are here; graph frames are drawn for " +
-      R.frames.updates.length + " of them (the first ones, then log-spaced), the other panels show every update.");
+    if (R.kept_note) notes.push(R.kept_note);
+    else if (R.detail_note) notes.push("Every update's numbers are here.");
+    if (R.detail_note) notes.push(R.detail_note);
     if (R.engine === "tensor") notes.push("This run used the Tensor engine; the graph panel draws the same loss on the " +
       "scalar Value engine, one small graph per sample, from the recorded parameters.");
     if (R.max_stable_lr !== null && !R.diverged) notes.push((R.optimizer === "sgd" ?
@@ -616,7 +647,10 @@
   }
 
   /* "continue in the lab": update k as a live-lab state (its link text after "#"): the points,
-     the parameters before the update, the run so far and the rest of this epoch's batches. */
+     the parameters before the update, the run so far and the rest of this epoch's batches. A run
+     the lab cannot hold whole (more than R.lab.updates updates so far, or some not kept on this
+     page) goes on in the lab as a new run from update k's parameters, with the same batches. */
+  function labWhole(u) { return u <= R.lab.updates && R.kept[u] === u && R.epoch[u] <= R.lab.updates + 1; }
   function labState(u) {
     var e = R.epoch[u], first = u, last = u, batches = [], seen = 0;
     while (first > 0 && R.epoch[first - 1] === e) first--;
@@ -632,15 +666,17 @@
     return { v: 1, x: R.X.map(function (row) { return row[0]; }), y: R.y, names: [R.feature_names[0], R.target_name],
       settings: { loss: R.loss_name, engine: R.engine, optimizer: "gd", lr: R.lr, batching: opt,
         batch_size: opt === "minibatch" ? size : 2, order: inOrder ? "in order" : "shuffled", drop_last: false, seed: 0, options: {} },
-      memory: {}, position: { epoch: e, batches: batches, index: u - first, rng: null },
-      path: R.before.slice(0, u + 1) };
+      memory: {}, position: { epoch: labWhole(u) || e <= R.lab.updates + 1 ? e : 1, batches: batches, index: u - first, rng: null },
+      path: labWhole(u) ? R.before.slice(0, u + 1) : [R.before[u]] };
   }
   function toLab() {
     var box = $("lab-link");
     if (D !== 1 || !R.bias) { box.hidden = false; $("lab-update").textContent = "-- the lab shows one feature with a bias, this run has " + D; return; }
+    if (N > R.lab.points) { box.hidden = false; $("lab-update").textContent = "-- the lab takes at most " + R.lab.points + " points, this run has " + N; return; }
     var code = "s=" + encodeURIComponent(JSON.stringify(labState(k)));
     box.hidden = false;
-    $("lab-update").textContent = "update " + (k + 1) + " (w = " + fmt(R.before[k][0]) + ", b = " + fmt(R.before[k][1]) + ")";
+    $("lab-update").textContent = "update " + (k + 1) + " (w = " + fmt(R.before[k][0]) + ", b = " + fmt(R.before[k][1]) + ")" +
+      (labWhole(k) ? "" : ", as a new run (the lab holds runs of up to " + R.lab.updates + " updates, so its path starts here)");
     $("lab-code").value = "#" + code;
     $("lab-code-shown").textContent = code;
     $("lab-code").select();
@@ -655,8 +691,8 @@
   $("last").addEventListener("click", function () { pause(); show(U - 1, 2); });
   $("prev").addEventListener("click", function () { pause(); step(-1); });
   $("next").addEventListener("click", function () { pause(); step(1); });
-  $("prev-step").addEventListener("click", function () { pause(); show(k - 1, ph); });
-  $("next-step").addEventListener("click", function () { pause(); show(k + 1, ph); });
+  $("prev-step").addEventListener("click", function () { pause(); move(-1); });
+  $("next-step").addEventListener("click", function () { pause(); move(1); });
   $("play").addEventListener("click", play);
   $("speed").addEventListener("change", function () { if (timer !== null) { pause(); play(); } });
   $("scrub").addEventListener("input", function () { show(parseInt($("scrub").value, 10) - 1, ph); });
@@ -666,8 +702,8 @@
     if (tag === "SELECT" || tag === "INPUT") return;
     if (e.target && e.target.id === "graph" && e.key.indexOf("Arrow") === 0) return;  // scroll the graph
     var handled = true;
-    if (e.key === "ArrowRight" && e.shiftKey || e.key === "PageDown") { pause(); show(k + 1, ph); }
-    else if (e.key === "ArrowLeft" && e.shiftKey || e.key === "PageUp") { pause(); show(k - 1, ph); }
+    if (e.key === "ArrowRight" && e.shiftKey || e.key === "PageDown") { pause(); move(1); }
+    else if (e.key === "ArrowLeft" && e.shiftKey || e.key === "PageUp") { pause(); move(-1); }
     else if (e.key === "ArrowRight") { pause(); step(1); }
     else if (e.key === "ArrowLeft") { pause(); step(-1); }
     else if (e.key === " ") play();

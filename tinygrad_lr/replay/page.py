@@ -14,6 +14,7 @@ import io
 import json
 import os
 import re
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -23,17 +24,40 @@ import numpy as np
 from .._files import atomic_folder, output_path
 from ..viz.page import inline_svg
 from ..viz.recording import landscape_axes, landscape_ranges, least_squares_minimum
-from ..viz.update_graphs import FOLD_ABOVE, GraphFrames, frame_updates, graph_frames, missing_dot_error
-from .record import Recording
+from ..viz.update_graphs import FOLD_ABOVE, GraphFrames, graph_frames, missing_dot_error
+from .budget import (
+    MAX_ASKED,
+    PAGE_LIMIT,
+    NumbersPlan,
+    detail_note,
+    detail_updates,
+    kept_note,
+    numbers_data,
+    plan_numbers,
+    trim_frames,
+)
+from .record import Recording, ReplayTooLargeError
 
 __all__ = ["write_replay", "check_replay_folder", "replay_data", "replay_html", "OUR_FILES"]
 
+# what the live lab holds (tinygrad_lr.lab.state's MAX_UPDATES and MAX_POINTS; the lab sits
+# above the replay, so they are repeated here and a test keeps them equal)
+LAB_RUN_UPDATES, LAB_POINTS = 5000, 1000
 OUR_FILES = ("index.html", "updates.csv")  # what a replay folder holds; nothing else is touched
 _OURS = re.compile(r"^(index\.html|updates\.csv)$")
 
 
-def replay_data(rec: Recording, frames: GraphFrames, axes: tuple[int, int] | None = None) -> dict[str, Any]:
-    """Everything the page's script reads, as plain lists and numbers."""
+def replay_data(
+    rec: Recording,
+    frames: GraphFrames,
+    axes: tuple[int, int] | None = None,
+    plan: NumbersPlan | None = None,
+    asked: Sequence[int] = (),
+) -> dict[str, Any]:
+    """Everything the page's script reads: plain lists and numbers, and the kept updates' numbers
+    in base64 (:func:`~tinygrad_lr.replay.budget.numbers_data`; ``plan``: which updates, by
+    default as the budget allows)."""
+    plan = plan_numbers(rec) if plan is None else plan
     i, j = landscape_axes(rec) if axes is None else axes
     P = len(rec.param_names)
     for a in (i, j):
@@ -42,8 +66,6 @@ def replay_data(rec: Recording, frames: GraphFrames, axes: tuple[int, int] | Non
     A = rec.design()
     minimum = least_squares_minimum(rec)
     n = rec.n_samples
-    everyone = np.arange(n)
-    batches = [None if len(b) == n and np.array_equal(b, everyone) else b.tolist() for b in rec.batches]
     history = rec.history
     return {
         "param_names": rec.param_names,
@@ -57,20 +79,17 @@ def replay_data(rec: Recording, frames: GraphFrames, axes: tuple[int, int] | Non
         "loss_name": rec.loss_name,
         "X": rec.X.tolist(),
         "y": rec.y.tolist(),
-        "before": rec.before.tolist(),
-        "after": rec.after.tolist(),
-        "grads": rec.grads.tolist(),
-        "losses": rec.losses.tolist(),
-        "epoch": rec.epoch.tolist(),
-        "batches": batches,
-        "epoch_losses": [] if history is None else list(history.losses),
+        "updates": rec.updates,
+        "lab": {"updates": LAB_RUN_UPDATES, "points": LAB_POINTS},
+        "numbers": numbers_data(rec, plan),
+        "kept_note": kept_note(rec, plan),
+        "detail_note": detail_note(rec, frames, asked),
         "initial_loss": None if history is None else history.initial_loss,
         "initial_params": rec.history_initial().tolist(),
         "diverged": rec.diverged,
         "max_stable_lr": rec.max_stable_lr,
         "plain": rec.plain,
         "formula": rec.formula,
-        "notes": {name: v.tolist() for name, v in rec.notes.items()},
         "constants": rec.constants,
         "standardized": _standardized(rec),
         "moments": {"G": (A.T @ A).tolist(), "c": (A.T @ rec.y).tolist(), "yy": float(rec.y @ rec.y), "n": n},
@@ -113,10 +132,16 @@ def _asset(name: str) -> str:
 
 
 def replay_html(
-    rec: Recording, frames: GraphFrames, *, title: str | None = None, axes: tuple[int, int] | None = None
+    rec: Recording,
+    frames: GraphFrames,
+    *,
+    title: str | None = None,
+    axes: tuple[int, int] | None = None,
+    plan: NumbersPlan | None = None,
+    asked: Sequence[int] = (),
 ) -> str:
     """The page's HTML text (see :func:`write_replay`)."""
-    data = replay_data(rec, frames, axes)
+    data = replay_data(rec, frames, axes, plan, asked)
     if title is None:
         model = " + ".join(
             [f"{w}*{x}" for w, x in zip(rec.param_names, rec.feature_names)] + (["b"] if rec.bias else [])
@@ -133,7 +158,7 @@ def replay_html(
         .replace("{{CSS}}", _asset("page.css"))
         .replace("{{TEMPLATES}}", templates)
         .replace("{{DATA}}", _script_data(data))
-        .replace("{{SCRIPT}}", _asset("page.js"))
+        .replace("{{SCRIPT}}", _asset("numbers.js") + "\n" + _asset("page.js"))
     )
 
 
@@ -148,20 +173,18 @@ def _updates_csv(rec: Recording) -> bytes:
         + [f"{n}_after" for n in names]
         + [f"{note}[{j}]" for note, v in rec.notes.items() for j in range(v.shape[1])]
     )
-    for k in range(rec.updates):
+    n, everyone = rec.n_samples, np.arange(rec.n_samples)
+    columns = [rec.losses[:, None], rec.before, rec.grads, rec.after, *rec.notes.values()]
+    numbers = np.hstack(columns).tolist() if rec.updates else []  # Python floats: repr is exact
+    epochs = rec.epoch.tolist()
+    for k, row in enumerate(numbers):  # numbers and plain words only: nothing for csv to quote
         batch = rec.batches[k]
         rows = (
             "all"
-            if len(batch) == rec.n_samples and np.array_equal(batch, np.arange(rec.n_samples))
-            else (" ".join(str(int(r) + 1) for r in batch))
+            if len(batch) == n and np.array_equal(batch, everyone)
+            else " ".join(map(str, (batch + 1).tolist()))
         )
-        writer.writerow(
-            [k + 1, int(rec.epoch[k]), rows, repr(float(rec.losses[k]))]
-            + [repr(float(v)) for v in rec.before[k]]
-            + [repr(float(v)) for v in rec.grads[k]]
-            + [repr(float(v)) for v in rec.after[k]]
-            + [repr(float(x)) for v in rec.notes.values() for x in v[k]]
-        )
+        out.write(f"{k + 1},{epochs[k]},{rows},{','.join(map(repr, row))}\n")
     return out.getvalue().encode("utf-8")
 
 
@@ -189,6 +212,20 @@ def check_replay_folder(folder: str | os.PathLike[str]) -> Path:
     return folder
 
 
+def asked_updates(rec: Recording, detail: Sequence[int]) -> list[int]:
+    """The updates (0-based) asked to be kept in full detail, checked: whole numbers of the run."""
+    out = []
+    for k in detail:
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+            raise TypeError(f"detail takes update numbers (0-based whole numbers), got {k!r:.40}")
+        if not 0 <= int(k) < rec.updates:
+            raise ValueError(f"detail: update {int(k)} is not one of the run's (0 to {rec.updates - 1})")
+        out.append(int(k))
+    if len(set(out)) > MAX_ASKED:
+        raise ValueError(f"detail: at most {MAX_ASKED} updates can be asked for, got {len(set(out))}")
+    return sorted(set(out))
+
+
 def write_replay(
     rec: Recording,
     folder: str | os.PathLike[str],
@@ -197,14 +234,18 @@ def write_replay(
     frames: int = 60,
     axes: tuple[int, int] | None = None,
     title: str | None = None,
+    detail: Sequence[int] = (),
 ) -> Path:
     """Write the replay of ``rec`` into ``folder``: ``index.html`` (open it in any browser) and
     ``updates.csv`` (every update's numbers). Returns the page's path.
 
-    Graph frames are drawn for at most ``frames`` updates: the first ``first``, then log-spaced
-    ones (the page says so); the other panels show every update. ``axes`` picks the two
-    parameters (indices into ``rec.param_names``) the landscape is drawn over, the others held
-    at their current values; default ``(w, b)``, or ``(w1, w2)`` for two or more features.
+    The page stays under 15 MB for any run (:mod:`~tinygrad_lr.replay.budget`): every update's
+    numbers while they fit, else those of whole blocks of updates (the page says which); full
+    detail -- the graph of the update, every node's numbers -- for at most ``frames`` updates: the
+    first ``first``, then log-spaced ones up to the last, and every update in ``detail``
+    (0-based, at most 100), as many as fit. ``axes`` picks the two parameters (indices into
+    ``rec.param_names``) the landscape is drawn over, the others held at their current values;
+    default ``(w, b)``, or ``(w1, w2)`` for two or more features.
 
     The folder is written whole or not at all: into a temporary sibling folder first, then
     renamed. An existing replay folder is replaced; a folder holding other files is refused.
@@ -212,14 +253,24 @@ def write_replay(
     Raises:
         GraphvizNotFoundError: Graphviz's ``dot`` is missing -- raised *after* the page (without
             the graph panel) and the numbers were written.
+        ReplayTooLargeError: the page would still pass 15 MB (a data set of very many numbers);
+            nothing is written.
         OSError: the folder cannot be written.
     """
     folder = check_replay_folder(folder)
-    picks = frame_updates(rec.updates, first=first, total=frames)
-    gf = graph_frames(rec, picks)
-    page = replay_html(rec, gf, title=title, axes=axes)
+    asked = asked_updates(rec, detail)
+    plan = plan_numbers(rec, asked)
+    picks = detail_updates(rec.updates, plan, asked, first=first, total=frames)
+    gf = trim_frames(graph_frames(rec, picks), asked)
+    page = replay_html(rec, gf, title=title, axes=axes, plan=plan, asked=asked).encode("utf-8")
+    if len(page) > PAGE_LIMIT:
+        raise ReplayTooLargeError(
+            f"the replay page would be {len(page) / 1e6:.1f} MB, more than {PAGE_LIMIT / 1e6:g} MB: "
+            f"the data ({rec.n_samples} rows of {rec.n_features + 1} numbers) is too large to draw; "
+            "replay a sample of the rows"
+        )
     with atomic_folder(folder, _OURS, "the replay") as build:  # whole or not at all
-        (build / "index.html").write_text(page, encoding="utf-8")
+        (build / "index.html").write_bytes(page)
         (build / "updates.csv").write_bytes(_updates_csv(rec))
     if gf.error is not None:
         raise missing_dot_error(gf, f"the replay {folder / 'index.html'}")

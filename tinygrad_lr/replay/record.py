@@ -46,7 +46,7 @@ __all__ = [
     "ReplayTooLargeError",
 ]
 
-MAX_UPDATES = 100_000  # every update's numbers go into the page: ~60 bytes each for one feature
+MAX_UPDATES = 1_000_000  # updates recorded, all in memory; the page keeps what fits 15 MB
 MAX_SAMPLES = 5_000  # points drawn in the data panel, and rows of per-sample numbers per frame
 
 # the options of fit a replay cannot show, and why (the command line says it with its flags)

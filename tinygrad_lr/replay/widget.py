@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import html
 import io
+from collections.abc import Sequence
 from typing import Any
 
 from ..viz.figures.moment import PHASES, MomentFigure, moment_text
 from ..viz.recording import fmt
 from ..viz.svg_fill import fill_svg
 from ..viz.update_graphs import frame_updates, graph_frames, sample_labels
+from .page import asked_updates
 from .record import Recording
 
 __all__ = ["ReplayWidget", "replay_widget", "INSTALL_HINT"]
@@ -31,6 +33,8 @@ class ReplayWidget:
 
     :meth:`show` moves every panel to a moment, as the controls do; ``update`` (0-based),
     ``phase`` (0 forward, 1 backward, 2 update) and ``sample`` tell where it is.
+    The graph is drawn for the first ``first`` updates, log-spaced ones up to ``frames`` in all,
+    and every update in ``detail`` (0-based), as on the page.
 
     Example:
         >>> from tinygrad_lr import LinearRegression
@@ -43,7 +47,13 @@ class ReplayWidget:
     """
 
     def __init__(
-        self, rec: Recording, *, frames: int = 60, first: int = 20, axes: tuple[int, int] | None = None
+        self,
+        rec: Recording,
+        *,
+        frames: int = 60,
+        first: int = 20,
+        axes: tuple[int, int] | None = None,
+        detail: Sequence[int] = (),
     ) -> None:
         try:
             import ipywidgets as W  # type: ignore[import-untyped]
@@ -52,7 +62,8 @@ class ReplayWidget:
         if rec.updates == 0:
             raise ValueError("the recording has no updates to replay")
         self.rec = rec
-        picks = frame_updates(rec.updates, first=first, total=frames)
+        asked = asked_updates(rec, detail)  # drawn in full detail too, as on the page
+        picks = sorted(set(frame_updates(rec.updates, first=first, total=frames)) | set(asked))
         self.frames = graph_frames(rec, picks)
         self.frame_of = {u: i for i, u in enumerate(picks)}
         self.view = MomentFigure(rec, axes=axes)

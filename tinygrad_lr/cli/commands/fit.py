@@ -76,7 +76,8 @@ def add(sub: argparse._SubParsersAction) -> None:
         "--test-split",
         type=float,
         metavar="FRACTION",
-        help="hold out this fraction of the rows (seeded by --seed); print R^2, MSE, RMSE, MAE of each part",
+        help="hold out this fraction of the rows (seeded by --seed); print R^2, MSE, RMSE, MAE of each "
+        "part (so each needs 2 rows or more, whose targets are not all equal)",
     )
     p.add_argument(
         "--init-w",
@@ -106,6 +107,14 @@ def add(sub: argparse._SubParsersAction) -> None:
         metavar="PARAM",
         help="the two parameters the replay's landscape is drawn over (default w b, or w1 w2)",
     )
+    p.add_argument(
+        "--replay-detail",
+        type=int,
+        nargs="+",
+        metavar="K",
+        help="updates (1 = the first) the replay keeps in full detail, their graph with every node's "
+        "numbers, however long the run (at most 100)",
+    )
     p.set_defaults(func=run)
 
 
@@ -124,6 +133,8 @@ def run(args: argparse.Namespace) -> int:
         return run_stream(args)
     if args.chunk_rows is not None:
         raise UsageError("--chunk-rows needs --stream")
+    if args.replay_detail is not None and args.replay is None:
+        raise UsageError("--replay-detail needs --replay")
     data = load_data(args, classes(args))  # a classifier's targets are checked line by line
     check_model_options(args, data.n_features)
     options = fit_options(args, *TRAINING)  # every training option checked here, once
@@ -166,14 +177,29 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _split(args: argparse.Namespace, data: Any) -> tuple[Any, Any]:
-    """The rows to train on, and the held-out ``(X, y)`` with ``--test-split`` (else None)."""
+    """The rows to train on, and the held-out ``(X, y)`` with ``--test-split`` (else None); both
+    parts large enough for the R^2 printed for each, or a UsageError naming the sizes."""
     from ...data import from_arrays, train_test_split
+    from ...metrics import R2_MIN_ROWS, r2_undefined
 
     if args.test_split is None:
         return data, None
     if not 0 < args.test_split < 1:
         raise UsageError(f"--test-split must be a fraction between 0 and 1, got {args.test_split}")
-    (Xtr, ytr), test = train_test_split(data.X, data.y, args.test_split, rng=args.seed)
+    try:
+        (Xtr, ytr), test = train_test_split(
+            data.X, data.y, args.test_split, rng=args.seed, min_rows=R2_MIN_ROWS
+        )
+    except ValueError as exc:
+        raise UsageError(f"--test-split {args.test_split:g}: {exc} (R^2 is printed for each)") from None
+    for part, y in (("the rows to train on", ytr), ("the held-out rows", test[1])):
+        why = r2_undefined(y)
+        if why:
+            fix = "drop --test-split" if r2_undefined(data.y) else "use another --seed or fraction"
+            raise UsageError(
+                f"--test-split {args.test_split:g} (seed {args.seed}): the R^2 of {part} is undefined: "
+                f"{why}; {fix}"
+            )
     return from_arrays(Xtr, ytr, feature_names=data.feature_names, target_name=data.target_name), test
 
 
@@ -181,12 +207,15 @@ def _trained_X(args: argparse.Namespace, train: Any) -> Any:
     """The features the model is trained on: standardized with ``--standardize``."""
     from ...scaling import Standardizer
 
-    return Standardizer.fit(train.X, train.feature_names).transform(train.X) if args.standardize else train.X
+    if not args.standardize:
+        return train.X
+    return Standardizer.fit(train.X, train.feature_names, center=not args.no_bias).transform(train.X)
 
 
 def _replay(args: argparse.Namespace, model: Any, data: Any, opt: Any, options: Any) -> Any:
     """Train with every update recorded, write the replay page; the History, as fit's."""
     from ...replay import check_replay_folder, record, write_replay
+    from ...replay.budget import MAX_ASKED
     from ...replay.record import NOT_REPLAYABLE
 
     for option, why in NOT_REPLAYABLE.items():  # what record refuses, said with the flags
@@ -200,9 +229,15 @@ def _replay(args: argparse.Namespace, model: Any, data: Any, opt: Any, options: 
         if unknown or args.replay_axes[0] == args.replay_axes[1]:
             raise UsageError(f"--replay-axes takes two different parameters of {', '.join(names)}")
         axes = (names.index(args.replay_axes[0]), names.index(args.replay_axes[1]))
+    asked = args.replay_detail or []
+    if any(k < 1 for k in asked) or len(set(asked)) > MAX_ASKED:
+        raise UsageError(f"--replay-detail takes 1 to {MAX_ASKED} update numbers, 1 for the first update")
     check_replay_folder(args.replay)
     rec = record(model, data, opt, options)
-    page = write_replay(rec, args.replay, axes=axes)
+    past = [k for k in asked if k > rec.updates]
+    if past:
+        raise UsageError(f"--replay-detail: update {past[0]} is past the run's last update, {rec.updates}")
+    page = write_replay(rec, args.replay, axes=axes, detail=[k - 1 for k in asked])
     out = sys.stderr if args.json else sys.stdout  # --json prints one JSON object and nothing else
     if rec.diverged is not None:
         print(f"wrote {page}: the replay of {rec.updates} updates, up to where training blew up", file=out)
