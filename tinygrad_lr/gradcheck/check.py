@@ -85,7 +85,9 @@ def gradcheck(
 
     analytic, loss_scale, grad_scale = None, None, None
     if data is not None:
-        analytic, loss_scale, grad_scale = _analytic(data, reduction, values, names, l1, l2)
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is said below, not warned
+            analytic, loss_scale, grad_scale = _analytic(data, reduction, values, names, l1, l2)
+    problem = overflow_problem(loss, names, auto, diffs, analytic, loss_scale, grad_scale)
 
     comparisons = []
     for k, (name, a, diff) in enumerate(zip(names, auto, diffs)):
@@ -104,7 +106,38 @@ def gradcheck(
             else ("autodiff vs finite differences")
         )
         title = f"gradcheck: {what}"
-    return GradReport(title, [dict(zip(names, values))], comparisons, [loss], eps)
+    return GradReport(title, [dict(zip(names, values))], comparisons, [loss], eps, overflow=problem)
+
+
+def overflow_problem(
+    loss: float,
+    names: list[str],
+    auto: list[float],
+    diffs: list[Any],
+    analytic: list[float] | None,
+    loss_scale: float | None,
+    grad_scale: np.ndarray | None,
+) -> str:
+    """Where a gradient check's numbers overflow (``""``: nowhere): the loss, autodiff's gradient,
+    the loss a step ``h`` away, the formula's gradient, or the sums of squares the loss adds up.
+    A comparison of such numbers would only say that two infinities disagree."""
+    if not math.isfinite(loss):
+        return f"the loss is {loss} at this point"
+    for name, a in zip(names, auto):
+        if not math.isfinite(a):
+            return f"autodiff's dL/d{name} is {a}"
+    for name, d in zip(names, diffs):
+        if math.isinf(d.loss_scale):  # nan a step away is an undefined loss: the report says so
+            return f"the loss is inf a step h = {d.step:.3g} away in {name}"
+    for name, a in zip(names, analytic or []):
+        if not math.isfinite(a):
+            return f"the formula's dL/d{name} = sum 2 r x is {a}"
+    scales = (
+        [] if loss_scale is None else [loss_scale, *np.ravel(grad_scale if grad_scale is not None else [])]
+    )
+    if not all(map(math.isfinite, scales)):
+        return "the squared residuals the loss adds up reach beyond float64"
+    return ""
 
 
 def _analytic(
