@@ -294,3 +294,29 @@ def test_logistic_regressions_cross_entropy_is_blocked_too():
     assert_close(runs[1][0], runs[0][0], rtol=BLOCKED_RTOL, atol=0)
     assert_close(runs[1][1], runs[0][1], rtol=BLOCKED_RTOL, atol=0)
     assert runs[1][0][-1] < runs[1][0][0] < math.log(2.0) + 1e-3  # from about log 2, it learns
+
+
+_FORKED: dict = {}  # what a forked child finds in memory (the step itself does not pickle)
+
+
+def _step_in_child() -> float:
+    return _FORKED["step"](*_FORKED["inputs"])
+
+
+def test_a_forked_child_runs_the_blocked_step_on_threads_of_its_own():
+    """A child made by fork() inherits the pool object but not its threads: the step must make
+    a new pool there, not wait forever for threads that do not exist."""
+    import multiprocessing
+
+    x, y = data()
+    w, b, step = line_step("blocked")
+    want = run_quietly(step, (x, y), 1)[0]  # the parent's pool now exists
+    w.data, b.data = np.array(0.5), np.array(-0.25)
+    ctx = multiprocessing.get_context("fork")
+    _FORKED.update(step=step, inputs=(x, y))
+    try:
+        with ctx.Pool(1) as pool:
+            got = pool.apply_async(_step_in_child).get(timeout=60)
+    finally:
+        _FORKED.clear()
+    assert got == want

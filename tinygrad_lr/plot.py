@@ -36,6 +36,7 @@ from .viz.figures import TEST_COLOR as TEST_COLOR
 from .viz.figures import TRAIN_COLOR as TRAIN_COLOR
 from .viz.figures import (
     fit_line,
+    history_figure,
     loss_curves,
     loss_landscape,
     loss_vs_w,
@@ -56,6 +57,7 @@ __all__ = [
     "new_figure",
     "fit_line",
     "loss_curves",
+    "history_figure",
     "loss_vs_w",
     "loss_landscape",
     "optimizer_paths",

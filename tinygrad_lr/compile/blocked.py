@@ -83,14 +83,16 @@ def dot(a: np.ndarray, b: np.ndarray) -> Any:
 
 
 _pool: ThreadPoolExecutor | None = None
+_pool_pid = 0  # the process that made the pool: a forked child inherits it without its threads
 
 
 def in_threads(jobs: Sequence[tuple[Callable[..., Any], int, int]], *inputs: Any) -> list[Any]:
     """``[share(lo, hi, *inputs) for share, lo, hi in jobs]``, all at once: the first in this
     thread, the others in a pool's threads. The results come back in the jobs' order."""
-    global _pool
-    if _pool is None:
+    global _pool, _pool_pid
+    if _pool is None or _pool_pid != os.getpid():  # in a forked child, the old pool would never run
         _pool = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="tinygrad_lr-blocks")
+        _pool_pid = os.getpid()
     futures = [_pool.submit(share, lo, hi, *inputs) for share, lo, hi in jobs[1:]]
     share, lo, hi = jobs[0]
     try:
