@@ -72,6 +72,7 @@ STORED = [
     "03_check_your_gradient.ipynb",
     "04_seeing_a_fit.ipynb",
     "05_predict_then_run.ipynb",
+    "06_logistic_regression.ipynb",
     "seeing_the_graph_in_jupyter.ipynb",
 ]
 
