@@ -400,7 +400,9 @@ def _define(source: str, namespace: dict[str, Any], name: str) -> Callable[..., 
 def _update_source(optimizer: Optimizer, engine: str) -> tuple[str, dict[str, Any]]:
     """``update()``: the base optimizer's ``p.data <- p.data - lr * p.grad``, written out."""
     ns: dict[str, Any] = {"optimizer": optimizer}
-    lines = ["lr = optimizer.lr"]
+    # one group (the usual case): its lr read straight from the dict, as a schedule leaves it
+    one_group = len(optimizer.param_groups) == 1
+    lines = ['lr = optimizer.param_groups[0]["lr"]' if one_group else "lr = optimizer.lr"]
     for i, p in enumerate(optimizer.params):
         label = getattr(p, "label", None)
         obj = f"param_{label}" if label and label.isidentifier() else f"param{i}"
