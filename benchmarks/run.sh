@@ -38,7 +38,7 @@ cd "$here"
 if [ "$#" -gt 0 ]; then
     exec "$env/bin/python" "$@"
 fi
-for script in bench_scalar.py bench_memory.py bench_tiny.py bench_tensor_step.py bench_replay.py bench_compile.py bench_stream.py; do
+for script in bench_scalar.py bench_memory.py bench_tiny.py bench_tensor_step.py bench_replay.py bench_compile.py bench_blocked.py bench_stream.py; do
     if [ -f "$script" ]; then
         echo "================ $script ================"
         "$env/bin/python" "$script"

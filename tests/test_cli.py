@@ -56,6 +56,10 @@ def test_demo_backprops_trains_and_renders(tmp_path, capsys):
     assert ">3<" not in svg and "w*3" not in svg
     page = (tmp_path / "walkthrough" / "index.html").read_text()
     assert "<svg" in page and "http://" not in page and "https://" not in page
+    # the walkthrough: 16 steps from the loss to w and b; the data x1 ... y3 take none of their own
+    assert len(list((tmp_path / "walkthrough").glob("step_*.svg"))) == 16
+    steps = (tmp_path / "walkthrough" / "walkthrough.txt").read_text()
+    assert "x1" in steps and not re.search(r"dLoss/d(x|y)\d =", steps)
     replay_page = tmp_path / "replay" / "index.html"
     assert f"watch it learn, update by update (open in a browser): {replay_page}" in out
     replay = (tmp_path / "replay" / "index.html").read_text()
@@ -72,7 +76,7 @@ def test_demo_ends_with_what_to_do_next_and_every_step_it_names_exists(tmp_path,
     root = Path(__file__).resolve().parent.parent
     for path in ("docs/tutorial.md", "notebooks/01_worked_example.ipynb"):
         assert path in tail and (root / path).exists()
-    assert "first of six exercises" in tail and len(EXERCISES) == 6
+    assert "first of seven exercises" in tail and len(EXERCISES) == 7
     assert "do it yourself: tinygrad-lr check --new 1 writes" in tail
     monkeypatch.chdir(tmp_path)
     assert main(["check", "--new", "1"]) == 0  # the command it names works, and writes the stub
@@ -116,7 +120,13 @@ def test_graph_folds_a_picture_wider_than_a_screen_by_default(tmp_path, capsys):
     unfolded_px = float(out.split("unfolded it would be ")[1].split(" px")[0])
     assert unfolded_px > 10_000
     width = int.from_bytes((tmp_path / "g.png").read_bytes()[16:20], "big")
-    assert width < unfolded_px / 5
+    assert width <= 1920  # folded it was still 2063 px in a row: stacked top to bottom, it fits
+    assert "(stacked top to bottom: left to right it would be" in out and "--rankdir LR draws it so)" in out
+    row_px = float(out.split("left to right it would be ")[1].split(" px")[0])
+    assert 1920 < row_px < unfolded_px
+    assert main(["graph", "--x", *xs, "--y", *ys, "-o", str(tmp_path / "row.png"), "--rankdir", "LR"]) == 0
+    assert "stacked" not in capsys.readouterr().out  # asked for a row: a row, however wide
+    assert int.from_bytes((tmp_path / "row.png").read_bytes()[16:20], "big") > 1920
     assert main(["graph", "--x", *xs, "--y", *ys, "-o", str(tmp_path / "wide.svg"), "--no-fold"]) == 0
     assert "folded" not in capsys.readouterr().out
     assert "x30 (one subgraph" not in (tmp_path / "wide.svg").read_text()

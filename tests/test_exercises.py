@@ -1,4 +1,4 @@
-"""The six exercises: a right answer passes, each classic wrong answer gets its own diagnosis.
+"""The seven exercises: a right answer passes, each classic wrong answer gets its own diagnosis.
 
 The answers live in tests/exercise_solutions/ (one module per exercise: ``right`` and the slips),
 never in the shipped stubs. The numbers in the expected diagnoses are worked out by hand from the
@@ -97,6 +97,12 @@ CASES = [
     (6, ["InfSlope"], "wrong", ["your dL_da(xp, g=1, a=0.7, out=sin(a)) is inf", "not a finite number"]),
     (6, ["NanForward"], "wrong", ["your forward(xp, a=0.7) is nan", "not a finite number"]),
     (6, ["Renamed"], "wrong", ['name = "sin"']),
+    (7, ["right"], "pass", ["data sets of 2, 3, 4, 5 samples"]),
+    (7, ["sign"], "wrong", ["your dL/dw = 0.5 at w=0, b=0", "the sign is flipped"]),
+    (7, ["summed"], "wrong", ["your dL/dw = -1 at w=0, b=0", "forgetting the mean"]),
+    (7, ["missing_sigma_prime"], "wrong", ["your dL/dw = -2 at w=0, b=0", "is missing from the chain"]),
+    (7, ["extra_sigma_prime"], "wrong", ["your dL/dw = -0.125", "multiplied in twice"]),
+    (7, ["infinite"], "wrong", ["your dL/dw is inf", "not a finite number"]),
 ]
 
 
@@ -188,8 +194,8 @@ def test_close_never_calls_an_answer_that_is_not_a_number_right():
 def test_check_needs_the_exercises_functions():
     with pytest.raises(TypeError, match="exercise 4 checks 2 function"):
         check(4, answers(4).update)
-    with pytest.raises(ValueError, match="no exercise 7"):
-        check(7, print)
+    with pytest.raises(ValueError, match="no exercise 8"):
+        check(8, print)
 
 
 # --- the stubs ----------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ FILLED = {
     4: "",  # update and gd are already so named
     5: "sgd = right",
     6: "",
+    7: "grad_bce = right",
 }
 
 

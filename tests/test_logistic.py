@@ -444,3 +444,50 @@ def test_the_stable_lr_of_bce_is_8_times_the_mse_bound_and_gd_below_it_never_ris
         losses.append(logistic_loss(X, y, theta[0], theta[1]))
         theta = theta - lr * logistic_gradient(X, y, theta[0], theta[1])
     assert all(b <= a for a, b in zip(losses, losses[1:]))
+
+
+def test_the_gradient_check_compares_three_ways_with_the_formula_by_hand():
+    """At w = 0.5, b = -1 on x = 1, 2, 4 with classes 0, 1, 1: z = -0.5, 0, 1, so
+    p - y = 0.377541, -0.5, -0.268941 and dL/dw = (0.377541 - 1 - 1.075763) / 3 = -0.566075,
+    dL/db = -0.130467; the report's formula column holds exactly those."""
+    from tinygrad_lr.gradcheck import check_logistic_regression
+
+    s = [1 / (1 + math.exp(0.5)), 0.5 - 1, 1 / (1 + math.exp(-1.0)) - 1]
+    dw, db = (s[0] * 1 + s[1] * 2 + s[2] * 4) / 3, sum(s) / 3
+    for engine in ("value", "tensor"):
+        report = check_logistic_regression(0.5, -1.0, [1, 2, 4], [0, 1, 1], engine=engine)
+        assert report.ok, report
+        formula = {c.param: c.other for c in report.comparisons if c.method == "analytic"}
+        assert_close([formula["w"], formula["b"]], [dw, db], rtol=1e-14)
+        assert_close([report.autodiff()["w"], report.autodiff()["b"]], [dw, db], rtol=1e-14)
+        assert "mean((sigmoid(z) - y) x)" in report.title
+    # with L2 the formula gains 2 l2 w for w only
+    ridge = check_logistic_regression(0.5, -1.0, [1, 2, 4], [0, 1, 1], l2=0.1)
+    assert ridge.ok and abs(ridge.autodiff()["w"] - (dw + 2 * 0.1 * 0.5)) < 1e-14
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(st.floats(-4, 4), min_size=3, max_size=3),
+    st.floats(-3, 3),
+    st.integers(0, 2**16),
+)
+def test_the_gradient_check_agrees_at_any_point(w, b, seed):
+    from tinygrad_lr.gradcheck import check_logistic_regression
+
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(6, 3)) * 2
+    y = rng.integers(0, 2, 6).astype(float)
+    report = check_logistic_regression(w, b, X, y, engine="tensor", l2=0.05)
+    assert report.ok, report
+
+
+def test_the_gradient_check_refuses_what_it_cannot_check():
+    from tinygrad_lr.gradcheck import check_logistic_regression
+
+    with pytest.raises(ValueError, match="classes 0 and 1"):
+        check_logistic_regression(0.0, 0.0, [1, 2], [0, 2])
+    with pytest.raises(ValueError):
+        check_logistic_regression(math.nan, 0.0, [1, 2], [0, 1])
+    with pytest.raises(ValueError):
+        check_logistic_regression(0.0, 0.0, [1, math.inf], [0, 1])

@@ -9,7 +9,16 @@ import json
 import numpy as np
 import pytest
 
-from notebooks import NOTEBOOKS, ROOT, cell_text, find_cell, rich_kinds, run_notebook
+from notebooks import (
+    NOTEBOOKS,
+    ROOT,
+    STORED,
+    cell_text,
+    find_cell,
+    output_differences,
+    rich_kinds,
+    run_notebook,
+)
 from tinygrad_lr.compare import allclose
 
 LEARNER_NOTEBOOKS = [
@@ -18,6 +27,7 @@ LEARNER_NOTEBOOKS = [
     "03_check_your_gradient.ipynb",
     "04_seeing_a_fit.ipynb",
     "05_predict_then_run.ipynb",
+    "06_logistic_regression.ipynb",
 ]
 _RUN: dict = {}
 
@@ -36,26 +46,47 @@ def _text(nb, marker: str) -> str:
     return cell_text(find_cell(nb, marker))
 
 
+def _markdown(nb, marker: str) -> str:
+    """The text of the first markdown cell holding ``marker``."""
+    return next(c.source for c in nb.cells if c.cell_type == "markdown" and marker in c.source)
+
+
 def _cell_of(nb, source: str):
     """The code cell whose whole source is ``source`` (for one-word cells such as ``history``)."""
     (cell,) = [c for c in nb.cells if c.cell_type == "code" and c.source.strip() == source]
     return cell
 
 
-def test_the_notebooks_are_committed_clean_and_linked_from_the_readmes():
+def test_the_notebooks_are_committed_with_their_outputs_and_linked_from_the_readmes():
+    """The learner notebooks store their outputs (their figures show on the repository's web
+    page; the next test checks them); the exercises notebook, which a learner fills in, none."""
     assert sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")) == LEARNER_NOTEBOOKS
+    assert set(LEARNER_NOTEBOOKS) <= set(STORED)
     for name in LEARNER_NOTEBOOKS:
         nb = json.loads((NOTEBOOKS / name).read_text())
         assert nb["metadata"]["kernelspec"]["name"] == "python3"
-        for cell in nb["cells"]:
-            if cell["cell_type"] == "code":
-                assert cell["outputs"] == [] and cell["execution_count"] is None, f"{name} has outputs"
+        code = [cell for cell in nb["cells"] if cell["cell_type"] == "code"]
+        assert sum(bool(cell["outputs"]) for cell in code) >= 3, name  # stored, shown on the web page
         readme, index = (ROOT / "README.md").read_text(), (ROOT / "docs" / "README.md").read_text()
         assert f"notebooks/{name}" in readme and f"../notebooks/{name}" in index
+    exercises = json.loads((NOTEBOOKS / "exercises.ipynb").read_text())
+    assert all(c["outputs"] == [] for c in exercises["cells"] if c["cell_type"] == "code")
+
+
+@pytest.mark.parametrize("name", STORED)
+def test_the_stored_outputs_are_what_a_fresh_run_shows(executed, name):
+    """Every printed line and every picture a notebook stores is what it shows when run today
+    (else: python tools/update_notebooks.py NAME)."""
+    stored = json.loads((NOTEBOOKS / name).read_text())
+    assert output_differences(stored, executed(name)) == [], f"python tools/update_notebooks.py {name}"
 
 
 def test_01_the_worked_example_from_forward_pass_to_update(executed):
     nb = executed("01_worked_example.ipynb")
+    # "Try it": lr 0.1 overshoots, the loss grows -- from w = 1, b = 0 the step is 0.1 * (40, 18)
+    assert "change `lr` to `0.1`" in _markdown(nb, "**Try it:**")
+    w1, b1 = 1 + 0.1 * 40, 0 + 0.1 * 18
+    assert sum((w1 * x + b1 - y) ** 2 for x, y in [(1, 3), (2, 5), (3, 7)]) > 29
     forward = _text(nb, "predictions = [w * xi + b for xi in x]")
     assert "residuals f_i - y_i: [-2.0, -3.0, -4.0]" in forward
     assert "Loss(1, 0) = 29.0" in forward  # 4 + 9 + 16
@@ -92,6 +123,35 @@ def test_02_gd_sgd_and_mini_batch(executed):
     assert "mini-batch of 2" in runs and "200 updates" in runs
     assert rich_kinds(find_cell(nb, "plot.loss_curves(")) == ["image/png"]
     assert rich_kinds(find_cell(nb, "plot.loss_vs_w(")) == ["image/png"]
+    # "Try it" at lr 0.21: exactly one of the three diverges, SGD; at 0.22 GD too; at 0.26 all
+    assert "set `lr = 0.21` at the top" in _markdown(nb, "**Try it:**")
+    assert _diverging([1.0, 2.0, 3.0], [2.0, 4.0, 6.0], 0.2) == set()
+    assert _diverging([1.0, 2.0, 3.0], [2.0, 4.0, 6.0], 0.21) == {"sgd"}
+    assert _diverging([1.0, 2.0, 3.0], [2.0, 4.0, 6.0], 0.22) == {"gd", "sgd"}
+    assert _diverging([1.0, 2.0, 3.0], [2.0, 4.0, 6.0], 0.26) == {"gd", "sgd", "minibatch"}
+    # why, worked out: the error in w is multiplied, per epoch, by GD |1 - lr*2*mean(x^2)|, SGD
+    # |1 - 2 lr x1^2| |1 - 2 lr x2^2| |1 - 2 lr x3^2|, the mini-batches [1, 2] and [3] likewise
+    factors = {
+        "gd": lambda lr: abs(1 - lr * 28 / 3),
+        "sgd": lambda lr: abs(1 - 2 * lr) * abs(1 - 8 * lr) * abs(1 - 18 * lr),
+        "minibatch": lambda lr: abs(1 - 5 * lr) * abs(1 - 18 * lr),
+    }
+    assert {name for name, f in factors.items() if f(0.21) > 1} == {"sgd"}
+    assert all(f(0.2) < 1 for f in factors.values())
+
+
+def _diverging(xs, ys, lr):
+    """The rules of notebook 02 (model y = x*w from w = 1, MSE, 100 epochs) that diverge at ``lr``."""
+    from tinygrad_lr import DivergenceError, LinearRegression, fit
+
+    out = set()
+    for name, options in (("gd", {}), ("sgd", {}), ("minibatch", {"batch_size": 2})):
+        try:
+            fit(LinearRegression(bias=False, w=1.0), (xs, ys), name, loss="mse", lr=lr, epochs=100,
+                progress=False, **options)
+        except DivergenceError:
+            out.add(name)
+    return out
 
 
 def test_03_checking_your_own_gradient(executed):
@@ -127,6 +187,27 @@ def test_04_seeing_a_fit_happen(executed):
     assert f"least squares: w = {w_ls:.6f}, b = {b_ls:.6f}" in cell_text(landscape)
     for marker in ("snapshots = {", "plot.loss_curves(", "plot.loss_landscape("):
         assert rich_kinds(find_cell(nb, marker)) == ["image/png"], marker  # each figure once
+    # "Try it": after 100,000 iterations b is still far from the star (the valley's floor is flat);
+    # lr 5e-4 is above the largest stable rate, 2 / lambda_max of the MSE's Hessian 2 A^T A / n
+    A = np.c_[x, np.ones_like(x)]
+    lam = np.linalg.eigvalsh(2 * A.T @ A / len(y))
+    assert 1e-4 < 2 / lam[-1] < 5e-4
+    step = np.eye(2) - 1e-4 * 2 * A.T @ A / len(y)  # GD's error recurrence e <- (I - lr H) e
+    b_100k = b_ls + (np.linalg.matrix_power(step, 100_000) @ (np.zeros(2) - [w_ls, b_ls]))[1]
+    assert b_ls - b_100k > 1.0, b_100k  # not at the star: still more than 1 below it
+    assert "run the fit for 100,000 iterations" in _markdown(nb, "**Try it:**")
+    assert "`lr=5e-4`" in _markdown(nb, "**Try it:**")
+    from tinygrad_lr import DivergenceError, LinearRegression, fit, load_csv
+
+    with pytest.raises(DivergenceError):
+        fit(LinearRegression(w=0.0, b=0.0), load_csv(ROOT / "examples" / "data" / "study_hours.csv"), "gd",
+            lr=5e-4, loss="mse", epochs=1000, progress=False)
+    # the fix, shown: standardized, lr 0.1, 100 iterations reach the least-squares line
+    fixed = _text(nb, "standardize=True")
+    assert f"largest stable lr: {2 / lam[-1]:.3g} on hours, 1 on z" in fixed
+    best = np.mean((A @ [w_ls, b_ls] - y) ** 2)
+    assert f"loss {best:.4f}" in fixed and f"w = {w_ls:.6f}, b = {b_ls:.6f} (in hours)" in fixed
+    assert rich_kinds(find_cell(nb, "mse_z")) == ["image/png"]
 
 
 def test_05_predict_then_run(executed):
@@ -190,3 +271,32 @@ def test_05_predict_then_run(executed):
     predicted = int(mom.split("predicted steps: ")[1].split(" ")[0])
     actual = int(mom.split("the engine's steps: ")[1])
     assert abs(predicted - actual) <= 1 and predicted < predicted_gd / 50
+
+
+def test_06_logistic_regression_by_hand_then_on_100_students(executed):
+    """The two points by hand (p = 1/2, L = log 2, dL/dw = (0.5 * 1 - 0.5 * 3) / 2 = -0.5, one
+    step to w = 0.5), the three-way check, and Newton's answer against numpy's own IRLS loop."""
+    import math
+
+    nb = executed("06_logistic_regression.ipynb")
+    forward = _text(nb, "L = bce_with_logits(z, y)")
+    assert "z = [0.0, 0.0]  p = [0.5, 0.5]" in forward and f"L = {math.log(2):.6f}" in forward
+    backward = _text(nb, "L.backward()")
+    assert "autodiff: dL/dw = -0.5, dL/db = 0.0" in backward
+    assert "formula:  mean((p - y) x) = -0.5, mean(p - y) = 0.0" in backward
+    # after the step z = 0.5, 1.5: L = (log(1 + e^0.5) + log(1 + e^-1.5)) / 2
+    step = (math.log1p(math.exp(0.5)) + math.log1p(math.exp(-1.5))) / 2
+    assert f"one step with lr = 1: w = 0.5, b = 0.0, L = {step:.6f}" in backward
+    report = _text(nb, "check_logistic_regression(")
+    assert "OK: all 4 comparisons agree." in report
+    data = np.genfromtxt(ROOT / "examples" / "data" / "exam_results.csv", delimiter=",", skip_header=1)
+    A, y = np.c_[data[:, :2], np.ones(len(data))], data[:, 2]
+    theta = np.zeros(3)
+    for _ in range(25):  # Newton's method written out in numpy
+        p = 1 / (1 + np.exp(-A @ theta))
+        theta -= np.linalg.solve((A * (p * (1 - p))[:, None]).T @ A, A.T @ (p - y))
+    newton = _text(nb, "history = fit(model, data")
+    assert f"Newton (autodiff): {np.round(theta, 6)}" in newton
+    assert "accuracy: 0.9" in newton
+    for marker in ("plot.decision_boundaries(", "plot.sigmoid_samples("):
+        assert rich_kinds(find_cell(nb, marker)) == ["image/png"], marker  # each figure once

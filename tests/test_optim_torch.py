@@ -152,3 +152,36 @@ def test_schedules_match_torch_lr_scheduler(sched):
         ts.step()
         s.step()
         assert_close(s.get_last_lr()[0], ts.get_last_lr()[0], rtol=1e-12, atol=1e-15)
+
+
+CHAINS = [
+    ("StepLR+ExponentialLR", (StepLR, dict(step_size=3, gamma=0.5)), (ExponentialLR, dict(gamma=0.95))),
+    (
+        "LinearLR+CosineAnnealingLR",
+        (LinearLR, dict(start_factor=0.25, total_iters=8)),
+        (CosineAnnealingLR, dict(T_max=30)),
+    ),
+    (
+        "LinearLR+StepLR",
+        (LinearLR, dict(start_factor=0.5, total_iters=4)),
+        (StepLR, dict(step_size=5, gamma=0.3)),
+    ),
+]
+
+
+@pytest.mark.parametrize("chain", CHAINS, ids=[c[0] for c in CHAINS])
+def test_two_schedules_multiply_as_torch_chaining(chain):
+    # two schedulers built on one optimizer and both stepped every epoch, in both libraries
+    _, (cls1, kw1), (cls2, kw2) = chain
+    o = GD([Value(0.0)], lr=0.1)
+    ours = [cls1(o, **kw1), cls2(o, **kw2)]
+    topt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    theirs = [
+        getattr(torch.optim.lr_scheduler, c.__name__)(topt, **kw) for c, kw in ((cls1, kw1), (cls2, kw2))
+    ]
+    assert_close(o.lr, topt.param_groups[0]["lr"], rtol=1e-12)
+    for _ in range(40):
+        topt.step()
+        for s in (*ours, *theirs):
+            s.step()
+        assert_close(o.lr, topt.param_groups[0]["lr"], rtol=1e-12, atol=1e-15)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-from tinygrad_lr import Value, plot
+from tinygrad_lr import LinearRegression, Value, fit, plot
 from tinygrad_lr.compare import allclose, assert_close
 
 XS, YS = [1.0, 2.0, 3.0], [3.0, 5.0, 7.0]
@@ -327,7 +328,22 @@ def _every_figure():
         "loss_vs_w": plot.loss_vs_w(mse, (0, 4), at=1.0, trajectory=[1.0, 1.5]),
         "loss_landscape": plot.loss_landscape(_sse_wb, (0, 3), (-1, 2), num=10),
         "lr_sweep": plot.lr_sweep((XS, YS), [0.01, 0.1], epochs=3),
+        "history_figure": fit(LinearRegression(), (XS, YS), "gd", lr=0.01, epochs=3, progress=False).plot(),
         **_theory_figures(),
+        **_logistic_figures(),
+    }
+
+
+def _logistic_figures():
+    def bce(w, b):
+        return sum(math.log1p(math.exp(-(2 * y - 1) * (w * x + b))) for x, y in [(1, 0), (2, 1), (3, 1)]) / 3
+
+    return {
+        "sigmoid_samples": plot.sigmoid_samples([-1.0, 0.5, 2.0], [0, 1, 1]),
+        "decision_boundaries": plot.decision_boundaries(
+            [[0, 0], [1, 2], [2, 1]], [0, 1, 1], {"z = 0": [1, 1, -1]}
+        ),
+        "bce_landscape": plot.bce_landscape(bce, (1.0, -1.0), (-1, 3), (-4, 2), num=10),
     }
 
 
@@ -345,8 +361,9 @@ def _theory_figures():
 
 @pytest.mark.parametrize(
     "name",
-    ["new_figure", "fit_line", "loss_curves", "loss_vs_w", "loss_landscape", "lr_sweep"]
-    + ["theory_landscape", "error_directions", "phase_diagram"],
+    ["new_figure", "fit_line", "loss_curves", "loss_vs_w", "loss_landscape", "lr_sweep", "history_figure"]
+    + ["theory_landscape", "error_directions", "phase_diagram"]
+    + ["sigmoid_samples", "decision_boundaries", "bce_landscape"],
 )
 def test_every_plot_result_displays_in_jupyter_as_one_png_of_the_figures_size(name):
     """IPython's own formatter (what a notebook cell's last line goes through) finds a PNG."""
@@ -441,3 +458,48 @@ def test_every_path_ends_in_a_marker_the_legend_names():
         assert_close(end.get_facecolor()[0][:3], to_rgb(handle.get_color()), rtol=1e-6, atol=1e-12)
         shapes.append(handle.get_marker())
     assert len(set(shapes)) == len(paths)
+
+
+def test_history_plot_draws_the_loss_and_every_parameter_over_the_epochs():
+    """``fit(...).plot()``: the loss from before training (epoch 0) to the last epoch, and w and b
+    over the same epochs -- the worked example, whose first step goes to w = 1.4, b = 0.18."""
+    from tinygrad_lr import LinearRegression, fit
+
+    h = fit(LinearRegression(w=1.0, b=0.0), ([1, 2, 3], [3, 5, 7]), "gd", lr=0.01, loss="sse",
+            epochs=50, progress=False)
+    fig = h.plot(title="GD on three points")
+    ax_loss, ax_params = fig.axes
+    (curve,) = [line for line in ax_loss.get_lines() if line.get_gid() == "curve:gd"]
+    assert list(curve.get_xdata()) == list(range(51))
+    assert_close(np.asarray(curve.get_ydata()), [29.0, *h.losses])
+    assert ax_loss.get_yscale() == "log" and ax_loss.get_xlabel() == "epoch"
+    lines = {line.get_label(): line for line in ax_params.get_lines()}
+    assert set(lines) == {"w", "b"}
+    assert_close(np.asarray(lines["w"].get_ydata())[:2], [1.0, 1.4])
+    assert_close(np.asarray(lines["b"].get_ydata())[:2], [0.0, 0.18], atol=1e-15)
+    assert_close(np.asarray(lines["w"].get_ydata())[-1], h.final_params[0])
+    assert ax_params.get_xlabel() == "epoch" and fig.get_suptitle() == "GD on three points"
+    with pytest.raises(TypeError, match="history_figure takes a History"):
+        plot.history_figure([1, 2])
+
+
+def test_the_training_layer_does_not_import_the_pictures_for_history_plot():
+    """History.plot() is served by a registration; no file of tinygrad_lr/train imports a picture
+    module, not even inside a function."""
+    import ast
+    from pathlib import Path
+
+    import tinygrad_lr.train
+
+    found = []
+    for path in Path(tinygrad_lr.train.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] + [a.name for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            if any(part in ("viz", "plot", "replay", "figures") for n in names for part in n.split(".")):
+                found.append(f"{path.name}:{node.lineno}")
+    assert found == []

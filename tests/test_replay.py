@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -385,3 +386,28 @@ def test_the_animations_text_is_at_least_11_px() -> None:
     px = {t.get_text(): round(t.get_fontsize() * dpi / 72, 1) for t in texts}
     small = {text: size for text, size in px.items() if size < 11}
     assert not small, small
+
+
+def test_the_readme_gif_reads_at_11px_where_github_shows_it() -> None:
+    """The README's GIF is at most 830 px wide, so GitHub's README column (about 830 px) shows it
+    at its own size, not shrunk; and every text of its frame -- the update written out, titles,
+    axis labels, ticks, the legend -- is at least 11 px at the GIF's 80 dpi (it was 7 px for the
+    legend and 9 px for the ticks once the 960 px GIF was shrunk to the column)."""
+    from matplotlib.text import Text
+    from PIL import Image
+
+    from tinygrad_lr.replay.figure import MomentFigure
+
+    root = Path(__file__).resolve().parent.parent
+    with Image.open(root / "docs" / "images" / "replay_three_points.gif") as im:
+        assert im.size[0] <= 830, im.size
+    rec = record(LinearRegression(w=1.0, b=0.0), ([1, 2, 3], [3, 5, 7]), "gd", lr=0.01, loss="sse", epochs=20)
+    view = MomentFigure(rec)
+    fig = view.show(19, 2)
+    fig.set_dpi(80)
+    assert fig.get_figwidth() * 80 <= 830
+    texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    assert len(texts) > 20  # the title, 3 panel titles, 6 axis labels, ticks, legend
+    px = {t.get_text(): round(t.get_fontsize() * 80 / 72, 1) for t in texts}
+    small = {text: size for text, size in px.items() if size < 11}
+    assert small == {}

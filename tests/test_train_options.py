@@ -178,10 +178,11 @@ def test_a_stream_refuses_what_needs_the_data_in_memory(tmp_path):
     path = tmp_path / "d.csv"
     path.write_text("1,3\n2,5\n3,7\n")
     with pytest.raises(ValueError, match="takes no record_params, scheduler: they need the data in memory"):
-        opt = GD(LinearRegression().parameters(), lr=0.01)
+        model = LinearRegression()  # the optimizer on the model's own parameters (else refused first)
+        opt = GD(model.parameters(), lr=0.01)
         from tinygrad_lr import StepLR
 
-        fit(LinearRegression(), CSVStream(path), opt, record_params=True, scheduler=StepLR(opt, 1))
+        fit(model, CSVStream(path), opt, record_params=True, scheduler=StepLR(opt, 1))
     with pytest.raises(ValueError, match="streaming needs the loss 'sse' or 'mse'"):
         fit(LinearRegression(), CSVStream(path), "gd", lr=0.01, loss=lambda f, y: (f - y).abs().sum())
 

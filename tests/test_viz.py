@@ -314,12 +314,13 @@ def test_fold_of_a_single_sample_is_the_plain_picture() -> None:
 def test_steps_come_in_a_valid_reverse_topological_order() -> None:
     L, _, _ = three_points()
     steps = backward_steps(L)
-    assert [s.node for s in steps] == list(reversed(topological_order(L)))
+    data = {f"x{i}" for i in (1, 2, 3)} | {f"y{i}" for i in (1, 2, 3)}  # the data: no step of their own
+    assert [s.node for s in steps] == [n for n in reversed(topological_order(L)) if n.label not in data]
     position = {id(s.node): k for k, s in enumerate(steps)}
-    assert len(position) == len(steps) == 3 * 6 + 2 + 2  # per sample x, y, w*x, f, f-y, e; w, b; 2 sums
+    assert len(position) == len(steps) == 3 * 4 + 2 + 2  # per sample w*x, f, f-y, e; w, b; 2 sums
     for s in steps:  # independently: a node comes after every node computed from it
         for parent in s.node.parents:
-            assert position[id(parent)] > position[id(s.node)]
+            assert parent.label in data or position[id(parent)] > position[id(s.node)]
     assert steps[0].node is L and steps[0].grad == 1.0
 
 
@@ -443,11 +444,12 @@ def test_the_walkthrough_folder_and_its_self_contained_page(tmp_path) -> None:
     assert page == folder / "index.html"
     svgs = sorted(folder.glob("step_*.svg"))
     steps = backward_steps(L)
-    assert [p.name for p in svgs] == [f"step_{k:03d}.svg" for k in range(1, 23)]
-    for k in (0, 5, 21):
+    assert [p.name for p in svgs] == [f"step_{k:03d}.svg" for k in range(1, 17)]  # 22 nodes, 6 of them data
+    for k in (0, 5, 15):
         assert steps[k].caption in html.unescape(svgs[k].read_text())
     page_text = page.read_text()
-    assert page_text.count('<figure class="frame"') == 22 and page_text.count("<svg") == 22
+    assert page_text.count('<figure class="frame"') == 16 and page_text.count("<svg") == 16
+    assert "x1 (data)" in page_text and "none (no step)" in page_text and "dL/dx1" not in page_text
     assert not re.search(r"https?://", page_text)  # no URL at all, not even SVG namespaces
     assert not re.search(r"\b(src|href)\s*=", page_text, re.I)
     assert "<link" not in page_text and "@import" not in page_text and "url(" not in page_text
@@ -677,7 +679,7 @@ def test_walkthrough_frames_hold_still_and_read_at_11px(tmp_path) -> None:
     with browser(1366, 768) as driver:
         driver.get(page)
         first = None
-        for k in range(1, 23):
+        for k in range(1, 17):  # 16 steps: the data x1 ... y3 take none
             frame_id, boxes, smallest = driver.execute_script(_MEASURE)
             assert frame_id == f"frame-{k}"
             assert len(boxes) == drawn and smallest >= 11, (k, smallest)
@@ -687,7 +689,7 @@ def test_walkthrough_frames_hold_still_and_read_at_11px(tmp_path) -> None:
             assert driver.find_element("id", "caption").text == captions[k - 1]
             driver.find_element("id", "next").click()
         texts = driver.find_element("tag name", "body").text
-        # the sum's step in chain-rule form, once: in the list (the caption shows step 22 now)
+        # the sum's step in chain-rule form, once: in the list (the caption shows step 16 now)
         assert texts.count("dL/dL3 = dL/dL * dL/dL3 = 1 * 1 = 1") == 1
     with browser(420, 900) as driver:
         driver.get(page)
@@ -815,3 +817,45 @@ def test_a_steps_highlight_is_told_by_line_style_not_colour_alone() -> None:
     assert not any(widths[k] > 1 for k in elements if k.startswith("edge ") and k not in hot_edges)
     current = [k for k in hot if k.startswith("node ") and widths[k] >= 3]
     assert len(current) == 1 and all(w < 3 for k, w in widths.items() if k != current[0])
+
+
+def test_data_are_data_everywhere_named_as_the_replay_names_them_with_no_step_of_their_own(tmp_path) -> None:
+    """The three points given as plain numbers (``w * x + b for x in [1.0, 2.0, 3.0]``, as the
+    Jupyter notebook writes them), through the model, or labelled by hand (the demo): every picture
+    and text names the inputs x1, x2, x3 and the targets y1, y2, y3, draws them as data, and the
+    walkthrough takes no chain-rule step for them or for a plain number (no ``dL/d3``)."""
+    from tinygrad_lr import LinearRegression, sse
+
+    w, b = Value(1.0, label="w"), Value(0.0, label="b")
+    plain = sse([w * x + b for x in [1.0, 2.0, 3.0]], [3.0, 5.0, 7.0])
+    model = LinearRegression(w=1.0, b=0.0)
+    through_model = sse(model([1.0, 2.0, 3.0]), [3.0, 5.0, 7.0])
+    by_hand = three_points()[0]
+    for L in (plain, through_model, by_hand):
+        L.backward()
+        text = walkthrough_text(L)
+        assert text.splitlines()[0].endswith("16 steps, from the loss back to the leaves")
+        assert not re.search(r"d\w*/d(x|y)\d\b", text) and not re.search(r"/d\d", text), text
+        assert "dL/d(w*x1) = dL/df1 * df1/d(w*x1) = -4 * 1 = -4" in text
+        nodes, _ = parse(draw_graph(L))
+        labels = [a["label"] for a in nodes.values()]
+        for i, (x, y) in enumerate([(1, 3), (2, 5), (3, 7)], 1):
+            (xbox,) = [a for a in nodes.values() if a["label"].startswith(f"x{i} (data)|")]
+            (ybox,) = [a for a in nodes.values() if a["label"].startswith(f"y{i} (data)|")]
+            assert xbox["label"].split("|")[1] == f"data {x}" and xbox["class"] == "data"
+            assert ybox["label"].split("|")[1] == f"data {y}" and ybox["class"] == "data"
+        assert not any(lab.split("|")[0] in {"1", "2", "3", "5", "7"} for lab in labels)
+        folded = draw_graph(L, fold=True).source
+        assert "x_i (data)" in folded and "y_i (data)" in folded and "c_i" not in folded
+    frames = walkthrough_frames(plain)
+    assert len(frames) == 16
+    last, _ = parse(frames[-1])
+    (x1,) = [a for a in last.values() if a["label"].startswith("x1 (data)|")]
+    assert x1["label"].endswith("grad none (no step)")  # never "grad ?": no step will reach it
+    # a number the same in every sample stays a number; a one-sample graph keeps its x's step
+    twice = sse([2.0 * w * x for x in [1.0, 2.0]], [2.0, 4.0])
+    twice.backward()
+    names = [a["label"].split("|")[0] for a in parse(draw_graph(twice))[0].values()]
+    assert "2" in names and "x1 (data)" in names and "x2 (data)" in names
+    x = Value(3.0, label="x")
+    assert walkthrough_text(x**2).splitlines()[-1] == "2. dL/dx = dL/dL * dL/dx = 1 * 2*3 = 6"

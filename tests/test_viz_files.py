@@ -94,7 +94,7 @@ def test_a_walkthrough_failing_halfway_leaves_the_previous_one_whole(tmp_path, m
     from tinygrad_lr.viz import walkthrough as module
 
     folder = tmp_path / "walk"
-    write_walkthrough(points(3), folder)  # 22 steps
+    write_walkthrough(points(3), folder)  # 16 steps (the data take none)
     before = snapshot(folder)
     real = module.atomic_write
     calls = []

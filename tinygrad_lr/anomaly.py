@@ -9,7 +9,10 @@ and :func:`~tinygrad_lr.grad`) checks its graph:
    as the input of the first op that uses it);
 2. **backward**: then, as the chain rule visits the nodes, the first node whose backward step
    hands a parent a NaN or infinite gradient is the culprit (``sqrt`` at 0: the value 0 is
-   fine, the slope ``1/(2 sqrt a)`` is not).
+   fine, the slope ``1/(2 sqrt a)`` is not);
+3. **hooks**: a hook (``register_hook``) whose returned gradient is NaN or infinite is the
+   culprit itself, named with the node it was registered on (``kind "hook"``), not the op
+   below that would pass its number on.
 
 Either raises :class:`AnomalyError`, which names the op, its inputs' values and the node's place
 in the graph (its position in the order, the path from the loss down to it), and carries a
@@ -47,9 +50,11 @@ class AnomalyError(FloatingPointError):
     """A NaN or an infinity appeared in the graph: where, and a picture of it.
 
     Attributes:
-        kind: ``"forward"`` (the op's result is not finite) or ``"backward"`` (the gradient
-            the op's backward step handed to ``parent`` is not finite).
-        node: the node of the op at fault.
+        kind: ``"forward"`` (the op's result is not finite), ``"backward"`` (the gradient
+            the op's backward step handed to ``parent`` is not finite) or ``"hook"`` (a hook
+            registered on ``node`` returned a gradient that is not finite).
+        node: the node of the op at fault (for ``"hook"``, the node the hook is registered on).
+        hook: for ``"hook"``, the hook at fault (else ``None``).
         parent: for ``"backward"``, the input whose gradient went bad (else ``None``).
         root: the node the backward pass started from (the loss).
         path: the nodes from ``root`` down to ``node`` (each computed from the next).
@@ -62,6 +67,7 @@ class AnomalyError(FloatingPointError):
         super().__init__(message)
         self.kind, self.node, self.parent, self.root = kind, node, parent, root
         self.path, self.position = path, position
+        self.hook: Any = None
         self._graph: graphviz.Digraph | None = None
 
     @property
@@ -100,6 +106,14 @@ class _Checker:
         for parent in node._prev:
             if not is_finite(grads.get(parent)):
                 raise _error("backward", node, parent, root, order, order.index(node))
+
+    def check_hook(self, node: Any, hook: Any, given: Any, g: Any, root: Any, order: list[Any]) -> None:
+        """``hook`` on ``node``, given the gradient ``given``, returned ``g``: it is at fault if
+        ``g`` is NaN or infinite (``given`` was checked when it was made)."""
+        if not is_finite(_numbers(g)):
+            err = _error("hook", node, None, root, order, order.index(node), hook=hook, returned=(given, g))
+            err.hook = hook
+            raise err
 
 
 @contextlib.contextmanager
@@ -182,7 +196,28 @@ def _path(root: Any, node: Any, order: list[Any]) -> list[Any]:
     return path[::-1]
 
 
-def _error(kind: str, node: Any, parent: Any, root: Any, order: list[Any], position: int) -> AnomalyError:
+def _bare(node: Any) -> str:
+    """A node's name fit to follow a ``d``: ``w``, ``L``, ``(t * 3)``."""
+    return _name(node) if getattr(node, "label", None) or not node._prev else f"({_name(node)})"
+
+
+def _hook_name(hook: Any) -> str:
+    """A hook as the message names it: ``double`` (in f.py:12), ``<lambda>`` (in f.py:30)."""
+    name = getattr(hook, "__name__", None) or repr(hook)
+    code = getattr(hook, "__code__", None)
+    return f"{name} (in {code.co_filename}:{code.co_firstlineno})" if code is not None else str(name)
+
+
+def _error(
+    kind: str,
+    node: Any,
+    parent: Any,
+    root: Any,
+    order: list[Any],
+    position: int,
+    hook: Any = None,
+    returned: Any = None,
+) -> AnomalyError:
     path = _path(root, node, order)
     inputs = "; ".join(f"{_name(p)} = {_number(p.data)}" for p in node._prev) or "none (a leaf)"
     place = (
@@ -190,7 +225,14 @@ def _error(kind: str, node: Any, parent: Any, root: Any, order: list[Any], posit
         f"{len(path) - 1} step{'s' if len(path) != 2 else ''} from the loss: "
         + " <- ".join(_name(n) for n in path)
     )
-    if kind == "forward":
+    if kind == "hook":
+        given, g = returned
+        what = (
+            f"the hook {_hook_name(hook)} registered on {_name(node)} returned "
+            f"d{_bare(root)}/d{_bare(node)} = {_number(_numbers(g))} "
+            f"(it was given {_number(_numbers(given))}): the hook is the cause, not the op below it"
+        )
+    elif kind == "forward":
         what = f"the forward result of {node.op!r} ({_name(node)}) is {_number(node.data)}"
     elif parent is None:
         what = f"the gradient seeded into the loss ({_name(node)}) is {_number(node.grad)}"
@@ -232,8 +274,9 @@ def _draw(err: AnomalyError) -> graphviz.Digraph:
         red_edges.add((f"n{pos[id(parent)]}", f"n{pos[id(child)]}", k))
     _mark(dot, {f"n{pos[id(n)]}" for n in red_nodes}, red_edges, {f"n{pos[id(err.node)]}"})
     what = "result" if err.kind == "forward" else "gradient"
+    source = "a hook on the node filled in red" if err.kind == "hook" else "the op filled in red"
     dot.attr(
-        label=f"detect_anomaly: the first non-finite {what} comes from the op filled in red",
+        label=f"detect_anomaly: the first non-finite {what} comes from {source}",
         labelloc="t",
         fontcolor=_RED,
     )

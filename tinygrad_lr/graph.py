@@ -14,7 +14,8 @@ must visit them, and drives the backward pass in that order. The order is built 
 explicit stack, never recursion, so a graph of millions of nodes backpropagates under
 Python's default recursion limit.
 
-It also holds the ``no_grad`` switch: inside ``with no_grad():`` operations build no graph.
+It also passes on the ``no_grad`` switch (:mod:`tinygrad_lr.grad_mode`): inside ``with no_grad():``
+operations build no graph.
 
 **Gradients of gradients.** :func:`backward_graph` (``L.backward(create_graph=True)``) and
 :func:`grad` run the same chain rule with graph nodes instead of numbers: each node's
@@ -33,13 +34,15 @@ takes a second, watched loop (one flag test per pass); otherwise it runs the pla
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import math
 from collections.abc import Callable
 from typing import Any, Protocol
 
 import numpy as np
+
+from .errors import InputError, describe
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 
 __all__ = [
     "Node",
@@ -54,6 +57,7 @@ __all__ = [
     "RemovableHandle",
     "register_display",
     "display",
+    "check_nodes",
 ]
 
 
@@ -154,10 +158,11 @@ def _run_backward_watched(root: Node, seed: Callable[[Any], None]) -> list[Any]:
         seed(root)
         if observer is not None:
             observer.check_backward(None, root, order)
+        check = None if observer is None else _hook_check(observer, root, order)
         for node in reversed(order):
             hooks = hooks_of(node)
             if hooks:
-                _call_hooks(node, hooks, node.grad, _set_grad)
+                _call_hooks(node, hooks, node.grad, _set_grad, check)
             if node._prev:
                 node._backward()
                 if observer is not None:
@@ -172,18 +177,33 @@ def _set_grad(node: Any, g: Any) -> None:
 
 
 def _call_hooks(
-    node: Any, hooks: list[Callable[[Any], Any]], g: Any, store: Callable[[Any, Any], None]
+    node: Any,
+    hooks: list[Callable[[Any], Any]],
+    g: Any,
+    store: Callable[[Any, Any], None],
+    check: Callable[[Any, Any, Any, Any], None] | None = None,
 ) -> None:
-    """Show ``g`` (the node's complete gradient) to each hook; a returned value replaces it."""
+    """Show ``g`` (the node's complete gradient) to each hook; a returned value replaces it.
+    ``check(node, hook, given, returned)`` (anomaly mode's) sees each replacement a hook made."""
     if g is None:  # a Tensor that nothing downstream sent a gradient to
         return
     changed = False
     for hook in list(hooks):
         new = hook(g)
         if new is not None:
-            g, changed = _check_replacement(node, g, new), True
+            given, g, changed = g, _check_replacement(node, g, new), True
+            if check is not None:
+                check(node, hook, given, g)
     if changed:
         store(node, g)
+
+
+def _hook_check(observer: Any, root: Any, order: list[Any]) -> Callable[[Any, Any, Any, Any], None] | None:
+    """The observer's check of what a hook returned, for this pass (``None`` if it has none)."""
+    check_hook = getattr(observer, "check_hook", None)
+    if check_hook is None:
+        return None
+    return lambda node, hook, given, g: check_hook(node, hook, given, g, root, order)
 
 
 def _check_replacement(node: Any, old: Any, new: Any) -> Any:
@@ -226,13 +246,14 @@ def _graph_grads(root: Node, seed: Any) -> tuple[list[Any], dict[Any, Any]]:
     if observer is not None:
         observer.check_forward(order, root)
     grads: dict[Any, Any] = {root: seed}
+    check = None if observer is None else _hook_check(observer, root, order)
     for node in reversed(order):
         g = grads.get(node)
         if g is None:
             continue
         hooks = hooks_of(node)
         if hooks:
-            _call_hooks(node, hooks, g, grads.__setitem__)
+            _call_hooks(node, hooks, g, grads.__setitem__, check)
             g = grads[node]
         if not node._prev:
             continue
@@ -296,12 +317,11 @@ def grad(
     ins = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
     if not outs or not ins:
         raise ValueError("grad(): needs at least one output and one input")
+    check_nodes(outs, ins, "grad()")
     seeds = list(grad_outputs) if isinstance(grad_outputs, (list, tuple)) else [grad_outputs] * len(outs)
     if len(seeds) != len(outs):
         raise ValueError(f"grad(): {len(seeds)} grad_outputs for {len(outs)} outputs")
-    global grad_enabled
-    previous = grad_enabled
-    grad_enabled = bool(create_graph)
+    previous = set_grad_enabled(bool(create_graph))
     try:
         totals: dict[Any, Any] = {}
         for out, seed in zip(outs, seeds):
@@ -310,7 +330,7 @@ def grad(
                 if node in grads:
                     totals[node] = _add(totals.get(node), grads[node])
     finally:
-        grad_enabled = previous
+        set_grad_enabled(previous)
     result = []
     for k, node in enumerate(ins):
         if node not in totals and not allow_unused:
@@ -320,6 +340,26 @@ def grad(
             )
         result.append(totals.get(node))
     return tuple(result)
+
+
+def check_nodes(
+    outputs: list[Any], inputs: list[Any], caller: str, output: str = "output", input: str = "input"
+) -> None:
+    """Refuse, naming ``caller`` and the position, an ``output`` or an ``input`` that is not a graph
+    node (a number, an array, a string): gradients are of nodes, with respect to nodes."""
+    for k, out in enumerate(outputs):
+        if not hasattr(out, "_seed_node"):
+            which = f"{output} {k}" if len(outputs) > 1 else f"the {output}"
+            raise InputError(
+                f"{caller}: {which} must be a Value or a Tensor computed from the {input}s (a graph "
+                f"to differentiate), got {describe(out)}"
+            )
+    for k, node in enumerate(inputs):
+        if not hasattr(node, "_prev") or not hasattr(node, "grad"):
+            raise InputError(
+                f"{caller}: {input} {k} must be a Value or a Tensor the {output} was computed from "
+                f"(w = Value(2.0), then L = f(w)), got {describe(node)}"
+            )
 
 
 # --- hooks -----------------------------------------------------------------------------------
@@ -452,48 +492,3 @@ def display(node: Any, **options: Any) -> Any:
     if _display is None:
         raise RuntimeError("draw(): no drawing code is registered; import tinygrad_lr.viz first")
     return _display(node, **options)
-
-
-# --- no_grad ---------------------------------------------------------------------------------
-
-grad_enabled = True  # the engines read graph.grad_enabled on every op; no_grad()/enable_grad() set it
-
-
-def is_grad_enabled() -> bool:
-    """True unless inside a ``no_grad()`` block."""
-    return grad_enabled
-
-
-class no_grad(contextlib.ContextDecorator):
-    """Context manager (and decorator) inside which operations build no graph.
-
-    The results of operations are plain leaves: they remember no parents, so nothing is
-    backpropagated through them. Optimizers update parameters inside it::
-
-        with no_grad():
-            w.data -= lr * w.grad
-    """
-
-    def _recreate_cm(self) -> no_grad:
-        # a fresh instance per use, so a decorated function may call itself
-        return type(self)()
-
-    def __enter__(self) -> no_grad:
-        global grad_enabled
-        self._previous = grad_enabled
-        grad_enabled = False
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        global grad_enabled
-        grad_enabled = self._previous
-
-
-class enable_grad(no_grad):
-    """Context manager (and decorator) that turns graph building back on inside ``no_grad()``."""
-
-    def __enter__(self) -> enable_grad:
-        global grad_enabled
-        self._previous = grad_enabled
-        grad_enabled = True
-        return self

@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from .graph import grad
+from .errors import InputError, describe
+from .graph import check_nodes, grad
 
 __all__ = [
     "hessian",
@@ -33,6 +34,8 @@ __all__ = [
     "hessian_from_grads",
     "hvp_from_grads",
     "flat_numbers",
+    "as_params",
+    "finite_or_error",
 ]
 
 EIG_RTOL = 1e-10  # stop when |H u - lambda u| <= this * |lambda|: lambda is then an eigenvalue to 1e-10
@@ -40,9 +43,26 @@ EIG_MAX_ITERS = 10_000
 EIG_BLOCK = 4  # random start vectors iterated together (all of them for up to 4 parameters)
 
 
-def gradient_graph(loss: Any, params: Sequence[Any]) -> list[Any]:
+def gradient_graph(loss: Any, params: Sequence[Any], caller: str = "gradient_graph()") -> list[Any]:
     """``dL/dp`` for each parameter as a graph (``None`` where ``loss`` does not depend on ``p``)."""
-    return list(grad(loss, list(params), create_graph=True, allow_unused=True))
+    params = as_params(params, caller)
+    if isinstance(loss, (list, tuple)):
+        raise InputError(f"{caller}: the loss must be one Value or a one-entry Tensor, got {describe(loss)}")
+    check_nodes([loss], params, caller, output="loss", input="parameter")
+    return list(grad(loss, params, create_graph=True, allow_unused=True))
+
+
+def as_params(params: Any, caller: str) -> list[Any]:
+    """``params`` as a list: one Value or Tensor is a list of one (iterating a Tensor would give
+    new nodes the loss was not computed from, and a Hessian of zeros)."""
+    if hasattr(params, "_prev"):
+        return [params]
+    if isinstance(params, (str, bytes)) or not hasattr(params, "__iter__"):
+        raise InputError(f"{caller}: params must be a list of Values or Tensors, got {describe(params)}")
+    out = list(params)
+    if not out:
+        raise InputError(f"{caller}: params is empty; give the Values or Tensors to differentiate by")
+    return out
 
 
 def _sizes(params: Sequence[Any]) -> list[int]:
@@ -107,8 +127,10 @@ def hessian(loss: Any, params: Sequence[Any]) -> np.ndarray:
         >>> hessian(sse([w * x + b for x in (1, 2, 3)], [3, 5, 7]), [w, b]).tolist()
         [[28.0, 12.0], [12.0, 6.0]]
     """
-    params = list(params)
-    return hessian_from_grads(gradient_graph(loss, params), params)
+    params = as_params(params, "hessian()")
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # said below, not warned
+        H = hessian_from_grads(gradient_graph(loss, params, "hessian()"), params)
+    return finite_or_error(H, "hessian()", "the Hessian")
 
 
 def hvp(loss: Any, params: Sequence[Any], v: Any) -> np.ndarray:
@@ -120,8 +142,20 @@ def hvp(loss: Any, params: Sequence[Any], v: Any) -> np.ndarray:
         >>> hvp(x * x * y, [x, y], [1.0, 0.0]).tolist()     # H = [[2y, 2x], [2x, 0]]
         [4.0, 2.0]
     """
-    params = list(params)
-    return hvp_from_grads(gradient_graph(loss, params), params, v)
+    params = as_params(params, "hvp()")
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # said below, not warned
+        Hv = hvp_from_grads(gradient_graph(loss, params, "hvp()"), params, v)
+    return finite_or_error(Hv, "hvp()", "H v")
+
+
+def finite_or_error(result: np.ndarray, caller: str, what: str) -> np.ndarray:
+    """``result`` if every entry is finite; else a ``ValueError`` saying the numbers overflowed."""
+    if not np.all(np.isfinite(result)):
+        raise ValueError(
+            f"{caller}: {what} holds {'nan' if np.isnan(result).any() else 'inf'}: the second derivatives "
+            "overflow float64 (beyond ~1.8e308) at these parameters; rescale the data or the parameters"
+        )
+    return result
 
 
 def largest_eigenvalue(
@@ -159,8 +193,15 @@ def largest_eigenvalue(
         raise ValueError(f"largest_eigenvalue: rtol must be a number in (0, 1), got {rtol!r}")
     if isinstance(max_iters, bool) or not isinstance(max_iters, int) or max_iters < 1:
         raise ValueError(f"largest_eigenvalue: max_iters must be a whole number >= 1, got {max_iters!r}")
-    params = list(params)
-    grads = gradient_graph(loss, params)
+    params = as_params(params, "largest_eigenvalue()")
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a non-finite H v is said below
+        return _power_iteration(
+            gradient_graph(loss, params, "largest_eigenvalue()"), params, rtol, max_iters, seed
+        )
+
+
+def _power_iteration(grads: list[Any], params: list[Any], rtol: float, max_iters: int, seed: int) -> float:
+    """Block power iteration with Rayleigh-Ritz on the gradient graphs (see :func:`largest_eigenvalue`)."""
     n = sum(_sizes(params))
     V = np.linalg.qr(np.random.default_rng(seed).standard_normal((n, min(n, EIG_BLOCK))))[0]
     residual = math.inf

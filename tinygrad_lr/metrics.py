@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "R2_MIN_ROWS",
+    "r2_undefined",
     "r2_score",
     "mean_squared_error",
     "root_mean_squared_error",
@@ -35,6 +37,28 @@ __all__ = [
     "confusion_matrix",
     "classification_metrics",
 ]
+
+
+# R^2 divides by the targets' spread about their mean: one target has none (nor do equal ones)
+R2_MIN_ROWS = 2
+
+
+def r2_undefined(y_true: Any) -> str:
+    """Why R^2 cannot be computed on these targets, in words (``""`` when it can): fewer than
+    :data:`R2_MIN_ROWS` of them, or all equal, leave ``sum_i (y_i - y_bar)^2 = 0`` to divide by.
+
+    Example:
+        >>> r2_undefined([3.0])
+        'one target (R^2 needs at least 2)'
+        >>> r2_undefined([2.0, 2.0]), r2_undefined([1.0, 2.0])
+        ('all 2 targets are 2.0 (R^2 divides by their spread about their mean, 0)', '')
+    """
+    t = np.asarray(getattr(y_true, "data", y_true), dtype=np.float64).reshape(-1)
+    if t.size < R2_MIN_ROWS:
+        return f"{'one target' if t.size == 1 else 'no targets'} (R^2 needs at least {R2_MIN_ROWS})"
+    if np.all(t == t[0]):
+        return f"all {t.size} targets are {float(t[0])!r} (R^2 divides by their spread about their mean, 0)"
+    return ""
 
 
 def _pair(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -70,7 +94,8 @@ def mean_absolute_error(y_true: Any, y_pred: Any) -> float:
 
 
 def r2_score(y_true: Any, y_pred: Any) -> float:
-    """``1 - SSE / sum_i (y_i - y_bar)^2`` (``nan`` when all targets are equal).
+    """``1 - SSE / sum_i (y_i - y_bar)^2`` (``nan`` when all targets are equal, or there is one:
+    :func:`r2_undefined` says why).
 
     Example (the step-by-step tutorial's line y = 2x + 1 predicts its test point (4, 9) exactly):
         >>> r2_score([3, 5, 7, 9], [3, 5, 7, 9])

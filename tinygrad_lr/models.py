@@ -299,9 +299,11 @@ class LinearRegression(LinearModel):
         """
         return self.outputs(X)
 
-    def max_stable_lr(self, X: Any, loss: str = "mse", batch_size: int | None = None) -> float:
+    def max_stable_lr(
+        self, X: Any, loss: str = "mse", batch_size: int | None = None, l2: float = 0.0
+    ) -> float:
         """The largest stable learning rate for this model on ``X``; see :func:`max_stable_lr`."""
-        return max_stable_lr(self.as_matrix(X), loss=loss, bias=self.bias, batch_size=batch_size)
+        return max_stable_lr(self.as_matrix(X), loss=loss, bias=self.bias, batch_size=batch_size, l2=l2)
 
 
 # --- the stability limit of gradient descent --------------------------------------------------
@@ -330,20 +332,19 @@ def _design_matrix(X: Any, where: str) -> np.ndarray:
     return A
 
 
-def loss_hessian(X: Any, loss: str = "mse", bias: bool = True) -> np.ndarray:
+def loss_hessian(X: Any, loss: str = "mse", bias: bool = True, l2: float = 0.0) -> np.ndarray:
     """The Hessian of a linear model's squared-error loss with respect to ``(w1..wn[, b])``.
 
     With ``A = [X, 1]`` (the bias column appended when ``bias``), ``SSE = |A theta - y|^2`` has
     Hessian ``H = 2 A^T A`` (the same at every point: the loss is a quadratic bowl), and
-    ``MSE = SSE / n`` has ``H = 2 A^T A / n``.
+    ``MSE = SSE / n`` has ``H = 2 A^T A / n``. A ridge term ``l2 * sum_j w_j^2`` adds
+    ``2 * l2`` to the diagonal entries of the weights (the bias is not penalised).
 
     Example:
         >>> loss_hessian([[1], [2], [3]], "sse").tolist()
         [[28.0, 12.0], [12.0, 6.0]]
     """
-    A = _design_matrix(X, "loss_hessian")
-    if bias:
-        A = np.hstack([A, np.ones((A.shape[0], 1))])
+    A, key = _loss_design(X, loss, bias, "loss_hessian")
     with np.errstate(over="ignore", invalid="ignore"):
         H = 2.0 * (A.T @ A)
     if not np.all(np.isfinite(H)):
@@ -351,15 +352,36 @@ def loss_hessian(X: Any, loss: str = "mse", bias: bool = True) -> np.ndarray:
             f"loss_hessian: the sums of squares of X's columns overflow float64 (largest |x| "
             f"{float(np.max(np.abs(A))):.3g} over {A.shape[0]} rows); rescale the data"
         )
-    key = loss.lower()
     if key == "mse":
-        return H / A.shape[0]
-    if key != "sse":
-        raise ValueError(f"loss_hessian knows 'sse' and 'mse', got {loss!r}")
+        H = H / A.shape[0]
+    if l2:
+        d = A.shape[1] - bias
+        with np.errstate(over="ignore"):
+            H[np.arange(d), np.arange(d)] += 2.0 * float(l2)
+        if not np.all(np.isfinite(H)):
+            raise DataError(f"loss_hessian: 2 * l2 = 2 * {l2:g} overflows float64; use a smaller l2")
     return H
 
 
-def max_stable_lr(X: Any, loss: str = "mse", bias: bool = True, batch_size: int | None = None) -> float:
+def _loss_design(X: Any, loss: str, bias: bool, where: str) -> tuple[np.ndarray, str]:
+    """``A = [X, 1]`` (``X`` without bias) and the loss's key, checked."""
+    key = loss.lower() if isinstance(loss, str) else loss
+    if key not in ("sse", "mse"):
+        raise ValueError(f"{where} knows 'sse' and 'mse', got {loss!r}")
+    A = _design_matrix(X, where)
+    return (np.hstack([A, np.ones((A.shape[0], 1))]) if bias else A), key
+
+
+def _check_l2(l2: Any, where: str) -> float:
+    number = isinstance(l2, (int, float, np.integer, np.floating)) and not isinstance(l2, bool)
+    if not (number and math.isfinite(l2) and l2 >= 0):
+        raise ValueError(f"{where}: l2 must be a finite number >= 0, got {l2!r}")
+    return float(l2)
+
+
+def max_stable_lr(
+    X: Any, loss: str = "mse", bias: bool = True, batch_size: int | None = None, l2: float = 0.0
+) -> float:
     """The largest learning rate for which full-batch gradient descent converges: ``2 / lambda_max``.
 
     On a quadratic loss a GD step ``theta <- theta - lr * H (theta - theta*)`` multiplies the
@@ -373,6 +395,9 @@ def max_stable_lr(X: Any, loss: str = "mse", bias: bool = True, batch_size: int 
     ``lr < 2 / (2 |a|^2) = 1 / |a|^2``; the limit is set by the sample with the largest ``|a|``
     (``a`` includes the bias's 1). Other batch sizes are not supported: their batches' Hessians
     depend on how the samples are grouped.
+
+    With ``l2`` the loss has the ridge term ``l2 * sum_j w_j^2``, whose curvature ``2 * l2`` adds
+    to the weights' (see :func:`loss_hessian`), so the limit is lower.
 
     For logistic regression's ``"bce"`` loss the Hessian ``A^T S A / n`` changes from point to
     point, but ``S = p (1 - p) <= 1/4`` keeps it below an eighth of the MSE's ``2 A^T A / n`` (and
@@ -391,18 +416,28 @@ def max_stable_lr(X: Any, loss: str = "mse", bias: bool = True, batch_size: int 
         >>> max_stable_lr([1, 2, 3], "bce", bias=False, batch_size=1)   # 8 / 3**2
         0.8888888888888888
     """
-    if isinstance(loss, str) and loss.lower() == "bce":
-        return 8.0 * max_stable_lr(X, "mse", bias, batch_size)
+    l2 = _check_l2(l2, "max_stable_lr")
+    if isinstance(loss, str) and loss.lower() == "bce":  # a bound 2 / lam on the MSE's terms, / 8
+        lam = 2.0 / max_stable_lr(X, "mse", bias, batch_size) / 8.0 + 2.0 * l2
+        return 2.0 / lam if lam > 0.0 else float("inf")
     if batch_size == 1:
         A = _design_matrix(X, "max_stable_lr")
         with np.errstate(over="ignore"):
             lam = 2.0 * (float(np.max(np.sum(A * A, axis=1))) + (1.0 if bias else 0.0))
         if not math.isfinite(lam):
-                raise DataError("max_stable_lr: a sample's |x|^2 overflows float64; rescale the data")
-        return 2.0 / lam if lam > 0.0 else float("inf")
+            raise DataError("max_stable_lr: a sample's |x|^2 overflows float64; rescale the data")
+        # with ridge, one sample's Hessian 2 a a^T + 2 l2 D has eigenvalues up to 2 |a|^2 + 2 l2
+        # (exactly that without bias; a bound with one, whose entry of D is 0)
+        half = lam / 2.0 + l2  # 2 / lam = 1 / (lam / 2), and 2 * l2 may overflow where l2 does not
+        return 1.0 / half if half > 0.0 else float("inf")
     if batch_size is not None:
         raise ValueError(
             f"max_stable_lr knows full batches (None) and single samples (1), got {batch_size!r}"
         )
-    lam = float(np.linalg.eigvalsh(loss_hessian(X, loss, bias)).max())
+    if 2.0 * l2 == math.inf:  # the Hessian overflows float64, half of it does not: 2 / lam = 1 / (lam / 2)
+        H_half = loss_hessian(X, loss, bias) / 2.0
+        d = H_half.shape[0] - bias
+        H_half[np.arange(d), np.arange(d)] += l2
+        return 1.0 / float(np.linalg.eigvalsh(H_half).max())
+    lam = float(np.linalg.eigvalsh(loss_hessian(X, loss, bias, l2)).max())
     return 2.0 / lam if lam > 0.0 else float("inf")

@@ -1,5 +1,7 @@
 """Matplotlib figures for the examples: fitted lines, loss curves, loss(w) with its tangent, and
-the loss landscape with the paths the optimizers took across it.
+the loss landscape with the paths the optimizers took across it; for logistic regression the
+classes with their decision boundaries, ``sigmoid(z)`` with the samples on it, and the
+cross-entropy's landscape.
 
 The figures are drawn by :mod:`tinygrad_lr.viz.figures` (one file per figure family, the home of
 every picture); this module is their public face, plus the two figures that train first
@@ -34,6 +36,7 @@ from .viz.figures import TEST_COLOR as TEST_COLOR
 from .viz.figures import TRAIN_COLOR as TRAIN_COLOR
 from .viz.figures import (
     fit_line,
+    history_figure,
     loss_curves,
     loss_landscape,
     loss_vs_w,
@@ -43,6 +46,7 @@ from .viz.figures import (
 )
 from .viz.figures.base import INSTALL_HINT as INSTALL_HINT
 from .viz.figures.base import floats
+from .viz.figures.classify import bce_landscape, decision_boundaries, sigmoid_samples
 from .viz.figures.theory import error_directions, phase_diagram, theory_landscape
 
 if TYPE_CHECKING:
@@ -53,6 +57,7 @@ __all__ = [
     "new_figure",
     "fit_line",
     "loss_curves",
+    "history_figure",
     "loss_vs_w",
     "loss_landscape",
     "optimizer_paths",
@@ -60,6 +65,9 @@ __all__ = [
     "theory_landscape",
     "error_directions",
     "phase_diagram",
+    "sigmoid_samples",
+    "decision_boundaries",
+    "bce_landscape",
     "save",
 ]
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from . import graph, ops
+from . import grad_mode, graph, ops
 from .ops import FLOATS, ONE
 from .ops.graphs import GRAPHS
 
@@ -271,7 +271,7 @@ def _node(data: float, parents: tuple[Value, ...], op: ops.Op, local: tuple[floa
     out.data = data
     out.grad = 0.0
     out.label = None
-    if graph.grad_enabled:
+    if grad_mode.grad_enabled or grad_mode.is_grad_enabled():
         out._prev = parents  # the inputs, in argument order
         out._op = op  # the operation, for printouts, pictures and the compiler
         out._local = local  # d(out)/d(input) for each input, same order
@@ -299,7 +299,7 @@ def _unary(op: ops.Op) -> Callable[[Value], Value]:
         out.data = data
         out.grad = 0.0
         out.label = None
-        if graph.grad_enabled:
+        if grad_mode.grad_enabled or grad_mode.is_grad_enabled():
             out._prev, out._op, out._local = (self,), op, local
         else:
             out._prev, out._op, out._local = (), None, ()
@@ -320,7 +320,7 @@ def _binary(op: ops.Op, reflected: bool = False) -> Callable[[Value, Any], Value
         out.data = data
         out.grad = 0.0
         out.label = None
-        if graph.grad_enabled:
+        if grad_mode.grad_enabled or grad_mode.is_grad_enabled():
             out._prev, out._op, out._local = (self, other), op, local
         else:
             out._prev, out._op, out._local = (), None, ()

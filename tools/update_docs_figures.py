@@ -1,5 +1,7 @@
-"""Maintenance: refresh the example figures the docs embed (``docs/images/examples/``), and the
-picture of how the package is layered (``docs/images/layers.svg``, by ``tools/draw_layers.py``).
+"""Maintenance: refresh the example figures the docs embed (``docs/images/examples/``), the
+pictures the pages of :data:`PAGES` draw with the code they show (``docs/images/logistic_*``),
+and the picture of how the package is layered (``docs/images/layers.svg``, by
+``tools/draw_layers.py``).
 
 Not an example itself: it runs every script of ``examples/`` into a temporary folder and copies
 the one or two pictures per example that ``docs/examples.md`` and ``docs/optimizers.md`` embed,
@@ -38,7 +40,21 @@ FIGURES = {  # example -> the files docs/examples.md embeds
 }
 
 
+# pages whose own code blocks draw the pictures they embed (into docs/images/): run with
+# tests/docs_check.py, which executes a page's blocks with the repository's docs/images/
+PAGES = ["docs/logistic.md"]
+
+
+def draw_pages() -> int:
+    """Run each page of :data:`PAGES` so its code writes its pictures again."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    import docs_check
+
+    return docs_check.main([str(ROOT / page) for page in PAGES])
+
+
 def main() -> int:
+    status = draw_pages()
     TARGET.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         for name, files in FIGURES.items():
@@ -51,7 +67,8 @@ def main() -> int:
                 dest = TARGET / f"{name}_{f}"
                 shutil.copyfile(Path(tmp) / name / f, dest)
                 print(f"wrote {dest.relative_to(ROOT)}")
-    return runpy.run_path(str(ROOT / "tools" / "draw_layers.py"))["main"]()
+    layers = runpy.run_path(str(ROOT / "tools" / "draw_layers.py"))["main"]()
+    return status or layers
 
 
 if __name__ == "__main__":

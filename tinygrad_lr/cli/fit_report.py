@@ -164,6 +164,8 @@ def report_json(r: FitResult) -> dict[str, object]:
         if cf.intercept is not None:
             closed["b"] = cf.intercept
         closed["loss"] = cf.loss
+        if hasattr(cf, "unique"):  # least squares: whether the data pin the answer down
+            closed["unique"] = cf.unique
         out["closed_form"] = closed
         out["param_distance"] = float(np.linalg.norm(h.original_params - cf.param_vector()))
         out["loss_gap"] = h.final_loss - cf.loss
@@ -211,10 +213,7 @@ def print_report(r: FitResult) -> None:
         f"at most, {h.updates} updates{schedule}"
     )
     if args.standardize:
-        scaler = h.standardizer
-        stats = ", ".join(
-            f"{f}: mean {m:.6g}, std {s:.6g}" for f, m, s in zip(d.feature_names, scaler.mean, scaler.std)
-        )
+        stats = h.standardizer.describe(d.feature_names)
         print(f"standardized features (the table shows the parameters on them): {stats}")
     print(f"initial loss: {h.initial_loss:.10g}  at {_params(names, h.initial_params)}")
     show = len(names) <= 4
@@ -237,6 +236,8 @@ def _print_answer(r: FitResult, names: list[str]) -> None:
         print(f"note: {note}")
     if cf is not None:
         print(f"{answer_name(args)}: {_params(names, cf.param_vector())}, loss {cf.loss!r}")
+        if not getattr(cf, "unique", True):
+            print(cf.uniqueness_note(r.train.n_samples))
         dist = float(np.linalg.norm(h.original_params - cf.param_vector()))
         it = "Newton's" if args.model == "logistic" else "closed form"
         print(

@@ -143,9 +143,19 @@ class _Plan:
 
 
 def tensor_program(
-    trace: Trace, params: list[Any], input_names: list[str], tensor_inputs: list[bool] | None = None
+    trace: Trace,
+    params: list[Any],
+    input_names: list[str],
+    tensor_inputs: list[bool] | None = None,
+    name: str = "forward_backward",
+    returns_grads: bool = False,
 ) -> tuple[str, dict[str, Any]]:
-    """The source of ``forward_backward(inputs...)`` and the namespace it runs in."""
+    """The source of ``forward_backward(inputs...)`` and the namespace it runs in.
+
+    With ``returns_grads`` the function leaves the parameters' ``grad`` alone and returns
+    ``(loss, (dL/dp for every parameter, None where L does not reach it))``: the blocked step
+    (:mod:`.blocked`) runs it on several blocks at once and adds the results up itself.
+    """
     w = _Step(trace, params, input_names, tensor_inputs or [False] * len(input_names))
     inner = [n for n in trace.order if n._prev]
     for node in inner:
@@ -157,10 +167,13 @@ def tensor_program(
     plan = _Plan(trace, inner)
     _write_forward(w, trace, inner, plan)
     grads = _write_backward(w, trace, inner, plan)
-    _write_leaf_grads(w, trace, params, grads)
-    w.emit("return float(L)")
+    if returns_grads:
+        _write_returned_grads(w, trace, params, grads)
+    else:
+        _write_leaf_grads(w, trace, params, grads)
+        w.emit("return float(L)")
     args = ", ".join(input_names)
-    source = f"def forward_backward({args}):\n" + "".join(f"    {line}\n" for line in w.lines)
+    source = f"def {name}({args}):\n" + "".join(f"    {line}\n" for line in w.lines)
     return source, w.ns
 
 
@@ -275,3 +288,19 @@ def _write_leaf_grads(w: _Step, trace: Trace, params: list[Any], grads: dict[int
         if i not in present:  # zero_grad() leaves None, and backward() never reaches it
             obj = w.const(p, f"param_{p.name}" if p.name else None, f"param{i}")
             w.emit(f"{obj}.grad = None")
+
+
+def _write_returned_grads(w: _Step, trace: Trace, params: list[Any], grads: dict[int, Grad]) -> None:
+    got: dict[int, str] = {}
+    for node in trace.order:
+        if node._prev or not node.requires_grad:
+            continue
+        leaf = trace.leaf(node)
+        if leaf.kind != "param":
+            raise CannotCompile("a leaf requires grad but is not one of the optimizer's parameters")
+        g = grads.get(id(node))
+        if g is not None:
+            got[leaf.index] = g.arr()
+    names = [got.get(i, "None") for i in range(len(params))]
+    what = ", ".join(f"dL/d{p.name or f'p{i}'}" for i, p in enumerate(params))
+    w.emit(f"return float(L), ({', '.join(names)}{',' if len(names) == 1 else ''})  # the loss; {what}")

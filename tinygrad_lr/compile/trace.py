@@ -16,6 +16,11 @@ nudged by a different tiny amount. A leaf that moves with an entry is that entry
 does not move is a constant; a leaf that moves but is no entry was computed from the data
 outside the graph, and the step cannot follow it (:class:`CannotCompile`). The second trace
 also checks that the graph's structure does not depend on the data's values.
+
+The first trace is watched (:mod:`.concrete`): a number the function reads from a node that
+depends on a parameter or an input (``w.data``, ``float(w)``, ``w.item()``, ``np.asarray(t)``)
+is a decision or a constant the code would freeze at the first step's values, so the step
+cannot be compiled (:class:`CannotCompile` naming the file and line of the read).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import numpy as np
 from ..graph import topological_order
 from ..tensor import Tensor
 from ..value import Value
+from .concrete import Read, watch
 
 __all__ = ["CannotCompile", "Leaf", "Trace", "record", "as_input"]
 
@@ -140,7 +146,8 @@ def record(fn: Callable[..., Any], inputs: Sequence[Any], params: Sequence[Any])
 
     Raises :class:`CannotCompile` when the graph cannot be followed from step to step.
     """
-    root = _root(fn, inputs)
+    with watch() as watched:
+        root = _root(fn, inputs)
     engine = "value" if isinstance(root, Value) else "tensor"
     order = topological_order(root)
     if engine == "value" and len(order) > MAX_VALUE_NODES:
@@ -153,6 +160,9 @@ def record(fn: Callable[..., Any], inputs: Sequence[Any], params: Sequence[Any])
             raise CannotCompile(f"the graph mixes {type(root).__name__} and {type(node).__name__} nodes")
     trace = Trace(engine, root, order)
     param_index = {id(p): i for i, p in enumerate(params)}
+    read = watched.offender(lambda n: id(n) in param_index)  # before the second trace: its if may differ
+    if read is not None:
+        raise CannotCompile(_frozen(read, params, None))
     leaves = [n for n in order if not n._prev]
     if not any(id(n) in param_index for n in leaves):
         raise CannotCompile("the loss does not depend on any of the optimizer's parameters")
@@ -177,7 +187,29 @@ def record(fn: Callable[..., Any], inputs: Sequence[Any], params: Sequence[Any])
             trace.leaves[id(node)] = _value_leaf(node, node2, where, flats)
         else:
             trace.leaves[id(node)] = _tensor_leaf(node, node2, inputs, nudged)
+    inputs_read = {k for k, leaf in trace.leaves.items() if leaf.kind == "input"}
+    read = watched.offender(lambda n: id(n) in param_index or id(n) in inputs_read)
+    if read is not None:
+        raise CannotCompile(_frozen(read, params, trace))
     return trace
+
+
+def _frozen(read: Read, params: Sequence[Any], trace: Trace | None) -> str:
+    """The fallback's words for a read of a number that depends on the parameters or inputs."""
+    node = read.node
+    name = getattr(node, "label", None) or getattr(node, "name", None)
+    if any(node is p for p in params):
+        what = f"the parameter {name}" if name else "a parameter"
+    elif trace is not None and id(node) in trace.leaves:
+        what = "an input"
+    else:
+        what = "a number computed from the parameters or inputs"
+    return (
+        f"the function reads the value of {what} ({read.how}) at {read.where()} while it is traced: "
+        "an if, an index or a constant made from it would be frozen at the first step's numbers, "
+        "so every step runs the function again (to compile, keep the computation in the graph's "
+        "ops, and read shapes with .shape)"
+    )
 
 
 def _value_leaf(

@@ -1,4 +1,4 @@
-"""Six graded exercises on backpropagation, each a stub the learner fills in and a checker that
+"""Seven graded exercises on backpropagation, each a stub the learner fills in and a checker that
 explains the mistake it finds.
 
 1. the local derivative of each op (``*``, ``+``, ``-``, ``**``, ``exp``, ``log``, ``tanh``, ``sigmoid``);
@@ -6,7 +6,9 @@ explains the mistake it finds.
 3. the gradient over a data set (the mean; ``+=``, not ``=``);
 4. the update rule, and a gradient descent loop that reaches the worked example's numbers;
 5. the SGD loop in order and shuffled, on autodiff ``Value`` parameters;
-6. a new op, ``sin``, with its backward, checked by the gradient checker.
+6. a new op, ``sin``, with its backward, checked by the gradient checker;
+7. the gradient of the binary cross-entropy (logistic regression) by hand: the sign, ``sigmoid'``,
+   the mean.
 
 Each checker compares the learner's answers with autodiff (and finite differences) and, when they
 disagree, names the mistake with numbers ("your dL/dw is exactly half of autodiff's: the 2 from
@@ -36,6 +38,7 @@ from . import (
     ex4_gradient_descent,
     ex5_sgd,
     ex6_new_op,
+    ex7_bce_gradient,
 )
 from .base import DEFAULT_TIME_LIMIT, Exercise, Result, run_check
 
@@ -43,7 +46,15 @@ __all__ = ["EXERCISES", "Exercise", "Result", "check", "get", "stub", "exercise_
 
 EXERCISES: dict[int, Exercise] = {
     m.EXERCISE.number: m.EXERCISE
-    for m in (ex1_local_derivatives, ex2_chain_rule, ex3_dataset, ex4_gradient_descent, ex5_sgd, ex6_new_op)
+    for m in (
+        ex1_local_derivatives,
+        ex2_chain_rule,
+        ex3_dataset,
+        ex4_gradient_descent,
+        ex5_sgd,
+        ex6_new_op,
+        ex7_bce_gradient,
+    )
 }
 
 # the first line of every stub file: how `tinygrad-lr check FILE` knows which exercise it is
@@ -51,7 +62,7 @@ _MARKER = re.compile(r"^#\s*tinygrad-lr exercise (\d+)\b", re.M)
 
 
 def get(number: int) -> Exercise:
-    """Exercise ``number`` (1 to 6), or a ValueError naming the choices."""
+    """Exercise ``number`` (1 to 7), or a ValueError naming the choices."""
     if isinstance(number, bool) or not isinstance(number, int) or number not in EXERCISES:
         raise ValueError(f"there is no exercise {number!r}: choose one of {', '.join(map(str, EXERCISES))}")
     return EXERCISES[number]

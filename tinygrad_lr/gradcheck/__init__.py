@@ -31,7 +31,7 @@ The package, one file per idea: :mod:`.numeric` (the three gradients and the tol
 framework's own gradients) and :mod:`.diagnose` (checking a learner's gradient function).
 """
 
-from .check import check_linear_regression, check_op, gradcheck
+from .check import check_linear_regression, check_logistic_regression, check_op, gradcheck
 from .diagnose import N_RANDOM_POINTS, NEAR_MISS, check_gradient_fn
 from .numeric import (
     DEFAULT_EPS,
@@ -51,6 +51,7 @@ __all__ = [
     "gradcheck",
     "check_op",
     "check_linear_regression",
+    "check_logistic_regression",
     "check_gradient_fn",
     "per_sample_breakdown",
     "Comparison",

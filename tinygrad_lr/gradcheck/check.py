@@ -1,5 +1,6 @@
 """Gradient checks of a loss the framework built: :func:`gradcheck` for any loss of Value or
-Tensor parameters, :func:`check_linear_regression` for the framework's own model and loss."""
+Tensor parameters, :func:`check_linear_regression` and :func:`check_logistic_regression` for the
+framework's own models and losses."""
 
 from __future__ import annotations
 
@@ -85,7 +86,9 @@ def gradcheck(
 
     analytic, loss_scale, grad_scale = None, None, None
     if data is not None:
-        analytic, loss_scale, grad_scale = _analytic(data, reduction, values, names, l1, l2)
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is said below, not warned
+            analytic, loss_scale, grad_scale = _analytic(data, reduction, values, names, l1, l2)
+    problem = overflow_problem(loss, names, auto, diffs, analytic, loss_scale, grad_scale)
 
     comparisons = []
     for k, (name, a, diff) in enumerate(zip(names, auto, diffs)):
@@ -104,7 +107,38 @@ def gradcheck(
             else ("autodiff vs finite differences")
         )
         title = f"gradcheck: {what}"
-    return GradReport(title, [dict(zip(names, values))], comparisons, [loss], eps)
+    return GradReport(title, [dict(zip(names, values))], comparisons, [loss], eps, overflow=problem)
+
+
+def overflow_problem(
+    loss: float,
+    names: list[str],
+    auto: list[float],
+    diffs: list[Any],
+    analytic: list[float] | None,
+    loss_scale: float | None,
+    grad_scale: np.ndarray | None,
+) -> str:
+    """Where a gradient check's numbers overflow (``""``: nowhere): the loss, autodiff's gradient,
+    the loss a step ``h`` away, the formula's gradient, or the sums of squares the loss adds up.
+    A comparison of such numbers would only say that two infinities disagree."""
+    if not math.isfinite(loss):
+        return f"the loss is {loss} at this point"
+    for name, a in zip(names, auto):
+        if not math.isfinite(a):
+            return f"autodiff's dL/d{name} is {a}"
+    for name, d in zip(names, diffs):
+        if math.isinf(d.loss_scale):  # nan a step away is an undefined loss: the report says so
+            return f"the loss is inf a step h = {d.step:.3g} away in {name}"
+    for name, a in zip(names, analytic or []):
+        if not math.isfinite(a):
+            return f"the formula's dL/d{name} = sum 2 r x is {a}"
+    scales = (
+        [] if loss_scale is None else [loss_scale, *np.ravel(grad_scale if grad_scale is not None else [])]
+    )
+    if not all(map(math.isfinite, scales)):
+        return "the squared residuals the loss adds up reach beyond float64"
+    return ""
 
 
 def _analytic(
@@ -163,6 +197,65 @@ def check_linear_regression(
     if l1 or l2:
         title += f" (+ {l1:g} * sum |w| + {l2:g} * sum w^2)"
     return gradcheck(f, params, data=(X, Y), reduction=reduction, eps=eps, title=title, l1=l1, l2=l2)
+
+
+def check_logistic_regression(
+    w: float | Sequence[float] | np.ndarray,
+    b: float | None,
+    x: Any,
+    y: Any,
+    *,
+    engine: str = "value",
+    eps: float = DEFAULT_EPS,
+    l2: float = 0.0,
+) -> GradReport:
+    """The three-way check of logistic regression's loss at ``(w, b)``: autodiff through the
+    framework's :class:`~tinygrad_lr.LogisticRegression` and
+    :func:`~tinygrad_lr.losses.bce_with_logits` (``+ l2 * sum w^2`` as graph nodes) against the
+    formulas the chain rule collapses to and against finite differences. With ``p_i =
+    sigmoid(w . x_i + b)`` and the targets ``y_i`` (0 or 1)::
+
+        dL/dw_j = mean_i((p_i - y_i) x_ij) + 2 l2 w_j        dL/db = mean_i(p_i - y_i)
+
+    Example (the lesson's two points x = 1, 3 of classes 0, 1 at w = b = 0):
+        >>> report = check_logistic_regression(0.0, 0.0, [1, 3], [0, 1])
+        >>> report.ok, report.autodiff()
+        (True, {'w': -0.5, 'b': 0.0})
+    """
+    from ..logistic import LogisticRegression, logistic_gradient, sigmoid
+    from ..losses import bce_with_logits, regularized
+
+    X, Y = as_data(x, y)
+    if not np.all((Y == 0.0) | (Y == 1.0)):
+        raise ValueError("check_logistic_regression: the targets y must be the classes 0 and 1")
+    wv, bf = as_weights(w, X.shape[1]), as_bias(b)
+    model = LogisticRegression(X.shape[1], bias=bf is not None, w=wv, b=bf, engine=engine)
+    loss_fn = regularized(bce_with_logits, model.w, 0.0, l2)
+    params = model.parameters()
+    names = [entry_name(p, i, idx) for i, p in enumerate(params) for idx in entries(p)]
+    loss, auto_rows = autodiff(lambda: loss_fn(model(X), Y), params)
+    auto = [g for row in auto_rows for g in row]
+    diffs = [d for row in central_differences(lambda: loss_fn(model(X), Y), params, eps) for d in row]
+    formula = logistic_gradient(X, Y, wv, bf, l2=l2)
+    # round-off: each term (p_i - y_i) a_ij is computed from numbers of size (p_i + y_i) |a_ij|
+    A = np.hstack([X, np.ones((len(Y), 1))]) if bf is not None else X
+    z = A @ np.concatenate([wv, [] if bf is None else [bf]])
+    penalty = np.concatenate([2.0 * l2 * np.abs(wv), [] if bf is None else [0.0]])
+    grad_scale = (np.abs(A).T @ (sigmoid(z) + Y)) / len(Y) + penalty
+    loss_scale = float(np.mean(np.abs(z) + np.log(2.0)) + l2 * float(wv @ wv))
+    comparisons = []
+    for k, (name, a, diff) in enumerate(zip(names, auto, diffs)):
+        atol = ROUNDOFF_SAFETY * MACHINE_EPS * float(grad_scale[k])
+        comparisons.append(Comparison(0, name, a, "analytic", float(formula[k]), atol, RTOL_EXACT))
+        atol = ROUNDOFF_SAFETY * MACHINE_EPS * max(diff.loss_scale, loss_scale) / diff.step
+        comparisons.append(Comparison(0, name, a, "numerical", diff.grad, atol, RTOL_NUMERICAL))
+    title = (
+        f"gradcheck: bce loss, {engine} engine, {len(Y)} sample(s), {X.shape[1]} feature(s): autodiff vs "
+        "the formula mean((sigmoid(z) - y) x) and finite differences"
+        + (f" (+ {l2:g} * sum w^2)" if l2 else "")
+    )
+    values = [entry_value(p, idx) for p in params for idx in entries(p)]
+    return GradReport(title, [dict(zip(names, values))], comparisons, [loss], eps)
 
 
 def check_op(

@@ -40,6 +40,8 @@ class Comparison:
 
     @property
     def rel_err(self) -> float:
+        if not self.finite:  # nothing to compare (and nan / 0 is no number either)
+            return math.nan
         size = max(abs(self.autodiff), abs(self.other))
         return 0.0 if self.abs_err == 0.0 else self.abs_err / size
 
@@ -126,6 +128,7 @@ class GradReport:
     comparisons: list[Comparison]
     losses: list[float] = field(default_factory=list)  # L at each point
     eps: float | None = None  # the finite-difference step (relative), if used
+    overflow: str = ""  # where the numbers overflow float64 ("": nowhere); then nothing can be checked
 
     @property
     def ok(self) -> bool:
@@ -140,6 +143,15 @@ class GradReport:
         """``{param: dL/dparam}`` by autodiff at a point (default: the one given)."""
         return {c.param: c.autodiff for c in self.comparisons if c.point == point}
 
+    def overflow_sentence(self) -> str:
+        """What the overflow means, in a sentence (``""`` when the numbers did not overflow)."""
+        if not self.overflow:
+            return ""
+        return (
+            f"{self.overflow}: the numbers overflow float64 (beyond ~1.8e308), so no gradient can be "
+            "checked here; choose smaller parameter values or rescale the data"
+        )
+
     def verdict(self) -> str:
         """One line when all agree; otherwise which parameter disagrees, where, by how much, and why."""
         n = len(self.comparisons)
@@ -147,11 +159,14 @@ class GradReport:
             return f"OK: all {n} comparisons agree."
         bad = self.failures
         params = list(dict.fromkeys(c.param for c in bad))
-        lines = (
-            [f"FAILED: {len(bad)} of {n} comparisons disagree, for {', '.join(params)}."]
-            if bad
-            else [f"FAILED: the gradients agree in all {n} comparisons, but the loss is not finite."]
-        )
+        if self.overflow:  # no gradient disagreed: none could be checked; the non-finite numbers say where
+            bad = [c for c in bad if not c.finite]
+            params = []
+            lines = [f"FAILED: {self.overflow_sentence()}"]
+        elif bad:
+            lines = [f"FAILED: {len(bad)} of {n} comparisons disagree, for {', '.join(params)}."]
+        else:
+            lines = [f"FAILED: the gradients agree in all {n} comparisons, but the loss is not finite."]
         for k, loss in enumerate(self.losses):
             if not math.isfinite(loss):
                 lines.append(

@@ -219,7 +219,8 @@ class GraphPanel:
         except (GraphvizNotFoundError, GraphvizError) as exc:  # no dot, or dot failed: its own words
             return {"error": f"the graph panel is empty: {exc}"}
         drawn = [order[int(nid[1:])] for nid in filter(_VALUE_ID.match, labels)]
-        steps = {id(step.node): step for step in backward_steps(L, only=drawn, names=names)}
+        # any node clicked shows its step, the data's too
+        steps = {id(step.node): step for step in backward_steps(L, only=drawn, names=names, every_node=True)}
         nodes = {}
         for nid in filter(_VALUE_ID.match, labels):
             node = order[int(nid[1:])]

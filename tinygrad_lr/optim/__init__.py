@@ -47,7 +47,15 @@ from .gd import GD, SGD, MiniBatchSGD
 from .momentum import Momentum, Nesterov
 from .newton import Newton
 from .registry import OPTIMIZERS, make_optimizer, optimizer_class, register
-from .schedules import CosineAnnealingLR, ExponentialLR, LinearLR, LRScheduler, StepLR, make_scheduler
+from .schedules import (
+    ChainedScheduler,
+    CosineAnnealingLR,
+    ExponentialLR,
+    LinearLR,
+    LRScheduler,
+    StepLR,
+    make_scheduler,
+)
 
 for _module in pkgutil.iter_modules(__path__):  # an optimizer in a new file registers itself on import
     importlib.import_module(f"{__name__}.{_module.name}")
@@ -70,6 +78,7 @@ __all__ = [
     "ExponentialLR",
     "CosineAnnealingLR",
     "LinearLR",
+    "ChainedScheduler",
     "OPTIMIZERS",
     "register",
     "optimizer_class",

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import OptionError
-from .base import Optimizer, check_range, sqrt, zeros_like
+from .base import Optimizer, check_range, divide, sqrt, zeros_like
+from .momentum import momentum_instability
 from .registry import register
 
 __all__ = ["Adagrad", "RMSprop", "Adam", "AdamW", "check_betas"]
@@ -101,7 +102,7 @@ class Adagrad(Optimizer):
         s_prev = state.get("sum", zeros_like(p) + group["initial_accumulator_value"])
         s = state["sum"] = s_prev + g * g
         self.note(g=g, t=t, s_prev=s_prev, s=s)
-        return p - lr_t * (g / (sqrt(s) + group["eps"]))
+        return p - lr_t * divide(g, sqrt(s) + group["eps"])
 
     def formula(self) -> list[str]:
         group = self.param_groups[0]
@@ -201,10 +202,30 @@ class RMSprop(Optimizer):
         mu = group["momentum"]
         if mu > 0.0:
             v_prev = state.get("momentum_buffer", zeros_like(p))
-            v = state["momentum_buffer"] = mu * v_prev + g / d
+            v = state["momentum_buffer"] = mu * v_prev + divide(g, d)
             self.note(v_prev=v_prev, v=v)
             return p - group["lr"] * v
-        return p - group["lr"] * (g / d)
+        return p - group["lr"] * divide(g, d)
+
+    def instability(self, group: dict[str, Any]) -> str:
+        if group["momentum"] >= 1.0:
+            return momentum_instability(group["momentum"], "v <- mu * v + g / d")
+        if group["alpha"] == 1.0:
+            return (
+                "alpha 1 keeps the average s of g^2 at its start, 0, so every step is lr * g / eps, "
+                f"{1 / group['eps']:.3g} lr g with eps {group['eps']:g}: use alpha < 1 (0.99 is usual)"
+                if group["eps"] > 0
+                else ""
+            )
+        return ""
+
+    def zero_division(self, p: Any, group: dict[str, Any]) -> str:
+        if group["alpha"] == 1.0:
+            return (
+                f"{self.title}: the step of a parameter divides by zero: alpha 1 keeps the average s "
+                "of g^2 at its start, 0, and eps is 0; use alpha < 1 (0.99 is usual) and eps > 0"
+            )
+        return super().zero_division(p, group)
 
     def formula(self) -> list[str]:
         group = self.param_groups[0]
@@ -328,7 +349,17 @@ class Adam(Optimizer):
             self.note(v_hat=v / (1.0 - beta2**t))
         step_size = lr / (1.0 - beta1**t)
         denom = sqrt(v) / sqrt(1.0 - beta2**t) + group["eps"]
-        return p - step_size * (m / denom)
+        return p - step_size * divide(m, denom)
+
+    def instability(self, group: dict[str, Any]) -> str:
+        decay = group["lr"] * group["weight_decay"]
+        if self.decoupled and decay >= 2.0:  # p <- (1 - lr * wd) p, whatever the gradient
+            return (
+                f"lr * weight_decay = {decay:g} >= 2: the decoupled decay p <- (1 - lr * weight_decay) p "
+                f"multiplies every parameter by {1 - decay:g} at each step, which grows it whatever "
+                "the data; make lr * weight_decay smaller than 1"
+            )
+        return ""
 
     def formula(self) -> list[str]:
         group = self.param_groups[0]

@@ -32,8 +32,18 @@ import numpy as np
 from ..data import Batching
 from ..errors import InputError, OptionError, describe
 from ..graph import no_grad
+from .state import LrBound, ParamState, param_label
 
-__all__ = ["Optimizer", "Option", "ParamState", "check_lr", "check_range"]
+__all__ = [
+    "Optimizer",
+    "Option",
+    "ParamState",
+    "LrBound",
+    "check_lr",
+    "check_range",
+    "grad_numbers",
+    "divide",
+]
 
 BATCHING_OPTIONS = tuple(f.name for f in fields(Batching))  # batch_size, shuffle, replacement, drop_last
 
@@ -73,46 +83,25 @@ def sqrt(x: Any) -> Any:
     return math.sqrt(x) if isinstance(x, float) else np.sqrt(x)
 
 
+def grad_numbers(g: Any) -> Any:
+    """A gradient's numbers: itself, or the data of a graph node (a gradient built by
+    ``backward(create_graph=True)``): a float for a Value, an array for a Tensor."""
+    data = getattr(g, "data", g)
+    return float(data) if isinstance(data, (int, float, np.floating, np.integer)) else np.asarray(data)
+
+
+def divide(g: Any, d: Any) -> Any:
+    """``g / d`` for an adaptive rule's step: a ``d`` of 0 is a ``ZeroDivisionError`` on both
+    engines (a float raises it itself; an array would give nan or inf), which :meth:`Optimizer.step`
+    turns into a sentence naming the cause."""
+    if type(d) is not float and not np.all(d):
+        raise ZeroDivisionError("division by zero")
+    return g / d
+
+
 def zeros_like(x: Any) -> Any:
     """``0.0`` for a float (a Value's data), an array of zeros for an array: an optimizer's fresh state."""
     return 0.0 if isinstance(x, float) else np.zeros_like(x)
-
-
-class ParamState:
-    """Per-parameter optimizer state, ``opt.state[p]``, as in ``torch.optim``.
-
-    ``opt.state[p]`` is a dict (``{"step": 3, "exp_avg": ..., ...}``) created empty on first use.
-    Parameters are told apart by identity, so the state of ``w`` is never confused with the
-    state of an equal-valued ``b``.
-    """
-
-    def __init__(self) -> None:
-        self._by_id: dict[int, tuple[Any, dict[str, Any]]] = {}
-
-    def __getitem__(self, p: Any) -> dict[str, Any]:
-        entry = self._by_id.get(id(p))
-        if entry is None:
-            entry = self._by_id[id(p)] = (p, {})  # p is kept so its id cannot be reused
-        return entry[1]
-
-    def __contains__(self, p: object) -> bool:
-        return id(p) in self._by_id
-
-    def __len__(self) -> int:
-        return len(self._by_id)
-
-    def items(self) -> list[tuple[Any, dict[str, Any]]]:
-        return list(self._by_id.values())
-
-    def clear(self) -> None:
-        self._by_id.clear()
-
-    def __repr__(self) -> str:
-        return "ParamState(" + ", ".join(f"{_label(p)}: {s}" for p, s in self._by_id.values()) + ")"
-
-
-def _label(p: Any) -> str:
-    return str(getattr(p, "label", None) or getattr(p, "name", None) or type(p).__name__)
 
 
 @dataclass(frozen=True)
@@ -142,6 +131,8 @@ class Optimizer:
             ``shuffle``, ``replacement`` and ``drop_last`` read it.
         state: ``state[p]``, the dict an optimizer keeps for parameter ``p`` between steps
             (empty for GD, SGD and mini-batch SGD, which remember nothing).
+        schedulers: the learning-rate schedules built on it (:mod:`.schedules`), whose factors
+            multiply.
 
     Any hyper-parameter reads as an attribute (``opt.momentum``) when all groups share it.
 
@@ -180,6 +171,7 @@ class Optimizer:
         self.param_groups: list[dict[str, Any]] = []
         self.params: list[Any] = []
         self.state = ParamState()
+        self.schedulers: list[Any] = []  # the LRSchedulers built on it, in order: their factors multiply
         self.noted: dict[str, np.ndarray] = {}  # the last step's numbers, when `watch` is on
         given = list(params)
         for group in given if given and all(isinstance(g, Mapping) for g in given) else [{"params": given}]:
@@ -194,15 +186,39 @@ class Optimizer:
         """Add a group ``{"params": [...], "lr": ..., ...}``; what it leaves out comes from ``defaults``."""
         params = group.get("params")
         params = [params] if hasattr(params, "grad") else list(params or [])
-        for p in params:
+        for i, p in enumerate(params):
             if not hasattr(p, "data") or not hasattr(p, "grad"):
                 raise TypeError(f"{type(self).__name__}: parameters must be Values or Tensors, got {p!r}")
-            if any(p is q for q in self.params):
-                raise ValueError(f"{type(self).__name__}: a parameter appears in more than one param group")
+            self._check_new(p, i, params)
         merged = self._checked({**self.defaults, **group}, set(self.defaults))
         del merged["params"]
         self.param_groups.append({"params": params, **merged})
         self.params.extend(params)
+
+    def _check_new(self, p: Any, i: int, group: list[Any]) -> None:
+        """Refuse a parameter given twice: its step would be taken twice per ``step()`` (PyTorch
+        warns about a repeat inside a group and refuses one across groups; here both are refused);
+        and one that can get no gradient of its own: a node computed from others (PyTorch: "can't
+        optimize a non-leaf Tensor"), a Tensor that does not require grad."""
+        cls = type(self).__name__
+        if getattr(p, "_prev", ()):
+            raise ValueError(
+                f"{cls}: parameter {i} ({param_label(p)}) is computed from other nodes, not a leaf: a step "
+                "would change a number the next forward pass recomputes; optimize the leaves it comes from"
+            )
+        if getattr(p, "requires_grad", True) is False:
+            raise ValueError(
+                f"{cls}: parameter {i} ({param_label(p)}) is a Tensor that does not require grad, so it "
+                "never gets a gradient: make it with Tensor(..., requires_grad=True)"
+            )
+        if any(p is q for q in group[:i]):
+            first = next(k for k, q in enumerate(group) if q is p)
+            raise ValueError(
+                f"{cls}: parameter {first} ({param_label(p)}) is given twice (again at {i}); it would be "
+                "updated twice per step: give every parameter once"
+            )
+        if any(p is q for q in self.params):
+            raise ValueError(f"{cls}: a parameter ({param_label(p)}) appears in more than one param group")
 
     def _checked(self, hyper: dict[str, Any], known: set[str]) -> dict[str, Any]:
         unknown = sorted(set(hyper) - known - {"lr", "params"})
@@ -296,7 +312,11 @@ class Optimizer:
     # --- the step -----------------------------------------------------------------------------------
 
     def step(self) -> None:
-        """Move every parameter by its update rule: ``p.data <- update(p.data, p.grad, state[p], group)``."""
+        """Move every parameter by its update rule: ``p.data <- update(p.data, p.grad, state[p], group)``.
+
+        After ``loss.backward(create_graph=True)`` a gradient is a graph node; as in PyTorch the
+        step uses its numbers (``p.grad.data``), so ``p.data`` stays numbers and builds no graph.
+        """
         if self.watch:
             return self._watched_step()
         with no_grad():
@@ -305,13 +325,44 @@ class Optimizer:
                     g = p.grad
                     if g is None:  # a Tensor that took no part in the loss
                         continue
-                    p.data = self.update(p.data, g, self.state[p], group)
+                    if type(g) is not float and type(g) is not np.ndarray:  # a node, a numpy scalar
+                        g = grad_numbers(g)
+                    try:
+                        p.data = self.update(p.data, g, self.state[p], group)
+                    except ZeroDivisionError:
+                        raise ValueError(self.zero_division(p, group)) from None
 
     def update(self, p: Any, g: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
         """The new value of one parameter from its value ``p``, its gradient ``g = dL/dp``, its
         ``state`` and its group's hyper-parameters: ``p - lr * g`` (plain gradient descent; a
         float for a Value, an array for a Tensor)."""
         return p - group["lr"] * g
+
+    # --- what makes the rule diverge, for the words of a DivergenceError ----------------------------
+
+    def lr_bound(self, group: dict[str, Any]) -> LrBound | None:
+        """When this rule converges on a quadratic loss (:class:`LrBound`): gradient descent for
+        ``lr < 2 / lambda_max``. ``None`` when the step is not ``lr`` times gradients (an adaptive
+        rule, Newton's method), so no such bound applies."""
+        return LrBound(2.0, 0.0, "2") if self.lr_scales_gradient else None
+
+    def instability(self, group: dict[str, Any]) -> str:
+        """A setting of ``group`` with which this rule diverges whatever the data, in a sentence
+        saying what to change (``""``: none). Gradient descent has none."""
+        return ""
+
+    def zero_division(self, p: Any, group: dict[str, Any]) -> str:
+        """Why the step of ``p`` divided by zero, and what to change."""
+        name = param_label(p)
+        if group.get("eps") == 0.0:
+            default = type(self).options().get("eps")
+            use = f" (the default is {default.default:g})" if default is not None else ""
+            return (
+                f"{self.title}: the step of {name} is 0 / 0: eps is 0 and the running size of its "
+                f"gradients is 0 (they have all been 0 so far), so nothing keeps the division safe; "
+                f"use eps > 0{use}"
+            )
+        return f"{self.title}: the step of {name} divides by zero"
 
     # --- watching a step: its numbers, and the formula they go into --------------------------------
 
@@ -327,7 +378,11 @@ class Optimizer:
                     if p.grad is None:
                         continue
                     self._noting = {}
-                    p.data = self.update(p.data, p.grad, self.state[p], group)
+                    g = p.grad if type(p.grad) in (float, np.ndarray) else grad_numbers(p.grad)
+                    try:
+                        p.data = self.update(p.data, g, self.state[p], group)
+                    except ZeroDivisionError:
+                        raise ValueError(self.zero_division(p, group)) from None
                     shape = np.shape(p.data)  # a number noted once stands for every entry of p
                     for name, value in self._noting.items():
                         entry = np.broadcast_to(np.asarray(value, float), shape).ravel()
@@ -411,11 +466,15 @@ class Optimizer:
 
     def max_stable_lr(self, lam_max: float) -> float | None:
         """The largest lr at which this rule's full-batch steps settle on a quadratic loss whose
-        Hessian's largest eigenvalue is ``lam_max``: ``2 / lam_max`` for gradient descent (each step
-        multiplies the error along that eigenvector by ``1 - lr * lam_max``), ``None`` for a rule
-        whose lr is a step length rather than a factor of the gradient (``lr_scales_gradient``
-        False: AdaGrad, RMSProp, Adam, Newton)."""
-        return 2.0 / lam_max if self.lr_scales_gradient and lam_max > 0.0 else None
+        Hessian's largest eigenvalue is ``lam_max``, from :meth:`lr_bound`: ``2 / lam_max`` for
+        gradient descent (each step multiplies the error along that eigenvector by
+        ``1 - lr * lam_max``), the heavy ball's ``2 (1 + mu) / lam_max``, weight decay added to
+        ``lam_max``; ``None`` for a rule whose lr is a step length rather than a factor of the
+        gradient (``lr_scales_gradient`` False: AdaGrad, RMSProp, Adam, Newton)."""
+        bound = self.lr_bound(self.param_groups[0])
+        if bound is None or not lam_max + bound.shift > 0.0:
+            return None
+        return bound.factor / (lam_max + bound.shift)
 
     @classmethod
     def default_lr(cls) -> float | None:

@@ -11,10 +11,10 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from .base import Optimizer, check_range
+from .base import LrBound, Optimizer, check_range
 from .registry import register
 
-__all__ = ["Momentum", "Nesterov"]
+__all__ = ["Momentum", "Nesterov", "momentum_instability"]
 
 
 @register
@@ -111,21 +111,32 @@ class Momentum(Optimizer):
             return [*lines, "{p} <- {before} - {lr} * (" + g + " + {momentum} * {v}) = {after}"]
         return [*lines, "{p} <- {before} - {lr} * {v} = {after}"]
 
-    def max_stable_lr(self, lam_max: float) -> float | None:
-        """Along an eigenvector of the Hessian (eigenvalue ``lam``, plus ``weight_decay``) the error
-        ``e`` and velocity follow ``e_next = (1 + mu - lr * c * lam) e - mu e_prev`` (heavy ball,
-        ``c = 1 - dampening``), which settles for ``lr * c * lam < 2 (1 + mu)``; Nesterov's
-        look-ahead gives ``e_next = (1 + mu)(1 - lr * lam) e - mu (1 - lr * lam) e_prev``, which
-        settles for ``lr * lam < 2 (1 + mu) / (1 + 2 mu)`` -- below gradient descent's ``2 / lam``
-        once ``mu > 0``."""
-        group = self.param_groups[0]
-        mu, lam = group["momentum"], lam_max + group["weight_decay"]
-        if lam <= 0.0:
-            return None
+    def lr_bound(self, group: dict[str, Any]) -> LrBound:
+        """The heavy ball converges for ``lr (1 - dampening) (lambda + weight_decay) < 2 (1 + mu)``,
+        Nesterov for ``lr (lambda + weight_decay) < 2 (1 + mu) / (1 + 2 mu)`` (Jury's conditions on
+        the 2x2 recurrence of each eigen-direction); weight decay adds itself to every eigenvalue."""
+        mu, damp = group["momentum"], group["dampening"]
         if group["nesterov"]:
-            return 2.0 * (1.0 + mu) / ((1.0 + 2.0 * mu) * lam)
-        keep = 1.0 - group["dampening"]
-        return 2.0 * (1.0 + mu) / (keep * lam) if keep > 0.0 else math.inf
+            return LrBound(
+                2 * (1 + mu) / (1 + 2 * mu), group["weight_decay"], f"2 (1 + {mu:g}) / (1 + 2 * {mu:g})"
+            )
+        if damp == 1.0:  # v keeps the first gradient only: bounded steps, never a divergence
+            return LrBound(math.inf, group["weight_decay"], "inf")
+        damped = f" / (1 - {damp:g})" if damp else ""
+        return LrBound(2 * (1 + mu) / (1 - damp), group["weight_decay"], f"2 (1 + {mu:g}){damped}")
+
+    def instability(self, group: dict[str, Any]) -> str:
+        if group["momentum"] >= 1.0:
+            return momentum_instability(group["momentum"], "v <- mu * v + g")
+        bound = self.lr_bound(group)
+        decay = group["lr"] * group["weight_decay"]
+        if decay >= bound.factor:  # the decay alone is a curvature weight_decay in every direction
+            return (
+                f"lr * weight_decay = {decay:g} is at least {bound.text} = {bound.factor:g}, the most a "
+                f"{self.title} step can take: the weight decay, which pulls every parameter towards 0, "
+                "overshoots by itself whatever the data; make lr * weight_decay smaller"
+            )
+        return ""
 
     @property
     def velocity(self) -> list[Any]:
@@ -139,6 +150,15 @@ class Momentum(Optimizer):
         if group["weight_decay"]:
             out.append(f"weight decay {group['weight_decay']:g}")
         return out
+
+
+def momentum_instability(mu: float, rule: str) -> str:
+    """Why a momentum ``mu >= 1`` diverges at any learning rate, and what to use instead."""
+    return (
+        f"momentum {mu:g} >= 1: the velocity {rule} keeps every past step at full weight or more, "
+        "so it never settles and the run diverges at any learning rate; use a momentum below 1 "
+        "(0.9 is usual)"
+    )
 
 
 @register

@@ -50,6 +50,15 @@ class Newton(Optimizer):
     def __init__(self, params: Iterable[Any], lr: float = 1.0, **batching: Any) -> None:
         super().__init__(params, {"lr": lr}, **batching)
 
+    def instability(self, group: dict[str, Any]) -> str:
+        lr = group["lr"]
+        if lr >= 2.0:  # on a quadratic theta - lr H^-1 g = theta* + (1 - lr)(theta - theta*)
+            return (
+                f"Newton's step multiplies the distance to the minimum of a quadratic loss by 1 - lr = "
+                f"{1 - lr:g}, so lr {lr:g} >= 2 makes it grow; use 0 < lr < 2 (lr 1 lands on the minimum)"
+            )
+        return ""
+
     def step(self, loss: Any = None) -> None:
         """One Newton step from the gradient graphs in ``p.grad`` (or from ``loss``, if given)."""
         params = self.params

@@ -13,17 +13,36 @@ and ``scheduler.step()`` is called after each epoch's updates::
 
 :func:`~tinygrad_lr.fit` does this for you with ``fit(..., scheduler=sched)``. Every schedule
 is a formula of the epoch count ``e`` (0 before the first ``step()``), written in its docstring.
+
+**Two schedules on one optimizer multiply**, as ``torch.optim.lr_scheduler``'s schedules do when
+both are stepped (its "chaining"): every schedule starts from the lr the optimizer had before the
+first one was built (PyTorch's ``initial_lr``), and the lr is that times each schedule's factor::
+
+    warm = LinearLR(opt, start_factor=0.5, total_iters=2)     # factor 0.5, 0.75, 1, 1, ...
+    decay = ExponentialLR(opt, gamma=0.9)                     # factor 0.9^e
+    # after e steps of both: lr = base_lr * warm's factor * 0.9^e
+
+:class:`ChainedScheduler` steps several at once (``fit`` takes one scheduler: give it the chain).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from ..errors import OptionError
 from .base import Optimizer, check_range
 
-__all__ = ["LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR", "make_scheduler"]
+__all__ = [
+    "LRScheduler",
+    "StepLR",
+    "ExponentialLR",
+    "CosineAnnealingLR",
+    "LinearLR",
+    "ChainedScheduler",
+    "make_scheduler",
+]
 
 
 def _whole(name: str, value: object, low: int) -> int:
@@ -36,11 +55,13 @@ class LRScheduler:
     """The base class: ``lr = base_lr * factor(e)`` after ``e`` calls of :meth:`step`.
 
     Every param group of the optimizer follows the schedule from its own starting lr, as in
-    ``torch.optim.lr_scheduler``.
+    ``torch.optim.lr_scheduler``. Schedules built on the same optimizer share that starting lr and
+    multiply their factors (see the module's text); ``optimizer.schedulers`` lists them.
 
     Attributes:
         optimizer: the optimizer whose ``lr`` is set.
-        base_lrs: every param group's lr when the scheduler was built (``base_lr``: the first).
+        base_lrs: every param group's lr before the optimizer's first schedule was built
+            (``base_lr``: the first group's).
         last_epoch: ``e``, the number of ``step()`` calls so far.
     """
 
@@ -50,8 +71,11 @@ class LRScheduler:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(self).__name__} needs an Optimizer, got {type(optimizer).__name__}")
         self.optimizer = optimizer
-        self.base_lrs = [float(group["lr"]) for group in optimizer.param_groups]
+        chain = optimizer.schedulers
+        starts = [float(group["lr"]) for group in optimizer.param_groups]
+        self.base_lrs = [*chain[0].base_lrs, *starts[len(chain[0].base_lrs) :]] if chain else starts
         self.last_epoch = 0
+        chain.append(self)
         self._set(0)
 
     @property
@@ -74,8 +98,13 @@ class LRScheduler:
         return [group["lr"] for group in self.optimizer.param_groups]
 
     def _set(self, epoch: int) -> None:
+        """Every group's lr: ``base * factor`` of each schedule on the optimizer, at its own epoch."""
+        chain = self.optimizer.schedulers
         for group, base in zip(self.optimizer.param_groups, self.base_lrs):
-            group["lr"] = float(self.lr_at(epoch, base))  # may reach 0 (a cosine's end): not checked
+            lr = chain[0].lr_at(chain[0].last_epoch, base)  # one schedule alone: exactly its formula
+            for other in chain[1:]:
+                lr *= other.lr_at(other.last_epoch, base) / base
+            group["lr"] = float(lr)  # may reach 0 (a cosine's end): not checked
 
     def describe(self) -> str:
         raise NotImplementedError
@@ -203,6 +232,60 @@ class LinearLR(LRScheduler):
 
     def describe(self) -> str:
         return f"lr x {self.start_factor:g} -> x {self.end_factor:g} over {self.total_iters} epochs"
+
+
+class ChainedScheduler(LRScheduler):
+    """Several schedules on one optimizer, stepped together (``torch.optim.lr_scheduler.ChainedScheduler``).
+
+    Their factors multiply (as they would stepped one by one): after ``e`` steps the lr is
+    ``base_lr * factor_1(e) * factor_2(e) * ...``. Give it to ``fit(..., scheduler=...)``, which
+    takes one scheduler, to step every schedule of the optimizer.
+
+    Example (half the lr at first, rising to the full lr at epoch 2, times 0.5 every epoch):
+        >>> from tinygrad_lr import GD, Value
+        >>> opt = GD([Value(0.0)], lr=0.4)
+        >>> warm = LinearLR(opt, start_factor=0.5, total_iters=2)
+        >>> chain = ChainedScheduler([warm, ExponentialLR(opt, 0.5)])
+        >>> lrs = [chain.get_last_lr()[0]]
+        >>> for _ in range(3):
+        ...     chain.step(); lrs.append(round(chain.get_last_lr()[0], 12))
+        >>> lrs                              # 0.4 * (0.5, 0.75, 1, 1) * (1, 0.5, 0.25, 0.125)
+        [0.2, 0.15, 0.1, 0.05]
+    """
+
+    name = "chained"
+
+    def __init__(self, schedulers: Sequence[LRScheduler], optimizer: Optimizer | None = None) -> None:
+        items = list(schedulers) if isinstance(schedulers, (list, tuple)) else None
+        if not items or not all(isinstance(s, LRScheduler) for s in items):
+            raise TypeError(f"ChainedScheduler needs a list of schedules (StepLR, ...), got {schedulers!r}")
+        opt = items[0].optimizer if optimizer is None else optimizer
+        if any(s.optimizer is not opt for s in items):
+            raise ValueError("ChainedScheduler: every schedule must be built on the same optimizer")
+        if len({id(s) for s in items}) != len(items):
+            raise ValueError(
+                "ChainedScheduler: a schedule is given twice (it would be stepped twice per epoch)"
+            )
+        self.optimizer, self.schedulers = opt, items
+        self.base_lrs = items[0].base_lrs
+
+    @property
+    def last_epoch(self) -> int:  # type: ignore[override]
+        return self.schedulers[0].last_epoch
+
+    def step(self) -> None:
+        for s in self.schedulers:
+            s.step()
+
+    def lr_at(self, epoch: int, base_lr: float | None = None) -> float:
+        base = self.base_lr if base_lr is None else base_lr
+        lr = self.schedulers[0].lr_at(epoch, base)
+        for other in self.schedulers[1:]:
+            lr *= other.lr_at(epoch, base) / base
+        return lr
+
+    def describe(self) -> str:
+        return "; times ".join(s.describe() for s in self.schedulers)
 
 
 SCHEDULE_SYNTAX = (

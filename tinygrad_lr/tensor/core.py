@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
-from .. import graph, ops
+from .. import grad_mode, graph, ops
 from ..ops import ARRAYS
 from ..ops.arrays import refuse_broadcast
 from ..ops.graphs import GRAPHS as TENSORS
@@ -240,7 +240,7 @@ class Tensor:
         then does it remember its parents and its op. Otherwise it is a plain leaf.
         """
         needs = tuple([p.requires_grad for p in parents])
-        track = graph.grad_enabled and True in needs
+        track = (grad_mode.grad_enabled or grad_mode.is_grad_enabled()) and True in needs
         fn.needs = needs if track else (False,) * len(parents)
         out = Tensor.__new__(Tensor)
         arrays = [p.data for p in parents]

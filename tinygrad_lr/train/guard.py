@@ -4,7 +4,12 @@ of ``nan``, and a converged one as soon as a tolerance is met.
 Divergence: gradient descent on a quadratic loss converges only when ``lr < 2 / lambda_max``
 (see :func:`~tinygrad_lr.models.max_stable_lr`); above it every step overshoots further. The run
 stops with :class:`DivergenceError` as soon as the loss (or a parameter) is inf or nan, or the
-loss has grown for ``patience`` epochs in a row to above its starting value.
+loss has grown for ``patience`` epochs in a row to above its starting value -- unless the run is
+known to converge (``stable``): full-batch steps of a rule at an lr below that rule's own bound
+on this quadratic loss (:func:`~.hints.provably_stable`). Such a run settles whatever its loss
+does first: the heavy ball near its bound swings out for a hundred epochs, its loss a thousand
+times the start, and comes back (a linear recurrence whose every eigenvalue is inside the unit
+circle). Its rising loss is not a divergence; only an inf or nan would stop it.
 
 Convergence: with ``grad_tol`` the run stops after the first epoch whose full-data gradient
 norm ``|dL/dtheta|`` is at most ``grad_tol``; with ``loss_tol``, after the first epoch whose loss
@@ -53,7 +58,10 @@ class Guard:
         patience: epochs of growing loss that count as divergence (``None``: only inf/nan do).
         grad_tol, loss_tol: the convergence tolerances (``None``: not used).
         lr: the learning rate now (it changes under a scheduler), for the message.
-        hint: the largest stable lr and a sentence explaining it, computed only when needed.
+        hint: the largest stable lr and a sentence saying what to change, computed only when
+            needed (:func:`~.hints.divergence_hint`).
+        stable: whether the run provably converges at the lr it has now (a rising loss is then
+            a swing, not a divergence), asked only when the loss has risen ``patience`` times.
     """
 
     def __init__(
@@ -65,9 +73,11 @@ class Guard:
         loss_tol: float | None,
         lr: Callable[[], float],
         hint: Callable[[], Hint | None],
+        stable: Callable[[], bool] = lambda: False,
     ) -> None:
         self.history, self.patience, self.grad_tol, self.loss_tol = history, patience, grad_tol, loss_tol
-        self.lr, self.hint = lr, hint
+        self.lr, self.hint, self.stable = lr, hint, stable
+        self._stable_at: dict[float, bool] = {}  # lr -> the verdict of stable() (asked once per lr)
         self.prev = history.initial_loss
         self.rising = 0
 
@@ -84,7 +94,7 @@ class Guard:
         h.add_epoch(loss, params, grad_norm)
         self.rising = self.rising + 1 if loss > self.prev else 0
         p = self.patience
-        if p is not None and self.rising >= p and loss > h.initial_loss:
+        if p is not None and self.rising >= p and loss > h.initial_loss and not self._settles():
             start = h.losses[-p - 1] if len(h.losses) > p else h.initial_loss
             raise self.diverged(
                 f"the loss grew for {p} epochs in a row, from {start:.6g} to {loss:.6g}", epoch, loss
@@ -105,14 +115,20 @@ class Guard:
         h.converged, h.converged_epoch = True, epoch
         return True
 
+    def _settles(self) -> bool:
+        lr = self.lr()
+        verdict = self._stable_at.get(lr)
+        if verdict is None:
+            verdict = self._stable_at[lr] = bool(self.stable())
+        return verdict
+
     def diverged(self, reason: str, epoch: int, loss: float) -> DivergenceError:
-        """The error for a run that diverged at ``epoch``: what happened, and which lr is stable."""
+        """The error for a run that diverged at ``epoch``: what happened, and what to change (the
+        ``hint``'s sentence: a smaller lr, or the setting that is the cause; :mod:`.hints`)."""
         lr = self.lr()
         hint = self.hint()
-        msg = f"training diverged at epoch {epoch} with learning rate {lr:g}: {reason}"
-        msg += "; try a smaller learning rate"
-        if hint is not None:
-            msg += f" ({hint.text})"
+        msg = f"training diverged at epoch {epoch} with learning rate {lr:g}: {reason}; "
+        msg += "try a smaller learning rate" if hint is None else hint.text
         err = DivergenceError(
             msg, epoch=epoch, lr=lr, loss=loss, max_stable_lr=None if hint is None else hint.lr
         )

@@ -16,6 +16,12 @@ initial loss, so the hint costs no extra pass.
 gradient crawls along the flattest direction of an ill-conditioned loss: standardize. A rule that
 divides its step by the gradient's size moves at a pace set by ``lr`` alone: a larger ``lr``.
 Every piece of advice is tested by following it (``tests/test_hints.py``).
+
+**The words of a divergence** blame its cause (:func:`divergence_hint`): a setting of the optimizer
+with which it diverges at any learning rate (a momentum of 1.5, a weight decay larger than the
+steps can take) is named first; else the largest stable lr *of the rule used* (momentum moves
+the bound, weight decay adds itself to every eigenvalue) is compared with the lr, and when the
+lr is below it, the message says the lr is not the cause instead of asking for a smaller one.
 """
 
 from __future__ import annotations
@@ -31,15 +37,25 @@ from ..models import LinearRegression, max_stable_lr
 from ..optim import Optimizer
 from .history import History
 
-__all__ = ["Hint", "Advice", "stable_lr_hint", "GramSums", "hint_text", "advice", "round_up_125"]
+__all__ = [
+    "Hint",
+    "Advice",
+    "stable_lr_hint",
+    "GramSums",
+    "hint_text",
+    "divergence_hint",
+    "advice",
+    "round_up_125",
+]
 
 SLOW_CONDITION = 100.0  # a Hessian condition number above this makes gradient descent crawl
 
 
 class Hint(NamedTuple):
-    """The largest stable learning rate for the run, and a sentence saying where it comes from."""
+    """The largest stable learning rate for the run (``None``: not known), and a sentence saying
+    where it comes from (or, from :func:`divergence_hint`, what to change)."""
 
-    lr: float
+    lr: float | None
     text: str
 
 
@@ -57,24 +73,30 @@ def hint_text(
     one_sample_lr: float | None,
     bias: bool,
     optimizer: Optimizer | None = None,
+    l2: float = 0.0,
 ) -> Hint | None:
-    """The hint for a Hessian whose largest eigenvalue is ``lam_max`` and, for one-sample SGD, the
-    one-sample limit too; ``None`` when the rule's lr has no such bound (an adaptive rule)."""
+    """The hint for a Hessian whose largest eigenvalue is ``lam_max`` (the ``l2`` term's curvature
+    included) and, for one-sample SGD, the one-sample limit too; ``None`` when the rule's lr has no
+    such bound (an adaptive rule)."""
     bound = 2.0 / lam_max if optimizer is None else optimizer.max_stable_lr(lam_max)
     if bound is None or not math.isfinite(bound):
         return None
-    if optimizer is None or optimizer.plain_update():
+    loss = f"the {loss_name.upper()} loss" + (f" with l2 = {l2:g}" if l2 else "")
+    rule_bound = None if optimizer is None else optimizer.lr_bound(optimizer.param_groups[0])
+    if optimizer is None or optimizer.plain_update() or rule_bound is None:
         text = (
-            f"for this data and the {loss_name.upper()} loss, gradient descent is stable only for "
+            f"for this data and {loss}, gradient descent is stable only for "
             f"lr < {bound:.6g} = 2 / {lam_max:.6g}, the largest eigenvalue of the loss's Hessian"
         )
     else:
         settings = ", ".join(optimizer.describe_options(optimizer.param_groups[0]))
         rule = f"{optimizer.title} ({settings})" if settings else optimizer.title
+        numerator = f"({rule_bound.text})" if "/" in rule_bound.text else rule_bound.text
+        decay = f" + weight decay {rule_bound.shift:g}" if rule_bound.shift else ""
+        denominator = f"({lam_max:.6g}{decay})" if decay else f"{lam_max:.6g}"
         text = (
-            f"for this data and the {loss_name.upper()} loss, {rule} is stable only "
-            f"for lr < {bound:.6g} = {bound * lam_max:.6g} / {lam_max:.6g}, where {lam_max:.6g} is the "
-            "largest eigenvalue of the loss's Hessian"
+            f"for this data and {loss}, {rule} is stable only for lr < {bound:.6g} = {numerator} / "
+            f"{denominator}, where {lam_max:.6g} is the largest eigenvalue of the loss's Hessian"
         )
     if one_sample_lr is None:
         return Hint(bound, text)
@@ -94,17 +116,71 @@ def _one_sample(optimizer: Optimizer | None, batch_size: int | None) -> bool:
 
 
 def stable_lr_hint(
-    model: Any, X: np.ndarray, loss_name: str, batch_size: int | None, optimizer: Optimizer | None = None
+    model: Any,
+    X: np.ndarray,
+    loss_name: str,
+    batch_size: int | None,
+    optimizer: Optimizer | None = None,
+    l2: float = 0.0,
 ) -> Hint | None:
     """The hint for ``model`` trained on ``X`` (in memory) by ``optimizer``: linear regression with
-    SSE or MSE only."""
+    SSE or MSE only (with ``l2``, the ridge term's curvature included)."""
     if not isinstance(model, LinearRegression) or loss_name not in ("sse", "mse"):
         return None
-    gd = model.max_stable_lr(X, loss_name)
-    if not math.isfinite(gd):
+    gd = model.max_stable_lr(X, loss_name, l2=l2)
+    if not 0.0 < gd < math.inf:
         return None
-    one = model.max_stable_lr(X, loss_name, batch_size=1) if _one_sample(optimizer, batch_size) else None
-    return hint_text(loss_name, 2.0 / gd, one, model.bias, optimizer)
+    one = (
+        model.max_stable_lr(X, loss_name, batch_size=1, l2=l2) if _one_sample(optimizer, batch_size) else None
+    )
+    return hint_text(loss_name, 2.0 / gd, one, model.bias, optimizer, l2)
+
+
+def divergence_hint(optimizer: Any, data: Hint | None) -> Hint:
+    """What to change after ``optimizer`` diverged, in a sentence, and the largest stable lr of
+    its rule (``None``: not known); ``data`` is the rule's hint on the run's data
+    (:func:`stable_lr_hint` given the optimizer)."""
+    group = optimizer.param_groups[0]
+    cause = optimizer.instability(group)
+    if cause:
+        return Hint(None, cause)
+    if optimizer.lr_bound(group) is None:
+        return Hint(
+            None,
+            f"try a smaller learning rate ({optimizer.title}'s step is not lr times the gradient, "
+            "so the bound 2 / lambda_max of gradient descent does not apply to it)",
+        )
+    if data is None or data.lr is None:
+        return Hint(None, "try a smaller learning rate")
+    lr = group["lr"]
+    if lr < data.lr:
+        noisy = (
+            ""
+            if optimizer.batching.whole
+            else (
+                "; with a sample or a batch per update the loss can rise for a few epochs by chance: a "
+                "larger patience waits longer"
+            )
+        )
+        return Hint(
+            data.lr,
+            f"the learning rate is not the cause: {lr:g} is below the largest stable one "
+            f"({data.text}){noisy}",
+        )
+    return Hint(data.lr, f"try a smaller learning rate ({data.text})")
+
+
+def provably_stable(optimizer: Any, data: Hint | None) -> bool:
+    """Whether ``optimizer``'s steps surely converge on the run's loss at its lr now: full batches
+    (no sampling noise), one param group, no setting that diverges whatever the lr, and an lr
+    below the rule's own bound on this quadratic loss (``data``: :func:`stable_lr_hint` given the
+    optimizer; ``None`` when no bound is known -- another model or loss, an adaptive rule)."""
+    if not optimizer.batching.whole or len(optimizer.param_groups) != 1:
+        return False
+    group = optimizer.param_groups[0]
+    if optimizer.instability(group) or optimizer.lr_bound(group) is None:
+        return False
+    return data is not None and data.lr is not None and group["lr"] < data.lr
 
 
 class GramSums:
@@ -124,7 +200,8 @@ class GramSums:
         self, loss_name: str, n: int, batch_size: int | None, optimizer: Optimizer | None = None
     ) -> Hint | None:
         """The hint from the sums (``n`` rows in all), as :func:`stable_lr_hint` gives it in memory."""
-        H = 2.0 * self.gram / (n if loss_name == "mse" else 1.0)
+        with np.errstate(over="ignore", invalid="ignore"):
+            H = 2.0 * self.gram / (n if loss_name == "mse" else 1.0)
         if not np.all(np.isfinite(H)):
             return None
         lam = float(np.linalg.eigvalsh(H).max())

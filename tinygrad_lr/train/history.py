@@ -1,15 +1,18 @@
 """What one run of :func:`~tinygrad_lr.fit` did: :class:`History`, the loss and parameters epoch by epoch.
 
-It holds numbers and their text (``repr``, Jupyter's small table); it draws nothing. Pictures of a
-run are drawn from it by the plotting lens (``plot.loss_curves([h.initial_loss, *h.losses])``),
-so the training layer never imports the pictures.
+It holds numbers and their text (``repr``, Jupyter's small table); it draws nothing itself.
+:meth:`History.plot` draws the loss and the parameters over the epochs with the figure the
+pictures layer registers when it is imported (:func:`register_plot`, as ``Value.draw()`` is
+served), so the training layer never imports the pictures.
 """
 
 from __future__ import annotations
 
 import html
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -17,7 +20,16 @@ from ..closed_form import LeastSquares
 from ..logistic import LogisticSolution
 from ..scaling import Standardizer
 
-__all__ = ["History"]
+__all__ = ["History", "register_plot"]
+
+_plot: Callable[..., Any] | None = None  # viz.figures.history_figure, once the pictures are imported
+
+
+def register_plot(draw: Callable[..., Any]) -> None:
+    """Make ``draw(history, **options)`` what :meth:`History.plot` returns (the pictures layer
+    calls this when it is imported; ``import tinygrad_lr`` imports it)."""
+    global _plot
+    _plot = draw
 
 
 @dataclass
@@ -142,6 +154,21 @@ class History:
             f"<table><thead><tr><th>epoch</th><th>loss</th></tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>{params}</div>"
         )
+
+    def plot(self, **options: Any) -> Any:
+        """A matplotlib figure of the run: the loss (log scale) and every parameter, from before
+        training (epoch 0) to the last epoch; a diverged run's loss ends in a cross. Options go
+        to the figure (``title=``). Needs matplotlib (``pip install 'tinygrad-lr[plot]'``).
+
+        Example:
+            >>> from tinygrad_lr import LinearRegression, fit
+            >>> h = fit(LinearRegression(w=1.0, b=0.0), ([1, 2, 3], [3, 5, 7]), "gd", lr=0.01,
+            ...         loss="sse", epochs=100, progress=False)
+            >>> fig = h.plot()  # doctest: +SKIP
+        """
+        if _plot is None:
+            raise RuntimeError("History.plot(): no figure is registered; import tinygrad_lr.viz.figures")
+        return _plot(self, **options)
 
     def summary_rows(self, max_rows: int = 10) -> list[int]:
         """Epoch numbers (1-based) for a short table: all of them for short runs, else

@@ -127,6 +127,11 @@ def _epochs(run: Run) -> None:
             h.final_grad_norm = _or_nan(source.final_grad_norm(model))
     except OverflowError as exc:
         raise run.guard.overflowed(exc, pending or epoch) from None
+    except ZeroDivisionError as exc:  # the Value engine's own (a loss that divides by 0): where, and why
+        raise ValueError(
+            f"training stopped at epoch {pending or epoch}: the loss or its gradient divides by zero "
+            f"({exc}); a loss of your own must not divide by a number that can be 0"
+        ) from None
 
 
 def _or_nan(x: float | None) -> float:

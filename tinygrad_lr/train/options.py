@@ -27,7 +27,15 @@ from ..errors import InputError, OptionError
 from ..losses import LOSSES, SQUARED_LOSSES, get_loss
 from ..optim import LRScheduler, Optimizer, check_lr, make_optimizer, optimizer_class
 
-__all__ = ["FitOptions", "OptionError", "build_optimizer", "loss_for", "with_fit_options"]
+__all__ = [
+    "FitOptions",
+    "OptionError",
+    "build_optimizer",
+    "check_owned",
+    "check_schedules",
+    "loss_for",
+    "with_fit_options",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -89,7 +97,10 @@ class FitOptions:
         default=None, metadata=_help("stop once an epoch changes the loss by at most this fraction")
     )
     standardize: bool = field(
-        default=False, metadata=_help("train on (x - mean) / std; the model ends in the data's units")
+        default=False,
+        metadata=_help(
+            "train on (x - mean) / std (without b: x / rms(x)); the model ends in the data's units"
+        ),
     )
     l1: float = field(default=0.0, metadata=_help("add l1 * sum_j |w_j| to the loss (lasso)"))
     l2: float = field(default=0.0, metadata=_help("add l2 * sum_j w_j^2 to the loss (ridge)"))
@@ -211,12 +222,62 @@ def build_optimizer(
                 f"{caller}: optimizer must be an Optimizer (GD(model.parameters(), lr=...)) or a name, "
                 f"got {type(optimizer).__name__}"
             )
+        check_owned(model, optimizer, caller)
         return optimizer
     if o.lr is None and optimizer_class(optimizer).default_lr() is None:
         raise ValueError(f"{caller}(optimizer={optimizer!r}) needs a learning rate: lr=...")
     return make_optimizer(
         optimizer, model.parameters(), o.lr, o.batch_size, o.shuffle, o.replacement, o.drop_last
     )
+
+
+def check_owned(model: Any, optimizer: Optimizer, caller: str = "fit") -> None:
+    """Refuse an optimizer holding a parameter that is not one of ``model.parameters()`` (told
+    apart by identity): the loss is the model's, so such a parameter gets no gradient and the run
+    would train nothing while looking normal. An optimizer on only some of the model's parameters
+    is fine (the others stay fixed, as in PyTorch)."""
+    own = {id(p) for p in model.parameters()}
+    foreign = [(i, p) for i, p in enumerate(optimizer.params) if id(p) not in own]
+    if not foreign:
+        return
+    i, p = foreign[0]
+    n = len(optimizer.params)
+    if len(foreign) == n:
+        what = f"none of its {n} parameters is one of model.parameters() (the first: {describe_param(p)})"
+    else:
+        what = f"{len(foreign)} of its {n} parameters {'is' if len(foreign) == 1 else 'are'} not the model's"
+        what += f" (parameter {i}: {describe_param(p)})"
+    raise InputError(
+        f"{caller}: the optimizer was built on other parameters than the model's: {what}; the model's "
+        f"loss gives them no gradient, so they would never move: build the optimizer on this model's "
+        f"parameters, {type(optimizer).__name__}(model.parameters(), ...)"
+    )
+
+
+def check_schedules(optimizer: Optimizer, scheduler: LRScheduler | None) -> None:
+    """Refuse a ``scheduler`` built on another optimizer, and an optimizer with a schedule that
+    ``fit`` would not step (its factor would stay at its first epoch's, silently: a warm-up's third
+    of the lr for ever); several are stepped together by one ``ChainedScheduler``."""
+    if scheduler is not None and scheduler.optimizer is not optimizer:
+        raise ValueError("the scheduler must be built on the optimizer that fit() uses")
+    stepped = getattr(scheduler, "schedulers", [scheduler])
+    idle = [s for s in optimizer.schedulers if not any(s is t for t in stepped)]
+    if idle:
+        names = ", ".join(repr(s) for s in idle)
+        stepping = "no schedule" if scheduler is None else f"only scheduler={scheduler!r}"
+        raise ValueError(
+            f"the optimizer has the schedule {names}, which fit() would not step (it steps {stepping}), "
+            "so its factor would stay at its first epoch's: pass scheduler= the schedule, or "
+            "ChainedScheduler([...]) of every schedule of the optimizer, or build a new optimizer"
+        )
+
+
+def describe_param(p: Any) -> str:
+    """A parameter in a few words: its label or name, and its value."""
+    name = getattr(p, "label", None) or getattr(p, "name", None)
+    data = np.asarray(getattr(p, "data", None))
+    value = f"{float(data.reshape(())):g}" if data.size == 1 else f"shape {data.shape}"
+    return f"{name} = {value}" if name else f"{type(p).__name__} {value}"
 
 
 def with_fit_options(fn: F) -> F:

@@ -12,8 +12,9 @@ from ..losses import LOSSES, regularized
 from ..models import LinearModel
 from ..optim import Optimizer
 from .guard import Guard
+from .hints import Hint, divergence_hint, provably_stable
 from .history import History
-from .options import FitOptions, build_optimizer, loss_for
+from .options import FitOptions, build_optimizer, check_schedules, loss_for
 from .progress import Progress, want_progress
 from .sources import InMemory, Streamed, as_dataset
 from .standardize import Standardization
@@ -42,8 +43,7 @@ class Run:
         self.loss_name, loss_fn = loss_for(model, options.loss)
         self.optimizer = opt = build_optimizer(model, optimizer, options)
         self.scheduler = options.scheduler
-        if self.scheduler is not None and self.scheduler.optimizer is not opt:
-            raise ValueError("the scheduler must be built on the optimizer that fit() uses")
+        check_schedules(opt, self.scheduler)
         self.standardization: Standardization | None = None
         self.source = (
             self._stream(data, loss_fn) if isinstance(data, CSVStream) else self._in_memory(data, loss_fn)
@@ -87,7 +87,7 @@ class Run:
             loss_fn = regularized(loss_fn, model.w, o.l1, o.l2)
         X = ds.X
         if o.standardize:
-            self.standardization = Standardization(X, ds.feature_names)
+            self.standardization = Standardization(X, ds.feature_names, center=model.bias)  # see its module
             X = self.standardization.transform(X)
             self.standardization.to_standardized(model)
         return InMemory(X, ds.y, loss_fn, self.optimizer.batching, o.rng, o.shuffle_window)
@@ -120,6 +120,11 @@ class Run:
                 f"the loss overflows float64 at the initial parameters ({exc}); "
                 "start from smaller values or rescale the data"
             ) from None
+        except ZeroDivisionError as exc:  # the Value engine's own: a loss of the user's divides by 0
+            raise ValueError(
+                f"the loss divides by zero at the initial parameters ({exc}); a loss of your own must "
+                "not divide by a number that can be 0"
+            ) from None
         if not math.isfinite(h.initial_loss):  # the Tensor engine makes it: no epoch can be judged against it
             raise ValueError(
                 f"the loss overflows float64 at the initial parameters (it is {h.initial_loss}); "
@@ -135,8 +140,13 @@ class Run:
             grad_tol=o.grad_tol,
             loss_tol=o.loss_tol,
             lr=lambda: opt.param_groups[0]["lr"],
-            hint=lambda: self.source.hint(model, self.loss_name, opt),
+            hint=lambda: divergence_hint(opt, self.rule_hint()),
+            stable=lambda: provably_stable(opt, self.rule_hint()),
         )
+
+    def rule_hint(self) -> Hint | None:
+        """The largest stable lr of the run's rule on its loss, in a sentence (``None``: unknown)."""
+        return self.source.hint(self.model, self.loss_name, self.optimizer, self.options.l2)
 
     def end_epoch(self, epoch: int, loss: float, grad_norm: float | None) -> bool:
         """The guard's verdict on ``epoch`` (recorded in the history); True: converged, stop."""

@@ -134,8 +134,8 @@ class InMemory:
         """``|dL/dtheta|`` over the whole data set (a backward pass)."""
         return loss_and_grad_norm(model, self.X, self.y, self.loss_fn)[1]
 
-    def hint(self, model: Any, loss_name: str, optimizer: Optimizer) -> Hint | None:
-        return stable_lr_hint(model, self.X, loss_name, optimizer.batch_size, optimizer)
+    def hint(self, model: Any, loss_name: str, optimizer: Optimizer, l2: float = 0.0) -> Hint | None:
+        return stable_lr_hint(model, self.X, loss_name, optimizer.batch_size, optimizer, l2)
 
     def closed_form(self, model: Any, loss_name: str, l2: float) -> LeastSquares | LogisticSolution | None:
         """The answer to compare the run with: least squares (ridge) for linear regression with SSE
@@ -231,8 +231,10 @@ class Streamed:
     def final_grad_norm(self, model: Any) -> float | None:
         return None  # a pass over the file more, for a number the stream's report does not show
 
-    def hint(self, model: Any, loss_name: str, optimizer: Optimizer) -> Hint | None:
-        return self.sums.hint(loss_name, self.n_samples, optimizer.batch_size, optimizer)
+    def hint(self, model: Any, loss_name: str, optimizer: Optimizer, l2: float = 0.0) -> Hint | None:
+        return self.sums.hint(
+            loss_name, self.n_samples, optimizer.batch_size, optimizer
+        )  # a stream takes no l2
 
     def closed_form(self, model: Any, loss_name: str, l2: float) -> LeastSquares | None:
         return None

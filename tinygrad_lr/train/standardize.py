@@ -5,6 +5,11 @@ On standardized features the loss is a round bowl (condition number near 1), so 
 descent is fast. The model's parameters are moved to the standardized features before training
 (``w_z = w * std``, ``b_z = b + w . mean``) and back after it (``w = w_z / std``,
 ``b = b_z - w_z . mean / std``), so the model the user holds is always in the data's units.
+
+A model without intercept has no ``b`` to take ``- w_z . mean / std``: its features are scaled
+by their root mean square and not centred (:class:`~tinygrad_lr.scaling.Standardizer` with
+``center=False``), so the model trained is the model returned, and every number of the History
+(losses, closed form) describes it.
 """
 
 from __future__ import annotations
@@ -27,8 +32,8 @@ class Standardization:
     """The features' means and stds, and the moves of a LinearRegression's parameters to and
     from the standardized features."""
 
-    def __init__(self, X: np.ndarray, feature_names: Any) -> None:
-        self.scaler = Standardizer.fit(X, feature_names)
+    def __init__(self, X: np.ndarray, feature_names: Any, center: bool = True) -> None:
+        self.scaler = Standardizer.fit(X, feature_names, center=center)
 
     def transform(self, X: np.ndarray) -> np.ndarray:
         return self.scaler.transform(X)

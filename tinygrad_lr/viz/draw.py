@@ -86,14 +86,14 @@ def draw_plain(
     if current is not None:
         hot = {id(c) for c in order if any(p is current for p in c._prev)}
     for node in order:
-        role = node_role(node, param_ids)
+        role = node_role(node, param_ids, named.data)
         style = node_style(role, node is root)
         if node is current:
             style.update(CURRENT)
             style["class"] += " current"
         tensor = node if isinstance(node, Tensor) else None
         g = grad_value(node)
-        gtext = grad_label(g)
+        gtext = g if isinstance(g, str) else grad_label(g)  # a text: said as it is
         if tensor is not None and not node.requires_grad:
             gtext = "none"  # data: requires_grad=False, so backward computes none
         label = value_label(named.title[id(node)], role, data_text(node), gtext, tensor, unknown)

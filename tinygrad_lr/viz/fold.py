@@ -168,7 +168,7 @@ def draw_folded(
             labeljust="l",
         )
         for node, column in zip(fold.rep, fold.members):
-            role = node_role(node, param_ids)
+            role = node_role(node, param_ids, named.data)
             if isinstance(node, Tensor):  # arrays have no range: show the first sample's
                 data, grad = data_text(node) + " (sample 1)", None
             else:
@@ -185,7 +185,7 @@ def draw_folded(
     for node in order:
         if id(node) in hidden or id(node) in own:
             continue
-        role = node_role(node, param_ids)
+        role = node_role(node, param_ids, named.data)
         grad_text = None
         if known:
             grad_text = grad_text_of(node)
@@ -244,8 +244,8 @@ def _folded_names(
         labels = {c.label for c in column}
         if node.label and len(labels) == 1:
             name = str(node.label)
-        elif node.label:
-            name = re.sub(r"(_?\d+|\[\d+\])+$", "", str(node.label)) + "_i"
+        elif node.label or i in named.data:  # x1, x2, x3 (labelled, or numbers found to be data)
+            name = re.sub(r"(_?\d+|\[\d+\])+$", "", str(node.label or named.name[i])) + "_i"
         elif not node._prev:
             values = {num(c.data) for c in column} if not isinstance(node, Tensor) else {"c"}
             name = values.pop() if len(values) == 1 else "c_i"

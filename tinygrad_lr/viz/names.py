@@ -86,10 +86,13 @@ def data_text(node: Any) -> str:
     return summary(node.data, BOX_DIGITS) if isinstance(node, Tensor) else num(node.data)
 
 
-def node_role(node: Any, param_ids: set[int] | None) -> str:
-    """``param``, ``data``, ``const`` (leaves) or ``inner`` (computed nodes)."""
+def node_role(node: Any, param_ids: set[int] | None, data_ids: Iterable[int] = ()) -> str:
+    """``param``, ``data``, ``const`` (leaves) or ``inner`` (computed nodes). ``data_ids``: the
+    unlabelled numbers :func:`node_names` found to be a loss's data (:attr:`Names.data`)."""
     if node._prev:
         return "inner"
+    if id(node) in data_ids:
+        return "data"
     if param_ids is not None:
         if id(node) in param_ids:
             return "param"
@@ -117,6 +120,7 @@ class Names:
     title: dict[int, str]
     sample: dict[int, int]
     precedence: dict[int, int]  # how tightly the name binds, for putting it inside a formula
+    data: frozenset[int] = frozenset()  # unlabelled numbers that are a summed loss's data (x1, y1)
 
 
 NAME_MAX = 18  # a longer formula gets a letter of its own, and the box shows "u1 = <formula>"
@@ -214,6 +218,37 @@ def _joined(parts: Sequence[str]) -> str:
     return " + ".join(parts)
 
 
+def sample_data(order: Sequence[Any], sample: dict[int, int]) -> dict[int, str]:
+    """The data of a loss summed over samples that came in as plain numbers (``w * 1.0 + b``):
+    each sample's own unlabelled numbers, position by position, where the value differs between
+    the samples, named as the model and the losses name theirs -- ``y1`` for the target of
+    ``(f - y)^2``, ``x1`` for an input (``x1_1``, ``x1_2`` ... for several); a number that is the
+    same in every sample (the ``2`` of ``2*w``), or whose label was set to ``""``, stays a number."""
+    own: dict[int, list[Any]] = {}
+    for node in order:
+        # label None: never named (an empty label "" asks for the number itself, as docs/compile.md does)
+        if not node._prev and node.label is None and not isinstance(node, Tensor) and id(node) in sample:
+            own.setdefault(sample[id(node)], []).append(node)
+    if len(own) < 2 or len({len(nodes) for nodes in own.values()}) != 1:
+        return {}
+    targets = {
+        id(node._prev[0]._prev[1])
+        for node in order
+        if node.op == "**2" and node._prev[0].op == "-" and not node._prev[0]._prev[1]._prev
+    }
+    columns = [c for c in zip(*(own[k] for k in sorted(own))) if len({float(n.data) for n in c}) > 1]
+    is_target = [any(id(n) in targets for n in c) for c in columns]
+    n_inputs = is_target.count(False)
+    out: dict[int, str] = {}
+    j = 0
+    for column, target in zip(columns, is_target):
+        j += not target
+        for node in column:
+            k = sample[id(node)]
+            out[id(node)] = f"y{k}" if target else f"x{k}" if n_inputs == 1 else f"x{k}_{j}"
+    return out
+
+
 def node_names(order: Sequence[Any], root: Any) -> Names:
     """Name every node of the graph behind ``root`` (``order``: its topological order).
 
@@ -233,7 +268,7 @@ def node_names(order: Sequence[Any], root: Any) -> Names:
     namer = _Naming(order, root)
     for node in order:
         namer.add(node)
-    return Names(namer.names, namer.titles, namer.sample, namer.prec)
+    return Names(namer.names, namer.titles, namer.sample, namer.prec, frozenset(namer.data))
 
 
 class _Naming:
@@ -254,6 +289,7 @@ class _Naming:
             self.sample = _own_nodes(terms)
             self.term_index = {id(t): k for k, t in enumerate(terms, 1)}
             self.partial_ids = {id(p) for p in partial}
+        self.data = sample_data(order, self.sample)  # x1, y1 given as plain numbers
         self.predictions = {  # f in (f - y)^2, with y a leaf: the model's prediction
             id(node._prev[0]._prev[0])
             for node in order
@@ -305,6 +341,8 @@ class _Naming:
             return "S", ATOM
         if i in self.term_index:
             return f"{self.term_stem}{self.term_index[i]}", ATOM
+        if i in self.data:
+            return self.data[i], ATOM
         if not node._prev:
             return _leaf_name(node), precedence
         if i in self.predictions:

@@ -11,7 +11,7 @@ from ..graph import topological_order
 from ..tensor import Tensor, input_grads
 from .draw import broadcasts, copy_grad
 from .limits import check_root
-from .names import derivative, factor, num, short_names, summary
+from .names import derivative, factor, ids_of_params, node_names, node_role, num, short_names, summary
 
 _START = "(the start: the loss changes one for one with itself)"
 
@@ -72,8 +72,26 @@ def _caption(name: str, root_name: str, contributions: Sequence[Contribution], g
     return f"{lhs} = {' + '.join(symbols)} = {' + '.join(numbers)} = {num(grad)}"
 
 
+def without_step(order: Sequence[Any], root: Any, params: Iterable[Any] | None = None) -> set[int]:
+    """The leaves the chain rule takes no step for: a plain number (the ``2`` of ``2*w``), and
+    the data of a loss summed over samples (``x1``, ``y1``: labelled, or numbers the names find
+    to be data). Training needs no gradient for them; a parameter, or the ``x`` of a one-sample
+    graph such as ``x**2``, keeps its step."""
+    named = node_names(order, root)
+    param_ids = ids_of_params(params)
+    out = set()
+    for node in order:
+        if node._prev or node is root or isinstance(node, Tensor):
+            continue
+        role = node_role(node, param_ids, named.data)
+        if role == "const" or id(node) in named.data or (role == "data" and id(node) in named.sample):
+            out.add(id(node))
+    return out
+
+
 def backward_steps(
-    root: Any, *, only: Iterable[Any] | None = None, names: dict[int, str] | None = None
+    root: Any, *, only: Iterable[Any] | None = None, names: dict[int, str] | None = None,
+    params: Iterable[Any] | None = None, every_node: bool = False,
 ) -> list[BackwardStep]:
     """Replay the backward pass from ``root``: one step per node, in the chain rule's order.
 
@@ -82,7 +100,8 @@ def backward_steps(
     computed from it, so when its step runs, its gradient is complete. Each step adds up, over
     the node's uses, ``dL/d(use) * d(use)/d(node)`` with the local derivatives the forward pass
     stored, in the same order as ``backward()``: the step's ``grad`` equals the node's ``grad``
-    after one ``root.backward()`` (for a leaf whose gradient started at 0).
+    after one ``root.backward()`` (for a leaf whose gradient started at 0). Data and plain numbers
+    get no step (:func:`without_step`; ``params``: the parameters) unless ``every_node`` (the lab).
 
     Works before ``backward()`` too; it does not change the graph.
 
@@ -106,6 +125,7 @@ def backward_steps(
         return [s for s in _tensor_steps(order, root, names) if wanted is None or id(s.node) in wanted]
     if names is None:
         names = short_names(order, root)
+    skipped = set() if every_node else without_step(order, root, params)
     uses: dict[int, list[tuple[Any, int]]] = {}
     for consumer in reversed(order):  # the order backward() adds the contributions in
         for i, parent in enumerate(consumer._prev):
@@ -113,8 +133,11 @@ def backward_steps(
     grads: dict[int, float] = {}
     steps: list[BackwardStep] = []
     root_name = names[id(root)]
-    for index, node in enumerate(reversed(order)):
-        name = names[id(node)]
+    index = -1  # the step's number in the chain rule's order: the data's nodes take none
+    for node in reversed(order):
+        if id(node) in skipped:
+            continue
+        index, name = index + 1, names[id(node)]
         if node is root:
             grad = 0.0
             grad += 1.0  # the seed dL/dL = 1, added as backward() adds it

@@ -24,10 +24,11 @@ from .limits import WALKTHROUGH_MAX_NODES, check_limit, check_root, refuse_early
 from .names import ids_of_params
 from .page import html_page
 from .render import atomic_write, run_graphviz
-from .steps import BackwardStep, backward_steps, walkthrough_text
+from .steps import BackwardStep, backward_steps, walkthrough_text, without_step
 from .style import choose_rankdir
 
 _SHORT_UNKNOWN = "?"  # "grad ?": the page and the text say once what it means
+_NO_STEP = "none (no step)"  # data and plain numbers: the chain rule needs no gradient for them
 
 
 def walkthrough_frames(
@@ -65,8 +66,10 @@ def _frames(
     order = topological_order(root)
     ops = sum(1 for node in order if node._prev)
     check_limit(len(order), ops, max_nodes, "walkthrough")
-    steps = backward_steps(root)
+    params = None if params is None else list(params)
+    steps = backward_steps(root, params=params)
     param_ids = ids_of_params(params)
+    skipped = without_step(order, root, params)  # data and plain numbers: no step, no gradient
 
     def frame(known: dict[int, Any], caption: str | None, current: Any) -> graphviz.Digraph:
         return draw_plain(
@@ -74,7 +77,7 @@ def _frames(
             root,
             rankdir=direction,
             param_ids=param_ids,
-            grad_value=lambda node: known.get(id(node)),
+            grad_value=lambda node: _NO_STEP if id(node) in skipped else known.get(id(node)),
             caption=caption,
             current=current,
             unknown=_SHORT_UNKNOWN,

@@ -19,7 +19,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "check",
         help="check an exercise file, or grade a folder of them",
-        description="Check a learner's solution to one of the six exercises (list them with --list; "
+        description="Check a learner's solution to one of the seven exercises (list them with --list; "
         "start one with --new N). The file runs in a separate process with a time and a memory limit "
         "and imports nothing from tinygrad_lr; its answers are compared with autodiff and finite "
         "differences, and a wrong answer is explained with numbers. Exit status: 0 pass, 1 wrong or "

@@ -136,4 +136,4 @@ def _train(args: argparse.Namespace, pictures: Pictures) -> None:
 NEXT = """What next:
    read docs/tutorial.md: these numbers worked out by hand, step by step
    open notebooks/01_worked_example.ipynb: the same example, cell by cell, in Jupyter
-   do it yourself: tinygrad-lr check --new 1 writes the first of six exercises to fill in"""
+   do it yourself: tinygrad-lr check --new 1 writes the first of seven exercises to fill in"""

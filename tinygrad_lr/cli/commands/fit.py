@@ -76,7 +76,8 @@ def add(sub: argparse._SubParsersAction) -> None:
         "--test-split",
         type=float,
         metavar="FRACTION",
-        help="hold out this fraction of the rows (seeded by --seed); print R^2, MSE, RMSE, MAE of each part",
+        help="hold out this fraction of the rows (seeded by --seed); print R^2, MSE, RMSE, MAE of each "
+        "part (so each needs 2 rows or more, whose targets are not all equal)",
     )
     p.add_argument(
         "--init-w",
@@ -176,14 +177,29 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _split(args: argparse.Namespace, data: Any) -> tuple[Any, Any]:
-    """The rows to train on, and the held-out ``(X, y)`` with ``--test-split`` (else None)."""
+    """The rows to train on, and the held-out ``(X, y)`` with ``--test-split`` (else None); both
+    parts large enough for the R^2 printed for each, or a UsageError naming the sizes."""
     from ...data import from_arrays, train_test_split
+    from ...metrics import R2_MIN_ROWS, r2_undefined
 
     if args.test_split is None:
         return data, None
     if not 0 < args.test_split < 1:
         raise UsageError(f"--test-split must be a fraction between 0 and 1, got {args.test_split}")
-    (Xtr, ytr), test = train_test_split(data.X, data.y, args.test_split, rng=args.seed)
+    try:
+        (Xtr, ytr), test = train_test_split(
+            data.X, data.y, args.test_split, rng=args.seed, min_rows=R2_MIN_ROWS
+        )
+    except ValueError as exc:
+        raise UsageError(f"--test-split {args.test_split:g}: {exc} (R^2 is printed for each)") from None
+    for part, y in (("the rows to train on", ytr), ("the held-out rows", test[1])):
+        why = r2_undefined(y)
+        if why:
+            fix = "drop --test-split" if r2_undefined(data.y) else "use another --seed or fraction"
+            raise UsageError(
+                f"--test-split {args.test_split:g} (seed {args.seed}): the R^2 of {part} is undefined: "
+                f"{why}; {fix}"
+            )
     return from_arrays(Xtr, ytr, feature_names=data.feature_names, target_name=data.target_name), test
 
 
@@ -191,7 +207,9 @@ def _trained_X(args: argparse.Namespace, train: Any) -> Any:
     """The features the model is trained on: standardized with ``--standardize``."""
     from ...scaling import Standardizer
 
-    return Standardizer.fit(train.X, train.feature_names).transform(train.X) if args.standardize else train.X
+    if not args.standardize:
+        return train.X
+    return Standardizer.fit(train.X, train.feature_names, center=not args.no_bias).transform(train.X)
 
 
 def _replay(args: argparse.Namespace, model: Any, data: Any, opt: Any, options: Any) -> Any:

@@ -68,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
     b = None if args.no_bias else args.b
     eps = DEFAULT_EPS if args.eps is None else args.eps
     report = check_linear_regression(w, b, X, y, loss=args.loss, engine=args.engine, eps=eps)
+    if report.overflow:  # nothing was checked: bad input, said in one sentence
+        raise UsageError(f"gradcheck: {report.overflow_sentence()}")
     reduction = "mean" if args.loss == "mse" else "sum"
     breakdown = per_sample_breakdown(w, b, X, y, reduction) if args.breakdown else None
     if args.json:

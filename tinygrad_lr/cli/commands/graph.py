@@ -49,14 +49,41 @@ def add(sub: argparse._SubParsersAction) -> None:
                    help="refuse to draw more nodes than this (default 500; 100 for --walkthrough)")
     p.add_argument("--rankdir", choices=("LR", "TB"), default=None,
                    help="layout: left to right or top to bottom (default: LR for the value engine, "
-                   "a row per point; TB for the tensor engine)")
+                   "a row per point, or TB when that is wider than a screen; TB for the tensor engine)")
     p.set_defaults(func=run)
+
+
+def _screen_sized(args: argparse.Namespace, L: Any, out: Path, limit: int) -> tuple[Any, str]:
+    """The picture, at most a screen wide by default (1920 px): wider, the per-sample subgraphs
+    are folded into one; still wider (many points make long ranges), it is stacked top to
+    bottom. ``--fold`` / ``--no-fold`` and ``--rankdir`` decide instead when given. Returns the
+    picture and what the command says about it."""
+    from ... import viz
+    from ...viz.render import SCREEN_PX, drawn_width_px
+
+    dot = viz.draw_graph(L, rankdir=args.rankdir, fold=bool(args.fold), max_nodes=limit)
+    if len(args.x) < 2 or args.engine != "value" or out.suffix.lower() == ".dot":
+        return dot, ""
+    said, fold = "", bool(args.fold)
+    if args.fold is None:
+        width = drawn_width_px(dot)
+        if width > SCREEN_PX:  # wider than a screen: the per-sample subgraphs drawn once instead
+            fold = True
+            dot = viz.draw_graph(L, rankdir=args.rankdir, fold=True, max_nodes=limit)
+            said = f" (folded: unfolded it would be {width:.0f} px wide; --no-fold draws it so)"
+    if args.rankdir is None and args.fold is not False:
+        width = drawn_width_px(dot)
+        if width > SCREEN_PX:  # still wider than a screen: a column instead of a row
+            dot = viz.draw_graph(L, rankdir="TB", fold=fold, max_nodes=limit)
+            said += (
+                f" (stacked top to bottom: left to right it would be {width:.0f} px wide;"
+                " --rankdir LR draws it so)"
+            )
+    return dot, said
 
 
 def run(args: argparse.Namespace) -> int:
     from ... import viz
-    from ...viz.render import SCREEN_PX, drawn_width_px
-
     if len(args.x) != len(args.y):
         raise UsageError(f"--x has {len(args.x)} values but --y has {len(args.y)}: give one y per x")
     if args.max_nodes is not None and args.max_nodes < 1:
@@ -71,13 +98,7 @@ def run(args: argparse.Namespace) -> int:
     walk_limit = viz.WALKTHROUGH_MAX_NODES if args.max_nodes is None else args.max_nodes
     _refuse_too_large(args, limit, walk_limit)
     L, w, b = _graph_loss(args)
-    dot = viz.draw_graph(L, rankdir=args.rankdir, fold=bool(args.fold), max_nodes=limit)
-    folded = ""
-    if args.fold is None and len(args.x) > 1 and args.engine == "value" and out.suffix.lower() != ".dot":
-        width = drawn_width_px(dot)
-        if width > SCREEN_PX:  # wider than a screen: the per-sample subgraphs drawn once instead
-            dot = viz.draw_graph(L, rankdir=args.rankdir, fold=True, max_nodes=limit)
-            folded = f" (folded: unfolded it would be {width:.0f} px wide; --no-fold draws it so)"
+    dot, folded = _screen_sized(args, L, out, limit)
     if args.text:
         print(viz.walkthrough_text(L))
     path = viz.save_graph(dot, out)

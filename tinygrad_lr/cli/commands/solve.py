@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from ..data_options import add_data_options, load_data
 from ..fit_options import add_l2_option, add_loss_option, fit_options
@@ -41,6 +42,15 @@ def _bound(value: float) -> float | None:
     return None if value == float("inf") else value
 
 
+def _condition_text(sol: Any) -> str:
+    """The Hessian's condition number in words: ``inf`` for a singular one, and for a unique answer
+    whose condition number is beyond float64's precision (a huge ridge term), says so."""
+    kappa = sol.hessian_condition_number
+    if kappa == float("inf") and sol.unique:
+        return "inf to float64's precision (the answer is still unique: the ridge term pins it down)"
+    return f"{kappa:.6g}"
+
+
 def run(args: argparse.Namespace) -> int:
     from ...closed_form import lstsq
     from ...models import max_stable_lr
@@ -51,13 +61,16 @@ def run(args: argparse.Namespace) -> int:
     bias = not args.no_bias
     sol = lstsq(data.X, data.y, bias=bias, loss=args.loss, l2=args.l2)
     w = [float(v) for v in sol.weights]
-    lr_max = max_stable_lr(data.X, args.loss, bias)
+    lr_max = max_stable_lr(data.X, args.loss, bias, l2=args.l2)  # the Hessian of the loss solved
     std = None
-    if args.standardize:
-        scaler = Standardizer.fit(data.X, data.feature_names)
+    if args.standardize:  # without b, scaled and not centred: the same model as fit --standardize
+        scaler = Standardizer.fit(data.X, data.feature_names, center=bias)
         Z = scaler.transform(data.X)
-        std = (lstsq(Z, data.y, bias=bias, loss=args.loss, l2=args.l2), max_stable_lr(Z, args.loss, bias))
-    unique = not (sol.condition_number == float("inf") and args.l2 == 0)
+        std = (
+            lstsq(Z, data.y, bias=bias, loss=args.loss, l2=args.l2),
+            max_stable_lr(Z, args.loss, bias, l2=args.l2),
+        )
+    unique = sol.unique
     if args.json:
         out: dict[str, object] = {"w": w[0] if len(w) == 1 else w}
         if bias:
@@ -70,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
             features=list(data.feature_names),
             target=data.target_name,
             condition_number=_bound(sol.condition_number),
-            hessian_condition_number=_bound(sol.condition_number**2),
+            hessian_condition_number=_bound(sol.hessian_condition_number),
             max_stable_lr=_bound(lr_max),
             unique=unique,
         )
@@ -79,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
             out["standardized"] = {
                 "w": zw[0] if len(zw) == 1 else zw,
                 "b": std[0].intercept,
-                "hessian_condition_number": _bound(std[0].condition_number ** 2),
+                "hessian_condition_number": _bound(std[0].hessian_condition_number),
                 "max_stable_lr": _bound(std[1]),
             }
         print(strict_json(out))
@@ -95,21 +108,18 @@ def run(args: argparse.Namespace) -> int:
     )
     print(f"{args.loss.upper()} at the minimum: {sol.loss!r}")
     print(
-        f"condition number of the loss's Hessian: {sol.condition_number**2:.6g}; "
+        f"condition number of the loss's Hessian: {_condition_text(sol)}; "
         f"largest stable GD lr: {lr_max:.6g}"
     )
     if not unique:
-        print(
-            "the data do not pin the parameters down (the Hessian is singular: a constant or repeated "
-            "feature), so many answers reach this loss; this is the one with the smallest norm"
-        )
+        print(sol.uniqueness_note(data.n_samples))
     if std is not None:
         zw = std[0].weights.tolist()
         print(
             "on standardized features: "
             + ", ".join(f"{n} = {v!r}" for n, v in zip(names, zw))
             + (f", b = {std[0].intercept!r}" if bias else "")
-            + f"; Hessian condition number {std[0].condition_number**2:.6g}, "
+            + f"; Hessian condition number {_condition_text(std[0])}, "
             + f"largest stable GD lr {std[1]:.6g}"
         )
     return 0

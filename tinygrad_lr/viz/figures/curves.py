@@ -74,6 +74,43 @@ def loss_curves(
     return fig
 
 
+def history_figure(history: Any, *, title: str | None = None) -> Figure:
+    """What :meth:`History.plot() <tinygrad_lr.History.plot>` draws: the loss over the epochs
+    (log scale, from the loss before training at epoch 0) and, beside it, every parameter over
+    the same epochs (``w``, ``b`` ...; in the standardized units for a ``standardize=True`` run,
+    as the history keeps them).
+
+    Example:
+        >>> from tinygrad_lr import History
+        >>> fig = history_figure(History(initial_loss=29.0, losses=[12.96, 5.8], param_names=["w"],
+        ...     initial_params=np.array([1.0]), epoch_params=[np.array([1.4]), np.array([1.6])]))
+    """
+    from .base import new_figure
+
+    if not _is_history(history):
+        raise InputError(f"history_figure takes a History (what fit returns), got {describe(history)}")
+    fig, (ax_loss, ax_params) = new_figure(ncols=2, width=4.6, height=3.4)
+    label = history.optimizer or "loss"
+    loss_curves({label: history}, log=True, ylabel=history.loss_name.upper() if history.loss_name else "loss",
+                title="the loss", ax=ax_loss)
+    rows = [np.asarray(p, dtype=float) for p in (history.initial_params, *history.epoch_params)]
+    if rows and rows[0].size:
+        params = np.vstack(rows)
+        names = list(history.param_names) or [f"p{i}" for i in range(params.shape[1])]
+        epochs = np.arange(params.shape[0])
+        for j, name in enumerate(names):
+            ax_params.plot(epochs, params[:, j], color=CYCLE[j % len(CYCLE)], label=name,
+                           marker="." if params.shape[0] <= 30 else None)
+        ax_params.legend()
+    ax_params.set_xlabel("epoch")
+    ax_params.set_ylabel("parameter value" + (" (standardized features)" if history.standardizer else ""))
+    ax_params.set_title("the parameters")
+    ax_params.grid(True, alpha=0.5)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
 def _is_history(h: Any) -> bool:
     return hasattr(h, "losses") and hasattr(h, "initial_loss")
 

@@ -91,7 +91,7 @@ class MomentFigure:
         rec: RecordedRun,
         *,
         axes: tuple[int, int] | None = None,
-        width: float = 4.0,
+        width: float = 3.3,
         height: float = 3.4,
     ) -> None:
         if rec.updates == 0:

@@ -83,6 +83,18 @@ def window(points: np.ndarray, margin: float = 0.12) -> tuple[tuple[float, float
     return (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
 
 
+ROUND = 4.0
+"""The landscape is drawn at one scale for both axes when ``kappa`` is at most this: the contours'
+true shape fits the page (a narrower valley, drawn at one scale, would be a line)."""
+
+
+def square(box: tuple[tuple[float, float], tuple[float, float]]) -> Any:
+    """``box`` widened about its centre so that both sides have the longer side's length."""
+    side = max(box[0][1] - box[0][0], box[1][1] - box[1][0]) / 2
+    mid = [(lo + hi) / 2 for lo, hi in box]
+    return (mid[0] - side, mid[0] + side), (mid[1] - side, mid[1] + side)
+
+
 def draw_bowl(ax: Axes, pl: Plane, box: tuple[tuple[float, float], tuple[float, float]], **kw: Any) -> None:
     """Contours of the loss over ``box`` (the landscape figure's), the minimum and the axes labels."""
     q = pl.q

@@ -10,7 +10,7 @@ import numpy as np
 from ....theory import number
 from ..base import CYCLE, target
 from ..marks import mark_exit
-from .bowl import draw_axes, draw_bowl, ellipse, grow, legend_below, plane, window
+from .bowl import ROUND, draw_axes, draw_bowl, ellipse, grow, legend_below, plane, square, window
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -66,6 +66,9 @@ def theory_landscape(
     pl = plane(q)
     path = pl.coords(prediction.iterates)
     box = window(np.vstack([path, pl.coords(q.minimizer(prediction.start))]))
+    round_enough = q.condition_number <= ROUND  # a bowl that fits the page at one scale
+    if round_enough:
+        box = square(box)
     ring, axes = ellipse(pl, box)
     box = grow(box, ring)
     draw_bowl(ax, pl, box)
@@ -110,6 +113,8 @@ def theory_landscape(
         )
     ax.set_xlim(box[0])
     ax.set_ylim(box[1])
+    if round_enough:  # w and b at one scale: a round bowl is drawn round, its axes at right angles
+        ax.set_aspect("equal")
     mark_exit(ax, path[:, 0], path[:, 1], PREDICTED, lambda k: f"loss {prediction.losses[k]:.3g}")
     legend_below(ax, own)
     ax.set_title(title or f"{prediction.title}, {prediction.loss_name.upper()}", fontsize=10)
